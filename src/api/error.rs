@@ -1,0 +1,162 @@
+//! Every way a call to the portal can fail, and what to tell the person in front of the screen.
+
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    Offline,
+    Timeout,
+    NotSignedIn,
+    SessionExpired,
+    SecondFactorRequired,
+    InvalidCredentials,
+    AccountLocked {
+        minutes: Option<u64>,
+    },
+    TooManyAttempts {
+        seconds: Option<u64>,
+    },
+    InvalidCode,
+    TermsNotAccepted,
+    NotInScope,
+    NotFound,
+    Server {
+        status: u16,
+    },
+    Refused {
+        status: u16,
+        title: Option<String>,
+    },
+    /// The answer came but could not be read (not JSON, or not the expected shape).
+    Unreadable,
+}
+
+/// Turns an error answer into its kind: by the machine-readable reason where the portal gives
+/// one (problem+json `reason`, or an OperationOutcome detail code), else by the status alone.
+pub fn classify(status: u16, body: &str) -> ApiError {
+    let json: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let reason = json["reason"].as_str().or_else(|| {
+        json["issue"]
+            .as_array()?
+            .iter()
+            .find_map(|i| i["details"]["coding"][0]["code"].as_str())
+    });
+    let retry_after = json["retryAfterSeconds"].as_u64();
+    match reason {
+        Some("not-signed-in") => ApiError::NotSignedIn,
+        Some("session-expired") => ApiError::SessionExpired,
+        Some("second-factor-required") => ApiError::SecondFactorRequired,
+        Some("invalid-credentials") => ApiError::InvalidCredentials,
+        Some("account-locked") => ApiError::AccountLocked {
+            minutes: retry_after.map(|s| s.div_ceil(60)),
+        },
+        Some("too-many-attempts") => ApiError::TooManyAttempts {
+            seconds: retry_after,
+        },
+        Some("invalid-code") => ApiError::InvalidCode,
+        Some("terms-not-accepted") => ApiError::TermsNotAccepted,
+        Some("patient-not-in-scope") => ApiError::NotInScope,
+        _ => match status {
+            401 => ApiError::NotSignedIn,
+            404 => ApiError::NotFound,
+            429 => ApiError::TooManyAttempts {
+                seconds: retry_after,
+            },
+            500..=599 => ApiError::Server { status },
+            _ => ApiError::Refused {
+                status,
+                title: json["title"]
+                    .as_str()
+                    .or_else(|| json["issue"][0]["details"]["text"].as_str())
+                    .map(String::from),
+            },
+        },
+    }
+}
+
+impl ApiError {
+    /// Plain words, saying what happened and what to do next.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Offline => "You seem to be offline. Check your internet connection, then try again.".into(),
+            Self::Timeout => "The portal is taking too long to answer. Try again in a moment.".into(),
+            Self::NotSignedIn => "You are not signed in. Sign in to continue.".into(),
+            Self::SessionExpired => "Your session has ended. Sign in again to continue.".into(),
+            Self::SecondFactorRequired => "Enter your security code to finish signing in.".into(),
+            Self::InvalidCredentials => "The username or password is not right. Check them and try again.".into(),
+            Self::AccountLocked { minutes: Some(m) } => format!(
+                "Your account is locked after too many wrong tries. Try again in {m} {}, or call the help desk.",
+                if *m == 1 { "minute" } else { "minutes" }
+            ),
+            Self::AccountLocked { minutes: None } => "Your account is locked after too many wrong tries. Try again later, or call the help desk.".into(),
+            Self::TooManyAttempts { seconds: Some(s) } => format!("Too many tries. Wait {s} seconds, then try again."),
+            Self::TooManyAttempts { seconds: None } => "Too many tries. Wait a few minutes, then try again.".into(),
+            Self::InvalidCode => "The security code is not right or has run out. Enter the code your authenticator app shows now.".into(),
+            Self::TermsNotAccepted => "You need to accept the terms of use before you can see your record.".into(),
+            Self::NotInScope => "You do not have access to this record.".into(),
+            Self::NotFound => "We could not find this. It may have been removed.".into(),
+            Self::Server { .. } => "Something went wrong on our side. Try again in a few minutes. If it keeps happening, call the help desk.".into(),
+            Self::Refused { title: Some(t), .. } => t.clone(),
+            Self::Refused { .. } => "The portal could not do this. Try again, or call the help desk.".into(),
+            Self::Unreadable => "The portal sent an answer we could not read. Try again. If it keeps happening, call the help desk.".into(),
+        }
+    }
+
+    /// Failures where trying the same thing again may work.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Offline | Self::Timeout | Self::Server { .. } | Self::Unreadable
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_problem_json_and_operation_outcome_reasons() {
+        let locked = r#"{"type":"urn:carefront:problem:account-locked","reason":"account-locked","retryAfterSeconds":899}"#;
+        assert_eq!(
+            classify(423, locked),
+            ApiError::AccountLocked { minutes: Some(15) }
+        );
+        let outcome = r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"terms-not-accepted"}]}}]}"#;
+        assert_eq!(classify(403, outcome), ApiError::TermsNotAccepted);
+    }
+
+    #[test]
+    fn falls_back_to_the_status_for_servers_that_say_less() {
+        assert_eq!(
+            classify(502, "<html>Bad gateway</html>"),
+            ApiError::Server { status: 502 }
+        );
+        assert_eq!(classify(401, ""), ApiError::NotSignedIn);
+        assert_eq!(classify(404, "{}"), ApiError::NotFound);
+        assert_eq!(
+            classify(400, r#"{"title":"Bad date"}"#),
+            ApiError::Refused {
+                status: 400,
+                title: Some("Bad date".into())
+            }
+        );
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        assert!(ApiError::Offline.message().contains("internet connection"));
+        assert!(
+            ApiError::AccountLocked { minutes: Some(1) }
+                .message()
+                .contains("1 minute,")
+        );
+        assert!(
+            ApiError::Server { status: 500 }
+                .message()
+                .contains("help desk")
+        );
+        assert!(ApiError::Timeout.is_retryable());
+        assert!(!ApiError::InvalidCredentials.is_retryable());
+    }
+}

@@ -1,0 +1,220 @@
+//! The one HTTP client: every call to the portal API goes through here, so timeouts, the CSRF
+//! header, error reading and the idle clock are handled the same way everywhere.
+
+mod error;
+mod paging;
+pub mod types;
+
+pub use error::ApiError;
+pub use paging::{encode_component, same_origin_path};
+
+use crate::fhir::Page;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use types::{PatientSummary, PortalInfo, SessionInfo, SignInOutcome, TermsDocuments};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen_futures::JsFuture;
+
+const BASE: &str = "/api/v1";
+/// Long enough for a slow mobile connection, short enough that nobody waits on a dead one.
+const TIMEOUT_MS: i32 = 20_000;
+/// A guard against a server whose next links go round in circles.
+const MAX_PAGES: usize = 200;
+
+thread_local! {
+    static LAST_ACTIVITY_MS: Cell<f64> = const { Cell::new(0.0) };
+    static ON_SESSION_ENDED: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// When the last signed-in request was sent: the server's idle clock restarted no earlier.
+pub fn last_activity_ms() -> f64 {
+    LAST_ACTIVITY_MS.with(Cell::get)
+}
+
+/// Called once, when a signed-in request learns the session has ended on the server.
+pub fn on_session_ended(handler: impl Fn() + 'static) {
+    ON_SESSION_ENDED.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Auth {
+    /// Needs no session (portal description, terms text, signing in).
+    Public,
+    /// Runs within a session; success restarts the idle clock, an ended session is reported.
+    Session,
+}
+
+async fn send(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    auth: Auth,
+) -> Result<String, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Offline)?;
+    if !window.navigator().on_line() {
+        return Err(ApiError::Offline);
+    }
+    let started = js_sys::Date::now();
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::Offline)?;
+    let _ = headers.set(
+        "Accept",
+        "application/json, application/fhir+json, application/problem+json",
+    );
+    if method != "GET" {
+        // The portal refuses state changes without it: a cross-site form cannot add headers.
+        let _ = headers.set("X-Carefront", "1");
+    }
+    if let Some(body) = &body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let controller = web_sys::AbortController::new().ok();
+    let timer = controller.as_ref().and_then(|c| {
+        init.set_signal(Some(&c.signal()));
+        let c = c.clone();
+        let abort = Closure::once_into_js(move || c.abort());
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                abort.unchecked_ref(),
+                TIMEOUT_MS,
+            )
+            .ok()
+    });
+    let outcome = async {
+        let response: web_sys::Response =
+            JsFuture::from(window.fetch_with_str_and_init(url, &init))
+                .await?
+                .dyn_into()?;
+        let text = JsFuture::from(response.text()?).await?;
+        Ok::<_, JsValue>((response.status(), text.as_string().unwrap_or_default()))
+    }
+    .await;
+    if let Some(timer) = timer {
+        window.clear_timeout_with_handle(timer);
+    }
+    let aborted = controller.is_some_and(|c| c.signal().aborted());
+    let (status, text) = outcome.map_err(|_| {
+        if aborted {
+            ApiError::Timeout
+        } else {
+            // fetch rejects only when no answer came at all: the network, not the server.
+            ApiError::Offline
+        }
+    })?;
+    if (200..300).contains(&status) {
+        if auth == Auth::Session {
+            LAST_ACTIVITY_MS.with(|t| t.set(started));
+        }
+        return Ok(text);
+    }
+    let error = error::classify(status, &text);
+    if auth == Auth::Session
+        && error == ApiError::SessionExpired
+        && let Some(handler) = ON_SESSION_ENDED.with(|h| h.borrow().clone())
+    {
+        handler();
+    }
+    Err(error)
+}
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|_| ApiError::Unreadable)
+}
+
+async fn get<T: DeserializeOwned>(path: &str, auth: Auth) -> Result<T, ApiError> {
+    parse(&send("GET", &format!("{BASE}{path}"), None, auth).await?)
+}
+
+pub async fn portal_info() -> Result<PortalInfo, ApiError> {
+    get("/portal", Auth::Public).await
+}
+
+/// The current session; also what "stay signed in" calls, since any signed-in request is activity.
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    get("/session", Auth::Session).await
+}
+
+pub async fn sign_in(username: &str, password: &str) -> Result<SignInOutcome, ApiError> {
+    let body = json!({"username": username, "password": password}).to_string();
+    let text = send("POST", &format!("{BASE}/session"), Some(body), Auth::Public).await?;
+    let value: Value = parse(&text)?;
+    if value["status"] == "second-factor-required" {
+        return Ok(SignInOutcome::SecondFactorRequired);
+    }
+    LAST_ACTIVITY_MS.with(|t| t.set(js_sys::Date::now()));
+    Ok(SignInOutcome::SignedIn(
+        serde_json::from_value(value).map_err(|_| ApiError::Unreadable)?,
+    ))
+}
+
+pub async fn second_factor(code: &str) -> Result<SessionInfo, ApiError> {
+    let body = json!({"code": code}).to_string();
+    let text = send(
+        "POST",
+        &format!("{BASE}/session/second-factor"),
+        Some(body),
+        Auth::Public,
+    )
+    .await?;
+    LAST_ACTIVITY_MS.with(|t| t.set(js_sys::Date::now()));
+    parse(&text)
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    send("DELETE", &format!("{BASE}/session"), None, Auth::Public)
+        .await
+        .map(|_| ())
+}
+
+pub async fn terms() -> Result<TermsDocuments, ApiError> {
+    get("/terms", Auth::Public).await
+}
+
+pub async fn accept_terms(document: &str, version: &str) -> Result<(), ApiError> {
+    let body = json!({"document": document, "version": version}).to_string();
+    send(
+        "POST",
+        &format!("{BASE}/terms/acceptances"),
+        Some(body),
+        Auth::Session,
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn patients() -> Result<Vec<PatientSummary>, ApiError> {
+    get("/patients", Auth::Session).await
+}
+
+/// Every resource a search matches, following `next` links (on this origin only) to the end.
+pub async fn search_all(
+    resource_type: &str,
+    patient_id: &str,
+    query: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let mut url = format!(
+        "{BASE}/fhir/{resource_type}?patient={}&_count=200{query}",
+        encode_component(patient_id)
+    );
+    let mut resources = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let bundle: Value = parse(&send("GET", &url, None, Auth::Session).await?)?;
+        let page = Page::from_bundle(&bundle).ok_or(ApiError::Unreadable)?;
+        resources.extend(page.resources);
+        match page.next.and_then(|next| same_origin_path(&next, &origin)) {
+            Some(next) if next != url => url = next,
+            _ => break,
+        }
+    }
+    Ok(resources)
+}

@@ -1,0 +1,146 @@
+//! The portal API's JSON, read with defaults wherever a field is optional in the contract.
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PortalInfo {
+    pub organization: Organization,
+    pub theme: Option<Theme>,
+    pub locale: String,
+    pub emergency: Emergency,
+    pub disclaimer: String,
+    pub not_full_record: String,
+    pub record_errors: String,
+    pub help_desk: HelpDesk,
+    pub idle_timeout_seconds: u32,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Organization {
+    pub name: String,
+    pub logo_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Theme {
+    pub primary_colour: String,
+    pub on_primary_colour: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Emergency {
+    pub number: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HelpDesk {
+    pub phone: String,
+    pub hours: String,
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub user: SessionUser,
+    pub idle_timeout_seconds: u32,
+    #[serde(default)]
+    pub terms: Vec<TermsRequirement>,
+}
+
+impl SessionInfo {
+    pub fn terms_outstanding(&self) -> bool {
+        self.terms.iter().any(|t| !t.accepted)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionUser {
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TermsRequirement {
+    pub document: String,
+    pub version: String,
+    pub accepted: bool,
+}
+
+/// What a correct password leads to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SignInOutcome {
+    SignedIn(SessionInfo),
+    SecondFactorRequired,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct TermsDocuments {
+    pub patient: Option<TermsDocument>,
+    pub proxy: Option<TermsDocument>,
+}
+
+impl TermsDocuments {
+    pub fn get(&self, document: &str) -> Option<&TermsDocument> {
+        match document {
+            "patient" => self.patient.as_ref(),
+            "proxy" => self.proxy.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsDocument {
+    pub document: String,
+    pub version: String,
+    pub title: String,
+    #[serde(default)]
+    pub effective_date: Option<String>,
+    #[serde(default)]
+    pub format: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PatientSummary {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub relationship: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portal_info_tolerates_missing_fields() {
+        let info: PortalInfo =
+            serde_json::from_str(r#"{"organization":{"name":"St Elsewhere"},"extra":1}"#).unwrap();
+        assert_eq!(info.organization.name, "St Elsewhere");
+        assert_eq!(info.help_desk, HelpDesk::default());
+    }
+
+    #[test]
+    fn session_reports_outstanding_terms() {
+        let s: SessionInfo = serde_json::from_str(
+            r#"{"status":"signed-in","user":{"username":"ann","displayName":"Ann"},"idleTimeoutSeconds":900,
+                "terms":[{"document":"patient","version":"2","accepted":false}]}"#,
+        )
+        .unwrap();
+        assert!(s.terms_outstanding());
+    }
+}

@@ -1,0 +1,183 @@
+//! Start-up (portal description, then session), the page frame and the routes.
+
+use crate::api::{self, ApiError, types::PortalInfo, types::SessionInfo};
+use crate::components::idle::IdleWatcher;
+use crate::components::load::{Load, LoadFailure, Loading, load_into};
+use crate::components::notices::Footer;
+use crate::features::allergies::AllergiesPage;
+use crate::features::record_layout::RecordLayout;
+use crate::features::sign_in::SignInPage;
+use crate::features::terms::TermsPage;
+use crate::session::{Ended, Portal, Session, landing_page};
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+
+pub fn start() {
+    let Some(root) = document()
+        .get_element_by_id("app")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    // The page's own loading message gives way to the app's.
+    root.set_text_content(None);
+    leptos::mount::mount_to(root, App).forget();
+}
+
+/// Everything needed before the first screen: what this portal is, and whether someone is signed in.
+async fn boot() -> Result<(PortalInfo, Option<SessionInfo>), ApiError> {
+    let info = api::portal_info().await?;
+    let session = match api::session().await {
+        Ok(s) => Some(s),
+        Err(ApiError::NotSignedIn | ApiError::SessionExpired | ApiError::SecondFactorRequired) => {
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    Ok((info, session))
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let state = RwSignal::new(Load::Loading);
+    let retry = load_into(state, boot);
+    move || match state.get() {
+        Load::Loading => view! {
+            <main id="main" class="width-container">
+                <Loading what="Loading your patient portal…"/>
+            </main>
+        }
+        .into_any(),
+        Load::Failed(error) => view! {
+            <main id="main" class="width-container">
+                <h1>"The patient portal is not available"</h1>
+                <LoadFailure error retry/>
+            </main>
+        }
+        .into_any(),
+        Load::Ready((info, session)) => view! { <SignedInOrOut info session/> }.into_any(),
+    }
+}
+
+/// The app proper, once start-up has what it needs.
+#[component]
+fn SignedInOrOut(info: PortalInfo, session: Option<SessionInfo>) -> impl IntoView {
+    apply_branding(&info);
+    provide_context(Portal(Arc::new(info)));
+    let session = Session::new(session);
+    provide_context(session);
+    api::on_session_ended(move || session.end(Ended::Expired));
+    view! {
+        <Router>
+            <Header/>
+            <main id="main" class="width-container" tabindex="-1">
+                <Show
+                    when=move || !session.leaving.get()
+                    fallback=|| view! { <Loading what="Signing you out…"/> }
+                >
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=Home/>
+                        <Route path=path!("/sign-in") view=SignInPage/>
+                        <Route path=path!("/terms") view=TermsPage/>
+                        <ParentRoute path=path!("/record") view=RecordLayout>
+                            <Route path=path!("allergies") view=AllergiesPage/>
+                            <Route path=path!("") view=|| view! { <Redirect path="/record/allergies"/> }/>
+                        </ParentRoute>
+                    </Routes>
+                </Show>
+            </main>
+            <Footer/>
+            {move || session.info.get().is_some().then(|| view! { <IdleWatcher/> })}
+        </Router>
+    }
+}
+
+/// The hospital's name and colours, and its own wording of the emergency notice that the page
+/// already shows (set as text, never as markup).
+fn apply_branding(info: &PortalInfo) {
+    let doc = document();
+    if let Some(text) = doc.get_element_by_id("emergency-text")
+        && !info.emergency.text.is_empty()
+    {
+        text.set_text_content(Some(&info.emergency.text));
+    }
+    if let (Some(theme), Some(root)) = (&info.theme, doc.document_element())
+        && let Some(root) = root.dyn_ref::<web_sys::HtmlElement>()
+    {
+        for (property, colour) in [
+            ("--brand", &theme.primary_colour),
+            ("--on-brand", &theme.on_primary_colour),
+        ] {
+            if is_hex_colour(colour) {
+                let _ = root.style().set_property(property, colour);
+            }
+        }
+    }
+    if let Some(html) = doc.document_element().filter(|_| !info.locale.is_empty()) {
+        let _ = html.set_attribute("lang", &info.locale);
+    }
+}
+
+fn is_hex_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let info = Portal::expect();
+    let session = Session::expect();
+    let logo = info.organization.logo_url.clone();
+    let name = info.organization.name.clone();
+    view! {
+        <header class="site-header">
+            <div class="width-container header-row">
+                <a class="org" href="/">
+                    {logo.map(|src| view! { <img src=src alt="" class="logo"/> })}
+                    <span class="org-name">{name}</span>
+                    <span class="portal-name">"Patient portal"</span>
+                </a>
+                {move || session.info.get().map(|s| view! {
+                    <div class="account">
+                        <span class="signed-in-as">"Signed in as " {s.user.display_name}</span>
+                        <button type="button" class="button header-button" on:click=move |_| session.end(Ended::SignedOut)>
+                            "Sign out"
+                        </button>
+                    </div>
+                })}
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    let session = Session::expect();
+    let target = match session.info.get_untracked() {
+        None => "/sign-in".to_string(),
+        Some(s) if s.terms_outstanding() => "/terms".to_string(),
+        Some(_) => landing_page(None),
+    };
+    view! { <Redirect path=target/> }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <h1>"Page not found"</h1>
+        <p>"If you typed the web address, check it is correct."</p>
+        <p><a href="/">"Go to the start page"</a></p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn accepts_only_plain_hex_colours() {
+        assert!(super::is_hex_colour("#005eb8"));
+        assert!(!super::is_hex_colour("red"));
+        assert!(!super::is_hex_colour("#005eb8; background:url(x)"));
+    }
+}

@@ -1,0 +1,122 @@
+//! Signs out a session left alone: warns first, with time to stay, then clears everything.
+
+use crate::api;
+use crate::session::{Ended, Session};
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::time::Duration;
+
+/// How long before the server's timeout to warn: two minutes, or half the timeout if shorter.
+pub fn warning_seconds(idle_timeout: u32) -> u32 {
+    (idle_timeout / 2).min(120)
+}
+
+/// `2 minutes`, `1 minute`, `45 seconds`: a countdown in words, no faster than a person reads.
+pub fn remaining_words(seconds: u32) -> String {
+    if seconds >= 90 {
+        format!("{} minutes", seconds.div_ceil(60))
+    } else if seconds >= 60 {
+        "1 minute".into()
+    } else if seconds == 1 {
+        "1 second".into()
+    } else {
+        format!("{seconds} seconds")
+    }
+}
+
+#[component]
+pub fn IdleWatcher() -> impl IntoView {
+    let session = Session::expect();
+    let remaining = RwSignal::new(None::<u32>);
+    let dialog: NodeRef<Dialog> = NodeRef::new();
+
+    let tick = move || {
+        let Some(info) = session.info.get_untracked() else {
+            remaining.set(None);
+            return;
+        };
+        let timeout = f64::from(info.idle_timeout_seconds);
+        let idle = (js_sys::Date::now() - api::last_activity_ms()) / 1000.0;
+        let left = (timeout - idle).ceil().max(0.0) as u32;
+        if left == 0 {
+            session.end(Ended::Idle);
+        } else if left <= warning_seconds(info.idle_timeout_seconds) {
+            remaining.set(Some(left));
+        } else {
+            remaining.set(None);
+        }
+    };
+    if let Ok(handle) = set_interval_with_handle(tick, Duration::from_secs(1)) {
+        on_cleanup(move || handle.clear());
+    }
+
+    Effect::new(move |_| {
+        let Some(d) = dialog.get() else { return };
+        match (remaining.get().is_some(), d.open()) {
+            (true, false) => {
+                let _ = d.show_modal();
+            }
+            (false, true) => d.close(),
+            _ => {}
+        }
+    });
+
+    let stay = move || {
+        remaining.set(None);
+        // Any signed-in request restarts the server's idle clock; this one also proves it still runs.
+        spawn_local(async move {
+            if let Ok(info) = api::session().await {
+                session.info.set(Some(info));
+            }
+        });
+    };
+
+    view! {
+        <dialog
+            node_ref=dialog
+            class="idle-dialog"
+            aria-labelledby="idle-title"
+            aria-describedby="idle-text"
+            on:cancel=move |ev: leptos::ev::Event| {
+                ev.prevent_default();
+                stay();
+            }
+        >
+            <h2 id="idle-title">"Do you want to stay signed in?"</h2>
+            <p id="idle-text">
+                "You have not used the portal for a while. To keep your record safe, we will sign you out in "
+                <strong>{move || remaining.get().map(remaining_words).unwrap_or_default()}</strong>
+                "."
+            </p>
+            <div class="button-group">
+                <button type="button" class="button" autofocus on:click=move |_| stay()>
+                    "Stay signed in"
+                </button>
+                <button type="button" class="button secondary" on:click=move |_| session.end(Ended::SignedOut)>
+                    "Sign out now"
+                </button>
+            </div>
+        </dialog>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_early_enough_to_act() {
+        assert_eq!(warning_seconds(900), 120);
+        assert_eq!(warning_seconds(20), 10);
+    }
+
+    #[test]
+    fn counts_down_in_words() {
+        assert_eq!(remaining_words(120), "2 minutes");
+        assert_eq!(remaining_words(95), "2 minutes");
+        assert_eq!(remaining_words(61), "1 minute");
+        assert_eq!(remaining_words(30), "30 seconds");
+        assert_eq!(remaining_words(1), "1 second");
+    }
+}

@@ -1,0 +1,101 @@
+//! The signed-in frame around every record section: whose record it is, and the sections.
+
+use crate::api::{self, ApiError, types::PatientSummary};
+use crate::components::load::{Load, LoadFailure, Loading, load_into};
+use crate::fhir::date::FhirDate;
+use crate::session::{Portal, Session};
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::use_location;
+
+/// The sections of the record, in the order the navigation lists them.
+const SECTIONS: &[(&str, &str)] = &[("/record/allergies", "Allergies")];
+
+async fn own_record() -> Result<PatientSummary, ApiError> {
+    let patients = api::patients().await?;
+    // The person's own record first; acting for others comes with proxy access.
+    patients
+        .iter()
+        .find(|p| p.relationship == "self")
+        .or(patients.first())
+        .cloned()
+        .ok_or(ApiError::NotInScope)
+}
+
+#[component]
+pub fn RecordLayout() -> impl IntoView {
+    let session = Session::expect();
+    let here = use_location().pathname.get_untracked();
+    match session.info.get_untracked() {
+        None => {
+            let target = format!("/sign-in?next={}", api::encode_component(&here));
+            return view! { <Redirect path=target/> }.into_any();
+        }
+        Some(s) if s.terms_outstanding() => {
+            let target = format!("/terms?next={}", api::encode_component(&here));
+            return view! { <Redirect path=target/> }.into_any();
+        }
+        Some(_) => {}
+    }
+    let state = RwSignal::new(Load::Loading);
+    let retry = load_into(state, own_record);
+    Effect::new(move |_| {
+        if let Load::Ready(p) = state.get() {
+            session.patient.set(Some(p));
+        }
+    });
+    view! {
+        {move || match state.get() {
+            Load::Loading => view! { <Loading what="Opening your record…"/> }.into_any(),
+            Load::Failed(error) => view! {
+                <h1>"Your record"</h1>
+                <LoadFailure error retry/>
+            }
+            .into_any(),
+            Load::Ready(patient) => view! {
+                <PatientBanner patient/>
+                <RecordNav/>
+                <div class="record-section">
+                    <Outlet/>
+                </div>
+            }
+            .into_any(),
+        }}
+    }
+    .into_any()
+}
+
+#[component]
+fn PatientBanner(patient: PatientSummary) -> impl IntoView {
+    let locale = Portal::expect().locale.clone();
+    let born = patient
+        .birth_date
+        .as_deref()
+        .and_then(FhirDate::parse)
+        .map(|d| format!("Born {}", d.display(&locale)));
+    let name = if patient.name.is_empty() {
+        "Your record".to_string()
+    } else {
+        patient.name.clone()
+    };
+    view! {
+        <section class="patient-banner" aria-label="Whose record this is">
+            <p class="patient-name">{name}</p>
+            {born.map(|b| view! { <p class="patient-born">{b}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn RecordNav() -> impl IntoView {
+    view! {
+        <nav class="record-nav" aria-label="Record sections">
+            <ul>
+                {SECTIONS
+                    .iter()
+                    .map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}

@@ -1,0 +1,125 @@
+//! Reading FHIR R4 JSON leniently: every field may be missing, every choice may take any of its
+//! forms, and nothing here panics on what a server sends.
+
+pub mod date;
+
+use serde_json::Value;
+
+/// What a person should read for a CodeableConcept: its text, else a coding's display, else a code.
+pub fn concept_text(concept: &Value) -> Option<String> {
+    if let Some(text) = non_empty(&concept["text"]) {
+        return Some(text);
+    }
+    let codings = concept["coding"].as_array()?;
+    codings
+        .iter()
+        .find_map(|c| non_empty(&c["display"]))
+        .or_else(|| codings.iter().find_map(|c| non_empty(&c["code"])))
+}
+
+/// The first code of a CodeableConcept (status fields carry a single known code).
+pub fn first_code(concept: &Value) -> Option<&str> {
+    concept["coding"]
+        .as_array()?
+        .iter()
+        .find_map(|c| c["code"].as_str())
+}
+
+/// A Reference as a person reads it: its display (resources behind it may not have been sent).
+pub fn reference_display(reference: &Value) -> Option<String> {
+    non_empty(&reference["display"])
+}
+
+/// The texts of a list of Annotations (`note`).
+pub fn notes(resource: &Value) -> Vec<String> {
+    resource["note"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| non_empty(&n["text"]))
+        .collect()
+}
+
+pub fn non_empty(v: &Value) -> Option<String> {
+    v.as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// One page of a search: the resources it matched and where the next page is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    pub resources: Vec<Value>,
+    pub next: Option<String>,
+    pub total: Option<u64>,
+}
+
+impl Page {
+    /// Accepts any Bundle; `include`d and `outcome` entries are left out of the matches.
+    pub fn from_bundle(bundle: &Value) -> Option<Self> {
+        if bundle["resourceType"] != "Bundle" {
+            return None;
+        }
+        let resources = bundle["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["search"]["mode"].as_str().is_none_or(|m| m == "match"))
+            .filter_map(|e| e.get("resource").filter(|r| r.is_object()).cloned())
+            .collect();
+        let next = bundle["link"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["relation"] == "next")
+            .and_then(|l| non_empty(&l["url"]));
+        Some(Self {
+            resources,
+            next,
+            total: bundle["total"].as_u64(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn concept_prefers_text_then_display_then_code() {
+        let both = json!({"text": "Hay fever", "coding": [{"display": "Allergic rhinitis"}]});
+        assert_eq!(concept_text(&both).as_deref(), Some("Hay fever"));
+        let codings =
+            json!({"text": " ", "coding": [{"code": "x"}, {"code": "y", "display": "Peanut"}]});
+        assert_eq!(concept_text(&codings).as_deref(), Some("Peanut"));
+        let code_only = json!({"coding": [{"system": "s", "code": "227493005"}]});
+        assert_eq!(concept_text(&code_only).as_deref(), Some("227493005"));
+        assert_eq!(concept_text(&json!({})), None);
+        assert_eq!(concept_text(&json!("not an object")), None);
+    }
+
+    #[test]
+    fn reads_bundles_leniently() {
+        let bundle = json!({
+            "resourceType": "Bundle",
+            "link": [{"relation": "self", "url": "a"}, {"relation": "next", "url": "/b?page=2"}],
+            "entry": [
+                {"resource": {"resourceType": "AllergyIntolerance", "id": "1"}},
+                {"resource": {"resourceType": "Patient"}, "search": {"mode": "include"}},
+                {"fullUrl": "no resource here"},
+                {"resource": "not an object"}
+            ]
+        });
+        let page = Page::from_bundle(&bundle).unwrap();
+        assert_eq!(page.resources.len(), 1);
+        assert_eq!(page.next.as_deref(), Some("/b?page=2"));
+        assert_eq!(page.total, None);
+        assert_eq!(
+            Page::from_bundle(&json!({"resourceType": "Bundle"})).unwrap(),
+            Page::default()
+        );
+        assert!(Page::from_bundle(&json!({"resourceType": "OperationOutcome"})).is_none());
+    }
+}

@@ -1,0 +1,11 @@
+//! Carefront: a patient portal front end. `start` mounts the app into the page that `index.html`
+//! has already drawn (emergency notice and loading state), once the wasm has arrived.
+
+pub mod api;
+mod app;
+mod components;
+pub mod features;
+pub mod fhir;
+mod session;
+
+pub use app::start;
