@@ -4,7 +4,12 @@ use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
+    /// The device has no network.
     Offline,
+    /// The device is online but the portal did not answer at all (server down, DNS, firewall).
+    Unreachable,
+    /// A gateway answered for the portal: it is down or being maintained.
+    Unavailable,
     Timeout,
     NotSignedIn,
     SessionExpired,
@@ -62,6 +67,7 @@ pub fn classify(status: u16, body: &str) -> ApiError {
             429 => ApiError::TooManyAttempts {
                 seconds: retry_after,
             },
+            502..=504 => ApiError::Unavailable,
             500..=599 => ApiError::Server { status },
             _ => ApiError::Refused {
                 status,
@@ -79,6 +85,8 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             Self::Offline => "You seem to be offline. Check your internet connection, then try again.".into(),
+            Self::Unreachable => "We cannot reach the portal right now. It may be down. Try again in a few minutes.".into(),
+            Self::Unavailable => "The portal is not available at the moment. It may be closed for maintenance. Try again later.".into(),
             Self::Timeout => "The portal is taking too long to answer. Try again in a moment.".into(),
             Self::NotSignedIn => "You are not signed in. Sign in to continue.".into(),
             Self::SessionExpired => "Your session has ended. Sign in again to continue.".into(),
@@ -106,7 +114,12 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Self::Offline | Self::Timeout | Self::Server { .. } | Self::Unreadable
+            Self::Offline
+                | Self::Unreachable
+                | Self::Unavailable
+                | Self::Timeout
+                | Self::Server { .. }
+                | Self::Unreadable
         )
     }
 }
@@ -130,8 +143,9 @@ mod tests {
     fn falls_back_to_the_status_for_servers_that_say_less() {
         assert_eq!(
             classify(502, "<html>Bad gateway</html>"),
-            ApiError::Server { status: 502 }
+            ApiError::Unavailable
         );
+        assert_eq!(classify(500, "oops"), ApiError::Server { status: 500 });
         assert_eq!(classify(401, ""), ApiError::NotSignedIn);
         assert_eq!(classify(404, "{}"), ApiError::NotFound);
         assert_eq!(

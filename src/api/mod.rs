@@ -100,12 +100,14 @@ async fn send(
         window.clear_timeout_with_handle(timer);
     }
     let aborted = controller.is_some_and(|c| c.signal().aborted());
+    // fetch rejects only when no answer came at all.
     let (status, text) = outcome.map_err(|_| {
         if aborted {
             ApiError::Timeout
-        } else {
-            // fetch rejects only when no answer came at all: the network, not the server.
+        } else if !window.navigator().on_line() {
             ApiError::Offline
+        } else {
+            ApiError::Unreachable
         }
     })?;
     if (200..300).contains(&status) {

@@ -15,9 +15,11 @@ pub fn RecordNotice() -> impl IntoView {
     }
 }
 
+/// The help desk's number, where the portal has said it (not yet, if start-up itself failed).
+/// `purpose` says what the desk can do here, for a line that stands on its own.
 #[component]
-pub fn HelpDeskLine() -> impl IntoView {
-    let info = Portal::expect();
+pub fn HelpDeskLine(#[prop(optional)] purpose: Option<&'static str>) -> impl IntoView {
+    let info = use_context::<Portal>()?.0;
     let desk = &info.help_desk;
     (!desk.phone.is_empty()).then(|| {
         let tel = format!(
@@ -28,12 +30,16 @@ pub fn HelpDeskLine() -> impl IntoView {
                 .collect::<String>()
         );
         let hours = (!desk.hours.is_empty()).then(|| format!(" ({})", desk.hours));
+        let (lead, tail) = match purpose {
+            Some(p) => ("Call the help desk on ", format!(" {p}.")),
+            None => ("Need help? Call the help desk on ", ".".to_string()),
+        };
         view! {
             <p class="help-desk">
-                "Need help? Call the help desk on "
+                {lead}
                 <a href=tel>{desk.phone.clone()}</a>
                 {hours}
-                "."
+                {tail}
             </p>
         }
     })

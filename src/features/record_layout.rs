@@ -11,15 +11,18 @@ use leptos_router::hooks::use_location;
 /// The sections of the record, in the order the navigation lists them.
 const SECTIONS: &[(&str, &str)] = &[("/record/allergies", "Allergies")];
 
-async fn own_record() -> Result<PatientSummary, ApiError> {
+/// Opens the person's own record (acting for others comes with proxy access). The session knows
+/// whose record is open before any section is drawn, since sections read it as they start.
+async fn open_own_record(session: Session) -> Result<PatientSummary, ApiError> {
     let patients = api::patients().await?;
-    // The person's own record first; acting for others comes with proxy access.
-    patients
+    let patient = patients
         .iter()
         .find(|p| p.relationship == "self")
         .or(patients.first())
         .cloned()
-        .ok_or(ApiError::NotInScope)
+        .ok_or(ApiError::NotInScope)?;
+    session.patient.set(Some(patient.clone()));
+    Ok(patient)
 }
 
 #[component]
@@ -38,12 +41,7 @@ pub fn RecordLayout() -> impl IntoView {
         Some(_) => {}
     }
     let state = RwSignal::new(Load::Loading);
-    let retry = load_into(state, own_record);
-    Effect::new(move |_| {
-        if let Load::Ready(p) = state.get() {
-            session.patient.set(Some(p));
-        }
-    });
+    let retry = load_into(state, move || open_own_record(session));
     view! {
         {move || match state.get() {
             Load::Loading => view! { <Loading what="Opening your record…"/> }.into_any(),

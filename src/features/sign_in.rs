@@ -203,7 +203,7 @@ pub fn SignInPage() -> impl IntoView {
                     </button>
                 </form>
                 <h2 class="heading-small">"Forgotten your password or locked out?"</h2>
-                <HelpDeskLine/>
+                <HelpDeskLine purpose="to reset your password or unlock your account"/>
             }
             .into_any(),
             Step::Code => view! {
@@ -225,7 +225,7 @@ pub fn SignInPage() -> impl IntoView {
                     </button>
                 </form>
                 <p><button type="button" class="link-button" on:click=start_again>"Start again with your password"</button></p>
-                <HelpDeskLine/>
+                <HelpDeskLine purpose="if you have lost your phone or cannot get a code"/>
             }
             .into_any(),
         }}

@@ -1,1 +1,54 @@
-fn main() {}
+//! `cargo xtask …`: set-up, demo, tests and benchmarks, the same on every machine.
+
+mod bench;
+mod run;
+mod setup;
+mod size;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+cargo xtask <command>
+
+  demo [--port N]   install what is missing, build the app, start the reference portal with demo patients
+  test              formatting, lints, unit and HTTP tests, browser tests; ends with `N passed, N failed`
+  bench             build in release and print the app's transfer size
+  setup             install the tools only (idempotent)
+  code USERNAME     the current security code of a demo user (for signing in to the demo)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::all(&root),
+        Some("demo") => run::demo(&root, &args[1..]),
+        Some("test") => test::all(&root),
+        Some("bench") => bench::all(&root),
+        Some("code") => run::code(&root, &args[1..]),
+        _ => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+/// A step heading, so long runs show where they are.
+pub fn step(text: &str) {
+    println!("\n==> {text}");
+}

@@ -1,0 +1,73 @@
+// A small test runner over playwright-core: one Chromium, a fresh portal and browser context per
+// test, axe-core and screenshots on every screen, and a closing `e2e: N passed, N failed` line.
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startPortal } from './portal.mjs';
+
+const tests = [];
+const output = process.env.CAREFRONT_E2E_OUTPUT || path.resolve('e2e/output');
+const screens = path.join(output, 'screens');
+
+export function test(name, fn, options = {}) {
+  tests.push({ name, fn, options });
+}
+
+/// Checks a screen as a user meets it: axe finds nothing, and it is photographed at phone and
+/// desktop widths (then put back at the width the test uses).
+export async function screen(page, name) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const size = page.viewportSize();
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(screens, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(size);
+  if (results.violations.length > 0) {
+    const list = results.violations
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+      .join('\n    ');
+    throw new Error(`axe found ${results.violations.length} violation(s) on "${name}":\n    ${list}`);
+  }
+}
+
+export async function run() {
+  fs.mkdirSync(screens, { recursive: true });
+  const only = process.env.CAREFRONT_E2E_ONLY;
+  const selected = only ? tests.filter((t) => t.name.includes(only)) : tests;
+  const browser = await chromium.launch({
+    executablePath: process.env.CAREFRONT_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  let passed = 0, failed = 0;
+  for (const t of selected) {
+    const started = Date.now();
+    const portal = await startPortal(t.options.portal);
+    const context = await browser.newContext({
+      viewport: t.options.viewport || { width: 1280, height: 900 },
+      baseURL: portal.url,
+    });
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await t.fn({ page, context, portal });
+      if (pageErrors.length) throw new Error(`uncaught errors in the page: ${pageErrors.join('; ')}`);
+      passed += 1;
+      console.log(`ok     ${t.name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    } catch (e) {
+      failed += 1;
+      console.log(`FAILED ${t.name}\n    ${String(e.stack || e).split('\n').slice(0, 6).join('\n    ')}`);
+      const file = path.join(output, `failure-${t.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    } finally {
+      await context.close();
+      await portal.stop();
+    }
+  }
+  await browser.close();
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  return failed === 0;
+}

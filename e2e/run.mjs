@@ -1,0 +1,10 @@
+// Browser tests: `cargo xtask test` runs this with the portal binary and the built app.
+// CAREFRONT_E2E_ONLY=<part of a name> runs the matching tests only.
+import { run } from './lib/harness.mjs';
+import './tests/shell.test.mjs';
+import './tests/sign-in.test.mjs';
+import './tests/terms.test.mjs';
+import './tests/allergies.test.mjs';
+import './tests/session.test.mjs';
+
+process.exitCode = (await run()) ? 0 : 1;

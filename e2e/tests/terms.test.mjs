@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test, screen } from '../lib/harness.mjs';
+import { signIn, expectText, bodyText } from '../lib/pages.mjs';
+
+test('terms are shown with their version, safely, and accepting opens the record', async ({ page }) => {
+  await page.goto('/');
+  await signIn(page, 'ann');
+  await page.getByRole('heading', { level: 1, name: 'Terms of use' }).waitFor();
+  await expectText(page.locator('.terms-text .meta'), /Version 1, in force from 1 January 2026/);
+  await page.getByRole('heading', { name: 'Not for emergencies' }).waitFor();
+  assert.equal(await page.locator('.terms-text strong').first().innerText(), 'not your full medical record');
+  await screen(page, 'terms');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Allergies' }).waitFor();
+  assert.match(page.url(), /\/record\/allergies$/);
+});
+
+test('declining the terms signs out and says why', async ({ page, context }) => {
+  await page.goto('/');
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Decline and sign out' }).click();
+  await page.getByRole('status').filter({ hasText: /did not accept the terms of use/ }).waitFor();
+  assert.match(page.url(), /\/sign-in\?ended=declined-terms$/);
+  await screen(page, 'terms-declined');
+  const session = await page.request.get('/api/v1/session');
+  assert.equal(session.status(), 401);
+  assert.equal((await context.cookies()).filter((c) => c.name === 'carefront_session').length, 0);
+  assert.doesNotMatch(await bodyText(page), /Ann Carter/);
+});
+
+test('a deep link asked for before signing in is where the patient lands', async ({ page }) => {
+  await page.goto('/record/allergies');
+  await page.getByRole('heading', { name: 'Sign in to your patient portal' }).waitFor();
+  assert.match(page.url(), /\/sign-in\?next=%2Frecord%2Fallergies$/);
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Allergies' }).waitFor();
+});

@@ -1,0 +1,167 @@
+//! Running the tools: commands with the project's tool folders on PATH, the builds, and the demo.
+
+use crate::{setup, step};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// node_modules/.bin (wasm-opt, …) and cargo's bin folder (trunk, wasm-bindgen) before PATH.
+pub fn path_with_tools(root: &Path) -> String {
+    let cargo_bin = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"))
+        .join("bin");
+    format!(
+        "{}:{}:{}",
+        root.join("node_modules/.bin").display(),
+        cargo_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+pub struct Cmd(Command);
+
+pub fn command(program: &str, args: &[&str]) -> Cmd {
+    let mut c = Command::new(program);
+    c.args(args)
+        .env("PATH", path_with_tools(&crate::workspace_root()))
+        .current_dir(crate::workspace_root());
+    Cmd(c)
+}
+
+impl Cmd {
+    pub fn dir(mut self, dir: &Path) -> Self {
+        self.0.current_dir(dir);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.0.env(key, value);
+        self
+    }
+
+    fn describe(&self) -> String {
+        let args: Vec<String> = self
+            .0
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        format!(
+            "{} {}",
+            self.0.get_program().to_string_lossy(),
+            args.join(" ")
+        )
+    }
+
+    pub fn run(mut self) -> Result<(), String> {
+        let what = self.describe();
+        let status = self
+            .0
+            .status()
+            .map_err(|e| format!("cannot start `{what}`: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{what}` failed ({status})"))
+        }
+    }
+
+    /// Runs, echoing standard output line by line to the console and to `each_line`.
+    pub fn stream(mut self, mut each_line: impl FnMut(&str)) -> Result<(), String> {
+        let what = self.describe();
+        let mut child = self
+            .0
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start `{what}`: {e}"))?;
+        if let Some(out) = child.stdout.take() {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                println!("{line}");
+                each_line(&line);
+            }
+        }
+        let status = child.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{what}` failed ({status})"))
+        }
+    }
+}
+
+/// The app in release, as patients get it, into dist/.
+pub fn build_app(root: &Path) -> Result<(), String> {
+    step("Building the app (release, wasm-opt)");
+    command("trunk", &["build", "--release", "--offline"])
+        .dir(root)
+        .run()
+}
+
+/// The reference portal (a dev build: the same artifacts the tests already compiled).
+pub fn build_portal(root: &Path) -> Result<PathBuf, String> {
+    step("Building the reference portal");
+    command("cargo", &["build", "--package", "carefront-portal"]).run()?;
+    Ok(root.join("target/debug/carefront-portal"))
+}
+
+fn demo_db(root: &Path) -> PathBuf {
+    root.join("target/demo/portal.db")
+}
+
+pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
+    let port = match args {
+        [] => "8080".to_string(),
+        [flag, port] if flag == "--port" => port.clone(),
+        _ => return Err("demo takes only --port N".into()),
+    };
+    setup::all(root)?;
+    build_app(root)?;
+    let portal = build_portal(root)?;
+    let db = demo_db(root);
+    std::fs::create_dir_all(db.parent().expect("has a folder")).map_err(|e| e.to_string())?;
+    // A fresh database each time, so appointments stay in the future and every demo starts alike.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    step("Starting the reference portal with demo patients");
+    println!(
+        "
+  Open http://127.0.0.1:{port} in a browser. Demo sign-ins (all invented people):
+
+    ann / carefront-demo   Ann Carter: several allergies, no security code
+    ben / carefront-demo   Ben Okafor: no allergies; asks for a security code —
+                           get the current one with `cargo xtask code ben`
+
+  Press Ctrl+C to stop.
+"
+    );
+    command(
+        &portal.to_string_lossy(),
+        &[
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            &db.to_string_lossy(),
+            "--static",
+            &root.join("dist").to_string_lossy(),
+            "--demo",
+        ],
+    )
+    .run()
+}
+
+pub fn code(root: &Path, args: &[String]) -> Result<(), String> {
+    let [username] = args else {
+        return Err("code takes one username, for example `cargo xtask code ben`".into());
+    };
+    let portal = root.join("target/debug/carefront-portal");
+    if !portal.exists() {
+        return Err("start the demo first (`cargo xtask demo`)".into());
+    }
+    command(
+        &portal.to_string_lossy(),
+        &["code", username, "--db", &demo_db(root).to_string_lossy()],
+    )
+    .run()
+}

@@ -1,0 +1,174 @@
+//! Installs the build and test tools a fresh machine lacks, and nothing it already has.
+
+use crate::run::{command, path_with_tools};
+use crate::step;
+use std::path::Path;
+use std::process::Command;
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+pub fn all(root: &Path) -> Result<(), String> {
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen(root)?;
+    npm_tools(root)?;
+    chromium()?;
+    Ok(())
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    Command::new(program)
+        .args(args)
+        .env("PATH", path_with_tools(&crate::workspace_root()))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+fn wasm_target() -> Result<(), String> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    step(&format!("Adding the {WASM_TARGET} target"));
+    command("rustup", &["target", "add", WASM_TARGET]).run()
+}
+
+fn trunk() -> Result<(), String> {
+    if output("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        return Ok(());
+    }
+    step(&format!(
+        "Installing trunk {TRUNK_VERSION} (once per machine; about 15 minutes on 2 cores)"
+    ));
+    command(
+        "cargo",
+        &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
+    )
+    .run()
+}
+
+/// The version of wasm-bindgen in Cargo.lock: trunk refuses any other CLI version.
+pub fn locked_wasm_bindgen(root: &Path) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
+                .next()
+                .and_then(|v| v.strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_string());
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+fn wasm_bindgen(root: &Path) -> Result<(), String> {
+    let version = locked_wasm_bindgen(root)?;
+    if output("wasm-bindgen", &["--version"]).is_some_and(|v| v.trim().ends_with(&version)) {
+        return Ok(());
+    }
+    step(&format!(
+        "Installing wasm-bindgen-cli {version} (once per machine; a few minutes)"
+    ));
+    // Not --locked: one crate pinned in its lock file is no longer in the registry.
+    command(
+        "cargo",
+        &[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &version,
+            "--force",
+        ],
+    )
+    .run()
+}
+
+/// Each devDependency of package.json, installed at exactly its pinned version.
+fn npm_tools(root: &Path) -> Result<(), String> {
+    let manifest = std::fs::read_to_string(root.join("package.json"))
+        .map_err(|e| format!("cannot read package.json: {e}"))?;
+    let wanted = pinned_dev_dependencies(&manifest);
+    let installed = wanted.iter().all(|(name, version)| {
+        std::fs::read_to_string(root.join("node_modules").join(name).join("package.json"))
+            .is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+    });
+    if installed && !wanted.is_empty() {
+        return Ok(());
+    }
+    step("Installing npm tools (wasm-opt, Playwright, axe-core)");
+    command("npm", &["ci", "--no-audit", "--no-fund"])
+        .dir(root)
+        .run()
+}
+
+/// `"name": "1.2.3"` pairs inside the devDependencies object (pinned versions only).
+fn pinned_dev_dependencies(manifest: &str) -> Vec<(String, String)> {
+    let Some(start) = manifest.find("\"devDependencies\"") else {
+        return Vec::new();
+    };
+    let block = &manifest[start..];
+    let block = &block[..block.find('}').unwrap_or(block.len())];
+    block
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split('"').skip(1).step_by(2);
+            let name = parts.next()?;
+            let version = parts.next()?;
+            (name != "devDependencies").then(|| (name.to_string(), version.to_string()))
+        })
+        .collect()
+}
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium() -> Result<(), String> {
+    if Path::new(CHROMIUM).exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    step("Installing Chromium for the browser tests (Debian packages)");
+    let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
+    let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut all: Vec<&str> = sudo.to_vec();
+        all.push("apt-get");
+        all.extend_from_slice(args);
+        command(all[0], &all[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+    };
+    apt(&["update", "-q"])?;
+    apt(&["install", "-y", "-q", "chromium", "chromium-driver"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_pinned_dev_dependencies() {
+        let manifest = r#"{ "name": "x", "devDependencies": {
+            "@axe-core/playwright": "4.13.0",
+            "binaryen": "132.0.0"
+          } }"#;
+        assert_eq!(
+            pinned_dev_dependencies(manifest),
+            vec![
+                ("@axe-core/playwright".to_string(), "4.13.0".to_string()),
+                ("binaryen".to_string(), "132.0.0".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_locked_wasm_bindgen() {
+        let v = locked_wasm_bindgen(&crate::workspace_root()).unwrap();
+        assert!(v.starts_with("0.2."), "{v}");
+    }
+}

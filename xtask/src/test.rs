@@ -1,0 +1,218 @@
+//! Every check, in the order a failure is cheapest to find, tallied into one closing line.
+
+use crate::run::{build_app, build_portal, command};
+use crate::{setup, size, step};
+use std::path::Path;
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn check(&mut self, name: &str, result: Result<(), String>) -> bool {
+        match result {
+            Ok(()) => {
+                self.passed += 1;
+                true
+            }
+            Err(e) => {
+                self.failed += 1;
+                self.failures.push(format!("{name}: {e}"));
+                false
+            }
+        }
+    }
+
+    fn add(&mut self, name: &str, counts: Counts, result: Result<(), String>) {
+        self.passed += counts.passed;
+        self.failed += counts.failed;
+        match result {
+            Err(e) if counts.failed == 0 => self.check(name, Err(e)),
+            Err(_) => {
+                self.failures
+                    .push(format!("{name}: {} failed", counts.failed));
+                false
+            }
+            Ok(()) => true,
+        };
+    }
+}
+
+#[derive(Default, Debug, PartialEq)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+}
+
+/// Reads `test result: ok. 24 passed; 0 failed; …` (libtest) and `e2e: 12 passed, 0 failed`.
+fn counts_in(line: &str) -> Option<Counts> {
+    let line = line.trim();
+    let rest = line
+        .strip_prefix("test result: ")
+        .map(|r| r.split_once(". ").map_or(r, |(_, after)| after))
+        .or_else(|| line.strip_prefix("e2e: "))?;
+    let mut numbers = rest
+        .split([';', ','])
+        .map(str::trim)
+        .filter_map(|part| part.split_once(' '))
+        .filter_map(|(n, word)| Some((n.parse::<u64>().ok()?, word)));
+    let (passed, w1) = numbers.next()?;
+    let (failed, w2) = numbers.next()?;
+    (w1 == "passed" && w2 == "failed").then_some(Counts { passed, failed })
+}
+
+pub fn all(root: &Path) -> Result<(), String> {
+    let mut tally = Tally::default();
+    if tally.check("setup", setup::all(root)) {
+        run_checks(root, &mut tally);
+    }
+    println!();
+    if !tally.failures.is_empty() {
+        println!("Failed:");
+        for f in &tally.failures {
+            println!("  - {f}");
+        }
+    }
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn run_checks(root: &Path, tally: &mut Tally) {
+    step("Formatting (cargo fmt --check)");
+    tally.check(
+        "formatting",
+        command("cargo", &["fmt", "--all", "--check"]).run(),
+    );
+
+    step("Lints on the host (clippy -D warnings)");
+    tally.check(
+        "clippy",
+        command(
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+        .run(),
+    );
+    step("Lints on the wasm target (clippy -D warnings)");
+    tally.check(
+        "clippy (wasm32)",
+        command(
+            "cargo",
+            &[
+                "clippy",
+                "--package",
+                "carefront",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+        .run(),
+    );
+
+    step("Unit tests and the portal's HTTP tests");
+    let mut counts = Counts::default();
+    let result = command("cargo", &["test", "--workspace"]).stream(|line| {
+        if let Some(c) = counts_in(line) {
+            counts.passed += c.passed;
+            counts.failed += c.failed;
+        }
+    });
+    tally.add("cargo test", counts, result);
+
+    if !tally.check("app build", build_app(root)) {
+        return;
+    }
+    step("Transfer size budget");
+    tally.check(
+        "transfer size",
+        size::measure(&root.join("dist")).and_then(|sizes| {
+            size::print(&sizes);
+            if sizes.total_gzip() <= size::TRANSFER_BUDGET {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} bytes gzip is over the budget of {}",
+                    sizes.total_gzip(),
+                    size::TRANSFER_BUDGET
+                ))
+            }
+        }),
+    );
+
+    let portal = match build_portal(root) {
+        Ok(p) => p,
+        Err(e) => {
+            tally.check("portal build", Err(e));
+            return;
+        }
+    };
+    step("Browser tests (Playwright, Chromium, against the reference portal)");
+    let mut counts = Counts::default();
+    let result = command("node", &["e2e/run.mjs"])
+        .env("CAREFRONT_PORTAL", &portal.to_string_lossy())
+        .env("CAREFRONT_DIST", &root.join("dist").to_string_lossy())
+        .env(
+            "CAREFRONT_E2E_OUTPUT",
+            &root.join("e2e/output").to_string_lossy(),
+        )
+        .stream(|line| {
+            if let Some(c) = counts_in(line) {
+                counts = c;
+            }
+        });
+    if counts == Counts::default() && result.is_err() {
+        tally.check("browser tests", result);
+    } else {
+        tally.add("browser tests", counts, result);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_runner_summaries() {
+        assert_eq!(
+            counts_in(
+                "test result: ok. 24 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out"
+            ),
+            Some(Counts {
+                passed: 24,
+                failed: 0
+            })
+        );
+        assert_eq!(
+            counts_in("test result: FAILED. 3 passed; 2 failed; 0 ignored"),
+            Some(Counts {
+                passed: 3,
+                failed: 2
+            })
+        );
+        assert_eq!(
+            counts_in("e2e: 12 passed, 1 failed"),
+            Some(Counts {
+                passed: 12,
+                failed: 1
+            })
+        );
+        assert_eq!(counts_in("test foo ... ok"), None);
+        assert_eq!(counts_in("12 passed, 1 failed"), None);
+    }
+}
