@@ -2,6 +2,9 @@
 //! forms, and nothing here panics on what a server sends.
 
 pub mod date;
+pub mod instant;
+pub mod reference;
+pub mod value;
 
 use serde_json::Value;
 
@@ -121,5 +124,107 @@ mod tests {
             Page::default()
         );
         assert!(Page::from_bundle(&json!({"resourceType": "OperationOutcome"})).is_none());
+    }
+}
+
+/// When something happened, from whichever form of a `prefix[x]` choice is present
+/// (`onsetDateTime`, `onsetPeriod`, `onsetAge`, `onsetRange`, `onsetString`, …), in plain words.
+pub fn when_text(r: &Value, prefix: &str, locale: &str) -> Option<String> {
+    let field = |suffix: &str| &r[format!("{prefix}{suffix}").as_str()];
+    let date = |v: &Value| {
+        v.as_str()
+            .and_then(date::FhirDate::parse)
+            .map(|d| d.display(locale))
+    };
+    if let Some(d) = date(field("DateTime")) {
+        return Some(d);
+    }
+    let period = field("Period");
+    match (date(&period["start"]), date(&period["end"])) {
+        (Some(s), Some(e)) => return Some(format!("{s} to {e}")),
+        (Some(s), None) => return Some(format!("From {s}")),
+        (None, Some(e)) => return Some(format!("Until {e}")),
+        (None, None) => {}
+    }
+    if let Some(years) = value::number_text(&field("Age")["value"]) {
+        return Some(format!("At age {years}"));
+    }
+    let range = field("Range");
+    if let (Some(l), Some(h)) = (
+        value::number_text(&range["low"]["value"]),
+        value::number_text(&range["high"]["value"]),
+    ) {
+        return Some(format!("Between ages {l} and {h}"));
+    }
+    if let Some(b) = field("Boolean").as_bool() {
+        return b.then(|| "Yes".to_string());
+    }
+    non_empty(field("String"))
+}
+
+/// The first of several date fields present, as a FhirDate (paths like `["effectivePeriod", "start"]`).
+pub fn first_date(r: &Value, paths: &[&[&str]]) -> Option<date::FhirDate> {
+    paths.iter().find_map(|path| {
+        path.iter()
+            .try_fold(r, |v, key| v.get(key))?
+            .as_str()
+            .and_then(date::FhirDate::parse)
+    })
+}
+
+#[cfg(test)]
+mod when_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_every_choice_form() {
+        let cases = [
+            (json!({"onsetDateTime": "2019-05"}), "May 2019"),
+            (
+                json!({"onsetPeriod": {"start": "2019-05-03"}}),
+                "From 3 May 2019",
+            ),
+            (
+                json!({"onsetPeriod": {"start": "2019", "end": "2020"}}),
+                "2019 to 2020",
+            ),
+            (json!({"onsetAge": {"value": 4, "unit": "a"}}), "At age 4"),
+            (
+                json!({"onsetRange": {"low": {"value": 2}, "high": {"value": 5}}}),
+                "Between ages 2 and 5",
+            ),
+            (json!({"onsetString": "In childhood"}), "In childhood"),
+        ];
+        for (r, expected) in cases {
+            assert_eq!(
+                when_text(&r, "onset", "en-GB").as_deref(),
+                Some(expected),
+                "{r}"
+            );
+        }
+        assert_eq!(
+            when_text(&json!({"onsetDateTime": "not a date"}), "onset", "en-GB"),
+            None
+        );
+        assert_eq!(
+            when_text(&json!({"abatementBoolean": true}), "abatement", "en-GB").as_deref(),
+            Some("Yes")
+        );
+    }
+
+    #[test]
+    fn takes_the_first_date_present() {
+        let r =
+            json!({"effectivePeriod": {"start": "2020-01-02"}, "issued": "2020-01-03T10:00:00Z"});
+        let d = first_date(
+            &r,
+            &[
+                &["effectiveDateTime"],
+                &["effectivePeriod", "start"],
+                &["issued"],
+            ],
+        );
+        assert_eq!(d.unwrap().iso(), "2020-01-02");
     }
 }

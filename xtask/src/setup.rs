@@ -14,7 +14,33 @@ pub fn all(root: &Path) -> Result<(), String> {
     wasm_bindgen(root)?;
     npm_tools(root)?;
     chromium()?;
+    fhir_examples(root)?;
     Ok(())
+}
+
+const FHIR_EXAMPLES: &str = "hl7.fhir.r4.examples@4.0.1";
+
+/// Where the official HL7 R4 examples (CC0) are unpacked for the conformance test; not committed.
+pub fn fhir_examples_dir(root: &Path) -> std::path::PathBuf {
+    root.join("target/fhir-examples/package")
+}
+
+fn fhir_examples(root: &Path) -> Result<(), String> {
+    let dir = fhir_examples_dir(root);
+    if dir.join("package.json").exists() {
+        return Ok(());
+    }
+    step(&format!(
+        "Fetching the HL7 FHIR R4 examples ({FHIR_EXAMPLES}, about 18 MB)"
+    ));
+    let parent = dir.parent().expect("has a parent");
+    std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    command("npm", &["pack", FHIR_EXAMPLES, "--silent"])
+        .dir(parent)
+        .run()?;
+    command("tar", &["xzf", "hl7.fhir.r4.examples-4.0.1.tgz"])
+        .dir(parent)
+        .run()
 }
 
 fn output(program: &str, args: &[&str]) -> Option<String> {

@@ -125,14 +125,19 @@ fn run_checks(root: &Path, tally: &mut Tally) {
         .run(),
     );
 
-    step("Unit tests and the portal's HTTP tests");
+    step("Unit tests, the portal's HTTP tests and the HL7 examples");
     let mut counts = Counts::default();
-    let result = command("cargo", &["test", "--workspace"]).stream(|line| {
-        if let Some(c) = counts_in(line) {
-            counts.passed += c.passed;
-            counts.failed += c.failed;
-        }
-    });
+    let result = command("cargo", &["test", "--workspace"])
+        .env(
+            "CAREFRONT_FHIR_EXAMPLES",
+            &setup::fhir_examples_dir(root).to_string_lossy(),
+        )
+        .stream(|line| {
+            if let Some(c) = counts_in(line) {
+                counts.passed += c.passed;
+                counts.failed += c.failed;
+            }
+        });
     tally.add("cargo test", counts, result);
 
     if !tally.check("app build", build_app(root)) {

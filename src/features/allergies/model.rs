@@ -1,7 +1,7 @@
 //! AllergyIntolerance resources → what the allergies screen shows, in plain words.
 
 use crate::fhir::date::FhirDate;
-use crate::fhir::{concept_text, first_code, non_empty, notes};
+use crate::fhir::{concept_text, first_code, non_empty, notes, when_text};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -152,36 +152,9 @@ fn read_allergy(r: &Value, locale: &str) -> Reading {
         },
         reactions,
         recorded: r["recordedDate"].as_str().and_then(FhirDate::parse),
-        onset: onset(r, locale),
+        onset: when_text(r, "onset", locale),
         notes: notes(r),
     }))
-}
-
-/// `onset[x]` in whichever form it came.
-fn onset(r: &Value, locale: &str) -> Option<String> {
-    let date = |v: &Value| {
-        v.as_str()
-            .and_then(FhirDate::parse)
-            .map(|d| d.display(locale))
-    };
-    if let Some(d) = date(&r["onsetDateTime"]) {
-        return Some(d);
-    }
-    if let Some(start) = date(&r["onsetPeriod"]["start"]) {
-        return Some(format!("From {start}"));
-    }
-    if let Some(years) = r["onsetAge"]["value"].as_f64() {
-        return Some(format!("At age {years}"));
-    }
-    if let Some(text) = non_empty(&r["onsetString"]) {
-        return Some(text);
-    }
-    let low = r["onsetRange"]["low"]["value"].as_f64();
-    let high = r["onsetRange"]["high"]["value"].as_f64();
-    match (low, high) {
-        (Some(l), Some(h)) => Some(format!("Between ages {l} and {h}")),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

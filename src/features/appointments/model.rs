@@ -1,0 +1,164 @@
+//! Appointments → upcoming and past, each at a moment the browser shows in the patient's time zone.
+
+use crate::fhir::instant::epoch_ms;
+use crate::fhir::{concept_text, non_empty};
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Appointment {
+    pub what: String,
+    /// The start as written (with its offset) and as a moment.
+    pub start: Option<(String, f64)>,
+    pub minutes: Option<u32>,
+    pub status: &'static str,
+    /// Cancelled, missed or otherwise not going ahead: shown, but set apart.
+    pub off: bool,
+    pub place: Option<String>,
+    pub clinician: Option<String>,
+    pub instructions: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppointmentList {
+    pub upcoming: Vec<Appointment>,
+    pub past: Vec<Appointment>,
+    pub unreadable: usize,
+}
+
+fn status_words(code: &str) -> (&'static str, bool) {
+    match code {
+        "proposed" => ("Requested", false),
+        "pending" => ("Waiting to be confirmed", false),
+        "booked" => ("Booked", false),
+        "arrived" | "checked-in" => ("Checked in", false),
+        "fulfilled" => ("Attended", false),
+        "cancelled" => ("Cancelled", true),
+        "noshow" => ("Missed", true),
+        "waitlist" => ("On the waiting list", false),
+        _ => ("Status not known", false),
+    }
+}
+
+/// Participants by kind: the reference's type where there is one, else the actor's own words.
+fn participant(r: &Value, kind: &str) -> Option<String> {
+    r["participant"].as_array()?.iter().find_map(|p| {
+        let actor = &p["actor"];
+        let reference = actor["reference"].as_str().unwrap_or_default();
+        let is_kind =
+            reference.starts_with(&format!("{kind}/")) || reference.contains(&format!("/{kind}/"));
+        is_kind.then(|| non_empty(&actor["display"])).flatten()
+    })
+}
+
+pub fn build(resources: &[Value], now_ms: f64) -> AppointmentList {
+    let mut list = AppointmentList::default();
+    for r in resources {
+        if r["resourceType"] != "Appointment" {
+            list.unreadable += 1;
+            continue;
+        }
+        let code = r["status"].as_str().unwrap_or_default();
+        if code == "entered-in-error" {
+            continue;
+        }
+        let (status, off) = status_words(code);
+        let start = r["start"]
+            .as_str()
+            .and_then(|s| Some((s.to_string(), epoch_ms(s)?)));
+        let minutes = r["minutesDuration"].as_u64().map(|m| m as u32).or_else(|| {
+            let (_, s) = start.as_ref()?;
+            let e = epoch_ms(r["end"].as_str()?)?;
+            (e > *s).then(|| ((e - s) / 60_000.0).round() as u32)
+        });
+        let what = r["serviceType"]
+            .as_array()
+            .and_then(|a| a.iter().find_map(concept_text))
+            .or_else(|| concept_text(&r["appointmentType"]))
+            .or_else(|| non_empty(&r["description"]))
+            .or_else(|| r["reasonCode"].as_array()?.iter().find_map(concept_text))
+            .unwrap_or_else(|| "Appointment".into());
+        let appointment = Appointment {
+            what,
+            minutes,
+            status,
+            off,
+            place: participant(r, "Location").or_else(|| participant(r, "HealthcareService")),
+            clinician: participant(r, "Practitioner")
+                .or_else(|| participant(r, "PractitionerRole")),
+            instructions: non_empty(&r["patientInstruction"]).or_else(|| non_empty(&r["comment"])),
+            start,
+        };
+        // An appointment with no time yet (a request) is still ahead of the patient.
+        let ahead = appointment
+            .start
+            .as_ref()
+            .is_none_or(|(_, ms)| *ms >= now_ms);
+        if ahead && code != "fulfilled" && code != "noshow" {
+            list.upcoming.push(appointment);
+        } else {
+            list.past.push(appointment);
+        }
+    }
+    let at = |a: &Appointment| a.start.as_ref().map_or(f64::MAX, |(_, ms)| *ms);
+    list.upcoming.sort_by(|a, b| at(a).total_cmp(&at(b)));
+    list.past.sort_by(|a, b| at(b).total_cmp(&at(a)));
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn splits_upcoming_from_past_soonest_first() {
+        let now = epoch_ms("2026-06-01T12:00:00Z").unwrap();
+        let appt = |start: &str, status: &str, what: &str| {
+            json!({"resourceType": "Appointment", "status": status,
+            "serviceType": [{"text": what}], "start": start, "end": "2030-01-01T00:00:00Z",
+            "participant": [
+                {"actor": {"reference": "Patient/p"}},
+                {"actor": {"reference": "Practitioner/d", "display": "Dr Shah"}},
+                {"actor": {"reference": "Location/l", "display": "Eye Clinic"}}]})
+        };
+        let list = build(
+            &[
+                appt("2026-07-01T10:00:00+01:00", "booked", "Later"),
+                appt("2026-06-02T10:00:00Z", "cancelled", "Soon but cancelled"),
+                appt("2026-05-01T10:00:00Z", "fulfilled", "Done"),
+                appt("2026-06-01T13:00:00Z", "noshow", "Marked missed early"),
+                json!({"resourceType": "Appointment", "status": "proposed", "description": "Knee clinic"}),
+            ],
+            now,
+        );
+        let upcoming: Vec<(&str, &str)> = list
+            .upcoming
+            .iter()
+            .map(|a| (a.what.as_str(), a.status))
+            .collect();
+        assert_eq!(
+            upcoming,
+            [
+                ("Soon but cancelled", "Cancelled"),
+                ("Later", "Booked"),
+                ("Knee clinic", "Requested")
+            ]
+        );
+        assert!(list.upcoming[0].off);
+        assert_eq!(list.upcoming[1].place.as_deref(), Some("Eye Clinic"));
+        assert_eq!(list.upcoming[1].clinician.as_deref(), Some("Dr Shah"));
+        let past: Vec<&str> = list.past.iter().map(|a| a.status).collect();
+        assert_eq!(past, ["Missed", "Attended"]);
+    }
+
+    #[test]
+    fn duration_from_minutes_or_end() {
+        let list = build(
+            &[
+                json!({"resourceType": "Appointment", "status": "booked", "start": "2030-01-01T09:00:00Z", "end": "2030-01-01T09:45:00Z"}),
+            ],
+            0.0,
+        );
+        assert_eq!(list.upcoming[0].minutes, Some(45));
+    }
+}

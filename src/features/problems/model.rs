@@ -1,0 +1,109 @@
+//! Conditions → current and past problems.
+
+use crate::fhir::date::FhirDate;
+use crate::fhir::{concept_text, first_code, first_date, notes, when_text};
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub name: String,
+    pub status: &'static str,
+    pub since: Option<String>,
+    pub ended: Option<String>,
+    pub recorded: Option<FhirDate>,
+    pub severity: Option<String>,
+    pub body_site: Option<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProblemList {
+    pub current: Vec<Problem>,
+    pub past: Vec<Problem>,
+    pub unreadable: usize,
+}
+
+pub fn build(resources: &[Value], locale: &str) -> ProblemList {
+    let mut list = ProblemList::default();
+    for r in resources {
+        if r["resourceType"] != "Condition" {
+            list.unreadable += 1;
+            continue;
+        }
+        let verification = first_code(&r["verificationStatus"]);
+        if verification == Some("entered-in-error") {
+            continue;
+        }
+        let ended = when_text(r, "abatement", locale);
+        let (current, status) = match (verification, first_code(&r["clinicalStatus"])) {
+            (Some("refuted"), _) => (false, "Ruled out"),
+            (_, Some("active")) => (true, "Active"),
+            (_, Some("recurrence")) => (true, "Come back"),
+            (_, Some("relapse")) => (true, "Relapsed"),
+            (_, Some("inactive")) => (false, "Inactive"),
+            (_, Some("remission")) => (false, "In remission"),
+            (_, Some("resolved")) => (false, "Resolved"),
+            // No clinical status: an end date means it is over.
+            _ if ended.is_some() => (false, "Resolved"),
+            _ => (true, "Active"),
+        };
+        let status = if current && verification == Some("provisional") {
+            "Suspected"
+        } else {
+            status
+        };
+        let problem = Problem {
+            name: concept_text(&r["code"]).unwrap_or_else(|| "Problem not named".into()),
+            status,
+            since: when_text(r, "onset", locale),
+            ended,
+            recorded: first_date(r, &[&["recordedDate"]]),
+            severity: concept_text(&r["severity"]),
+            body_site: r["bodySite"]
+                .as_array()
+                .and_then(|a| a.iter().find_map(concept_text)),
+            notes: notes(r),
+        };
+        if current {
+            list.current.push(problem);
+        } else {
+            list.past.push(problem);
+        }
+    }
+    list.current.sort_by(|a, b| b.recorded.cmp(&a.recorded));
+    list.past.sort_by(|a, b| b.recorded.cmp(&a.recorded));
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn splits_current_from_past_in_every_onset_form() {
+        let list = build(
+            &[
+                json!({"resourceType": "Condition", "clinicalStatus": {"coding": [{"code": "active"}]},
+                    "code": {"text": "Asthma"}, "onsetAge": {"value": 7}}),
+                json!({"resourceType": "Condition", "code": {"coding": [{"display": "Fractured wrist"}]},
+                    "onsetDateTime": "2019-02", "abatementString": "After six weeks"}),
+                json!({"resourceType": "Condition", "verificationStatus": {"coding": [{"code": "entered-in-error"}]}}),
+                json!({"resourceType": "Condition", "verificationStatus": {"coding": [{"code": "provisional"}]}, "code": {"text": "Migraine"}}),
+                json!({"resourceType": "Patient"}),
+            ],
+            "en-GB",
+        );
+        let current: Vec<(&str, &str)> = list
+            .current
+            .iter()
+            .map(|p| (p.name.as_str(), p.status))
+            .collect();
+        assert!(current.contains(&("Asthma", "Active")));
+        assert!(current.contains(&("Migraine", "Suspected")));
+        assert_eq!(list.past[0].name, "Fractured wrist");
+        assert_eq!(list.past[0].since.as_deref(), Some("February 2019"));
+        assert_eq!(list.past[0].ended.as_deref(), Some("After six weeks"));
+        assert_eq!(list.unreadable, 1);
+    }
+}
