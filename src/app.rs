@@ -5,9 +5,18 @@ use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::Footer;
 use crate::features::allergies::AllergiesPage;
+use crate::features::appointments::AppointmentsPage;
+use crate::features::documents::DocumentsPage;
+use crate::features::immunizations::VaccinationsPage;
+use crate::features::medications::MedicinesPage;
+use crate::features::problems::ProblemsPage;
 use crate::features::record_layout::RecordLayout;
+use crate::features::results::ResultsPage;
 use crate::features::sign_in::SignInPage;
+use crate::features::summary::SummaryPage;
 use crate::features::terms::TermsPage;
+use crate::features::trends::TrendsPage;
+use crate::features::visits::VisitsPage;
 use crate::session::{Ended, Portal, Session, landing_page};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
@@ -83,8 +92,17 @@ fn SignedInOrOut(info: PortalInfo, session: Option<SessionInfo>) -> impl IntoVie
                         <Route path=path!("/sign-in") view=SignInPage/>
                         <Route path=path!("/terms") view=TermsPage/>
                         <ParentRoute path=path!("/record") view=RecordLayout>
+                            <Route path=path!("summary") view=SummaryPage/>
+                            <Route path=path!("results") view=ResultsPage/>
+                            <Route path=path!("trends") view=TrendsPage/>
+                            <Route path=path!("medicines") view=MedicinesPage/>
                             <Route path=path!("allergies") view=AllergiesPage/>
-                            <Route path=path!("") view=|| view! { <Redirect path="/record/allergies"/> }/>
+                            <Route path=path!("problems") view=ProblemsPage/>
+                            <Route path=path!("vaccinations") view=VaccinationsPage/>
+                            <Route path=path!("appointments") view=AppointmentsPage/>
+                            <Route path=path!("visits") view=VisitsPage/>
+                            <Route path=path!("documents") view=DocumentsPage/>
+                            <Route path=path!("") view=|| view! { <Redirect path="/record/summary"/> }/>
                         </ParentRoute>
                     </Routes>
                 </Show>

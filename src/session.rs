@@ -104,7 +104,7 @@ impl Ended {
 pub fn landing_page(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with("/record/") && !path.contains("//") => path.to_string(),
-        _ => "/record/allergies".to_string(),
+        _ => "/record/summary".to_string(),
     }
 }
 
@@ -130,14 +130,13 @@ mod tests {
     #[test]
     fn only_record_screens_are_landing_pages() {
         assert_eq!(landing_page(Some("/record/allergies")), "/record/allergies");
-        assert_eq!(
-            landing_page(Some("https://evil.example/")),
-            "/record/allergies"
-        );
-        assert_eq!(
-            landing_page(Some("/record//evil.example")),
-            "/record/allergies"
-        );
-        assert_eq!(landing_page(None), "/record/allergies");
+        for hostile in [
+            "https://evil.example/",
+            "/record//evil.example",
+            "//evil.example",
+        ] {
+            assert_eq!(landing_page(Some(hostile)), "/record/summary", "{hostile}");
+        }
+        assert_eq!(landing_page(None), "/record/summary");
     }
 }

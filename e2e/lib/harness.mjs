@@ -33,6 +33,7 @@ export async function screen(page, name) {
 }
 
 export async function run() {
+  fs.rmSync(output, { recursive: true, force: true });
   fs.mkdirSync(screens, { recursive: true });
   const only = process.env.CAREFRONT_E2E_ONLY;
   const selected = only ? tests.filter((t) => t.name.includes(only)) : tests;

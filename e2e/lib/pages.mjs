@@ -8,12 +8,26 @@ export async function signIn(page, username, password = DEMO_PASSWORD) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/// Signs in as Ann and accepts the terms: the record's allergies screen is open.
-export async function openAnnsRecord(page) {
+/// Signs in as Ann and accepts the terms: the record's summary is open.
+export async function signInAsAnn(page) {
   await page.goto('/');
   await signIn(page, 'ann');
   await page.getByRole('button', { name: 'Accept and continue' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Allergies' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+}
+
+/// Goes to a section through the record's navigation, and waits until all of it has loaded.
+export async function openSection(page, link, heading = link) {
+  await page.getByRole('navigation', { name: 'Record sections' }).getByRole('link', { name: link, exact: true }).first().click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await page.getByText(/^Loading|Still loading/).first().waitFor({ state: 'detached' }).catch(() => {});
+  await page.waitForFunction(() => !document.body.innerText.match(/Loading .*…|Still loading/));
+}
+
+/// Ann's allergies, the screen the first slice was built around.
+export async function openAnnsRecord(page) {
+  await signInAsAnn(page);
+  await openSection(page, 'Allergies');
 }
 
 export async function expectText(locator, pattern) {

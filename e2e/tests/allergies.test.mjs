@@ -31,6 +31,8 @@ test('a patient with no allergies is told none are recorded in this portal', asy
   await page.getByLabel('Security code').fill(totp(BEN_SECRET));
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await page.getByRole('link', { name: 'Allergies', exact: true }).first().click();
   await page.getByText('No allergies are recorded in this portal.').waitFor();
   await screen(page, 'allergies-empty');
 });
@@ -41,6 +43,8 @@ test('a server error on the record is explained and can be retried', async ({ pa
   await page.goto('/');
   await signIn(page, 'ann');
   await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await page.goto('/record/allergies');
   await expectText(page.getByRole('alert'), /Something went wrong on our side/);
   await screen(page, 'allergies-error');
   await page.unroute('**/api/v1/fhir/AllergyIntolerance*');

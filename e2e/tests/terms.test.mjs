@@ -11,8 +11,8 @@ test('terms are shown with their version, safely, and accepting opens the record
   assert.equal(await page.locator('.terms-text strong').first().innerText(), 'not your full medical record');
   await screen(page, 'terms');
   await page.getByRole('button', { name: 'Accept and continue' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Allergies' }).waitFor();
-  assert.match(page.url(), /\/record\/allergies$/);
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  assert.match(page.url(), /\/record\/summary$/);
 });
 
 test('declining the terms signs out and says why', async ({ page, context }) => {

@@ -143,6 +143,9 @@ pub struct PortalInfo {
     pub disclaimer: String,
     pub not_full_record: String,
     pub record_errors: String,
+    /// A page or form for reporting an error in the record; without one, the help desk is given.
+    #[serde(default)]
+    pub record_errors_url: Option<String>,
     pub help_desk: HelpDesk,
     #[serde(default)]
     pub idle_timeout_seconds: i64,
@@ -216,6 +219,7 @@ impl Default for PortalInfo {
             },
             disclaimer: "The information in this portal is provided as is, to help you understand your care. It is not a substitute for talking to your clinical team.".into(),
             not_full_record: "This portal does not show your full medical record. Some information may be missing or not yet added.".into(),
+            record_errors_url: None,
             record_errors: "If something in your record looks wrong, contact your clinical team or the help desk. Do not change any treatment because of what you read here without speaking to them.".into(),
             help_desk: HelpDesk {
                 phone: "0300 555 0182".into(),

@@ -387,8 +387,8 @@ impl History {
             "end": instant(d, minutes + 30),
             "participant": [
                 {"actor": subject, "status": "accepted"},
-                {"actor": {"display": "Dr Priya Shah"}, "status": "accepted"},
-                {"actor": {"display": place}, "status": "accepted"},
+                {"actor": {"reference": "Practitioner/dr-priya-shah", "display": "Dr Priya Shah"}, "status": "accepted"},
+                {"actor": {"reference": format!("Location/{}", place.to_lowercase().replace([' ', ','], "-")), "display": place}, "status": "accepted"},
             ],
         }));
     }

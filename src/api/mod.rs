@@ -195,12 +195,16 @@ pub async fn patients() -> Result<Vec<PatientSummary>, ApiError> {
     get("/patients", Auth::Session).await
 }
 
-/// Every resource a search matches, following `next` links (on this origin only) to the end.
-pub async fn search_all(
+/// Every resource a search matches, page by page: `on_page` gets each page as it arrives, so a
+/// screen can show the newest entries while older ones are still coming. Follows `next` links on
+/// this origin only.
+pub async fn search_pages(
     resource_type: &str,
     patient_id: &str,
     query: &str,
-) -> Result<Vec<Value>, ApiError> {
+    max_pages: usize,
+    mut on_page: impl FnMut(Vec<Value>),
+) -> Result<(), ApiError> {
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
@@ -208,15 +212,23 @@ pub async fn search_all(
         "{BASE}/fhir/{resource_type}?patient={}&_count=200{query}",
         encode_component(patient_id)
     );
-    let mut resources = Vec::new();
-    for _ in 0..MAX_PAGES {
+    for _ in 0..max_pages.min(MAX_PAGES) {
         let bundle: Value = parse(&send("GET", &url, None, Auth::Session).await?)?;
         let page = Page::from_bundle(&bundle).ok_or(ApiError::Unreadable)?;
-        resources.extend(page.resources);
+        on_page(page.resources);
         match page.next.and_then(|next| same_origin_path(&next, &origin)) {
             Some(next) if next != url => url = next,
             _ => break,
         }
     }
-    Ok(resources)
+    Ok(())
+}
+
+/// One resource by type and id (shared resources such as a referenced Medication).
+pub async fn read(resource_type: &str, id: &str) -> Result<Value, ApiError> {
+    get(
+        &format!("/fhir/{resource_type}/{}", encode_component(id)),
+        Auth::Session,
+    )
+    .await
 }

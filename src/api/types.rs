@@ -8,10 +8,14 @@ pub struct PortalInfo {
     pub organization: Organization,
     pub theme: Option<Theme>,
     pub locale: String,
+    /// IANA zone the hospital works in (appointment times are shown in it).
+    pub time_zone: String,
     pub emergency: Emergency,
     pub disclaimer: String,
     pub not_full_record: String,
     pub record_errors: String,
+    /// Where to report an error in the record, if the hospital has a page or form for it.
+    pub record_errors_url: Option<String>,
     pub help_desk: HelpDesk,
     pub idle_timeout_seconds: u32,
 }

@@ -3,20 +3,43 @@
 use crate::session::Portal;
 use leptos::prelude::*;
 
-/// "Not your full record" and what to do about an error, above every record section.
+/// "Not your full record", above every record section: read before the entries.
 #[component]
 pub fn RecordNotice() -> impl IntoView {
     let info = Portal::expect();
     view! {
         <div class="warning-callout">
             <p>{info.not_full_record.clone()}</p>
-            <p>{info.record_errors.clone()}</p>
         </div>
     }
 }
 
-/// The help desk's number, where the portal has said it (not yet, if start-up itself failed).
-/// `purpose` says what the desk can do here, for a line that stands on its own.
+/// What to do about an error in the record, below every record section: where the reader is
+/// when they have found one.
+#[component]
+pub fn ErrorReport() -> impl IntoView {
+    let info = Portal::expect();
+    let report = match info
+        .record_errors_url
+        .clone()
+        .filter(|u| u.starts_with("https://") || u.starts_with('/'))
+    {
+        Some(url) => {
+            view! { <p><a href=url>"Tell us about an error in your record"</a></p> }.into_any()
+        }
+        None => {
+            view! { <HelpDeskLine purpose="to tell us about an error in your record"/> }.into_any()
+        }
+    };
+    view! {
+        <section class="inset error-report" aria-labelledby="error-report-title">
+            <h2 id="error-report-title" class="heading-small">"Something wrong in your record?"</h2>
+            <p>{info.record_errors.clone()}</p>
+            {report}
+        </section>
+    }
+}
+
 #[component]
 pub fn HelpDeskLine(#[prop(optional)] purpose: Option<&'static str>) -> impl IntoView {
     let info = use_context::<Portal>()?.0;

@@ -9,7 +9,18 @@ use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
 /// The sections of the record, in the order the navigation lists them.
-const SECTIONS: &[(&str, &str)] = &[("/record/allergies", "Allergies")];
+const SECTIONS: &[(&str, &str)] = &[
+    ("/record/summary", "Summary"),
+    ("/record/results", "Test results"),
+    ("/record/trends", "Trends"),
+    ("/record/medicines", "Medicines"),
+    ("/record/allergies", "Allergies"),
+    ("/record/problems", "Health problems"),
+    ("/record/vaccinations", "Vaccinations"),
+    ("/record/appointments", "Appointments"),
+    ("/record/visits", "Visits"),
+    ("/record/documents", "Documents"),
+];
 
 /// Opens the person's own record (acting for others comes with proxy access). The session knows
 /// whose record is open before any section is drawn, since sections read it as they start.
@@ -52,6 +63,7 @@ pub fn RecordLayout() -> impl IntoView {
             .into_any(),
             Load::Ready(patient) => view! {
                 <PatientBanner patient/>
+                <PrintedOn/>
                 <RecordNav/>
                 <div class="record-section">
                     <Outlet/>
@@ -84,16 +96,64 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
     }
 }
 
+/// A row of links on wide screens; on phones, one "Sections" menu that opens below its button,
+/// so the record starts near the top of the screen.
 #[component]
 fn RecordNav() -> impl IntoView {
+    let location = use_location();
+    let menu: NodeRef<leptos::html::Details> = NodeRef::new();
+    let current = move || {
+        let path = location.pathname.get();
+        SECTIONS
+            .iter()
+            .find(|(href, _)| path.starts_with(href))
+            .map_or("Sections", |(_, label)| label)
+    };
+    // Choosing a section closes the menu.
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(m) = menu.get() {
+            m.set_open(false);
+        }
+    });
+    let links = || {
+        SECTIONS
+            .iter()
+            .map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> })
+            .collect_view()
+    };
     view! {
-        <nav class="record-nav" aria-label="Record sections">
-            <ul>
-                {SECTIONS
-                    .iter()
-                    .map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> })
-                    .collect_view()}
-            </ul>
+        <nav class="record-nav record-nav-wide" aria-label="Record sections">
+            <ul>{links()}</ul>
         </nav>
+        <nav class="record-nav-narrow" aria-label="Record sections">
+            <details node_ref=menu>
+                <summary>
+                    <span class="menu-label">"Section: "</span>
+                    <span class="menu-current">{current}</span>
+                </summary>
+                <ul>{links()}</ul>
+            </details>
+        </nav>
+    }
+}
+
+/// Only on paper: when this was printed, and from where.
+#[component]
+fn PrintedOn() -> impl IntoView {
+    let info = Portal::expect();
+    let today = js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
+    let date = today
+        .get(..10)
+        .and_then(FhirDate::parse)
+        .map(|d| d.display(&info.locale))
+        .unwrap_or_default();
+    view! {
+        <p class="print-only">
+            {format!("Printed on {date} from the {} patient portal. {}", info.organization.name, info.disclaimer)}
+        </p>
     }
 }

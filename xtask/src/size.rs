@@ -6,8 +6,10 @@ use std::io::Write;
 use std::path::Path;
 
 /// Gzipped wasm + js + css must stay under this. It is a budget for phones on slow networks;
-/// raise it only with a note saying what the extra bytes buy.
-pub const TRANSFER_BUDGET: u64 = 300 * 1024;
+/// raise it only with a note saying what the extra bytes buy. History: 300 KiB for the first
+/// slice (sign-in, terms, allergies: 249 KiB); 384 KiB once every record screen was in
+/// (355 KiB, after type-erased components took 50 KiB off).
+pub const TRANSFER_BUDGET: u64 = 384 * 1024;
 
 pub struct Sizes {
     pub files: Vec<(String, u64, u64)>,

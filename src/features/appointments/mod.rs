@@ -1,1 +1,64 @@
+//! The appointments section.
+
 pub mod model;
+
+use crate::components::clock::{Style, format_moment};
+use crate::components::record_fetch::{RecordFetch, Search};
+use crate::components::section::{Section, Unreadable, row};
+use crate::session::Portal;
+use leptos::prelude::*;
+use model::Appointment;
+
+#[component]
+pub fn AppointmentsPage() -> impl IntoView {
+    let fetch = RecordFetch::new(vec![Search::all("Appointment")]);
+    let list = Memo::new(move |_| fetch.with(|d| model::build(&d[0], js_sys::Date::now())));
+    view! {
+        <Section title="Appointments" what="your appointments" fetch>
+            {move || {
+                let list = list.get();
+                view! {
+                    <h2>"Upcoming appointments"</h2>
+                    {if list.upcoming.is_empty() {
+                        view! { <p class="empty">"No upcoming appointments are recorded in this portal."</p> }.into_any()
+                    } else {
+                        view! { <ul class="card-list">{list.upcoming.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }).collect_view()}</ul> }.into_any()
+                    }}
+                    {(!list.past.is_empty()).then(|| view! {
+                        <h2>"Past appointments"</h2>
+                        <ul class="card-list">{list.past.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }).collect_view()}</ul>
+                    })}
+                    <Unreadable count=list.unreadable/>
+                }
+            }}
+        </Section>
+    }
+}
+
+#[component]
+pub fn AppointmentCard(appointment: Appointment) -> impl IntoView {
+    let info = Portal::expect();
+    let a = appointment;
+    let when = a.start.as_ref().map(|(iso, ms)| {
+        let text = format_moment(*ms, &info.locale, &info.time_zone, Style::DateTime);
+        let length = a.minutes.map(|m| format!(" ({m} minutes)")).unwrap_or_default();
+        view! { <div class="summary-row"><dt>"When"</dt><dd><time datetime=iso.clone()>{text}</time>{length}</dd></div> }
+    });
+    view! {
+        <li class="card" class:card-off=a.off>
+            <h3 class="card-title">
+                {a.what}
+                <span class="tag" class:tag-danger=a.off>{a.status}</span>
+            </h3>
+            <dl class="summary-list">
+                {match when {
+                    Some(w) => w.into_any(),
+                    None => view! { <div class="summary-row"><dt>"When"</dt><dd>"Not booked yet"</dd></div> }.into_any(),
+                }}
+                {row("Where", a.place)}
+                {row("With", a.clinician)}
+                {row("Instructions", a.instructions)}
+            </dl>
+        </li>
+    }
+}

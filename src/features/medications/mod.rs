@@ -1,1 +1,90 @@
+//! The medicines section: prescriptions and reported medicines, current and past.
+
 pub mod model;
+
+use crate::api;
+use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
+use crate::components::section::{DateText, Section, Unreadable, row, rows};
+use crate::fhir::reference::Resources;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use model::Medicine;
+use serde_json::Value;
+
+#[component]
+pub fn MedicinesPage() -> impl IntoView {
+    let fetch = RecordFetch::new(vec![
+        Search::all("MedicationRequest"),
+        Search::all("MedicationStatement"),
+    ]);
+    // Medicines named only through a reference to a Medication resource: fetched once the lists
+    // are in, and shown by the reference's display until (or unless) they arrive.
+    let medications = RwSignal::new(Vec::<Value>::new());
+    let asked = StoredValue::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        if !matches!(fetch.status.get(), FetchStatus::Loaded { complete: true }) {
+            return;
+        }
+        let wanted = fetch.with(|d| model::referenced_medications(d.iter().flatten()));
+        for reference in wanted {
+            if asked.with_value(|a| a.contains(&reference)) {
+                continue;
+            }
+            asked.update_value(|a| a.push(reference.clone()));
+            let id = reference.trim_start_matches("Medication/").to_string();
+            spawn_local(async move {
+                if let Ok(m) = api::read("Medication", &id).await {
+                    medications.update(|list| list.push(m));
+                }
+            });
+        }
+    });
+    let list = Memo::new(move |_| {
+        let store = Resources::new(&medications.get());
+        fetch.with(|d| model::build(d.iter().flatten(), &store))
+    });
+    view! {
+        <Section title="Medicines" what="your medicines" fetch>
+            {move || {
+                let list = list.get();
+                if list.current.is_empty() && list.past.is_empty() && list.unreadable == 0 {
+                    return view! { <p class="empty">"No medicines are recorded in this portal."</p> }.into_any();
+                }
+                view! {
+                    <h2>"Current medicines"</h2>
+                    {if list.current.is_empty() {
+                        view! { <p class="empty">"No current medicines are recorded in this portal."</p> }.into_any()
+                    } else {
+                        view! { <ul class="card-list">{list.current.into_iter().map(|m| view! { <MedicineCard medicine=m/> }).collect_view()}</ul> }.into_any()
+                    }}
+                    {(!list.past.is_empty()).then(|| view! {
+                        <h2>"Past medicines"</h2>
+                        <ul class="card-list">{list.past.into_iter().map(|m| view! { <MedicineCard medicine=m/> }).collect_view()}</ul>
+                    })}
+                    <Unreadable count=list.unreadable/>
+                }
+                .into_any()
+            }}
+        </Section>
+    }
+}
+
+#[component]
+fn MedicineCard(medicine: Medicine) -> impl IntoView {
+    let m = medicine;
+    view! {
+        <li class="card">
+            <h3 class="card-title">{m.name}</h3>
+            <dl class="summary-list">
+                {row("How to take it", m.instructions)}
+                {row("Status", Some(m.status.to_string()))}
+                {m.started.map(|d| view! { <div class="summary-row"><dt>"Started"</dt><dd><DateText date=d/></dd></div> })}
+                {m.ended.map(|d| view! { <div class="summary-row"><dt>"Ended"</dt><dd><DateText date=d/></dd></div> })}
+                {row("Prescribed by", m.prescriber)}
+                {row("What it is for", m.reason)}
+                {row("Source", Some(if m.source == "Prescribed" { "Prescription".to_string() } else { "Reported as taken".to_string() }))}
+                {rows("Notes", m.notes)}
+            </dl>
+        </li>
+    }
+}

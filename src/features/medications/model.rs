@@ -28,9 +28,9 @@ pub struct MedicineList {
 }
 
 /// `Medication/<id>` references that are neither contained nor fetched yet: fetch these first.
-pub fn referenced_medications(resources: &[Value]) -> Vec<String> {
+pub fn referenced_medications<'a>(resources: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
     let mut ids: Vec<String> = resources
-        .iter()
+        .into_iter()
         .filter_map(|r| r["medicationReference"]["reference"].as_str())
         .filter(|r| !r.starts_with('#'))
         .filter_map(type_and_id)
@@ -115,7 +115,10 @@ fn reason(r: &Value) -> Option<String> {
         })
 }
 
-pub fn build(resources: &[Value], store: &Resources) -> MedicineList {
+pub fn build<'a>(
+    resources: impl IntoIterator<Item = &'a Value>,
+    store: &Resources,
+) -> MedicineList {
     let mut list = MedicineList::default();
     for r in resources {
         let status_code = r["status"].as_str().unwrap_or("");

@@ -1,1 +1,148 @@
+//! The test results section: reports and results, newest first, searchable.
+
 pub mod model;
+
+use crate::components::record_fetch::{RecordFetch, Search};
+use crate::components::section::{DateText, Section, Unreadable};
+use leptos::prelude::*;
+use model::{Level, ResultGroup, ResultItem};
+use std::sync::Arc;
+
+/// Groups drawn at a time: a long history stays quick on a phone; more on request.
+const PAGE: usize = 25;
+
+#[component]
+pub fn ResultsPage() -> impl IntoView {
+    let fetch = RecordFetch::new(vec![
+        Search::all("DiagnosticReport"),
+        Search::all("Observation"),
+    ]);
+    let results = Memo::new(move |_| fetch.with(|d| Arc::new(model::build(&d[0], &d[1]))));
+    let query = RwSignal::new(String::new());
+    let limit = RwSignal::new(PAGE);
+    let matches = Memo::new(move |_| results.with(|r| model::filter(&r.groups, &query.get())));
+    let visible = move || {
+        let r = results.get();
+        let shown = limit.get();
+        matches
+            .get()
+            .into_iter()
+            .take(shown)
+            .map(|i| r.groups[i].clone())
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Section title="Test results" what="your test results" fetch>
+            <div class="inset">
+                <p>"Results may be shown to you before your clinician has reviewed them. Contact your clinical team if you have questions."</p>
+            </div>
+            {move || {
+                let r = results.get();
+                if r.groups.is_empty() && r.unreadable == 0 {
+                    return view! { <p class="empty">"No test results are recorded in this portal."</p> }.into_any();
+                }
+                view! {
+                    <div class="form-group search-group">
+                        <label for="results-search">"Search your results"</label>
+                        <p class="hint" id="results-search-hint">"For example, cholesterol or HbA1c"</p>
+                        <input
+                            id="results-search"
+                            class="input"
+                            type="search"
+                            autocomplete="off"
+                            aria-describedby="results-search-hint"
+                            prop:value=move || query.get()
+                            on:input=move |ev| {
+                                query.set(event_target_value(&ev));
+                                limit.set(PAGE);
+                            }
+                        />
+                    </div>
+                    <p class="result-count" role="status">
+                        {move || {
+                            let (found, total) = (matches.get().len(), results.with(|r| r.groups.len()));
+                            let shown = found.min(limit.get());
+                            if query.get().trim().is_empty() {
+                                format!("Showing {shown} of {total} sets of results, newest first.")
+                            } else if found == 0 {
+                                "No results match your search.".to_string()
+                            } else {
+                                format!("{found} of {total} sets of results match. Showing {shown}.")
+                            }
+                        }}
+                    </p>
+                    <ul class="card-list">
+                        <For each=visible key=|g| g.key.clone() let(group)>
+                            <ResultCard group/>
+                        </For>
+                    </ul>
+                    {move || (matches.get().len() > limit.get()).then(|| view! {
+                        <button type="button" class="button secondary" on:click=move |_| limit.update(|l| *l += PAGE)>
+                            "Show more results"
+                        </button>
+                    })}
+                    <Unreadable count=r.unreadable/>
+                }
+                .into_any()
+            }}
+        </Section>
+    }
+}
+
+#[component]
+fn ResultCard(group: ResultGroup) -> impl IntoView {
+    let ResultGroup {
+        title,
+        date,
+        status,
+        performer,
+        conclusion,
+        items,
+        ..
+    } = group;
+    view! {
+        <li class="card result-card">
+            <h2 class="card-title">
+                {title}
+                {status.map(|s| view! { <span class="tag">{s}</span> })}
+            </h2>
+            <p class="meta">
+                {date.map(|d| view! { <DateText date=d/> })}
+                {performer.map(|p| format!(" · {p}"))}
+            </p>
+            <ul class="result-items">
+                {items.into_iter().map(|i| view! { <ResultLine item=i/> }).collect_view()}
+            </ul>
+            {conclusion.map(|c| view! { <p class="conclusion"><strong>"Comment: "</strong>{c}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn ResultLine(item: ResultItem) -> impl IntoView {
+    let ResultItem {
+        name,
+        value,
+        flag,
+        range,
+        status,
+        performer,
+        notes,
+    } = item;
+    let level = flag.as_ref().map(|f| f.level);
+    view! {
+        <li class="result-item" class:result-abnormal=level == Some(Level::Abnormal) class:result-critical=level == Some(Level::Critical)>
+            <span class="result-name">{name}</span>
+            <span class="result-value">
+                {value}
+                {flag.map(|f| view! {
+                    <span class="tag" class:tag-danger=f.level != Level::Normal>{f.words}</span>
+                })}
+                {status.map(|s| view! { <span class="tag">{s}</span> })}
+            </span>
+            {range.map(|r| view! { <span class="result-range">"Normal range: " {r}</span> })}
+            {performer.map(|p| view! { <span class="result-range">"Tested by " {p}</span> })}
+            {notes.into_iter().map(|n| view! { <span class="result-note">{n}</span> }).collect_view()}
+        </li>
+    }
+}

@@ -64,6 +64,10 @@ pub fn TermsPage() -> impl IntoView {
                 Ok(()) => api::session().await,
                 Err(e) => Err(e),
             };
+            // Left the screen (signed out, say) while saving: nothing here to update.
+            if pending.is_disposed() {
+                return;
+            }
             pending.set(false);
             match refreshed {
                 Ok(info) if !info.terms_outstanding() => {

@@ -1,0 +1,55 @@
+//! Moments shown as the patient's clock on the wall says: the hospital's time zone and locale,
+//! through the browser's Intl (no time zone data in the wasm).
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Intl.DateTimeFormat(locale, options)`; throws on an unknown time zone, hence `catch`.
+    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat, catch)]
+    fn date_time_format(
+        locale: &str,
+        options: &Object,
+    ) -> Result<js_sys::Intl::DateTimeFormat, JsValue>;
+}
+
+#[derive(Clone, Copy)]
+pub enum Style {
+    /// Tuesday 3 March 2026 at 10:30
+    DateTime,
+    /// 10:30
+    Time,
+}
+
+pub fn format_moment(ms: f64, locale: &str, time_zone: &str, style: Style) -> String {
+    let options = Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = Reflect::set(&options, &k.into(), &v.into());
+    };
+    if let Style::DateTime = style {
+        set("weekday", "long");
+        set("day", "numeric");
+        set("month", "long");
+        set("year", "numeric");
+    }
+    set("hour", "numeric");
+    set("minute", "2-digit");
+    if !time_zone.is_empty() {
+        set("timeZone", time_zone);
+    }
+    let formatter = date_time_format(locale, &options).or_else(|_| {
+        // An unknown zone or locale: the browser's own zone is better than nothing.
+        let _ = Reflect::delete_property(&options, &"timeZone".into());
+        date_time_format("en-GB", &options)
+    });
+    match formatter {
+        Ok(f) => f
+            .format()
+            .call1(&JsValue::NULL, &js_sys::Date::new(&JsValue::from_f64(ms)))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}

@@ -1,0 +1,96 @@
+//! What every record section shows around its entries: loading, failure with retry, "still
+//! loading older entries", entries that could not be shown, and how to report an error.
+
+use super::load::{LoadFailure, Loading};
+use super::notices::{ErrorReport, RecordNotice};
+use super::page::PageHeading;
+use super::record_fetch::{FetchStatus, RecordFetch};
+use crate::fhir::date::FhirDate;
+use crate::session::Portal;
+use leptos::prelude::*;
+
+/// Heading, notices, and the body once something has arrived.
+#[component]
+pub fn Section(
+    title: &'static str,
+    /// "your allergies": completes "Loading …".
+    what: &'static str,
+    fetch: RecordFetch,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let retry = fetch.retry;
+    view! {
+        <PageHeading text=title/>
+        <RecordNotice/>
+        {move || match fetch.status.get() {
+            FetchStatus::Loading => view! { <Loading what=format!("Loading {what}…")/> }.into_any(),
+            FetchStatus::Failed(error) => view! { <LoadFailure error retry/> }.into_any(),
+            FetchStatus::Loaded { complete } => view! {
+                {(!complete).then(|| view! { <p class="quiet" role="status">{format!("Still loading older entries of {what}…")}</p> })}
+                {children()}
+                <ErrorReport/>
+                <PrintButton/>
+            }
+            .into_any(),
+            FetchStatus::Incomplete(error) => view! {
+                <div class="warning-callout" role="alert">
+                    <p>"Some older entries could not be loaded, so this list may not be complete. " {error.message()}</p>
+                    <button type="button" class="button secondary" on:click=move |_| retry.run(())>"Try again"</button>
+                </div>
+                {children()}
+                <ErrorReport/>
+            }
+            .into_any(),
+        }}
+    }
+}
+
+#[component]
+pub fn Unreadable(count: usize) -> impl IntoView {
+    (count > 0).then(|| {
+        view! {
+            <p class="quiet">
+                {if count == 1 {
+                    "1 entry could not be shown.".to_string()
+                } else {
+                    format!("{count} entries could not be shown.")
+                }}
+            </p>
+        }
+    })
+}
+
+/// A date as recorded, machine-readable too.
+#[component]
+pub fn DateText(date: FhirDate) -> impl IntoView {
+    let locale = Portal::expect().locale.clone();
+    view! { <time datetime=date.iso().to_string()>{date.display(&locale)}</time> }
+}
+
+/// One row of a summary list, left out when there is nothing to say.
+pub fn row(term: &'static str, value: Option<String>) -> impl IntoView {
+    value.map(|v| view! { <div class="summary-row"><dt>{term}</dt><dd>{v}</dd></div> })
+}
+
+/// Several lines under one term (reactions, notes).
+pub fn rows(term: &'static str, values: Vec<String>) -> impl IntoView {
+    (!values.is_empty()).then(|| {
+        view! {
+            <div class="summary-row">
+                <dt>{term}</dt>
+                <dd>{values.into_iter().map(|v| view! { <span class="line">{v}</span> }).collect_view()}</dd>
+            </div>
+        }
+    })
+}
+
+#[component]
+fn PrintButton() -> impl IntoView {
+    view! {
+        <p class="no-print">
+            <button type="button" class="link-button" on:click=|_| {
+                let _ = window().print();
+            }>"Print this page"</button>
+        </p>
+    }
+}
