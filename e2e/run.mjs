@@ -6,6 +6,7 @@ import './tests/sign-in.test.mjs';
 import './tests/terms.test.mjs';
 import './tests/allergies.test.mjs';
 import './tests/record.test.mjs';
+import './tests/synthea.test.mjs';
 import './tests/session.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

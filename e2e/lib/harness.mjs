@@ -45,7 +45,14 @@ export async function run() {
   let passed = 0, failed = 0;
   for (const t of selected) {
     const started = Date.now();
-    const portal = await startPortal(t.options.portal);
+    let portal;
+    try {
+      portal = await startPortal(t.options.portal);
+    } catch (e) {
+      failed += 1;
+      console.log(`FAILED ${t.name}\n    the portal did not start: ${e.message}`);
+      continue;
+    }
     const context = await browser.newContext({
       viewport: t.options.viewport || { width: 1280, height: 900 },
       baseURL: portal.url,

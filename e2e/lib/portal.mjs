@@ -1,16 +1,37 @@
 // Starts a reference portal with a fresh database on a free loopback port, for one test.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
-export async function startPortal({ idleTimeout } = {}) {
+/// The Synthea patients the portal was given, with the sign-in made for each.
+export const syntheaUsers = [];
+
+/// Loads every Synthea Bundle with the portal's `load` command and adds a sign-in for each patient.
+function loadSynthea(bin, db) {
+  const folder = process.env.CAREFRONT_SYNTHEA;
+  if (!folder || !fs.existsSync(folder)) throw new Error('CAREFRONT_SYNTHEA must name the generated Bundles (run through `cargo xtask test`)');
+  syntheaUsers.length = 0;
+  const files = fs.readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
+  files.forEach((file, i) => {
+    const out = execFileSync(bin, ['load', path.join(folder, file), '--db', db], { encoding: 'utf8' });
+    const patient = out.match(/patients: (\S+)/)[1];
+    const username = `synthea${i + 1}`;
+    execFileSync(bin, ['user', 'add', '--username', username, '--password', 'carefront-demo', '--patient', patient, '--db', db]);
+    syntheaUsers.push({ username, patient, file });
+  });
+}
+
+export async function startPortal({ idleTimeout, synthea, benchReports } = {}) {
   const bin = process.env.CAREFRONT_PORTAL;
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
-  const args = ['serve', '--bind', '127.0.0.1:0', '--db', path.join(dir, 'portal.db'), '--static', dist, '--demo'];
+  const db = path.join(dir, 'portal.db');
+  if (synthea) loadSynthea(bin, db);
+  if (benchReports) execFileSync(bin, ['bench-patient', '--reports', String(benchReports), '--db', db]);
+  const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo'];
   if (idleTimeout) args.push('--idle-timeout', String(idleTimeout));
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];

@@ -16,6 +16,8 @@ carefront-portal — the Carefront reference portal
   carefront-portal user add --username NAME --password PW --patient ID
                          [--display-name TEXT] [--totp] [--db FILE]
   carefront-portal code USERNAME [--db FILE]          print a user's current security code
+  carefront-portal bench-patient [--reports N] [--db FILE]
+                         add user `bench`: N reports of 10 results each (for `cargo xtask bench`)
 
 Every flag has an environment variable: CAREFRONT_BIND, CAREFRONT_DB, CAREFRONT_STATIC, …";
 
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         Some("load") => load_file(&args[1..]),
         Some("user") if args.get(1).map(String::as_str) == Some("add") => add_user(&args[2..]),
         Some("code") => print_code(&args[1..]),
+        Some("bench-patient") => bench_patient(&args[1..]),
         _ => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -165,6 +168,24 @@ fn print_code(args: &[String]) -> Result<(), String> {
     println!(
         "{}",
         seed::current_code(&secret).ok_or("the stored secret is not base32")?
+    );
+    Ok(())
+}
+
+fn bench_patient(args: &[String]) -> Result<(), String> {
+    let mut flags = Flags::new(args);
+    let db = open_db(&mut flags)?;
+    let reports = match flags.take("--reports") {
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("--reports takes a number, not {n:?}"))?,
+        None => 500,
+    };
+    flags.finish()?;
+    seed::seed_bench_patient(&db, reports).map_err(|e| e.to_string())?;
+    println!(
+        "Added user bench: {reports} reports, {} observations.",
+        reports * 10
     );
     Ok(())
 }

@@ -126,6 +126,8 @@ struct History {
     rng: Rng,
     out: Vec<Value>,
     next: usize,
+    /// Where each lab test's value has drifted to.
+    levels: Vec<f64>,
 }
 
 impl History {
@@ -136,6 +138,7 @@ impl History {
             rng: Rng(seed),
             out: Vec::new(),
             next: 0,
+            levels: Vec::new(),
         }
     }
 
@@ -315,46 +318,53 @@ impl History {
 
     /// Blood tests in a report every `every` days; values drift and sometimes leave their range.
     fn labs(&mut self, years: i64, every: i64, tests: &[LabTest]) {
-        let mut level: Vec<f64> = tests.iter().map(|t| t.start).collect();
         let mut d = self.today - years * 365 + 20;
-        while d < self.today - 3 {
-            let when = instant(d, 8 * 60 + 15);
-            let subject = self.subject();
-            let mut results = Vec::new();
-            for (i, t) in tests.iter().enumerate() {
-                level[i] = (level[i] + self.rng.unit() * t.step).clamp(t.floor, t.ceiling);
-                let value = (level[i] * 10.0).round() / 10.0;
-                let flag = if value > t.high {
-                    Some(("H", "High"))
-                } else if value < t.low {
-                    Some(("L", "Low"))
-                } else {
-                    None
-                };
-                let mut obs = json!({
-                    "resourceType": "Observation", "status": "final",
-                    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory", "display": "Laboratory"}]}],
-                    "code": concept(LOINC, t.loinc, t.name), "subject": subject,
-                    "effectiveDateTime": when, "issued": instant(d + 1, 11 * 60),
-                    "valueQuantity": {"value": value, "unit": t.unit, "system": UCUM, "code": t.unit},
-                    "referenceRange": [{"low": {"value": t.low, "unit": t.unit}, "high": {"value": t.high, "unit": t.unit}}],
-                    "performer": [{"display": "Riverside Pathology"}],
-                });
-                if let Some((code, text)) = flag {
-                    obs["interpretation"] = json!([{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": code, "display": text}]}]);
-                }
-                results.push(json!({"reference": format!("Observation/{}", self.add(obs))}));
-            }
-            self.add(json!({
-                "resourceType": "DiagnosticReport", "status": "final",
-                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "LAB", "display": "Laboratory"}]}],
-                "code": {"text": "Blood tests"}, "subject": subject,
-                "effectiveDateTime": when, "issued": instant(d + 1, 11 * 60),
-                "performer": [{"display": "Riverside Pathology"}],
-                "result": results,
-            }));
+        while d < self.today - 3 && !tests.is_empty() {
+            self.lab_report(d, tests);
             d += every + self.rng.below(15) as i64 - 7;
         }
+    }
+
+    /// One report of every test in `tests`, taken on day `d`, each value drifting from the last.
+    fn lab_report(&mut self, d: i64, tests: &[LabTest]) {
+        if self.levels.len() != tests.len() {
+            self.levels = tests.iter().map(|t| t.start).collect();
+        }
+        let when = instant(d, 8 * 60 + 15);
+        let subject = self.subject();
+        let mut results = Vec::new();
+        for (i, t) in tests.iter().enumerate() {
+            self.levels[i] = (self.levels[i] + self.rng.unit() * t.step).clamp(t.floor, t.ceiling);
+            let value = (self.levels[i] * 10.0).round() / 10.0;
+            let flag = if value > t.high {
+                Some(("H", "High"))
+            } else if value < t.low {
+                Some(("L", "Low"))
+            } else {
+                None
+            };
+            let mut obs = json!({
+                "resourceType": "Observation", "status": "final",
+                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory", "display": "Laboratory"}]}],
+                "code": concept(LOINC, t.loinc, t.name), "subject": subject,
+                "effectiveDateTime": when, "issued": instant(d + 1, 11 * 60),
+                "valueQuantity": {"value": value, "unit": t.unit, "system": UCUM, "code": t.unit},
+                "referenceRange": [{"low": {"value": t.low, "unit": t.unit}, "high": {"value": t.high, "unit": t.unit}}],
+                "performer": [{"display": "Riverside Pathology"}],
+            });
+            if let Some((code, text)) = flag {
+                obs["interpretation"] = json!([{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": code, "display": text}]}]);
+            }
+            results.push(json!({"reference": format!("Observation/{}", self.add(obs))}));
+        }
+        self.add(json!({
+            "resourceType": "DiagnosticReport", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "LAB", "display": "Laboratory"}]}],
+            "code": {"text": "Blood tests"}, "subject": subject,
+            "effectiveDateTime": when, "issued": instant(d + 1, 11 * 60),
+            "performer": [{"display": "Riverside Pathology"}],
+            "result": results,
+        }));
     }
 
     fn immunization(&mut self, vaccine: &str, d: i64, dose: Option<u32>, not_done: bool) {
@@ -695,6 +705,60 @@ fn ben(today: i64) -> Vec<Value> {
     h.out
 }
 
+/// A patient with a long laboratory history for the benchmark: `reports` blood test reports of
+/// ten results each, one a week back from today. Signs in as `bench` with the demo password.
+pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
+    ensure_terms(db)?;
+    let today = time::now().div_euclid(86_400);
+    let mut h = History::new("bench", 5000, today);
+    h.patient(&["Bea"], "Marsh", "female", "1949-11-02", "9434765811");
+    let tests: Vec<LabTest> = [
+        ("4548-4", "HbA1c", "mmol/mol", 20.0, 48.0, 55.0),
+        ("2093-3", "Total cholesterol", "mmol/L", 0.0, 5.0, 5.4),
+        ("2160-0", "Creatinine", "umol/L", 45.0, 90.0, 80.0),
+        ("2823-3", "Potassium", "mmol/L", 3.5, 5.3, 4.4),
+        ("2951-2", "Sodium", "mmol/L", 133.0, 146.0, 139.0),
+        ("718-7", "Haemoglobin", "g/L", 115.0, 165.0, 130.0),
+        ("26464-8", "White cell count", "10*9/L", 4.0, 11.0, 7.0),
+        ("777-3", "Platelets", "10*9/L", 150.0, 400.0, 250.0),
+        ("1742-6", "ALT", "U/L", 0.0, 40.0, 25.0),
+        ("1988-5", "C-reactive protein", "mg/L", 0.0, 5.0, 3.0),
+    ]
+    .into_iter()
+    .map(|(loinc, name, unit, low, high, start)| LabTest {
+        loinc,
+        name,
+        unit,
+        low,
+        high,
+        start,
+        step: (high - low) / 10.0,
+        floor: low * 0.7,
+        ceiling: high * 1.4,
+    })
+    .collect();
+    for week in (1..=reports as i64).rev() {
+        h.lab_report(today - week * 7, &tests);
+    }
+    users::add(
+        db,
+        &NewUser {
+            username: "bench",
+            display_name: "Bea Marsh",
+            password: DEMO_PASSWORD,
+            totp_secret: None,
+            patient_id: "bench",
+        },
+    )?;
+    let mut conn = db.lock();
+    let tx = conn.transaction()?;
+    for resource in &h.out {
+        records::put(&tx, resource)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 pub fn current_code(secret: &str) -> Option<String> {
     totp::current_code(secret, time::now())
 }
@@ -718,6 +782,22 @@ mod tests {
             assert!(ix.patient_id.is_some(), "{r}");
             assert!(ix.date.is_some(), "{r}");
         }
+    }
+
+    #[test]
+    fn bench_patient_has_the_asked_for_history() {
+        let db = Db::in_memory().unwrap();
+        seed_bench_patient(&db, 20).unwrap();
+        let count = |t: &str| -> i64 {
+            db.lock()
+                .query_row(
+                    "SELECT count(*) FROM resources WHERE type = ?1 AND patient_id = 'bench'",
+                    [t],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!((count("DiagnosticReport"), count("Observation")), (20, 200));
     }
 
     #[test]

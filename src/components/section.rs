@@ -9,6 +9,13 @@ use crate::fhir::date::FhirDate;
 use crate::session::Portal;
 use leptos::prelude::*;
 
+#[derive(Clone, Copy, PartialEq)]
+enum Phase {
+    Waiting,
+    Failed,
+    Arrived,
+}
+
 /// Heading, notices, and the body once something has arrived.
 #[component]
 pub fn Section(
@@ -19,26 +26,35 @@ pub fn Section(
     children: ChildrenFn,
 ) -> impl IntoView {
     let retry = fetch.retry;
+    // The body is drawn once something has arrived, and not again as more arrives: the notes
+    // about loading change around it, the entries inside it update themselves.
+    let phase = Memo::new(move |_| match fetch.status.get() {
+        FetchStatus::Loading => Phase::Waiting,
+        FetchStatus::Failed(_) => Phase::Failed,
+        FetchStatus::Loaded { .. } | FetchStatus::Incomplete(_) => Phase::Arrived,
+    });
     view! {
         <PageHeading text=title/>
         <RecordNotice/>
-        {move || match fetch.status.get() {
-            FetchStatus::Loading => view! { <Loading what=format!("Loading {what}…")/> }.into_any(),
-            FetchStatus::Failed(error) => view! { <LoadFailure error retry/> }.into_any(),
-            FetchStatus::Loaded { complete } => view! {
-                {(!complete).then(|| view! { <p class="quiet" role="status">{format!("Still loading older entries of {what}…")}</p> })}
+        {move || match (phase.get(), fetch.status.get_untracked()) {
+            (Phase::Failed, FetchStatus::Failed(error)) => view! { <LoadFailure error retry/> }.into_any(),
+            (Phase::Waiting | Phase::Failed, _) => view! { <Loading what=format!("Loading {what}…")/> }.into_any(),
+            (Phase::Arrived, _) => view! {
+                {move || match fetch.status.get() {
+                    FetchStatus::Loaded { complete: false } => Some(view! {
+                        <p class="quiet" role="status">{format!("Still loading older entries of {what}…")}</p>
+                    }.into_any()),
+                    FetchStatus::Incomplete(error) => Some(view! {
+                        <div class="warning-callout" role="alert">
+                            <p>"Some older entries could not be loaded, so this list may not be complete. " {error.message()}</p>
+                            <button type="button" class="button secondary" on:click=move |_| retry.run(())>"Try again"</button>
+                        </div>
+                    }.into_any()),
+                    _ => None,
+                }}
                 {children()}
                 <ErrorReport/>
                 <PrintButton/>
-            }
-            .into_any(),
-            FetchStatus::Incomplete(error) => view! {
-                <div class="warning-callout" role="alert">
-                    <p>"Some older entries could not be loaded, so this list may not be complete. " {error.message()}</p>
-                    <button type="button" class="button secondary" on:click=move |_| retry.run(())>"Try again"</button>
-                </div>
-                {children()}
-                <ErrorReport/>
             }
             .into_any(),
         }}

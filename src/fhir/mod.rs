@@ -8,16 +8,46 @@ pub mod value;
 
 use serde_json::Value;
 
-/// What a person should read for a CodeableConcept: its text, else a coding's display, else a code.
+/// What a person should read for a CodeableConcept: its text, else a coding's display, else a
+/// code; without the SNOMED CT semantic tag ("Latex (substance)" reads "Latex").
 pub fn concept_text(concept: &Value) -> Option<String> {
-    if let Some(text) = non_empty(&concept["text"]) {
-        return Some(text);
-    }
-    let codings = concept["coding"].as_array()?;
-    codings
-        .iter()
-        .find_map(|c| non_empty(&c["display"]))
-        .or_else(|| codings.iter().find_map(|c| non_empty(&c["code"])))
+    let text = non_empty(&concept["text"]).or_else(|| {
+        let codings = concept["coding"].as_array()?;
+        codings
+            .iter()
+            .find_map(|c| non_empty(&c["display"]))
+            .or_else(|| codings.iter().find_map(|c| non_empty(&c["code"])))
+    })?;
+    Some(without_semantic_tag(&text).to_string())
+}
+
+/// SNOMED CT fully specified names end in a tag naming their hierarchy, meant for terminologists.
+const SEMANTIC_TAGS: &[&str] = &[
+    "disorder",
+    "finding",
+    "situation",
+    "substance",
+    "procedure",
+    "observable entity",
+    "qualifier value",
+    "body structure",
+    "morphologic abnormality",
+    "product",
+    "medicinal product",
+    "clinical drug",
+    "event",
+    "regime/therapy",
+    "organism",
+    "physical object",
+    "record artifact",
+    "environment",
+];
+
+fn without_semantic_tag(text: &str) -> &str {
+    text.strip_suffix(')')
+        .and_then(|t| t.rsplit_once(" ("))
+        .filter(|(name, tag)| !name.is_empty() && SEMANTIC_TAGS.contains(tag))
+        .map_or(text, |(name, _)| name)
 }
 
 /// The first code of a CodeableConcept (status fields carry a single known code).
@@ -100,6 +130,16 @@ mod tests {
         let code_only = json!({"coding": [{"system": "s", "code": "227493005"}]});
         assert_eq!(concept_text(&code_only).as_deref(), Some("227493005"));
         assert_eq!(concept_text(&json!({})), None);
+        let snomed = json!({"text": "Medication review due (situation)"});
+        assert_eq!(
+            concept_text(&snomed).as_deref(),
+            Some("Medication review due")
+        );
+        let kept = json!({"text": "Fracture of wrist (left)"});
+        assert_eq!(
+            concept_text(&kept).as_deref(),
+            Some("Fracture of wrist (left)")
+        );
         assert_eq!(concept_text(&json!("not an object")), None);
     }
 

@@ -4,27 +4,25 @@
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// Resources fetched for a section, by `Type/id`.
+/// Resources fetched for a section, by `Type/id`; borrowed, so a long history is not copied.
 #[derive(Default)]
-pub struct Resources(HashMap<String, Value>);
+pub struct Resources<'a>(HashMap<String, &'a Value>);
 
-impl Resources {
-    pub fn new(resources: &[Value]) -> Self {
+impl<'a> Resources<'a> {
+    pub fn new(resources: impl IntoIterator<Item = &'a Value>) -> Self {
         Self(
             resources
-                .iter()
+                .into_iter()
                 .filter_map(|r| {
-                    Some((
-                        format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?),
-                        r.clone(),
-                    ))
+                    let key = format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?);
+                    Some((key, r))
                 })
                 .collect(),
         )
     }
 
     /// What a Reference inside `holder` points at, if it is here (contained, or fetched).
-    pub fn resolve<'a>(&'a self, holder: &'a Value, reference: &Value) -> Option<&'a Value> {
+    pub fn resolve(&self, holder: &'a Value, reference: &Value) -> Option<&'a Value> {
         let target = reference["reference"].as_str()?;
         if let Some(local) = target.strip_prefix('#') {
             return holder["contained"]
@@ -32,7 +30,7 @@ impl Resources {
                 .iter()
                 .find(|c| c["id"].as_str() == Some(local));
         }
-        self.0.get(&type_and_id(target)?)
+        self.0.get(&type_and_id(target)?).copied()
     }
 }
 

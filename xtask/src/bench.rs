@@ -1,13 +1,18 @@
 //! Figures, not verdicts: what the built app costs to download.
 
-use crate::run::build_app;
+use crate::run::{build_app, build_portal, command};
 use crate::{setup, size, step};
 use std::path::Path;
 
 pub fn all(root: &Path) -> Result<(), String> {
     setup::all(root)?;
     build_app(root)?;
+    let portal = build_portal(root)?;
     step("Transfer size of the app");
     size::print(&size::measure(&root.join("dist"))?);
-    Ok(())
+    step("A long history in the browser (Chromium, reference portal)");
+    command("node", &["e2e/bench.mjs"])
+        .env("CAREFRONT_PORTAL", &portal.to_string_lossy())
+        .env("CAREFRONT_DIST", &root.join("dist").to_string_lossy())
+        .run()
 }

@@ -15,7 +15,37 @@ pub fn all(root: &Path) -> Result<(), String> {
     npm_tools(root)?;
     chromium()?;
     fhir_examples(root)?;
+    synthea_patients(root)?;
     Ok(())
+}
+
+const SYNTHEA: &str = "tietai-synthea==1.5.0";
+
+/// Synthetic patients from the Synthea port on PyPI, one Bundle each with decades of history,
+/// made once (same seed, same people) for the browser tests; not committed.
+pub fn synthea_dir(root: &Path) -> std::path::PathBuf {
+    root.join("target/synthea/fhir")
+}
+
+fn synthea_patients(root: &Path) -> Result<(), String> {
+    let dir = synthea_dir(root);
+    let made = std::fs::read_dir(&dir).is_ok_and(|entries| entries.flatten().count() >= 3);
+    if made {
+        return Ok(());
+    }
+    if output("synthea", &["--help"]).is_none() {
+        step(&format!(
+            "Installing the Synthea generator ({SYNTHEA}, PyPI)"
+        ));
+        command("python3", &["-m", "pip", "install", "--quiet", SYNTHEA]).run()?;
+    }
+    step("Generating 3 synthetic patients with Synthea (seed 42)");
+    let out = dir.parent().expect("has a parent");
+    command(
+        "synthea",
+        &["-p", "3", "-s", "42", "-o", &out.to_string_lossy()],
+    )
+    .run()
 }
 
 const FHIR_EXAMPLES: &str = "hl7.fhir.r4.examples@4.0.1";

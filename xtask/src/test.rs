@@ -176,6 +176,10 @@ fn run_checks(root: &Path, tally: &mut Tally) {
             "CAREFRONT_E2E_OUTPUT",
             &root.join("e2e/output").to_string_lossy(),
         )
+        .env(
+            "CAREFRONT_SYNTHEA",
+            &setup::synthea_dir(root).to_string_lossy(),
+        )
         .stream(|line| {
             if let Some(c) = counts_in(line) {
                 counts = c;

@@ -40,8 +40,10 @@ pub fn MedicinesPage() -> impl IntoView {
         }
     });
     let list = Memo::new(move |_| {
-        let store = Resources::new(&medications.get());
-        fetch.with(|d| model::build(d.iter().flatten(), &store))
+        medications.with(|fetched| {
+            let store = Resources::new(fetched);
+            fetch.with(|d| model::build(d.iter().flatten(), &store))
+        })
     });
     view! {
         <Section title="Medicines" what="your medicines" fetch>

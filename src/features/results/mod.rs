@@ -36,55 +36,54 @@ pub fn ResultsPage() -> impl IntoView {
             <div class="inset">
                 <p>"Results may be shown to you before your clinician has reviewed them. Contact your clinical team if you have questions."</p>
             </div>
-            {move || {
-                let r = results.get();
-                if r.groups.is_empty() && r.unreadable == 0 {
-                    return view! { <p class="empty">"No test results are recorded in this portal."</p> }.into_any();
-                }
-                view! {
-                    <div class="form-group search-group">
-                        <label for="results-search">"Search your results"</label>
-                        <p class="hint" id="results-search-hint">"For example, cholesterol or HbA1c"</p>
-                        <input
-                            id="results-search"
-                            class="input"
-                            type="search"
-                            autocomplete="off"
-                            aria-describedby="results-search-hint"
-                            prop:value=move || query.get()
-                            on:input=move |ev| {
-                                query.set(event_target_value(&ev));
-                                limit.set(PAGE);
-                            }
-                        />
-                    </div>
-                    <p class="result-count" role="status">
-                        {move || {
-                            let (found, total) = (matches.get().len(), results.with(|r| r.groups.len()));
-                            let shown = found.min(limit.get());
-                            if query.get().trim().is_empty() {
-                                format!("Showing {shown} of {total} sets of results, newest first.")
-                            } else if found == 0 {
-                                "No results match your search.".to_string()
-                            } else {
-                                format!("{found} of {total} sets of results match. Showing {shown}.")
-                            }
-                        }}
-                    </p>
-                    <ul class="card-list">
-                        <For each=visible key=|g| g.key.clone() let(group)>
-                            <ResultCard group/>
-                        </For>
-                    </ul>
-                    {move || (matches.get().len() > limit.get()).then(|| view! {
-                        <button type="button" class="button secondary" on:click=move |_| limit.update(|l| *l += PAGE)>
-                            "Show more results"
-                        </button>
-                    })}
-                    <Unreadable count=r.unreadable/>
-                }
-                .into_any()
-            }}
+            // Drawn once: pages that arrive while someone types must not take their focus away.
+            <Show when=move || results.with(|r| !r.groups.is_empty())>
+                <div class="form-group search-group">
+                    <label for="results-search">"Search your results"</label>
+                    <p class="hint" id="results-search-hint">"For example, cholesterol or HbA1c"</p>
+                    <input
+                        id="results-search"
+                        class="input"
+                        type="search"
+                        autocomplete="off"
+                        aria-describedby="results-search-hint"
+                        prop:value=move || query.get()
+                        on:input=move |ev| {
+                            query.set(event_target_value(&ev));
+                            limit.set(PAGE);
+                        }
+                    />
+                </div>
+            </Show>
+            {move || results.with(|r| r.groups.is_empty() && r.unreadable == 0).then(|| view! {
+                <p class="empty">"No test results are recorded in this portal."</p>
+            })}
+            <p class="result-count" role="status">
+                {move || {
+                    let (found, total) = (matches.get().len(), results.with(|r| r.groups.len()));
+                    let shown = found.min(limit.get());
+                    if total == 0 {
+                        String::new()
+                    } else if query.get().trim().is_empty() {
+                        format!("Showing {shown} of {total} sets of results, newest first.")
+                    } else if found == 0 {
+                        "No results match your search.".to_string()
+                    } else {
+                        format!("{found} of {total} sets of results match. Showing {shown}.")
+                    }
+                }}
+            </p>
+            <ul class="card-list">
+                <For each=visible key=|g| g.render_key() let(group)>
+                    <ResultCard group/>
+                </For>
+            </ul>
+            {move || (matches.get().len() > limit.get()).then(|| view! {
+                <button type="button" class="button secondary" on:click=move |_| limit.update(|l| *l += PAGE)>
+                    "Show more results"
+                </button>
+            })}
+            {move || view! { <Unreadable count=results.with(|r| r.unreadable)/> }}
         </Section>
     }
 }

@@ -48,6 +48,26 @@ pub struct ResultGroup {
     sort_ms: f64,
 }
 
+impl ResultGroup {
+    /// Identity and content together: a report drawn before its results arrived must be drawn
+    /// again once they have, so keyed lists need more than the report's id.
+    pub fn render_key(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for i in &self.items {
+            (
+                &i.name,
+                &i.value,
+                i.flag.as_ref().map(|f| &f.words),
+                &i.status,
+            )
+                .hash(&mut h);
+        }
+        (&self.conclusion, &self.status).hash(&mut h);
+        format!("{}#{:x}", self.key, h.finish())
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResultsView {
     pub groups: Vec<ResultGroup>,
@@ -461,6 +481,21 @@ mod tests {
             "the member is not shown again on its own"
         );
         assert_eq!(day.items[0].value, "Systolic: 120 mmHg, Diastolic: 80 mmHg");
+    }
+
+    #[test]
+    fn a_report_changes_its_render_key_when_its_results_arrive() {
+        let report = json!({"resourceType": "DiagnosticReport", "id": "r", "code": {"text": "Blood tests"},
+            "result": [{"reference": "Observation/1"}]});
+        let result = obs(
+            "1",
+            "Sodium",
+            json!({"valueQuantity": {"value": 140, "unit": "mmol/L"}}),
+        );
+        let before = build(std::slice::from_ref(&report), &[]);
+        let after = build(std::slice::from_ref(&report), &[result]);
+        assert_eq!(before.groups[0].key, after.groups[0].key);
+        assert_ne!(before.groups[0].render_key(), after.groups[0].render_key());
     }
 
     #[test]

@@ -36,7 +36,10 @@ fn SummaryCard(
     }
 }
 
-fn names(list: Vec<String>, none: &'static str) -> AnyView {
+/// The distinct names, first seen first: a problem recorded many times is listed once.
+fn names(mut list: Vec<String>, none: &'static str) -> AnyView {
+    let mut seen = std::collections::HashSet::new();
+    list.retain(|n| seen.insert(n.to_lowercase()));
     if list.is_empty() {
         return view! { <p>{none}</p> }.into_any();
     }
