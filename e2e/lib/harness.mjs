@@ -56,6 +56,9 @@ export async function run() {
     const context = await browser.newContext({
       viewport: t.options.viewport || { width: 1280, height: 900 },
       baseURL: portal.url,
+      // A patient near the demo hospital, unless a test says otherwise.
+      timezoneId: t.options.timezoneId || 'Europe/London',
+      locale: 'en-GB',
     });
     const page = await context.newPage();
     const pageErrors = [];

@@ -102,13 +102,20 @@ test('appointments: upcoming soonest first in the hospital time zone, past with 
   assert.match(text, /Podiatry[\s\S]*Cancelled/);
   assert.match(text, /Missed/);
   // 10:30 UTC in late November is 10:30 in London; the weekday is spelled out.
-  assert.match(text, /(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),? \d{1,2} \w+ \d{4} at \d{1,2}:\d{2}/);
+  assert.match(text, /(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),? \d{1,2} \w+ \d{4} at \d{1,2}:\d{2}\b(?! GMT| BST)/);
   assert.match(text, /Where[\s\S]*Diabetes Centre/);
   await screen(page, 'appointments');
   await openSection(page, 'Visits');
   assert.match(await bodyText(page), /Outpatient appointment[\s\S]*Diabetes and blood pressure review/);
   await screen(page, 'visits');
 });
+
+test('a patient whose device is in another time zone is told which zone appointment times are in', async ({ page }) => {
+  await signInAsAnn(page);
+  await openSection(page, 'Appointments');
+  const when = await page.locator('.card time').first().innerText();
+  assert.match(when, /\d{1,2}:\d{2} (GMT|BST|UTC[+-]?\d*)$/, `hospital zone named: ${when}`);
+}, { timezoneId: 'America/New_York' });
 
 test('documents: text is shown as text; HTML is only ever offered as a download', async ({ page }) => {
   await signInAsAnn(page);

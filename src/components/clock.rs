@@ -37,6 +37,11 @@ pub fn format_moment(ms: f64, locale: &str, time_zone: &str, style: Style) -> St
     set("minute", "2-digit");
     if !time_zone.is_empty() {
         set("timeZone", time_zone);
+        // Times are the hospital's (that is where the patient has to be); a patient whose own
+        // clock is in another zone is told which zone they are in.
+        if browser_time_zone().is_some_and(|own| own != time_zone) {
+            set("timeZoneName", "short");
+        }
     }
     let formatter = date_time_format(locale, &options).or_else(|_| {
         // An unknown zone or locale: the browser's own zone is better than nothing.
@@ -52,4 +57,14 @@ pub fn format_moment(ms: f64, locale: &str, time_zone: &str, style: Style) -> St
             .unwrap_or_default(),
         Err(_) => String::new(),
     }
+}
+
+/// The zone the patient's own device is set to.
+fn browser_time_zone() -> Option<String> {
+    let resolved = date_time_format("en", &Object::new())
+        .ok()?
+        .resolved_options();
+    Reflect::get(&resolved, &"timeZone".into())
+        .ok()?
+        .as_string()
 }

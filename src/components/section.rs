@@ -110,3 +110,58 @@ fn PrintButton() -> impl IntoView {
         </p>
     }
 }
+
+/// The wording of a section split into current and past entries.
+pub struct Split {
+    pub current_title: &'static str,
+    pub past_title: &'static str,
+    /// Said when there is nothing at all (with `none_note` after it, if any).
+    pub none: &'static str,
+    pub none_note: Option<&'static str>,
+    /// Said under the current heading when only past entries exist.
+    pub no_current: &'static str,
+    pub past_hint: Option<&'static str>,
+}
+
+/// Current entries, then past ones, then how many could not be shown.
+pub fn current_and_past(
+    words: Split,
+    current: Vec<AnyView>,
+    past: Vec<AnyView>,
+    unreadable: usize,
+) -> AnyView {
+    if current.is_empty() && past.is_empty() && unreadable == 0 {
+        return view! {
+            <p class="empty">{words.none}</p>
+            {words.none_note.map(|n| view! { <p>{n}</p> })}
+        }
+        .into_any();
+    }
+    view! {
+        <h2>{words.current_title}</h2>
+        {if current.is_empty() {
+            view! { <p class="empty">{words.no_current}</p> }.into_any()
+        } else {
+            view! { <ul class="card-list">{current}</ul> }.into_any()
+        }}
+        {(!past.is_empty()).then(|| view! {
+            <h2>{words.past_title}</h2>
+            {words.past_hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <ul class="card-list">{past}</ul>
+        })}
+        <Unreadable count=unreadable/>
+    }
+    .into_any()
+}
+
+/// One list of entries, or a note that there are none.
+pub fn card_list(none: &'static str, cards: Vec<AnyView>, unreadable: usize) -> AnyView {
+    if cards.is_empty() && unreadable == 0 {
+        return view! { <p class="empty">{none}</p> }.into_any();
+    }
+    view! {
+        <ul class="card-list">{cards}</ul>
+        <Unreadable count=unreadable/>
+    }
+    .into_any()
+}

@@ -50,6 +50,19 @@ fn without_semantic_tag(text: &str) -> &str {
         .map_or(text, |(name, _)| name)
 }
 
+/// Why something was done: the first `reasonCode` in words, else a `reasonReference`'s display.
+pub fn reason_text(r: &Value) -> Option<String> {
+    r["reasonCode"]
+        .as_array()
+        .and_then(|a| a.iter().find_map(concept_text))
+        .or_else(|| {
+            r["reasonReference"]
+                .as_array()?
+                .iter()
+                .find_map(reference_display)
+        })
+}
+
 /// The first code of a CodeableConcept (status fields carry a single known code).
 pub fn first_code(concept: &Value) -> Option<&str> {
     concept["coding"]

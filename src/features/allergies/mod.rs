@@ -3,7 +3,7 @@
 pub mod model;
 
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{DateText, Section, Unreadable, row, rows};
+use crate::components::section::{DateText, Section, Split, current_and_past, row, rows};
 use crate::session::Portal;
 use leptos::prelude::*;
 use model::{Allergy, allergy_list};
@@ -17,28 +17,19 @@ pub fn AllergiesPage() -> impl IntoView {
         <Section title="Allergies" what="your allergies" fetch>
             {move || {
                 let list = list.get();
-                if list.is_empty() && list.unreadable == 0 {
-                    return view! {
-                        <p class="empty">"No allergies are recorded in this portal."</p>
-                        <p>"If you have an allergy or a reaction to a medicine that is not shown here, tell your clinical team."</p>
-                    }
-                    .into_any();
-                }
-                view! {
-                    <h2>"Current allergies"</h2>
-                    {if list.current.is_empty() {
-                        view! { <p class="empty">"No current allergies are recorded in this portal."</p> }.into_any()
-                    } else {
-                        view! { <ul class="card-list">{list.current.into_iter().map(|a| view! { <AllergyCard allergy=a/> }).collect_view()}</ul> }.into_any()
-                    }}
-                    {(!list.past.is_empty()).then(|| view! {
-                        <h2>"Past allergies"</h2>
-                        <p class="hint">"These no longer apply, were resolved, or were ruled out."</p>
-                        <ul class="card-list">{list.past.into_iter().map(|a| view! { <AllergyCard allergy=a/> }).collect_view()}</ul>
-                    })}
-                    <Unreadable count=list.unreadable/>
-                }
-                .into_any()
+                current_and_past(
+                    Split {
+                        current_title: "Current allergies",
+                        past_title: "Past allergies",
+                        none: "No allergies are recorded in this portal.",
+                        none_note: Some("If you have an allergy or a reaction to a medicine that is not shown here, tell your clinical team."),
+                        no_current: "No current allergies are recorded in this portal.",
+                        past_hint: Some("These no longer apply, were resolved, or were ruled out."),
+                    },
+                    list.current.into_iter().map(|a| view! { <AllergyCard allergy=a/> }.into_any()).collect(),
+                    list.past.into_iter().map(|a| view! { <AllergyCard allergy=a/> }.into_any()).collect(),
+                    list.unreadable,
+                )
             }}
         </Section>
     }

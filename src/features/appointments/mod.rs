@@ -4,7 +4,7 @@ pub mod model;
 
 use crate::components::clock::{Style, format_moment};
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{Section, Unreadable, row};
+use crate::components::section::{Section, Split, current_and_past, row};
 use crate::session::Portal;
 use leptos::prelude::*;
 use model::Appointment;
@@ -17,19 +17,19 @@ pub fn AppointmentsPage() -> impl IntoView {
         <Section title="Appointments" what="your appointments" fetch>
             {move || {
                 let list = list.get();
-                view! {
-                    <h2>"Upcoming appointments"</h2>
-                    {if list.upcoming.is_empty() {
-                        view! { <p class="empty">"No upcoming appointments are recorded in this portal."</p> }.into_any()
-                    } else {
-                        view! { <ul class="card-list">{list.upcoming.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }).collect_view()}</ul> }.into_any()
-                    }}
-                    {(!list.past.is_empty()).then(|| view! {
-                        <h2>"Past appointments"</h2>
-                        <ul class="card-list">{list.past.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }).collect_view()}</ul>
-                    })}
-                    <Unreadable count=list.unreadable/>
-                }
+                current_and_past(
+                    Split {
+                        current_title: "Upcoming appointments",
+                        past_title: "Past appointments",
+                        none: "No appointments are recorded in this portal.",
+                        none_note: None,
+                        no_current: "No upcoming appointments are recorded in this portal.",
+                        past_hint: None,
+                    },
+                    list.upcoming.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }.into_any()).collect(),
+                    list.past.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }.into_any()).collect(),
+                    list.unreadable,
+                )
             }}
         </Section>
     }

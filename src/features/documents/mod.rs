@@ -4,7 +4,7 @@ pub mod model;
 
 use crate::components::download;
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{DateText, Section, Unreadable, row};
+use crate::components::section::{DateText, Section, card_list, row};
 use leptos::prelude::*;
 use model::{Attachment, Document, Opening, decode_base64};
 
@@ -16,14 +16,11 @@ pub fn DocumentsPage() -> impl IntoView {
         <Section title="Documents" what="your documents" fetch>
             {move || {
                 let list = list.get();
-                if list.items.is_empty() && list.unreadable == 0 {
-                    return view! { <p class="empty">"No documents are available in this portal."</p> }.into_any();
-                }
-                view! {
-                    <ul class="card-list">{list.items.into_iter().map(|d| view! { <DocumentCard document=d/> }).collect_view()}</ul>
-                    <Unreadable count=list.unreadable/>
-                }
-                .into_any()
+                card_list(
+                    "No documents are available in this portal.",
+                    list.items.into_iter().map(|d| view! { <DocumentCard document=d/> }.into_any()).collect(),
+                    list.unreadable,
+                )
             }}
         </Section>
     }

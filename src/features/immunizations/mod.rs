@@ -3,7 +3,7 @@
 pub mod model;
 
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{DateText, Section, Unreadable, row, rows};
+use crate::components::section::{DateText, Section, card_list, row, rows};
 use leptos::prelude::*;
 use model::Vaccination;
 
@@ -15,14 +15,11 @@ pub fn VaccinationsPage() -> impl IntoView {
         <Section title="Vaccinations" what="your vaccinations" fetch>
             {move || {
                 let list = list.get();
-                if list.items.is_empty() && list.unreadable == 0 {
-                    return view! { <p class="empty">"No vaccinations are recorded in this portal."</p> }.into_any();
-                }
-                view! {
-                    <ul class="card-list">{list.items.into_iter().map(|v| view! { <VaccinationCard vaccination=v/> }).collect_view()}</ul>
-                    <Unreadable count=list.unreadable/>
-                }
-                .into_any()
+                card_list(
+                    "No vaccinations are recorded in this portal.",
+                    list.items.into_iter().map(|v| view! { <VaccinationCard vaccination=v/> }.into_any()).collect(),
+                    list.unreadable,
+                )
             }}
         </Section>
     }

@@ -4,7 +4,7 @@ pub mod model;
 
 use crate::api;
 use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
-use crate::components::section::{DateText, Section, Unreadable, row, rows};
+use crate::components::section::{DateText, Section, Split, current_and_past, row, rows};
 use crate::fhir::reference::Resources;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -49,23 +49,19 @@ pub fn MedicinesPage() -> impl IntoView {
         <Section title="Medicines" what="your medicines" fetch>
             {move || {
                 let list = list.get();
-                if list.current.is_empty() && list.past.is_empty() && list.unreadable == 0 {
-                    return view! { <p class="empty">"No medicines are recorded in this portal."</p> }.into_any();
-                }
-                view! {
-                    <h2>"Current medicines"</h2>
-                    {if list.current.is_empty() {
-                        view! { <p class="empty">"No current medicines are recorded in this portal."</p> }.into_any()
-                    } else {
-                        view! { <ul class="card-list">{list.current.into_iter().map(|m| view! { <MedicineCard medicine=m/> }).collect_view()}</ul> }.into_any()
-                    }}
-                    {(!list.past.is_empty()).then(|| view! {
-                        <h2>"Past medicines"</h2>
-                        <ul class="card-list">{list.past.into_iter().map(|m| view! { <MedicineCard medicine=m/> }).collect_view()}</ul>
-                    })}
-                    <Unreadable count=list.unreadable/>
-                }
-                .into_any()
+                current_and_past(
+                    Split {
+                        current_title: "Current medicines",
+                        past_title: "Past medicines",
+                        none: "No medicines are recorded in this portal.",
+                        none_note: None,
+                        no_current: "No current medicines are recorded in this portal.",
+                        past_hint: None,
+                    },
+                    list.current.into_iter().map(|m| view! { <MedicineCard medicine=m/> }.into_any()).collect(),
+                    list.past.into_iter().map(|m| view! { <MedicineCard medicine=m/> }.into_any()).collect(),
+                    list.unreadable,
+                )
             }}
         </Section>
     }

@@ -3,7 +3,7 @@
 use crate::fhir::date::FhirDate;
 use crate::fhir::reference::{Resources, type_and_id};
 use crate::fhir::value::{number_text, quantity_text};
-use crate::fhir::{concept_text, first_date, non_empty, notes, reference_display};
+use crate::fhir::{concept_text, first_date, non_empty, notes, reason_text, reference_display};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -103,18 +103,6 @@ fn instructions(list: &Value) -> Option<String> {
     (!texts.is_empty()).then(|| texts.join("; "))
 }
 
-fn reason(r: &Value) -> Option<String> {
-    r["reasonCode"]
-        .as_array()
-        .and_then(|a| a.iter().find_map(concept_text))
-        .or_else(|| {
-            r["reasonReference"]
-                .as_array()?
-                .iter()
-                .find_map(reference_display)
-        })
-}
-
 pub fn build<'a>(
     resources: impl IntoIterator<Item = &'a Value>,
     store: &Resources,
@@ -184,7 +172,7 @@ pub fn build<'a>(
                 .or_else(|| store.resolve(r, &r["requester"]).and_then(person_name))
                 .or_else(|| reference_display(&r["informationSource"])),
             status,
-            reason: reason(r),
+            reason: reason_text(r),
             source,
             notes: notes(r),
         };

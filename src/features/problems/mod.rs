@@ -3,7 +3,7 @@
 pub mod model;
 
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{DateText, Section, Unreadable, row, rows};
+use crate::components::section::{DateText, Section, Split, current_and_past, row, rows};
 use crate::session::Portal;
 use leptos::prelude::*;
 use model::Problem;
@@ -17,23 +17,19 @@ pub fn ProblemsPage() -> impl IntoView {
         <Section title="Health problems" what="your health problems" fetch>
             {move || {
                 let list = list.get();
-                if list.current.is_empty() && list.past.is_empty() && list.unreadable == 0 {
-                    return view! { <p class="empty">"No health problems are recorded in this portal."</p> }.into_any();
-                }
-                view! {
-                    <h2>"Current problems"</h2>
-                    {if list.current.is_empty() {
-                        view! { <p class="empty">"No current problems are recorded in this portal."</p> }.into_any()
-                    } else {
-                        view! { <ul class="card-list">{list.current.into_iter().map(|p| view! { <ProblemCard problem=p/> }).collect_view()}</ul> }.into_any()
-                    }}
-                    {(!list.past.is_empty()).then(|| view! {
-                        <h2>"Past problems"</h2>
-                        <ul class="card-list">{list.past.into_iter().map(|p| view! { <ProblemCard problem=p/> }).collect_view()}</ul>
-                    })}
-                    <Unreadable count=list.unreadable/>
-                }
-                .into_any()
+                current_and_past(
+                    Split {
+                        current_title: "Current problems",
+                        past_title: "Past problems",
+                        none: "No health problems are recorded in this portal.",
+                        none_note: None,
+                        no_current: "No current problems are recorded in this portal.",
+                        past_hint: None,
+                    },
+                    list.current.into_iter().map(|p| view! { <ProblemCard problem=p/> }.into_any()).collect(),
+                    list.past.into_iter().map(|p| view! { <ProblemCard problem=p/> }.into_any()).collect(),
+                    list.unreadable,
+                )
             }}
         </Section>
     }

@@ -4,7 +4,7 @@ pub mod model;
 
 use crate::components::clock::{Style, format_moment};
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{Section, Unreadable, row};
+use crate::components::section::{Section, card_list, row};
 use crate::session::Portal;
 use leptos::prelude::*;
 use model::Visit;
@@ -17,14 +17,11 @@ pub fn VisitsPage() -> impl IntoView {
         <Section title="Visits" what="your visits" fetch>
             {move || {
                 let list = list.get();
-                if list.items.is_empty() && list.unreadable == 0 {
-                    return view! { <p class="empty">"No visits are recorded in this portal."</p> }.into_any();
-                }
-                view! {
-                    <ul class="card-list">{list.items.into_iter().map(|v| view! { <VisitCard visit=v/> }).collect_view()}</ul>
-                    <Unreadable count=list.unreadable/>
-                }
-                .into_any()
+                card_list(
+                    "No visits are recorded in this portal.",
+                    list.items.into_iter().map(|v| view! { <VisitCard visit=v/> }.into_any()).collect(),
+                    list.unreadable,
+                )
             }}
         </Section>
     }

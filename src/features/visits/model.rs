@@ -1,7 +1,7 @@
 //! Encounters → the visits list, newest first.
 
 use crate::fhir::instant::epoch_ms;
-use crate::fhir::{concept_text, non_empty, reference_display};
+use crate::fhir::{concept_text, non_empty, reason_text, reference_display};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,15 +70,7 @@ pub fn build(resources: &[Value]) -> VisitList {
             location: r["location"]
                 .as_array()
                 .and_then(|a| a.iter().find_map(|l| reference_display(&l["location"]))),
-            reason: r["reasonCode"]
-                .as_array()
-                .and_then(|a| a.iter().find_map(concept_text))
-                .or_else(|| {
-                    r["reasonReference"]
-                        .as_array()?
-                        .iter()
-                        .find_map(reference_display)
-                }),
+            reason: reason_text(r),
             clinician: r["participant"]
                 .as_array()
                 .and_then(|a| a.iter().find_map(|p| reference_display(&p["individual"]))),
