@@ -23,7 +23,7 @@ function loadSynthea(bin, db) {
   });
 }
 
-export async function startPortal({ idleTimeout, synthea, benchReports } = {}) {
+export async function startPortal({ idleTimeout, synthea, benchReports, config } = {}) {
   const bin = process.env.CAREFRONT_PORTAL;
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
@@ -33,6 +33,10 @@ export async function startPortal({ idleTimeout, synthea, benchReports } = {}) {
   if (benchReports) execFileSync(bin, ['bench-patient', '--reports', String(benchReports), '--db', db]);
   const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo'];
   if (idleTimeout) args.push('--idle-timeout', String(idleTimeout));
+  if (config) {
+    fs.writeFileSync(path.join(dir, 'portal.json'), JSON.stringify(config));
+    args.push('--portal-config', path.join(dir, 'portal.json'));
+  }
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
   child.stderr.on('data', (d) => log.push(String(d)));

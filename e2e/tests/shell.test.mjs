@@ -42,3 +42,44 @@ test('a portal that cannot be reached at start-up says so and can be retried', a
   await page.getByRole('button', { name: 'Try again' }).click();
   await page.getByRole('heading', { name: 'Sign in to your patient portal' }).waitFor();
 });
+
+const STELLA = {
+  organization: { name: 'St Stella Children’s Hospital', logoUrl: null, website: null },
+  theme: { primaryColour: '#330072', onPrimaryColour: '#ffffff' },
+  locale: 'en-US',
+  timeZone: 'America/Chicago',
+  emergency: { number: '911', text: 'Not for emergencies: call 911 if your child is seriously ill.' },
+  disclaimer: 'Information here is provided as is.',
+  notFullRecord: 'This is only part of your child’s record.',
+  recordErrors: 'Seen a mistake? Let us know.',
+  recordErrorsUrl: 'https://stella.example/record-correction',
+  helpDesk: { phone: '(555) 010-2000', hours: 'every day, 7am to 7pm', email: 'portal@stella.example' },
+  features: { proxy: false, share: false, linking: false },
+};
+
+test('a hospital’s own name, colours, wording, help desk and error page drive every screen', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Sign in to your patient portal' }).waitFor();
+  assert.equal(await page.locator('#emergency-text').innerText(), STELLA.emergency.text);
+  assert.match(await page.title(), /St Stella Children’s Hospital patient portal/);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en-US');
+  const brand = await page.locator('.site-header').evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(brand, 'rgb(51, 0, 114)');
+  const footer = await page.locator('footer').innerText();
+  assert.match(footer, /\(555\) 010-2000 \(every day, 7am to 7pm\)/);
+  assert.match(footer, /portal@stella\.example/);
+  assert.match(footer, /Information here is provided as is\./);
+  await page.getByLabel('Username').fill('ann');
+  await page.getByLabel('Password').fill('carefront-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByText('This is only part of your child’s record.').waitFor();
+  await expectBornInUsStyle(page);
+  const report = page.getByRole('link', { name: 'Tell us about an error in your record' });
+  assert.equal(await report.getAttribute('href'), STELLA.recordErrorsUrl);
+  await screen(page, 'branded-summary');
+}, { portal: { config: STELLA } });
+
+async function expectBornInUsStyle(page) {
+  assert.match(await page.locator('.patient-born').innerText(), /Born March 12, 1954/);
+}

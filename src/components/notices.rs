@@ -57,12 +57,16 @@ pub fn HelpDeskLine(#[prop(optional)] purpose: Option<&'static str>) -> impl Int
             Some(p) => ("Call the help desk on ", format!(" {p}.")),
             None => ("Need help? Call the help desk on ", ".".to_string()),
         };
+        let email = desk.email.clone().filter(|e| e.contains('@')).map(|e| {
+            view! { " You can also email " <a href=format!("mailto:{e}")>{e.clone()}</a> "." }
+        });
         view! {
             <p class="help-desk">
                 {lead}
                 <a href=tel>{desk.phone.clone()}</a>
                 {hours}
                 {tail}
+                {email}
             </p>
         }
     })
