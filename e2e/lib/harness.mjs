@@ -19,11 +19,14 @@ export function test(name, fn, options = {}) {
 export async function screen(page, name) {
   const results = await new AxeBuilder({ page }).analyze();
   const size = page.viewportSize();
+  let overflow = 0;
   for (const width of [375, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: path.join(screens, `${name}-${width}.png`), fullPage: true });
+    if (width === 375) overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
   }
   await page.setViewportSize(size);
+  if (overflow > 0) throw new Error(`"${name}" scrolls sideways by ${overflow}px on a 375px phone`);
   if (results.violations.length > 0) {
     const list = results.violations
       .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)

@@ -66,6 +66,8 @@ test('trends: a chart with the normal range, the same numbers as a table, blood 
   await page.getByRole('heading', { level: 2, name: /Blood pressure/ }).waitFor();
   assert.equal(await page.locator('svg.chart path.chart-line').count(), 2);
   assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['Systolic blood pressure', 'Diastolic blood pressure']);
+  await page.getByText('Show the numbers as a table').click();
+  assert.equal(await page.locator('table thead th').count(), 3, 'date, systolic, diastolic');
   await screen(page, 'trends-blood-pressure');
 
   await page.goto(deepLink);
