@@ -68,3 +68,11 @@ fn browser_time_zone() -> Option<String> {
         .ok()?
         .as_string()
 }
+
+/// Now, as `2026-11-22T10:30:00.000Z` (UTC): stamps for files, dates for queries.
+pub fn now_iso() -> String {
+    js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default()
+}

@@ -1,6 +1,7 @@
 //! The signed-in frame around every record section: whose record it is, and the sections.
 
 use crate::api::{self, ApiError, types::PatientSummary};
+use crate::components::clock::now_iso;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::fhir::date::FhirDate;
 use crate::session::{Portal, Session};
@@ -142,11 +143,7 @@ fn RecordNav() -> impl IntoView {
 #[component]
 fn PrintedOn() -> impl IntoView {
     let info = Portal::expect();
-    let today = js_sys::Date::new_0()
-        .to_iso_string()
-        .as_string()
-        .unwrap_or_default();
-    let date = today
+    let date = now_iso()
         .get(..10)
         .and_then(FhirDate::parse)
         .map(|d| d.display(&info.locale))

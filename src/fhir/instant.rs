@@ -32,6 +32,12 @@ pub fn epoch_ms(text: &str) -> Option<f64> {
     Some(seconds as f64 * 1000.0)
 }
 
+/// A date-time field as written (for `<time datetime>`) and as a moment (to sort and compare).
+pub fn moment(v: &serde_json::Value) -> Option<(String, f64)> {
+    let s = v.as_str()?;
+    Some((s.to_string(), epoch_ms(s)?))
+}
+
 /// `10:00:00+01:00` → (`10:00:00`, 3600).
 fn split_offset(t: &str) -> Option<(&str, i64)> {
     if let Some(clock) = t.strip_suffix('Z') {

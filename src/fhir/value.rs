@@ -18,13 +18,17 @@ pub fn quantity_text(q: &Value) -> Option<String> {
     })
 }
 
-/// Numbers as the source wrote them (JSON keeps `5.0` apart from `5` only as text, so trim).
+/// A JSON number as text (see `number`).
 pub fn number_text(v: &Value) -> Option<String> {
-    let n = v.as_f64()?;
+    v.as_f64().map(number)
+}
+
+/// A number as a person writes it: `120`, not `120.0`; `0.3`, not `0.30000000000000004`.
+pub fn number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        Some(format!("{}", n as i64))
+        format!("{}", n as i64)
     } else {
-        Some(format!("{}", (n * 1_000_000.0).round() / 1_000_000.0))
+        format!("{}", (n * 1_000_000.0).round() / 1_000_000.0)
     }
 }
 

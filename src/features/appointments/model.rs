@@ -1,6 +1,6 @@
 //! Appointments → upcoming and past, each at a moment the browser shows in the patient's time zone.
 
-use crate::fhir::instant::epoch_ms;
+use crate::fhir::instant::{epoch_ms, moment};
 use crate::fhir::{concept_text, non_empty};
 use serde_json::Value;
 
@@ -62,9 +62,7 @@ pub fn build(resources: &[Value], now_ms: f64) -> AppointmentList {
             continue;
         }
         let (status, off) = status_words(code);
-        let start = r["start"]
-            .as_str()
-            .and_then(|s| Some((s.to_string(), epoch_ms(s)?)));
+        let start = moment(&r["start"]);
         let minutes = r["minutesDuration"].as_u64().map(|m| m as u32).or_else(|| {
             let (_, s) = start.as_ref()?;
             let e = epoch_ms(r["end"].as_str()?)?;

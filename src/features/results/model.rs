@@ -49,6 +49,13 @@ pub struct ResultGroup {
 }
 
 impl ResultGroup {
+    /// Adds a result, and its name to what a search looks through.
+    fn push(&mut self, item: ResultItem) {
+        self.search_text.push('\n');
+        self.search_text.push_str(&item.name.to_lowercase());
+        self.items.push(item);
+    }
+
     /// Identity and content together: a report drawn before its results arrived must be drawn
     /// again once they have, so keyed lists need more than the report's id.
     pub fn render_key(&self) -> String {
@@ -304,12 +311,7 @@ pub fn build(reports: &[Value], observations: &[Value]) -> ResultsView {
             .map(|d| d.iso().get(..10).unwrap_or(d.iso()).to_string());
         let key = format!("day/{}", day.as_deref().unwrap_or("undated"));
         match by_day.iter_mut().find(|g| g.key == key) {
-            Some(g) => {
-                let i = item(o);
-                g.search_text.push('\n');
-                g.search_text.push_str(&i.name.to_lowercase());
-                g.items.push(i);
-            }
+            Some(g) => g.push(item(o)),
             None => by_day.push(group(key, "Results".into(), date, vec![item(o)])),
         }
     }

@@ -1,6 +1,7 @@
 //! The summary: the newest of each section at a glance, each linking to its section.
 
 use super::export;
+use crate::components::clock::now_iso;
 use crate::components::download;
 use crate::components::notices::{ErrorReport, RecordNotice};
 use crate::components::page::PageHeading;
@@ -55,11 +56,7 @@ fn names(mut list: Vec<String>, none: &'static str) -> AnyView {
 pub fn SummaryPage() -> impl IntoView {
     // Copy, so the cards' closures can be called again whenever more arrives.
     let locale = StoredValue::new(Portal::expect().locale.clone());
-    let today = js_sys::Date::new_0()
-        .to_iso_string()
-        .as_string()
-        .unwrap_or_default();
-    let today = today.get(..10).unwrap_or_default().to_string();
+    let today = now_iso().get(..10).unwrap_or_default().to_string();
 
     let allergy_fetch = RecordFetch::new(vec![Search::all("AllergyIntolerance")]);
     let problem_fetch = RecordFetch::new(vec![Search::all("Condition")]);
@@ -194,10 +191,7 @@ fn ExportRecord() -> impl IntoView {
             busy.set(false);
             match outcome {
                 Ok(resources) => {
-                    let now = js_sys::Date::new_0()
-                        .to_iso_string()
-                        .as_string()
-                        .unwrap_or_default();
+                    let now = now_iso();
                     let count = resources.len();
                     let file = export::bundle(resources, &now);
                     let name = format!("health-record-{}.json", now.get(..10).unwrap_or("export"));

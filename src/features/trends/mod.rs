@@ -7,11 +7,10 @@ pub mod model;
 use crate::api::encode_component;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section};
-use crate::fhir::value::number_text;
+use crate::fhir::value::number;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use model::Trend;
-use serde_json::json;
 
 #[component]
 pub fn TrendsPage() -> impl IntoView {
@@ -81,7 +80,7 @@ fn TrendView(trend: Trend) -> impl IntoView {
             trend.count(),
             f.date.iso().get(..4).unwrap_or_default(),
             l.date.iso().get(..4).unwrap_or_default(),
-            number_text(&json!(l.value)).unwrap_or_default(),
+            number(l.value),
             unit
         ),
         _ => trend.name.clone(),
@@ -89,8 +88,8 @@ fn TrendView(trend: Trend) -> impl IntoView {
     let range_text = trend.range.map(|(l, h)| {
         format!(
             "The shaded band is the normal range, {} to {} {unit}.",
-            number_text(&json!(l)).unwrap_or_default(),
-            number_text(&json!(h)).unwrap_or_default()
+            number(l),
+            number(h)
         )
     });
     let labels: Vec<String> = trend
@@ -117,7 +116,7 @@ fn TrendView(trend: Trend) -> impl IntoView {
                     line.points
                         .iter()
                         .find(|q| q.ms == p.ms)
-                        .and_then(|q| number_text(&json!(q.value)))
+                        .map(|q| number(q.value))
                         .unwrap_or_else(|| "–".into())
                 })
                 .collect();

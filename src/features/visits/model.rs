@@ -1,6 +1,6 @@
 //! Encounters → the visits list, newest first.
 
-use crate::fhir::instant::epoch_ms;
+use crate::fhir::instant::moment;
 use crate::fhir::{concept_text, non_empty, reason_text, reference_display};
 use serde_json::Value;
 
@@ -37,11 +37,6 @@ fn class_words(class: &Value) -> Option<String> {
         _ => return non_empty(&class["display"]),
     };
     Some(words.into())
-}
-
-fn moment(v: &Value) -> Option<(String, f64)> {
-    let s = v.as_str()?;
-    Some((s.to_string(), epoch_ms(s)?))
 }
 
 pub fn build(resources: &[Value]) -> VisitList {
