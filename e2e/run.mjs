@@ -8,5 +8,6 @@ import './tests/allergies.test.mjs';
 import './tests/record.test.mjs';
 import './tests/synthea.test.mjs';
 import './tests/session.test.mjs';
+import './tests/hostile.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -85,7 +85,7 @@ fn SignedInOrOut(info: PortalInfo, session: Option<SessionInfo>) -> impl IntoVie
             <main id="main" class="width-container" tabindex="-1">
                 <Show
                     when=move || !session.leaving.get()
-                    fallback=|| view! { <Loading what="Signing you out…"/> }
+                    fallback=move || view! { <SigningOut session/> }
                 >
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=Home/>
@@ -110,6 +110,26 @@ fn SignedInOrOut(info: PortalInfo, session: Option<SessionInfo>) -> impl IntoVie
             <Footer/>
             {move || session.info.get().is_some().then(|| view! { <IdleWatcher/> })}
         </Router>
+    }
+}
+
+/// While the portal has not confirmed the sign-out, the person is told to close the window,
+/// which ends the session cookie whatever the network does.
+#[component]
+fn SigningOut(session: Session) -> impl IntoView {
+    move || {
+        if session.sign_out_unconfirmed.get() {
+            view! {
+                <div class="error-callout" role="alert">
+                    <h1>"Signing out did not finish: close this browser window"</h1>
+                    <p>"We could not reach the portal to sign you out. Close this browser window now, so no one else can see your record on this device."</p>
+                    <p>"We will keep trying to sign you out while this page is open."</p>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! { <Loading what="Signing you out…"/> }.into_any()
+        }
     }
 }
 
@@ -147,7 +167,11 @@ fn is_hex_colour(s: &str) -> bool {
 fn Header() -> impl IntoView {
     let info = Portal::expect();
     let session = Session::expect();
-    let logo = info.organization.logo_url.clone();
+    let logo = info
+        .organization
+        .logo_url
+        .as_deref()
+        .and_then(api::address::same_origin_or_https);
     let name = info.organization.name.clone();
     view! {
         <header class="site-header">

@@ -1,7 +1,8 @@
 //! Who is signed in and whose record is open, shared by every screen; and the one way a session
 //! ends, which leaves nothing of the record behind.
 
-use crate::api::{self, types::PatientSummary, types::PortalInfo, types::SessionInfo};
+use crate::api::{self, ApiError, types::PatientSummary, types::PortalInfo, types::SessionInfo};
+use crate::components::clock;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct Session {
     pub patient: RwSignal<Option<PatientSummary>>,
     /// Set while the page is on its way to the sign-in screen: nothing personal is drawn then.
     pub leaving: RwSignal<bool>,
+    /// The portal has not confirmed the sign-out yet: the person must be told, plainly.
+    pub sign_out_unconfirmed: RwSignal<bool>,
 }
 
 impl Session {
@@ -30,6 +33,7 @@ impl Session {
             info: RwSignal::new(info),
             patient: RwSignal::new(None),
             leaving: RwSignal::new(false),
+            sign_out_unconfirmed: RwSignal::new(false),
         }
     }
 
@@ -39,6 +43,8 @@ impl Session {
 
     /// Ends the session on the server and reloads the app at the sign-in screen. The reload is
     /// what guarantees no record data survives in memory, in the page, or in the back button.
+    /// Until the portal confirms the session is gone, the page says so and keeps trying: it
+    /// never claims to have signed out while the session lives.
     pub fn end(self, why: Ended) {
         if self.leaving.get_untracked() {
             return;
@@ -47,8 +53,19 @@ impl Session {
         self.patient.set(None);
         self.info.set(None);
         spawn_local(async move {
-            // Best effort: an expired session is already gone, and offline we still clear the page.
-            let _ = api::sign_out().await;
+            let mut tries = 0;
+            loop {
+                match api::sign_out().await {
+                    Ok(()) | Err(ApiError::NotSignedIn | ApiError::SessionExpired) => break,
+                    // The portal said the session had ended: there is nothing left to end.
+                    Err(_) if why == Ended::Expired => break,
+                    Err(_) => {
+                        self.sign_out_unconfirmed.set(true);
+                        tries += 1;
+                        clock::sleep_ms(sign_out_retry_ms(tries)).await;
+                    }
+                }
+            }
             if let Some(window) = web_sys::window() {
                 let _ = window
                     .location()
@@ -56,6 +73,11 @@ impl Session {
             }
         });
     }
+}
+
+/// Waits between tries at signing out: 2 s, 4 s, … up to 15 s, for as long as the page is open.
+pub fn sign_out_retry_ms(tries: u32) -> i32 {
+    (2_000 * tries.min(8) as i32).min(15_000)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -111,6 +133,14 @@ pub fn landing_page(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_out_retries_back_off_to_fifteen_seconds() {
+        let waits: Vec<i32> = (1..=10).map(sign_out_retry_ms).collect();
+        assert_eq!(&waits[..3], &[2_000, 4_000, 6_000]);
+        assert!(waits.iter().all(|w| *w <= 15_000));
+        assert_eq!(waits[9], 15_000);
+    }
 
     #[test]
     fn ended_reasons_round_trip_through_the_url() {

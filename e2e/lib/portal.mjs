@@ -18,20 +18,20 @@ function loadSynthea(bin, db) {
     const out = execFileSync(bin, ['load', path.join(folder, file), '--db', db], { encoding: 'utf8' });
     const patient = out.match(/patients: (\S+)/)[1];
     const username = `synthea${i + 1}`;
-    execFileSync(bin, ['user', 'add', '--username', username, '--password', 'carefront-demo', '--patient', patient, '--db', db]);
+    execFileSync(bin, ['user', 'add', '--username', username, '--patient', patient, '--db', db], { input: 'carefront-demo\n' });
     syntheaUsers.push({ username, patient, file });
   });
 }
 
-export async function startPortal({ idleTimeout, synthea, benchReports, config } = {}) {
-  const bin = process.env.CAREFRONT_PORTAL;
+export async function startPortal({ idleTimeout, synthea, benchReports, config, bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
   const db = path.join(dir, 'portal.db');
   if (synthea) loadSynthea(bin, db);
   if (benchReports) execFileSync(bin, ['bench-patient', '--reports', String(benchReports), '--db', db]);
-  const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo'];
+  // Plain http on loopback: the browser tests use the development cookie flag, as the demo does.
+  const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo', '--dev-insecure-cookies'];
   if (idleTimeout) args.push('--idle-timeout', String(idleTimeout));
   if (config) {
     fs.writeFileSync(path.join(dir, 'portal.json'), JSON.stringify(config));
@@ -54,6 +54,7 @@ export async function startPortal({ idleTimeout, synthea, benchReports, config }
   });
   return {
     url,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -18,7 +18,7 @@ test('an idle session warns, can be kept, then ends and clears the screen', asyn
   const text = await bodyText(page);
   assert.doesNotMatch(text, /Penicillin|Ann Margaret Carter/);
   await screen(page, 'signed-out-idle');
-  assert.equal((await page.request.get('/api/v1/session')).status(), 401);
+  assert.equal((await (await page.request.get('/api/v1/session')).json()).status, 'signed-out');
 }, { portal: { idleTimeout: IDLE } });
 
 test('signing out leaves nothing behind in storage, the page, or the back button', async ({ page, context }) => {
@@ -34,12 +34,34 @@ test('signing out leaves nothing behind in storage, the page, or the back button
     cookies: document.cookie,
   }));
   assert.deepEqual(leftovers, { local: 0, session: 0, indexedDb: 0, caches: 0, cookies: '' });
-  assert.equal((await context.cookies()).filter((c) => c.name === 'carefront_session').length, 0);
+  assert.equal((await context.cookies()).filter((c) => c.name === 'carefront-session').length, 0);
   assert.doesNotMatch(await bodyText(page), /Penicillin|Ann Margaret Carter/);
   await screen(page, 'signed-out');
   await page.goBack();
   await page.getByRole('heading', { name: /Sign in|Terms/ }).first().waitFor();
   assert.doesNotMatch(await bodyText(page), /Penicillin|Ann Margaret Carter/);
+});
+
+test('a sign-out the portal has not confirmed says so plainly and keeps trying', async ({ page }) => {
+  await openAnnsRecord(page);
+  let refused = 0;
+  await page.route('**/api/v1/session', (route) => {
+    if (route.request().method() === 'DELETE' && refused < 2) {
+      refused += 1;
+      return route.abort('connectionrefused');
+    }
+    return route.continue();
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const stuck = page.getByRole('alert').filter({ hasText: 'Signing out did not finish: close this browser window' });
+  await stuck.waitFor();
+  assert.doesNotMatch(await bodyText(page), /You have signed out|Penicillin|Ann Margaret Carter/);
+  await screen(page, 'sign-out-unconfirmed');
+  // The third try gets through: only now does the page say the patient has signed out.
+  await page.waitForURL(/\/sign-in\?ended=signed-out$/, { timeout: 15_000 });
+  await page.getByRole('status').filter({ hasText: /You have signed out/ }).waitFor();
+  assert.equal(refused, 2);
+  assert.equal((await (await page.request.get('/api/v1/session')).json()).status, 'signed-out');
 });
 
 test('a session ended on the server sends the patient to sign in with a reason', async ({ page }) => {

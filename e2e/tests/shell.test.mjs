@@ -4,7 +4,7 @@ import { test, screen } from '../lib/harness.mjs';
 test('the emergency notice is in the raw HTML, before any code runs', async ({ page }) => {
   const response = await page.request.get('/');
   const html = await response.text();
-  assert.match(html, /class="emergency"/);
+  assert.match(html, /class="?emergency/);
   assert.match(html, /emergency/i);
   assert.match(html, /999/);
   assert.match(html, /Loading your patient portal/);
@@ -15,14 +15,27 @@ test('the emergency notice is in the raw HTML, before any code runs', async ({ p
 
   // With scripts off, a patient still sees the notice and is told why nothing else appears.
   assert.match(html, /<noscript>[^<]*<p>This patient portal needs JavaScript/);
+
+  // The page is minified, and the app arrives compressed, in the best form the browser takes.
+  assert.doesNotMatch(html, /<!--/);
+  const wasm = html.match(/\/carefront-[0-9a-f]{16}_bg\.wasm/)[0];
+  const br = await page.request.get(wasm, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+  assert.equal(br.headers()['content-encoding'], 'br');
+  assert.equal(br.headers()['vary'], 'accept-encoding');
+  const gz = await page.request.get(wasm, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(gz.headers()['content-encoding'], 'gzip');
 });
 
 test('the app replaces the notice with the hospital wording and passes axe', async ({ page }) => {
+  // A signed-out visit leaves nothing red in the console (no 401 for "am I signed in?").
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto('/');
   await page.getByRole('heading', { name: 'Sign in to your patient portal' }).waitFor();
   const notice = await page.locator('#emergency-text').innerText();
   assert.match(notice, /call 999 now/);
   await screen(page, 'sign-in');
+  assert.deepEqual(errors, []);
 });
 
 test('unknown addresses get a plain not-found screen', async ({ page }) => {

@@ -1,27 +1,40 @@
 //! The Carefront reference portal: the whole portal API contract (`docs/`) over SQLite, with
 //! synthetic demo patients, serving the built app from the same origin.
+//!
+//! One folder per area, each owning its routes, its store and its tests; `shared/` holds what
+//! they all stand on. The code behind an endpoint is in the folder named in [`router`].
 
+pub mod accounts;
+pub mod app_files;
 pub mod audit;
-pub mod auth;
-pub mod config;
-pub mod db;
-pub mod load;
-pub mod problem;
+pub mod demo;
+pub mod portal_info;
 pub mod records;
-pub mod routes;
-pub mod seed;
-pub mod static_files;
+pub mod session;
+pub mod shared;
 pub mod terms;
-pub mod time;
-pub mod users;
 
-use auth::throttle::Throttle;
-use config::{PortalInfo, ServeConfig};
-use db::Db;
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware;
+use session::throttle::Throttle;
+use shared::config::{PortalInfo, ServeConfig};
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::http;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
-/// Sign-in attempts (passwords and codes) one address may make in five minutes.
-const SIGN_IN_ATTEMPTS: usize = 20;
+/// No request to this API needs more: sign-in, a code, a terms acceptance.
+const BODY_LIMIT: usize = 16 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -29,15 +42,83 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub info: Arc<PortalInfo>,
     pub throttle: Arc<Throttle>,
+    /// Argon2 takes 19 MiB and tens of milliseconds each: only this many run at once, so a burst
+    /// of sign-ins waits in line instead of taking the machine's memory.
+    pub hashing: Arc<Semaphore>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: ServeConfig, info: PortalInfo) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             db,
             config: Arc::new(config),
             info: Arc::new(info),
-            throttle: Arc::new(Throttle::new(SIGN_IN_ATTEMPTS, 300)),
+            throttle: Arc::new(Throttle::default()),
+            hashing: Arc::new(Semaphore::new(cores)),
         }
     }
+
+    /// Runs database work on the blocking pool, never on the async workers.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || work(&state))
+            .await
+            .map_err(|_| ApiError::Internal)?
+    }
+}
+
+/// Every endpoint, and the folder whose `routes` answer it:
+///
+/// | path under `/api/v1` | folder |
+/// |---|---|
+/// | `/portal` | `portal_info.rs` |
+/// | `/session`, `/session/second-factor` | `session/` |
+/// | `/terms`, `/terms/acceptances` | `terms/` |
+/// | `/patients`, `/fhir/…` | `records/` |
+/// | anything else (the app's files) | `app_files.rs` |
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(portal_info::routes())
+        .merge(session::routes())
+        .merge(terms::routes())
+        .merge(records::routes())
+        .fallback(|| async { ApiError::NotFound })
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::api_headers,
+        ));
+    let timeout = Duration::from_secs(state.config.request_timeout);
+    let concurrency = state.config.max_concurrent_requests as usize;
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(app_files::serve)
+        .layer(
+            ServiceBuilder::new()
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(concurrency))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    timeout,
+                )),
+        )
+        .with_state(state)
+}
+
+/// The route pattern, never the path itself: paths hold patient ids and resource ids.
+fn request_span(req: &Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(static)", MatchedPath::as_str);
+    tracing::info_span!("request", method = %req.method(), route)
 }

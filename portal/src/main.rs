@@ -1,39 +1,67 @@
-use carefront_portal::auth::totp;
-use carefront_portal::config::{Flags, PortalInfo, ServeConfig};
-use carefront_portal::db::Db;
-use carefront_portal::{AppState, load, routes, seed, users};
+use carefront_portal::accounts::commands::{self, UserCommand};
+use carefront_portal::session::{lockout, password, store as sessions, totp};
+use carefront_portal::shared::config::{PortalInfo, ServeConfig};
+use carefront_portal::shared::{db::Db, time};
+use carefront_portal::{AppState, demo, records, router};
+use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-const USAGE: &str = "\
-carefront-portal — the Carefront reference portal
+/// The Carefront reference portal: the portal API over SQLite, with the built app beside it.
+#[derive(Parser)]
+#[command(name = "carefront-portal", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-  carefront-portal serve [--bind ADDR] [--db FILE] [--static DIR] [--idle-timeout SECS]
-                         [--absolute-timeout SECS] [--secure-cookies true|false]
-                         [--portal-config FILE.json] [--demo]
-  carefront-portal load FILE.json [--db FILE]        import a FHIR R4 Bundle
-  carefront-portal user add --username NAME --password PW --patient ID
-                         [--display-name TEXT] [--totp] [--db FILE]
-  carefront-portal code USERNAME [--db FILE]          print a user's current security code
-  carefront-portal bench-patient [--reports N] [--db FILE]
-                         add user `bench`: N reports of 10 results each (for `cargo xtask bench`)
-
-Every flag has an environment variable: CAREFRONT_BIND, CAREFRONT_DB, CAREFRONT_STATIC, …";
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and the app, with --static).
+    Serve(ServeConfig),
+    /// Import FHIR R4 Bundles.
+    Load {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
+        db: PathBuf,
+    },
+    /// Accounts: add, set a password, unlock, turn off or on, list or end sessions.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[arg(
+            long,
+            env = "CAREFRONT_DB",
+            default_value = "carefront-portal.db",
+            global = true
+        )]
+        db: PathBuf,
+    },
+    /// Print a user's current security code (demo accounts).
+    Code {
+        username: String,
+        #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
+        db: PathBuf,
+    },
+    /// Add user `bench`: N reports of 10 results each (for `cargo xtask bench`).
+    BenchPatient {
+        #[arg(long, default_value_t = 500)]
+        reports: usize,
+        #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
+        db: PathBuf,
+    },
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None | Some("serve") => serve(args.get(1..).unwrap_or_default()),
-        Some(a) if a.starts_with("--") && a != "--help" => serve(&args),
-        Some("load") => load_file(&args[1..]),
-        Some("user") if args.get(1).map(String::as_str) == Some("add") => add_user(&args[2..]),
-        Some("code") => print_code(&args[1..]),
-        Some("bench-patient") => bench_patient(&args[1..]),
-        _ => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+    let result = match Cli::parse().command {
+        Command::Serve(config) => serve(config),
+        Command::Load { files, db } => load(&open(&db), &files),
+        Command::User { command, db } => commands::run(&open(&db), command),
+        Command::Code { username, db } => print_code(&open(&db), &username),
+        Command::BenchPatient { reports, db } => bench_patient(&open(&db), reports),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,15 +72,33 @@ fn main() -> ExitCode {
     }
 }
 
-fn open_db(flags: &mut Flags) -> Result<Db, String> {
-    let path = flags
-        .value("--db", "CAREFRONT_DB")
-        .unwrap_or_else(|| "carefront-portal.db".into());
-    Db::open(&PathBuf::from(&path)).map_err(|e| format!("cannot open database {path}: {e}"))
+fn open(path: &std::path::Path) -> Db {
+    Db::open(path).unwrap_or_else(|e| {
+        eprintln!(
+            "carefront-portal: cannot open database {}: {e}",
+            path.display()
+        );
+        std::process::exit(1)
+    })
 }
 
-fn serve(args: &[String]) -> Result<(), String> {
-    let config = ServeConfig::from_args(args)?;
+/// How often ended sessions and decayed failure counts are removed.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+
+fn serve(config: ServeConfig) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CAREFRONT_LOG")
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if !config.secure_cookies() {
+        eprintln!(
+            "\n  WARNING: --dev-insecure-cookies: session cookies are sent over plain http.\n  \
+             For development on this machine only; never in front of patients.\n"
+        );
+    }
     let info = match &config.portal_info {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -64,10 +110,11 @@ fn serve(args: &[String]) -> Result<(), String> {
     };
     let db = Db::open(&config.db)
         .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
-    seed::ensure_terms(&db).map_err(|e| e.to_string())?;
-    if config.demo && seed::seed_if_empty(&db).map_err(|e| e.to_string())? {
+    demo::ensure_terms(&db).map_err(|e| e.to_string())?;
+    if config.demo && demo::seed_if_empty(&db).map_err(|e| e.to_string())? {
         println!("Created the demo patients in {}", config.db.display());
     }
+    password::prepare_decoy();
     let bind = config.bind;
     let state = AppState::new(db, config, info);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
@@ -76,14 +123,41 @@ fn serve(args: &[String]) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
+        tokio::spawn(purge(state.clone()));
         // Test harnesses read this line to learn the port when started with port 0.
         println!("Carefront reference portal listening on http://{address}");
-        let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })
+}
+
+async fn purge(state: AppState) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
+    loop {
+        every.tick().await;
+        let purged = state
+            .run(|state| {
+                let now = time::now();
+                let ended = sessions::purge(state, now)?;
+                let counts = lockout::purge(&state.db.lock(), now)?;
+                Ok((ended, counts))
+            })
+            .await;
+        match purged {
+            Ok((0, 0)) => {}
+            Ok((sessions, counts)) => {
+                tracing::info!(
+                    sessions,
+                    counts,
+                    "purged ended sessions and old failure counts"
+                )
+            }
+            Err(e) => tracing::error!(reason = e.reason(), "purge failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -98,68 +172,47 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn load_file(args: &[String]) -> Result<(), String> {
-    let mut flags = Flags::new(args);
-    let db = open_db(&mut flags)?;
-    let mut files = Vec::new();
-    while let Some(file) = flags.take_positional() {
-        files.push(file);
-    }
-    flags.finish()?;
-    if files.is_empty() {
-        return Err("load needs at least one Bundle file".into());
-    }
+fn load(db: &Db, files: &[PathBuf]) -> Result<(), String> {
+    let mut failed = false;
     for file in files {
-        let text =
-            std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
-        let bundle = serde_json::from_str(&text).map_err(|e| format!("{file} is not JSON: {e}"))?;
-        let report = load::load_bundle(&db, &bundle).map_err(|e| format!("{file}: {e}"))?;
+        let name = file.display();
+        let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {name}: {e}"))?;
+        let bundle = serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))?;
+        let report = match records::import::load_bundle(db, &bundle) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{name}: refused: {e}");
+                failed = true;
+                continue;
+            }
+        };
         println!(
-            "{file}: stored {} resources, skipped {} of types this portal does not serve; patients: {}",
-            report.stored,
+            "{name}: loaded {}, refused {}, skipped {} of types this portal does not serve; patients: {}",
+            report.loaded(),
+            report.refused(),
             report.skipped,
             report.patients.join(", ")
         );
+        for (kind, t) in &report.by_type {
+            println!(
+                "  {kind:<20} loaded {:>5}  refused {:>3}",
+                t.loaded,
+                t.refused.len()
+            );
+            for why in &t.refused {
+                println!("    refused: {why}");
+            }
+        }
+        failed |= report.refused() > 0;
+    }
+    if failed {
+        return Err("some entries were refused (see above)".into());
     }
     Ok(())
 }
 
-fn add_user(args: &[String]) -> Result<(), String> {
-    let mut flags = Flags::new(args);
-    let db = open_db(&mut flags)?;
-    let username = flags.take("--username").ok_or("--username is required")?;
-    let password = flags.take("--password").ok_or("--password is required")?;
-    let patient = flags.take("--patient").ok_or("--patient is required")?;
-    let display_name = flags
-        .take("--display-name")
-        .unwrap_or_else(|| username.clone());
-    let secret = flags.switch("--totp").then(totp::new_secret);
-    flags.finish()?;
-    seed::ensure_terms(&db).map_err(|e| e.to_string())?;
-    users::add(
-        &db,
-        &users::NewUser {
-            username: &username,
-            display_name: &display_name,
-            password: &password,
-            totp_secret: secret.clone(),
-            patient_id: &patient,
-        },
-    )
-    .map_err(|e| format!("cannot add {username}: {e}"))?;
-    println!("Added {username}, who may read the record of Patient/{patient}.");
-    if let Some(secret) = secret {
-        println!("Second factor secret (add it to an authenticator app): {secret}");
-    }
-    Ok(())
-}
-
-fn print_code(args: &[String]) -> Result<(), String> {
-    let mut flags = Flags::new(args);
-    let db = open_db(&mut flags)?;
-    let username = flags.take_positional().ok_or("code needs a username")?;
-    flags.finish()?;
-    let user = users::by_username(&db, &username)
+fn print_code(db: &Db, username: &str) -> Result<(), String> {
+    let user = carefront_portal::accounts::by_username(&db.lock(), username)
         .map_err(|e| e.to_string())?
         .ok_or(format!("no user {username}"))?;
     let secret = user
@@ -167,22 +220,13 @@ fn print_code(args: &[String]) -> Result<(), String> {
         .ok_or(format!("{username} signs in without a second factor"))?;
     println!(
         "{}",
-        seed::current_code(&secret).ok_or("the stored secret is not base32")?
+        totp::current_code(&secret, time::now()).ok_or("the stored secret is not base32")?
     );
     Ok(())
 }
 
-fn bench_patient(args: &[String]) -> Result<(), String> {
-    let mut flags = Flags::new(args);
-    let db = open_db(&mut flags)?;
-    let reports = match flags.take("--reports") {
-        Some(n) => n
-            .parse()
-            .map_err(|_| format!("--reports takes a number, not {n:?}"))?,
-        None => 500,
-    };
-    flags.finish()?;
-    seed::seed_bench_patient(&db, reports).map_err(|e| e.to_string())?;
+fn bench_patient(db: &Db, reports: usize) -> Result<(), String> {
+    demo::seed_bench_patient(db, reports).map_err(|e| e.to_string())?;
     println!(
         "Added user bench: {reports} reports, {} observations.",
         reports * 10

@@ -1,128 +1,14 @@
 //! The portal API as a client meets it: real router, real SQLite, in process.
 
-use axum::Router;
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use carefront_portal::auth::totp;
-use carefront_portal::config::{PortalInfo, ServeConfig};
-use carefront_portal::db::Db;
-use carefront_portal::{AppState, routes, seed, time};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use std::path::PathBuf;
-use tower::ServiceExt;
-
-struct Portal {
-    app: Router,
-    state: AppState,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn reason(&self) -> &str {
-        self.body["reason"]
-            .as_str()
-            .or_else(|| self.body["issue"][0]["details"]["coding"][0]["code"].as_str())
-            .unwrap_or_default()
-    }
-
-    fn cookie(&self) -> String {
-        let set = self.headers[header::SET_COOKIE].to_str().unwrap();
-        set.split(';').next().unwrap().to_string()
-    }
-}
-
-fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
-    let args: Vec<String> = args.split_whitespace().map(String::from).collect();
-    let mut config = ServeConfig::from_args(&args).unwrap();
-    config.static_dir = static_dir;
-    let db = Db::in_memory().unwrap();
-    seed::seed_if_empty(&db).unwrap();
-    let state = AppState::new(db, config, PortalInfo::default());
-    Portal {
-        app: routes::router(state.clone()),
-        state,
-    }
-}
-
-fn portal() -> Portal {
-    portal_with("", None)
-}
-
-impl Portal {
-    async fn call(
-        &self,
-        method: &str,
-        uri: &str,
-        cookie: Option<&str>,
-        body: Option<Value>,
-    ) -> Answer {
-        let mut req = Request::builder().method(method).uri(uri);
-        if method != "GET" {
-            req = req.header("x-carefront", "1");
-        }
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn get(&self, uri: &str, cookie: &str) -> Answer {
-        self.call("GET", uri, Some(cookie), None).await
-    }
-
-    async fn sign_in(&self, username: &str, password: &str) -> Answer {
-        self.call(
-            "POST",
-            "/api/v1/session",
-            None,
-            Some(json!({"username": username, "password": password})),
-        )
-        .await
-    }
-
-    /// Ann, signed in with the terms accepted: ready to read her record.
-    async fn ann(&self) -> String {
-        let cookie = self.sign_in("ann", seed::DEMO_PASSWORD).await.cookie();
-        let terms = self.call("GET", "/api/v1/terms", None, None).await;
-        let version = terms.body["patient"]["version"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let accepted = self
-            .call(
-                "POST",
-                "/api/v1/terms/acceptances",
-                Some(&cookie),
-                Some(json!({"document": "patient", "version": version})),
-            )
-            .await;
-        assert_eq!(accepted.status, StatusCode::NO_CONTENT);
-        cookie
-    }
-}
+use carefront_portal::demo;
+use carefront_portal::session::totp;
+use carefront_portal::shared::time;
+use common::{PASSWORD, portal, portal_with};
+use serde_json::json;
 
 #[tokio::test]
 async fn portal_description_is_public_and_never_cached() {
@@ -159,7 +45,7 @@ async fn wrong_passwords_are_refused_then_lock_the_account() {
     assert_eq!(locked.status, StatusCode::LOCKED);
     assert_eq!(locked.reason(), "account-locked");
     assert!(locked.body["retryAfterSeconds"].as_i64().unwrap() > 0);
-    let still = p.sign_in("ann", seed::DEMO_PASSWORD).await;
+    let still = p.sign_in("ann", PASSWORD).await;
     assert_eq!(
         still.reason(),
         "account-locked",
@@ -170,12 +56,17 @@ async fn wrong_passwords_are_refused_then_lock_the_account() {
 #[tokio::test]
 async fn session_cookie_is_http_only_and_strict() {
     let p = portal();
-    let a = p.sign_in("ANN ", seed::DEMO_PASSWORD).await;
+    let a = p.sign_in("ANN ", PASSWORD).await;
     assert_eq!(a.status, StatusCode::OK);
-    let set = a.headers[header::SET_COOKIE].to_str().unwrap();
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/api")
-    );
+    let set = a.set_cookie();
+    assert!(set.starts_with("__Host-carefront-session="), "{set}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+        assert!(
+            set.split("; ").any(|a| a == attribute),
+            "{attribute} in {set}"
+        );
+    }
+    assert!(!set.contains("Max-Age"), "ends with the browser: {set}");
     assert_eq!(a.body["user"]["displayName"], "Ann Carter");
     assert_eq!(a.body["terms"][0]["accepted"], false);
 }
@@ -183,7 +74,7 @@ async fn session_cookie_is_http_only_and_strict() {
 #[tokio::test]
 async fn records_wait_for_the_current_terms() {
     let p = portal();
-    let cookie = p.sign_in("ann", seed::DEMO_PASSWORD).await.cookie();
+    let cookie = p.sign_in("ann", PASSWORD).await.cookie();
     let refused = p.get("/api/v1/patients", &cookie).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.reason(), "terms-not-accepted");
@@ -214,7 +105,7 @@ async fn records_wait_for_the_current_terms() {
     // A new version of the terms must be accepted again.
     let mut v2 = carefront_portal::terms::TermsDocument::built_in("patient");
     v2.version = "2".into();
-    carefront_portal::terms::publish(&p.state.db, &v2).unwrap();
+    carefront_portal::terms::publish(&p.state.db.lock(), &v2).unwrap();
     let again = p.get("/api/v1/patients", &cookie).await;
     assert_eq!(again.reason(), "terms-not-accepted");
 }
@@ -227,12 +118,13 @@ async fn state_changes_need_the_csrf_header() {
         .uri("/api/v1/session")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(
-            json!({"username": "ann", "password": seed::DEMO_PASSWORD}).to_string(),
+            json!({"username": "ann", "password": PASSWORD}).to_string(),
         ))
         .unwrap();
-    let res = p.app.clone().oneshot(req).await.unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    let res = p.answer(req).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(res.reason(), "csrf-header-missing");
+    assert!(res.headers.get(header::SET_COOKIE).is_none());
 }
 
 #[tokio::test]
@@ -315,12 +207,12 @@ async fn searches_page_through_next_links_within_the_patient_scope() {
 #[tokio::test]
 async fn second_factor_is_required_checked_and_not_replayable() {
     let p = portal();
-    let first = p.sign_in("ben", seed::DEMO_PASSWORD).await;
+    let first = p.sign_in("ben", PASSWORD).await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.body["status"], "second-factor-required");
     let pending = first.cookie();
     let early = p.get("/api/v1/session", &pending).await;
-    assert_eq!(early.reason(), "second-factor-required");
+    assert_eq!(early.body["status"], "second-factor-required");
     let wrong = p
         .call(
             "POST",
@@ -330,7 +222,7 @@ async fn second_factor_is_required_checked_and_not_replayable() {
         )
         .await;
     assert_eq!(wrong.reason(), "invalid-code");
-    let code = totp::current_code(seed::BEN_TOTP_SECRET, time::now()).unwrap();
+    let code = totp::current_code(demo::BEN_TOTP_SECRET, time::now()).unwrap();
     let ok = p
         .call(
             "POST",
@@ -348,11 +240,11 @@ async fn second_factor_is_required_checked_and_not_replayable() {
         StatusCode::OK
     );
     assert_eq!(
-        p.get("/api/v1/session", &pending).await.reason(),
-        "session-expired"
+        p.get("/api/v1/session", &pending).await.body,
+        json!({"status": "signed-out", "ended": true})
     );
 
-    let again = p.sign_in("ben", seed::DEMO_PASSWORD).await.cookie();
+    let again = p.sign_in("ben", PASSWORD).await.cookie();
     let replay = p
         .call(
             "POST",
@@ -367,18 +259,20 @@ async fn second_factor_is_required_checked_and_not_replayable() {
 #[tokio::test]
 async fn idle_sessions_expire_and_sign_out_ends_them() {
     let p = portal_with("--idle-timeout 1", None);
-    let cookie = p.sign_in("ann", seed::DEMO_PASSWORD).await.cookie();
+    let cookie = p.sign_in("ann", PASSWORD).await.cookie();
     assert_eq!(
         p.get("/api/v1/session", &cookie).await.status,
         StatusCode::OK
     );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let expired = p.get("/api/v1/session", &cookie).await;
-    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(expired.reason(), "session-expired");
+    assert_eq!(expired.status, StatusCode::OK);
+    assert_eq!(expired.body, json!({"status": "signed-out", "ended": true}));
+    let records = p.get("/api/v1/patients", &cookie).await;
+    assert_eq!(records.reason(), "session-expired");
 
     let p = portal();
-    let cookie = p.sign_in("ann", seed::DEMO_PASSWORD).await.cookie();
+    let cookie = p.sign_in("ann", PASSWORD).await.cookie();
     let out = p
         .call("DELETE", "/api/v1/session", Some(&cookie), None)
         .await;
@@ -390,11 +284,18 @@ async fn idle_sessions_expire_and_sign_out_ends_them() {
             .contains("Max-Age=0")
     );
     assert_eq!(
-        p.get("/api/v1/session", &cookie).await.status,
-        StatusCode::UNAUTHORIZED
+        p.get("/api/v1/session", &cookie).await.body["status"],
+        "signed-out"
     );
     let none = p.call("GET", "/api/v1/session", None, None).await;
-    assert_eq!(none.reason(), "not-signed-in");
+    assert_eq!(
+        none.status,
+        StatusCode::OK,
+        "signed out is an answer, not an error"
+    );
+    assert_eq!(none.body, json!({"status": "signed-out"}));
+    let records = p.call("GET", "/api/v1/patients", None, None).await;
+    assert_eq!(records.reason(), "not-signed-in");
 }
 
 #[tokio::test]
@@ -433,5 +334,30 @@ async fn serves_the_app_with_caching_and_a_strict_policy() {
     );
     let api_missing = p.call("GET", "/api/v1/nothing", None, None).await;
     assert_eq!(api_missing.status, StatusCode::NOT_FOUND);
+
+    // Precompressed copies, chosen by what the browser accepts.
+    std::fs::write(dir.join("carefront-0123456789abcdef.js.br"), "BROTLI").unwrap();
+    std::fs::write(dir.join("carefront-0123456789abcdef.js.gz"), "GZIP").unwrap();
+    let fetch = |accept: &'static str| {
+        let req = Request::builder()
+            .uri("/carefront-0123456789abcdef.js")
+            .header(header::ACCEPT_ENCODING, accept)
+            .body(Body::empty())
+            .unwrap();
+        p.answer(req)
+    };
+    let br = fetch("gzip, deflate, br").await;
+    assert_eq!(br.body, "BROTLI");
+    assert_eq!(br.headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(br.headers[header::VARY], "accept-encoding");
+    assert_eq!(
+        br.headers[header::CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    let gz = fetch("gzip, br;q=0").await;
+    assert_eq!(gz.body, "GZIP");
+    let plain = fetch("identity").await;
+    assert_eq!(plain.body, "export {}");
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -22,6 +22,11 @@ pub enum ApiError {
         seconds: Option<u64>,
     },
     InvalidCode,
+    /// Too many wrong security codes for the account, across sign-ins: codes are paused.
+    SecondFactorLocked {
+        minutes: Option<u64>,
+    },
+    AccountDisabled,
     TermsNotAccepted,
     NotInScope,
     NotFound,
@@ -59,6 +64,10 @@ pub fn classify(status: u16, body: &str) -> ApiError {
             seconds: retry_after,
         },
         Some("invalid-code") => ApiError::InvalidCode,
+        Some("second-factor-locked") => ApiError::SecondFactorLocked {
+            minutes: retry_after.map(|s| s.div_ceil(60)),
+        },
+        Some("account-disabled") => ApiError::AccountDisabled,
         Some("terms-not-accepted") => ApiError::TermsNotAccepted,
         Some("patient-not-in-scope") => ApiError::NotInScope,
         _ => match status {
@@ -100,6 +109,15 @@ impl ApiError {
             Self::TooManyAttempts { seconds: Some(s) } => format!("Too many tries. Wait {s} seconds, then try again."),
             Self::TooManyAttempts { seconds: None } => "Too many tries. Wait a few minutes, then try again.".into(),
             Self::InvalidCode => "The security code is not right or has run out. Enter the code your authenticator app shows now.".into(),
+            Self::SecondFactorLocked { minutes } => format!(
+                "Too many wrong security codes were entered for your account, so we have paused codes to keep it safe. Try again {}. If you did not try to sign in, call the help desk.",
+                match minutes {
+                    Some(1) => "in 1 minute".to_string(),
+                    Some(m) => format!("in {m} minutes"),
+                    None => "later".to_string(),
+                }
+            ),
+            Self::AccountDisabled => "This account has been turned off. Call the help desk to find out why and to turn it back on.".into(),
             Self::TermsNotAccepted => "You need to accept the terms of use before you can see your record.".into(),
             Self::NotInScope => "You do not have access to this record.".into(),
             Self::NotFound => "We could not find this. It may have been removed.".into(),
@@ -134,6 +152,14 @@ mod tests {
         assert_eq!(
             classify(423, locked),
             ApiError::AccountLocked { minutes: Some(15) }
+        );
+        let paused = r#"{"reason":"second-factor-locked","retryAfterSeconds":900}"#;
+        let paused = classify(423, paused);
+        assert_eq!(paused, ApiError::SecondFactorLocked { minutes: Some(15) });
+        assert!(paused.message().contains("Try again in 15 minutes"));
+        assert_eq!(
+            classify(403, r#"{"reason":"account-disabled"}"#),
+            ApiError::AccountDisabled
         );
         let outcome = r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"terms-not-accepted"}]}}]}"#;
         assert_eq!(classify(403, outcome), ApiError::TermsNotAccepted);

@@ -1,12 +1,13 @@
 //! The one HTTP client: every call to the portal API goes through here, so timeouts, the CSRF
 //! header, error reading and the idle clock are handled the same way everywhere.
 
+pub mod address;
 mod error;
 mod paging;
 pub mod types;
 
 pub use error::ApiError;
-pub use paging::{encode_component, same_origin_path};
+pub use paging::encode_component;
 
 use crate::fhir::Page;
 use serde::de::DeserializeOwned;
@@ -117,13 +118,16 @@ async fn send(
         return Ok(text);
     }
     let error = error::classify(status, &text);
-    if auth == Auth::Session
-        && error == ApiError::SessionExpired
-        && let Some(handler) = ON_SESSION_ENDED.with(|h| h.borrow().clone())
-    {
-        handler();
+    if auth == Auth::Session && error == ApiError::SessionExpired {
+        report_session_ended();
     }
     Err(error)
+}
+
+fn report_session_ended() {
+    if let Some(handler) = ON_SESSION_ENDED.with(|h| h.borrow().clone()) {
+        handler();
+    }
 }
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
@@ -139,8 +143,20 @@ pub async fn portal_info() -> Result<PortalInfo, ApiError> {
 }
 
 /// The current session; also what "stay signed in" calls, since any signed-in request is activity.
+/// The portal answers "signed out" as a status, not an error, so a signed-out visit logs nothing
+/// in the console; here it becomes the same errors every other call gives.
 pub async fn session() -> Result<SessionInfo, ApiError> {
-    get("/session", Auth::Session).await
+    let value: Value = get("/session", Auth::Session).await?;
+    match value["status"].as_str() {
+        Some("signed-in") => serde_json::from_value(value).map_err(|_| ApiError::Unreadable),
+        Some("second-factor-required") => Err(ApiError::SecondFactorRequired),
+        Some("signed-out") if value["ended"] == true => {
+            report_session_ended();
+            Err(ApiError::SessionExpired)
+        }
+        Some("signed-out") => Err(ApiError::NotSignedIn),
+        _ => Err(ApiError::Unreadable),
+    }
 }
 
 pub async fn sign_in(username: &str, password: &str) -> Result<SignInOutcome, ApiError> {
@@ -205,9 +221,6 @@ pub async fn search_pages(
     max_pages: usize,
     mut on_page: impl FnMut(Vec<Value>),
 ) -> Result<(), ApiError> {
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
     let mut url = format!(
         "{BASE}/fhir/{resource_type}?patient={}&_count=200{query}",
         encode_component(patient_id)
@@ -216,7 +229,8 @@ pub async fn search_pages(
         let bundle: Value = parse(&send("GET", &url, None, Auth::Session).await?)?;
         let page = Page::from_bundle(&bundle).ok_or(ApiError::Unreadable)?;
         on_page(page.resources);
-        match page.next.and_then(|next| same_origin_path(&next, &origin)) {
+        // The session cookie must never be offered to, nor records fetched from, anywhere else.
+        match page.next.and_then(|next| address::same_origin_path(&next)) {
             Some(next) if next != url => url = next,
             _ => break,
         }

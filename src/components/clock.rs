@@ -76,3 +76,13 @@ pub fn now_iso() -> String {
         .as_string()
         .unwrap_or_default()
 }
+
+/// Resolves after `ms` milliseconds (the browser's own timer).
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

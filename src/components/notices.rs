@@ -1,5 +1,6 @@
 //! The standing notices a medical portal owes its readers, worded by the hospital (`/portal`).
 
+use crate::api;
 use crate::session::Portal;
 use leptos::prelude::*;
 
@@ -21,8 +22,8 @@ pub fn ErrorReport() -> impl IntoView {
     let info = Portal::expect();
     let report = match info
         .record_errors_url
-        .clone()
-        .filter(|u| u.starts_with("https://") || u.starts_with('/'))
+        .as_deref()
+        .and_then(api::address::same_origin_or_https)
     {
         Some(url) => {
             view! { <p><a href=url>"Tell us about an error in your record"</a></p> }.into_any()

@@ -88,9 +88,21 @@ pub fn notes(resource: &Value) -> Vec<String> {
 
 pub fn non_empty(v: &Value) -> Option<String> {
     v.as_str()
-        .map(str::trim)
+        .map(plain_text)
+        .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .map(String::from)
+}
+
+/// Server text as it may be shown: without bidirectional overrides, embeddings, isolates and
+/// marks (an override in "invoice\u{202E}fdp.exe" would show it as "invoiceexe.pdf") and without
+/// control characters other than line breaks and tabs. Right-to-left letters themselves stay.
+pub fn plain_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+                && (!c.is_control() || *c == '\n' || *c == '\t')
+        })
+        .collect()
 }
 
 /// One page of a search: the resources it matched and where the next page is.
@@ -131,6 +143,16 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_text_loses_direction_overrides_and_control_characters() {
+        assert_eq!(plain_text("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(plain_text("a\u{2067}b\u{2069}c\u{200F}"), "abc");
+        assert_eq!(plain_text("bell\u{7}\u{0}\u{9B}end"), "bellend");
+        assert_eq!(plain_text("two\nlines\tand tab"), "two\nlines\tand tab");
+        assert_eq!(plain_text("مرحبا Ann"), "مرحبا Ann");
+        assert_eq!(non_empty(&serde_json::json!("\u{202E} \u{200E}")), None);
+    }
     use serde_json::json;
 
     #[test]

@@ -1,6 +1,7 @@
 //! `cargo xtask …`: set-up, demo, tests and benchmarks, the same on every machine.
 
 mod bench;
+mod compress;
 mod run;
 mod setup;
 mod size;

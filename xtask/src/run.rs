@@ -1,6 +1,6 @@
 //! Running the tools: commands with the project's tool folders on PATH, the builds, and the demo.
 
-use crate::{setup, step};
+use crate::{compress, setup, step};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -89,12 +89,15 @@ impl Cmd {
     }
 }
 
-/// The app in release, as patients get it, into dist/.
+/// The app in release, as patients get it, into dist/: minified, then precompressed.
 pub fn build_app(root: &Path) -> Result<(), String> {
-    step("Building the app (release, wasm-opt)");
+    step("Building the app (release, wasm-opt, minified)");
     command("trunk", &["build", "--release", "--offline"])
         .dir(root)
-        .run()
+        .run()?;
+    let made = compress::precompress(&root.join("dist"))?;
+    println!("  precompressed {made} files (brotli and gzip)");
+    Ok(())
 }
 
 /// The reference portal (a dev build: the same artifacts the tests already compiled).
@@ -146,6 +149,8 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
             "--static",
             &root.join("dist").to_string_lossy(),
             "--demo",
+            // Plain http on this machine only; the portal warns loudly about it.
+            "--dev-insecure-cookies",
         ],
     )
     .run()

@@ -158,7 +158,7 @@ fn npm_tools(root: &Path) -> Result<(), String> {
     if installed && !wanted.is_empty() {
         return Ok(());
     }
-    step("Installing npm tools (wasm-opt, Playwright, axe-core)");
+    step("Installing npm tools (wasm-opt, Playwright, axe-core, Lighthouse)");
     command("npm", &["ci", "--no-audit", "--no-fund"])
         .dir(root)
         .run()

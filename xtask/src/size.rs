@@ -1,8 +1,6 @@
-//! What a patient's browser downloads to start the app: gzip sizes of the built files.
+//! What a patient's browser downloads to start the app: compressed sizes of the built files.
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use std::io::Write;
+use crate::compress;
 use std::path::Path;
 
 /// Gzipped wasm + js + css must stay under this. It is a budget for phones on slow networks;
@@ -11,13 +9,24 @@ use std::path::Path;
 /// (355 KiB, after type-erased components took 50 KiB off).
 pub const TRANSFER_BUDGET: u64 = 384 * 1024;
 
+pub struct File {
+    pub name: String,
+    pub raw: u64,
+    pub gzip: u64,
+    pub brotli: u64,
+}
+
 pub struct Sizes {
-    pub files: Vec<(String, u64, u64)>,
+    pub files: Vec<File>,
 }
 
 impl Sizes {
     pub fn total_gzip(&self) -> u64 {
-        self.files.iter().map(|f| f.2).sum()
+        self.files.iter().map(|f| f.gzip).sum()
+    }
+
+    pub fn total_brotli(&self) -> u64 {
+        self.files.iter().map(|f| f.brotli).sum()
     }
 }
 
@@ -31,30 +40,35 @@ pub fn measure(dist: &Path) -> Result<Sizes, String> {
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
-        let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-        gz.write_all(&bytes).map_err(|e| e.to_string())?;
-        let compressed = gz.finish().map_err(|e| e.to_string())?.len() as u64;
-        files.push((name, bytes.len() as u64, compressed));
+        files.push(File {
+            raw: bytes.len() as u64,
+            gzip: compress::gzip(&bytes)?.len() as u64,
+            brotli: compress::brotli(&bytes)?.len() as u64,
+            name,
+        });
     }
-    if !files.iter().any(|f| f.0.ends_with(".wasm")) {
+    if !files.iter().any(|f| f.name.ends_with(".wasm")) {
         return Err(format!("no .wasm file in {}", dist.display()));
     }
-    files.sort();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Sizes { files })
 }
 
 pub fn print(sizes: &Sizes) {
-    for (name, raw, gz) in &sizes.files {
+    for f in &sizes.files {
         println!(
-            "  {name:<44} {:>8.1} KiB  gzip {:>7.1} KiB",
-            kib(*raw),
-            kib(*gz)
+            "  {:<44} {:>8.1} KiB  gzip {:>7.1} KiB  brotli {:>7.1} KiB",
+            f.name,
+            kib(f.raw),
+            kib(f.gzip),
+            kib(f.brotli)
         );
     }
     println!(
-        "  transfer size (gzip, wasm + js + css): {:.1} KiB of a {:.0} KiB budget",
+        "  transfer size (wasm + js + css): gzip {:.1} KiB of a {:.0} KiB budget; brotli {:.1} KiB",
         kib(sizes.total_gzip()),
-        kib(TRANSFER_BUDGET)
+        kib(TRANSFER_BUDGET),
+        kib(sizes.total_brotli())
     );
 }
 

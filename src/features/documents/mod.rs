@@ -2,6 +2,7 @@
 
 pub mod model;
 
+use crate::api;
 use crate::components::download;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section, card_list, row};
@@ -84,7 +85,8 @@ fn AttachmentView(attachment: Attachment, name: String) -> impl IntoView {
         // Content held elsewhere: only a link on this portal's own origin is offered.
         let local = attachment
             .url
-            .filter(|u| u.starts_with('/') && !u.starts_with("//"));
+            .as_deref()
+            .and_then(api::address::same_origin_path);
         return match local {
             Some(url) => view! { <p><a href=url download=format!("{name}.{}", extension(&attachment.content_type))>"Download the document"</a></p> }.into_any(),
             None => view! { <p class="hint">"The document itself is not available in this portal."</p> }.into_any(),

@@ -1,0 +1,171 @@
+//! `carefront-portal user …`: what the help desk does for a patient who calls. Passwords are
+//! prompted for (or read from standard input when it is not a terminal), never taken from the
+//! command line, where other users of the machine and the shell history would see them.
+
+use super::store::{self, NewUser, User};
+use crate::audit::Event;
+use crate::demo;
+use crate::session::{lockout, store as sessions, totp};
+use crate::shared::db::Db;
+use crate::shared::time;
+use clap::Subcommand;
+use std::io::{BufRead, IsTerminal};
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account that reads one patient's record (the password is prompted for).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The Patient resource id whose record the account reads.
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Ask for a security code from an authenticator app at sign-in.
+        #[arg(long)]
+        totp: bool,
+    },
+    /// Set a new password (prompted for) and sign the account out everywhere.
+    SetPassword {
+        username: String,
+    },
+    /// Lift every lockout on the account: wrong passwords and wrong security codes.
+    Unlock {
+        username: String,
+    },
+    /// Turn the account off and sign it out everywhere; `enable` turns it back on.
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    /// List the account's sessions; with --revoke, end them all.
+    Sessions {
+        username: String,
+        #[arg(long)]
+        revoke: bool,
+    },
+}
+
+pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
+    // A portal with accounts has terms for them to accept.
+    demo::ensure_terms(db).map_err(|e| e.to_string())?;
+    let conn = db.lock();
+    let find = |username: &str| -> Result<User, String> {
+        store::by_username(&conn, username)
+            .map_err(|e| e.to_string())?
+            .ok_or(format!("no account {username:?}"))
+    };
+    let operator = |action: &'static str, user: &User, detail: &str| {
+        Event::new(action)
+            .user(Some(user.id))
+            .detail(&format!("by the operator: {detail}"))
+            .record(&conn)
+            .map_err(|e| e.to_string())
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            patient,
+            display_name,
+            totp: with_code,
+        } => {
+            let password = read_password()?;
+            let secret = with_code.then(totp::new_secret);
+            store::add(
+                &conn,
+                &NewUser {
+                    username: &username,
+                    display_name: display_name.as_deref().unwrap_or(&username),
+                    password: &password,
+                    totp_secret: secret.clone(),
+                    patient_id: &patient,
+                },
+            )
+            .map_err(|e| format!("cannot add {username}: {e}"))?;
+            println!("Added {username}, who may read the record of Patient/{patient}.");
+            if let Some(secret) = secret {
+                println!("Second factor secret (add it to an authenticator app): {secret}");
+            }
+        }
+        UserCommand::SetPassword { username } => {
+            let user = find(&username)?;
+            let password = read_password()?;
+            store::set_password(&conn, user.id, &password).map_err(|e| e.to_string())?;
+            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
+            operator("password-set", &user, "new password")?;
+            println!("New password set for {username}; {ended} session(s) ended.");
+        }
+        UserCommand::Unlock { username } => {
+            let user = find(&username)?;
+            lockout::unlock(&conn, &user.username).map_err(|e| e.to_string())?;
+            operator("account-unlocked", &user, "lockouts lifted")?;
+            println!("{username} may sign in again straight away.");
+        }
+        UserCommand::Disable { username } => {
+            let user = find(&username)?;
+            store::set_disabled(&conn, user.id, Some(time::now())).map_err(|e| e.to_string())?;
+            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
+            operator("account-disabled", &user, "turned off")?;
+            println!("{username} is turned off; {ended} session(s) ended.");
+        }
+        UserCommand::Enable { username } => {
+            let user = find(&username)?;
+            store::set_disabled(&conn, user.id, None).map_err(|e| e.to_string())?;
+            operator("account-enabled", &user, "turned on")?;
+            println!("{username} is turned on again.");
+        }
+        UserCommand::Sessions { username, revoke } => {
+            let user = find(&username)?;
+            let list = sessions::list(&conn, user.id).map_err(|e| e.to_string())?;
+            for s in &list {
+                println!(
+                    "  {}  {:<13}  started {}  last used {}",
+                    s.reference(),
+                    s.stage.as_str(),
+                    time::rfc3339(s.created_at),
+                    time::rfc3339(s.last_seen)
+                );
+            }
+            if revoke {
+                let ended =
+                    sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
+                operator("sessions-revoked", &user, &format!("{ended} ended"))?;
+                println!("{ended} session(s) of {username} ended.");
+            } else {
+                println!("{} session(s).", list.len());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The shortest password an operator may set.
+const MIN_PASSWORD: usize = 8;
+
+fn read_password() -> Result<String, String> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
+        let again =
+            rpassword::prompt_password("Same password again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the two passwords differ; nothing was changed".into());
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(format!(
+            "a password needs at least {MIN_PASSWORD} characters; nothing was changed"
+        ));
+    }
+    Ok(password)
+}

@@ -1,0 +1,140 @@
+//! Sign-in accounts and the patients each may see.
+
+use crate::session::{password, totp};
+use crate::shared::error::ApiError;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub last_totp_step: Option<i64>,
+    pub disabled_at: Option<i64>,
+}
+
+const USER_COLUMNS: &str =
+    "id, username, display_name, password_hash, totp_secret, last_totp_step, disabled_at";
+
+fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        password_hash: r.get(3)?,
+        totp_secret: r.get(4)?,
+        last_totp_step: r.get(5)?,
+        disabled_at: r.get(6)?,
+    })
+}
+
+/// Usernames are matched without regard to case or surrounding spaces, and audited that way.
+pub fn normalise(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+pub fn by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<User>> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+        [normalise(username)],
+        user_from_row,
+    )
+    .optional()
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<User, ApiError> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+        [id],
+        user_from_row,
+    )
+    .optional()?
+    .ok_or(ApiError::SessionExpired)
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub totp_secret: Option<String>,
+    pub patient_id: &'a str,
+}
+
+pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
+    let hash = password::hash(new.password);
+    conn.execute(
+        "INSERT INTO users (username, display_name, password_hash, totp_secret) VALUES (?1, ?2, ?3, ?4)",
+        params![normalise(new.username), new.display_name, hash, new.totp_secret],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO user_patients (user_id, patient_id, relationship) VALUES (?1, ?2, 'self')",
+        params![id, new.patient_id],
+    )?;
+    Ok(id)
+}
+
+/// Accepts a code once: the step it used is claimed in the same statement that checks no later
+/// step was used, so two sign-ins racing with one overheard code cannot both pass.
+pub fn use_code(conn: &Connection, user: &User, code: &str, now: i64) -> Result<(), ApiError> {
+    let secret = user.totp_secret.as_deref().ok_or(ApiError::InvalidCode)?;
+    let step = totp::verify(secret, code, now, user.last_totp_step).ok_or(ApiError::InvalidCode)?;
+    let claimed = conn.execute(
+        "UPDATE users SET last_totp_step = ?1
+         WHERE id = ?2 AND (last_totp_step IS NULL OR last_totp_step < ?1)",
+        params![step, user.id],
+    )?;
+    if claimed == 0 {
+        return Err(ApiError::InvalidCode);
+    }
+    Ok(())
+}
+
+pub fn set_password(conn: &Connection, user_id: i64, new: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+        params![password::hash(new), user_id],
+    )?;
+    Ok(())
+}
+
+pub fn set_disabled(conn: &Connection, user_id: i64, at: Option<i64>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET disabled_at = ?1 WHERE id = ?2",
+        params![at, user_id],
+    )?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatientAccess {
+    pub id: String,
+    pub relationship: String,
+}
+
+pub fn patients(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<PatientAccess>> {
+    let mut stmt = conn.prepare(
+        "SELECT patient_id, relationship FROM user_patients WHERE user_id = ?1 ORDER BY relationship != 'self', patient_id",
+    )?;
+    stmt.query_map([user_id], |r| {
+        Ok(PatientAccess {
+            id: r.get(0)?,
+            relationship: r.get(1)?,
+        })
+    })?
+    .collect()
+}
+
+pub fn may_act_for(conn: &Connection, user_id: i64, patient_id: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT 1 FROM user_patients WHERE user_id = ?1 AND patient_id = ?2",
+        params![user_id, patient_id],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|found| found.is_some())
+}

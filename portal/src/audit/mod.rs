@@ -1,0 +1,93 @@
+//! The audit trail: one row for every sign-in event and every record read, refusals as well as
+//! successes: who (user, or the username tried), whose record, what, from where (client network
+//! and user agent), in which session (a hash prefix, never the token), and whether it was
+//! allowed. The table is append-only: triggers refuse UPDATE and DELETE.
+
+use crate::session::store::Session;
+use crate::shared::client::Client;
+use crate::shared::error::ApiError;
+use crate::shared::time;
+use rusqlite::{Connection, params};
+
+#[derive(Clone, Debug, Default)]
+pub struct Event {
+    action: &'static str,
+    refused: Option<&'static str>,
+    user_id: Option<i64>,
+    username: Option<String>,
+    patient_id: Option<String>,
+    detail: String,
+    client: Option<Client>,
+    session_ref: Option<String>,
+}
+
+impl Event {
+    pub fn new(action: &'static str) -> Self {
+        Self {
+            action,
+            ..Self::default()
+        }
+    }
+
+    /// Not allowed, for this reason.
+    pub fn refused(mut self, why: &ApiError) -> Self {
+        self.refused = Some(why.reason());
+        self
+    }
+
+    pub fn user(mut self, id: Option<i64>) -> Self {
+        self.user_id = id;
+        self
+    }
+
+    /// The (normalised) username given at sign-in, whether or not such an account exists.
+    pub fn username(mut self, name: Option<&str>) -> Self {
+        self.username = name.map(String::from);
+        self
+    }
+
+    pub fn patient(mut self, id: Option<&str>) -> Self {
+        self.patient_id = id.map(String::from);
+        self
+    }
+
+    pub fn detail(mut self, text: &str) -> Self {
+        self.detail = text.to_string();
+        self
+    }
+
+    pub fn client(mut self, client: &Client) -> Self {
+        self.client = Some(client.clone());
+        self
+    }
+
+    pub fn session(mut self, session: &Session) -> Self {
+        self.session_ref = Some(session.reference().to_string());
+        self
+    }
+
+    pub fn record(self, conn: &Connection) -> rusqlite::Result<()> {
+        let (outcome, detail) = match self.refused {
+            Some(reason) if self.detail.is_empty() => ("refused", reason.to_string()),
+            Some(reason) => ("refused", format!("{reason}: {}", self.detail)),
+            None => ("success", self.detail),
+        };
+        conn.execute(
+            "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                time::now(),
+                self.user_id,
+                self.username,
+                self.patient_id,
+                self.action,
+                outcome,
+                detail,
+                self.client.as_ref().map(Client::network),
+                self.client.and_then(|c| c.user_agent),
+                self.session_ref,
+            ],
+        )?;
+        Ok(())
+    }
+}

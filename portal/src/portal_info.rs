@@ -1,0 +1,28 @@
+//! `/portal`: the public description of this portal that the app reads before anything else.
+
+use crate::AppState;
+use crate::shared::config::{PortalInfo, TermsVersions};
+use crate::shared::error::ApiError;
+use crate::terms;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/portal", get(show))
+}
+
+async fn show(State(state): State<AppState>) -> Result<Json<PortalInfo>, ApiError> {
+    state
+        .run(|state| {
+            let conn = state.db.read()?;
+            let mut info = (*state.info).clone();
+            info.idle_timeout_seconds = state.config.idle_timeout;
+            info.terms = TermsVersions {
+                patient: terms::current(&conn, terms::PATIENT)?.map(|d| d.version),
+                proxy: terms::current(&conn, terms::PROXY)?.map(|d| d.version),
+            };
+            Ok(Json(info))
+        })
+        .await
+}

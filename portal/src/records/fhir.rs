@@ -1,0 +1,294 @@
+use super::store::{self as records, DateFilter, Search};
+use super::{RecordAccess, is_valid_id};
+use crate::AppState;
+use crate::accounts;
+use crate::shared::error::{ApiError, FhirError};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+const DEFAULT_COUNT: usize = 50;
+const MAX_COUNT: usize = 500;
+/// Deeper than any record goes; past it an offset is a mistake or a probe.
+const MAX_OFFSET: usize = 1_000_000;
+/// No search this portal serves needs more parameters, or longer values.
+const MAX_PARAMETERS: usize = 16;
+const MAX_VALUE_LENGTH: usize = 256;
+
+fn fhir_json(body: Value) -> Response {
+    let mut res = body.to_string().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json"),
+    );
+    res
+}
+
+fn unsupported(resource_type: &str) -> FhirError {
+    FhirError(ApiError::BadRequest(format!(
+        "This portal does not serve {resource_type} resources."
+    )))
+}
+
+fn parse_search(pairs: &[(String, String)]) -> Result<Search, ApiError> {
+    if pairs.len() > MAX_PARAMETERS {
+        return Err(ApiError::BadRequest(format!(
+            "A search takes at most {MAX_PARAMETERS} parameters."
+        )));
+    }
+    if let Some((name, _)) = pairs
+        .iter()
+        .find(|(n, v)| n.len() + v.len() > MAX_VALUE_LENGTH)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "The search parameter {:?} is too long.",
+            name.chars().take(40).collect::<String>()
+        )));
+    }
+    let mut search = Search {
+        newest_first: true,
+        count: DEFAULT_COUNT,
+        ..Search::default()
+    };
+    let number = |name: &str, v: &str| {
+        v.parse::<usize>()
+            .map_err(|_| ApiError::BadRequest(format!("{name} takes a whole number, not {v:?}.")))
+    };
+    for (name, value) in pairs {
+        match name.as_str() {
+            "patient" | "subject" => {
+                search.patient_id = value.rsplit('/').next().unwrap_or(value).to_string()
+            }
+            "_count" => search.count = number(name, value)?.clamp(1, MAX_COUNT),
+            "_offset" => {
+                search.offset = number(name, value)?;
+                if search.offset > MAX_OFFSET {
+                    return Err(ApiError::BadRequest(format!(
+                        "_offset goes up to {MAX_OFFSET}."
+                    )));
+                }
+            }
+            "_sort" => match value.as_str() {
+                "-date" => search.newest_first = true,
+                "date" => search.newest_first = false,
+                other => {
+                    return Err(ApiError::BadRequest(format!(
+                        "_sort takes date or -date, not {other:?}."
+                    )));
+                }
+            },
+            "date" => search.dates.push(DateFilter::parse(value).ok_or_else(|| {
+                ApiError::BadRequest(format!("date takes a prefix and a date, not {value:?}."))
+            })?),
+            "category" => search.categories.extend(
+                value
+                    .split(',')
+                    .map(|c| c.rsplit('|').next().unwrap_or(c).to_string())
+                    .filter(|c| !c.is_empty()),
+            ),
+            // Unknown parameters are ignored, as FHIR's lenient handling allows; the self link
+            // shows what was applied.
+            _ => {}
+        }
+    }
+    if search.patient_id.is_empty() {
+        return Err(ApiError::BadRequest(
+            "Searches need patient=<id>: records are read one patient at a time.".into(),
+        ));
+    }
+    if !is_valid_id(&search.patient_id) {
+        return Err(ApiError::BadRequest("patient is not a FHIR id.".into()));
+    }
+    Ok(search)
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn page_url(resource_type: &str, s: &Search, offset: usize) -> String {
+    let mut url = format!(
+        "/api/v1/fhir/{resource_type}?patient={}&_count={}&_sort={}",
+        encode(&s.patient_id),
+        s.count,
+        if s.newest_first { "-date" } else { "date" }
+    );
+    for d in &s.dates {
+        url.push_str(&format!("&date={}{}", d.op, encode(&d.value)));
+    }
+    if !s.categories.is_empty() {
+        url.push_str(&format!("&category={}", encode(&s.categories.join(","))));
+    }
+    if offset > 0 {
+        url.push_str(&format!("&_offset={offset}"));
+    }
+    url
+}
+
+/// A malformed path or query (bad percent-encoding, invalid UTF-8) is a bad request, answered as
+/// FHIR like every other.
+fn malformed(e: impl std::fmt::Display) -> FhirError {
+    FhirError(ApiError::BadRequest(format!(
+        "The address is not right: {e}"
+    )))
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    access: Result<RecordAccess, ApiError>,
+    resource_type: Result<Path<String>, PathRejection>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, FhirError> {
+    let access = access?;
+    let Path(resource_type) = resource_type.map_err(malformed)?;
+    let Query(pairs) = pairs.map_err(malformed)?;
+    if !records::PATIENT_TYPES.contains(&resource_type.as_str()) {
+        return Err(unsupported(&resource_type));
+    }
+    let search = parse_search(&pairs)?;
+    let self_url = page_url(&resource_type, &search, search.offset);
+    let next_offset = |found: usize| search.offset + found;
+    let next_url = |offset: usize| page_url(&resource_type, &search, offset);
+    let event = access
+        .event("search")
+        .patient(Some(&search.patient_id))
+        .detail(&self_url);
+    let (patient_id, kind) = (search.patient_id.clone(), resource_type.clone());
+    let query = search.clone();
+    let (total, resources) = state
+        .run(move |state| {
+            let reader = state.db.read()?;
+            let found = if accounts::may_act_for(&reader, access.session.user_id, &patient_id)? {
+                Some(records::search(&reader, &kind, &query)?)
+            } else {
+                None
+            };
+            drop(reader);
+            let Some(found) = found else {
+                let e = ApiError::PatientNotInScope;
+                event.refused(&e).record(&state.db.lock())?;
+                return Err(e);
+            };
+            event.record(&state.db.lock())?;
+            Ok(found)
+        })
+        .await?;
+    let mut links = vec![json!({"relation": "self", "url": self_url})];
+    let next = next_offset(resources.len());
+    if next < total {
+        links.push(json!({"relation": "next", "url": next_url(next)}));
+    }
+    let entries: Vec<Value> = resources
+        .into_iter()
+        .map(|r| {
+            let url = format!(
+                "/api/v1/fhir/{}/{}",
+                r["resourceType"].as_str().unwrap_or_default(),
+                r["id"].as_str().unwrap_or_default()
+            );
+            json!({"fullUrl": url, "resource": r, "search": {"mode": "match"}})
+        })
+        .collect();
+    Ok(fhir_json(json!({
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": links,
+        "entry": entries,
+    })))
+}
+
+pub async fn read(
+    State(state): State<AppState>,
+    access: Result<RecordAccess, ApiError>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, FhirError> {
+    let access = access?;
+    let Path((resource_type, id)) = path.map_err(malformed)?;
+    if !records::is_supported(&resource_type) {
+        return Err(unsupported(&resource_type));
+    }
+    if !is_valid_id(&id) {
+        return Err(ApiError::BadRequest("That is not a FHIR id.".into()).into());
+    }
+    let what = format!("{resource_type}/{id}");
+    let resource = state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            let found = records::read(&conn, &resource_type, &id)?;
+            // Another patient's resource is answered exactly like a missing one: its existence
+            // is private too.
+            let (patient_id, resource) = match found {
+                Some(found) => found,
+                None => return Err(ApiError::NotFound),
+            };
+            let in_scope = !records::PATIENT_TYPES.contains(&resource_type.as_str())
+                || match &patient_id {
+                    Some(p) => accounts::may_act_for(&conn, access.session.user_id, p)?,
+                    None => false,
+                };
+            drop(conn);
+            let event = access.event("read").detail(&what);
+            if !in_scope {
+                event
+                    .refused(&ApiError::PatientNotInScope)
+                    .record(&state.db.lock())?;
+                return Err(ApiError::NotFound);
+            }
+            event
+                .patient(patient_id.as_deref())
+                .record(&state.db.lock())?;
+            Ok(resource)
+        })
+        .await?;
+    Ok(fhir_json(resource))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn next_link_keeps_every_filter() {
+        let s = parse_search(&pairs(&[
+            ("patient", "Patient/p-1"),
+            ("_count", "10"),
+            ("date", "ge2020-01"),
+            ("category", "http://x|laboratory,vital-signs"),
+            ("unknown", "ignored"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            page_url("Observation", &s, 10),
+            "/api/v1/fhir/Observation?patient=p-1&_count=10&_sort=-date&date=ge2020-01&category=laboratory%2Cvital-signs&_offset=10"
+        );
+    }
+
+    #[test]
+    fn refuses_searches_without_patient_or_with_bad_values() {
+        assert!(parse_search(&pairs(&[("_count", "5")])).is_err());
+        assert!(parse_search(&pairs(&[("patient", "p"), ("_count", "many")])).is_err());
+        assert!(parse_search(&pairs(&[("patient", "p"), ("_sort", "name")])).is_err());
+        assert_eq!(
+            parse_search(&pairs(&[("patient", "p"), ("_count", "9999")]))
+                .unwrap()
+                .count,
+            MAX_COUNT
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! FHIR resources stored as JSON, with the few columns search needs pulled out beside them.
+
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use serde_json::Value;
+
+/// Resources that belong to one patient: searched with `patient=`, read only within scope.
+pub const PATIENT_TYPES: &[&str] = &[
+    "Patient",
+    "AllergyIntolerance",
+    "Condition",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Observation",
+    "DiagnosticReport",
+    "Immunization",
+    "Encounter",
+    "Appointment",
+    "DocumentReference",
+    "Procedure",
+];
+
+/// Resources that other resources point at and that hold nothing about a patient by themselves.
+pub const SHARED_TYPES: &[&str] = &["Medication", "Practitioner", "Organization", "Location"];
+
+pub fn is_supported(resource_type: &str) -> bool {
+    PATIENT_TYPES.contains(&resource_type) || SHARED_TYPES.contains(&resource_type)
+}
+
+#[derive(Debug, PartialEq)]
+pub struct Indexed {
+    pub resource_type: String,
+    pub id: String,
+    pub patient_id: Option<String>,
+    pub date: Option<String>,
+    pub category: String,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, key| v.get(key))?.as_str()
+}
+
+/// `Patient/123`, or an absolute URL ending so, to `123`.
+fn patient_id_of(reference: &str) -> Option<String> {
+    let mut parts = reference.rsplit('/');
+    let id = parts.next()?;
+    (parts.next()? == "Patient" && !id.is_empty()).then(|| id.to_string())
+}
+
+fn patient_of(resource: &Value) -> Option<String> {
+    if resource["resourceType"] == "Patient" {
+        return resource["id"].as_str().map(String::from);
+    }
+    for key in ["subject", "patient"] {
+        if let Some(id) = str_at(resource, &[key, "reference"]).and_then(patient_id_of) {
+            return Some(id);
+        }
+    }
+    resource["participant"]
+        .as_array()?
+        .iter()
+        .find_map(|p| str_at(p, &["actor", "reference"]).and_then(patient_id_of))
+}
+
+/// The clinically meaningful date of a resource, as the FHIR string it was written as.
+fn date_of(resource: &Value) -> Option<String> {
+    let candidates: &[&[&str]] = match resource["resourceType"].as_str()? {
+        "Observation" | "DiagnosticReport" | "MedicationStatement" => &[
+            &["effectiveDateTime"],
+            &["effectivePeriod", "start"],
+            &["effectiveInstant"],
+            &["issued"],
+            &["dateAsserted"],
+        ],
+        "Condition" => &[
+            &["onsetDateTime"],
+            &["onsetPeriod", "start"],
+            &["recordedDate"],
+        ],
+        "AllergyIntolerance" => &[&["recordedDate"], &["onsetDateTime"]],
+        "MedicationRequest" => &[&["authoredOn"]],
+        "Immunization" => &[&["occurrenceDateTime"], &["recorded"]],
+        "Encounter" => &[&["period", "start"]],
+        "Appointment" => &[&["start"], &["created"]],
+        "DocumentReference" => &[&["date"], &["context", "period", "start"]],
+        "Procedure" => &[&["performedDateTime"], &["performedPeriod", "start"]],
+        "Patient" => &[&["birthDate"]],
+        _ => &[],
+    };
+    candidates
+        .iter()
+        .chain(std::iter::once(&&["meta", "lastUpdated"][..]))
+        .find_map(|path| str_at(resource, path))
+        .map(String::from)
+}
+
+/// Category codes as ` a b c `, spaced so one code can be matched whole with LIKE.
+fn category_of(resource: &Value) -> String {
+    let mut codes = Vec::new();
+    let categories = match &resource["category"] {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        single => vec![single.clone()],
+    };
+    for category in &categories {
+        match category {
+            Value::String(code) => codes.push(code.clone()),
+            other => codes.extend(
+                other["coding"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c["code"].as_str().map(String::from)),
+            ),
+        }
+    }
+    format!(" {} ", codes.join(" "))
+}
+
+pub fn index(resource: &Value) -> Option<Indexed> {
+    Some(Indexed {
+        resource_type: resource["resourceType"].as_str()?.to_string(),
+        id: resource["id"].as_str()?.to_string(),
+        patient_id: patient_of(resource),
+        date: date_of(resource),
+        category: category_of(resource),
+    })
+}
+
+/// Stores (or replaces) one resource; it must have a type and an id.
+pub fn put(conn: &Connection, resource: &Value) -> rusqlite::Result<bool> {
+    let Some(ix) = index(resource) else {
+        return Ok(false);
+    };
+    conn.execute(
+        "INSERT OR REPLACE INTO resources (type, id, patient_id, date, category, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ix.resource_type, ix.id, ix.patient_id, ix.date, ix.category, resource.to_string()],
+    )?;
+    Ok(true)
+}
+
+/// A stored resource and the patient it belongs to.
+pub fn read(
+    conn: &Connection,
+    resource_type: &str,
+    id: &str,
+) -> rusqlite::Result<Option<(Option<String>, Value)>> {
+    conn.query_row(
+        "SELECT patient_id, json FROM resources WHERE type = ?1 AND id = ?2",
+        params![resource_type, id],
+        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
+    )
+    .optional()
+    .map(|found| found.and_then(|(p, json)| Some((p, serde_json::from_str(&json).ok()?))))
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DateFilter {
+    pub op: String,
+    pub value: String,
+}
+
+impl DateFilter {
+    /// `ge2020-01-01`, `lt2021`, or a bare date (meaning `eq`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (op, value) = match text.get(..2) {
+            Some(p @ ("eq" | "ne" | "gt" | "lt" | "ge" | "le")) => (p, &text[2..]),
+            _ => ("eq", text),
+        };
+        let valid = !value.is_empty()
+            && value.len() <= 35
+            && value
+                .chars()
+                .all(|c| c.is_ascii_digit() || "-:T+Z.".contains(c));
+        valid.then(|| Self {
+            op: op.into(),
+            value: value.into(),
+        })
+    }
+
+    /// Compares the stored date cut to the filter's precision, so `le2020-12` takes all of December.
+    fn sql(&self) -> &'static str {
+        match self.op.as_str() {
+            "ne" => "substr(date, 1, length(?)) != ?",
+            "gt" => "substr(date, 1, length(?)) > ?",
+            "lt" => "substr(date, 1, length(?)) < ?",
+            "ge" => "substr(date, 1, length(?)) >= ?",
+            "le" => "substr(date, 1, length(?)) <= ?",
+            _ => "substr(date, 1, length(?)) = ?",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    pub patient_id: String,
+    pub dates: Vec<DateFilter>,
+    /// Any of these category codes (a `system|` prefix is ignored).
+    pub categories: Vec<String>,
+    pub newest_first: bool,
+    pub count: usize,
+    pub offset: usize,
+}
+
+pub fn search(
+    conn: &Connection,
+    resource_type: &str,
+    s: &Search,
+) -> rusqlite::Result<(usize, Vec<Value>)> {
+    let mut sql = String::from("FROM resources WHERE type = ? AND patient_id = ?");
+    let mut args: Vec<String> = vec![resource_type.into(), s.patient_id.clone()];
+    for d in &s.dates {
+        sql.push_str(" AND date IS NOT NULL AND ");
+        sql.push_str(d.sql());
+        args.push(d.value.clone());
+        args.push(d.value.clone());
+    }
+    if !s.categories.is_empty() {
+        let any: Vec<&str> = s.categories.iter().map(|_| "category LIKE ?").collect();
+        sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        args.extend(
+            s.categories
+                .iter()
+                .map(|c| format!("% {} %", escape_like(c))),
+        );
+    }
+    let total: usize = conn.query_row(
+        &format!("SELECT count(*) {sql}"),
+        params_from_iter(&args),
+        |r| r.get(0),
+    )?;
+    let order = if s.newest_first { "DESC" } else { "ASC" };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT json {sql} ORDER BY date {order}, id {order} LIMIT {} OFFSET {}",
+        s.count, s.offset
+    ))?;
+    let rows = stmt
+        .query_map(params_from_iter(&args), |r| r.get::<_, String>(0))?
+        .filter_map(|json| json.ok().and_then(|j| serde_json::from_str(&j).ok()))
+        .collect();
+    Ok((total, rows))
+}
+
+fn escape_like(code: &str) -> String {
+    code.chars()
+        .filter(|c| !matches!(c, '%' | '_' | ' '))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn indexes_patient_date_and_category_from_each_shape() {
+        let obs = json!({
+            "resourceType": "Observation", "id": "o1",
+            "subject": {"reference": "https://fhir.example/Patient/p1"},
+            "effectivePeriod": {"start": "2020-05"},
+            "category": [{"coding": [{"system": "x", "code": "laboratory"}]}]
+        });
+        let ix = index(&obs).unwrap();
+        assert_eq!(ix.patient_id.as_deref(), Some("p1"));
+        assert_eq!(ix.date.as_deref(), Some("2020-05"));
+        assert_eq!(ix.category, " laboratory ");
+
+        let allergy = json!({
+            "resourceType": "AllergyIntolerance", "id": "a1",
+            "patient": {"reference": "Patient/p2"}, "category": ["food", "medication"]
+        });
+        let ix = index(&allergy).unwrap();
+        assert_eq!(ix.patient_id.as_deref(), Some("p2"));
+        assert_eq!(ix.date, None);
+        assert_eq!(ix.category, " food medication ");
+
+        let appt = json!({
+            "resourceType": "Appointment", "id": "ap",
+            "participant": [{"actor": {"reference": "Practitioner/d"}}, {"actor": {"reference": "Patient/p3"}}],
+            "start": "2027-01-02T09:00:00Z"
+        });
+        assert_eq!(index(&appt).unwrap().patient_id.as_deref(), Some("p3"));
+        assert!(index(&json!({"resourceType": "Observation"})).is_none());
+    }
+
+    #[test]
+    fn parses_date_filters() {
+        assert_eq!(
+            DateFilter::parse("ge2020-01-01"),
+            Some(DateFilter {
+                op: "ge".into(),
+                value: "2020-01-01".into()
+            })
+        );
+        assert_eq!(DateFilter::parse("2020").unwrap().op, "eq");
+        assert!(DateFilter::parse("ge2020'; DROP TABLE").is_none());
+        assert!(DateFilter::parse("le").is_none());
+    }
+}

@@ -1,0 +1,307 @@
+use super::store::{self, Lookup, PendingSecondFactor, Session, Stage};
+use super::throttle::Refused;
+use super::{cookie, lockout, password};
+use crate::AppState;
+use crate::accounts::{self, User};
+use crate::audit::Event;
+use crate::shared::client::Client;
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use crate::shared::time;
+use crate::terms;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn session_view(state: &AppState, conn: &Connection, session: &Session) -> Result<Value, ApiError> {
+    let user = accounts::by_id(conn, session.user_id)?;
+    Ok(json!({
+        "status": "signed-in",
+        "user": {"username": user.username, "displayName": user.display_name},
+        "idleTimeoutSeconds": state.config.idle_timeout,
+        "idleExpiresAt": time::rfc3339(session.idle_expires_at(state)),
+        "expiresAt": time::rfc3339(session.expires_at(state)),
+        "terms": terms::requirements(conn, session.user_id)?,
+    }))
+}
+
+fn second_factor_required() -> Value {
+    json!({"status": "second-factor-required", "method": "totp"})
+}
+
+fn with_cookie(body: Value, cookie: HeaderValue) -> Response {
+    let mut res = Json(body).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res
+}
+
+/// Where the browser stands. Signed out is an answer, not an error: a signed-out visit must
+/// leave nothing red in the browser's console.
+pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    state
+        .run(move |state| match store::lookup(state, &headers)? {
+            Lookup::None => Ok(Json(json!({"status": "signed-out"})).into_response()),
+            Lookup::Ended => Ok(with_cookie(
+                json!({"status": "signed-out", "ended": true}),
+                cookie::clear(state),
+            )),
+            Lookup::Live(session) if session.stage == Stage::SecondFactor => {
+                Ok(Json(second_factor_required()).into_response())
+            }
+            Lookup::Live(mut session) => {
+                let conn = state.db.lock();
+                session.last_seen = time::now();
+                conn.execute(
+                    "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2",
+                    rusqlite::params![session.last_seen, session.token_hash],
+                )?;
+                Ok(Json(session_view(state, &conn, &session)?).into_response())
+            }
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// Counts a failed step against the client's network before it is checked; refusals past the
+/// limit are audited once a window.
+async fn throttle(
+    state: &AppState,
+    client: &Client,
+    username: Option<&str>,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Err(Refused {
+        retry_after,
+        first_in_window,
+    }) = state.throttle.reserve(&client.network(), now)
+    else {
+        return Ok(());
+    };
+    let error = ApiError::TooManyAttempts { retry_after };
+    if first_in_window {
+        let event = Event::new("sign-in-throttled")
+            .refused(&error)
+            .username(username)
+            .client(client);
+        state
+            .run(move |state| Ok(event.record(&state.db.lock())?))
+            .await?;
+    }
+    Err(error)
+}
+
+/// Audits a refused sign-in step and answers with its reason.
+async fn refuse(state: &AppState, error: ApiError, event: Event) -> Result<Response, ApiError> {
+    state
+        .run(move |state| {
+            event.refused(&error).record(&state.db.lock())?;
+            Err(error)
+        })
+        .await
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    client: Client,
+    Body(credentials): Body<Credentials>,
+) -> Result<Response, ApiError> {
+    let now = time::now();
+    let username = accounts::normalise(&credentials.username);
+    throttle(&state, &client, Some(&username), now).await?;
+    let refused = Event::new("sign-in-refused")
+        .username(Some(&username))
+        .client(&client);
+    // The attempt is counted before the slow check, and the account looked up, whether or not
+    // it exists, in the same way.
+    let (user, reserved) = {
+        let (username, network) = (username.clone(), client.network());
+        state
+            .run(move |state| {
+                let conn = state.db.lock();
+                let reserved = lockout::reserve_password(&conn, &username, &network, now);
+                Ok((accounts::by_username(&conn, &username)?, reserved))
+            })
+            .await?
+    };
+    let refused = refused.user(user.as_ref().map(|u| u.id));
+    let reserved = match reserved {
+        Ok(r) => r,
+        Err(e) => return refuse(&state, e, refused).await,
+    };
+    let right = {
+        let _turn = state
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Internal)?;
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let given = credentials.password;
+        tokio::task::spawn_blocking(move || match stored {
+            Some(hash) => password::verify(&given, &hash),
+            None => password::verify_nothing(&given),
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?
+    };
+    let Some(user) = user.filter(|_| right) else {
+        let e = match reserved.locks_for {
+            Some(retry_after) => ApiError::AccountLocked { retry_after },
+            None => ApiError::InvalidCredentials,
+        };
+        return refuse(&state, e, refused).await;
+    };
+    state.throttle.forgive(&client.network(), now);
+    let outcome = state
+        .run(move |state| {
+            let conn = state.db.lock();
+            lockout::forgive_password(&conn, &reserved)?;
+            if user.disabled_at.is_some() {
+                return Ok(Err(ApiError::AccountDisabled));
+            }
+            if user.totp_secret.is_some() {
+                if let Err(e) = lockout::code_lock(&conn, user.id, now) {
+                    return Ok(Err(e));
+                }
+                let (token, session) = store::create(&conn, user.id, Stage::SecondFactor)?;
+                Event::new("sign-in-password-accepted")
+                    .user(Some(user.id))
+                    .client(&client)
+                    .session(&session)
+                    .record(&conn)?;
+                return Ok(Ok(with_cookie(
+                    second_factor_required(),
+                    cookie::set(state, &token, true),
+                )));
+            }
+            signed_in(state, &conn, &user, &client, "password").map(Ok)
+        })
+        .await?;
+    match outcome {
+        Ok(res) => Ok(res),
+        Err(e) => refuse(&state, e, refused).await,
+    }
+}
+
+/// A completed sign-in: a fresh session, the network remembered, the event audited.
+fn signed_in(
+    state: &AppState,
+    conn: &Connection,
+    user: &User,
+    client: &Client,
+    how: &str,
+) -> Result<Response, ApiError> {
+    let (token, session) = store::create(conn, user.id, Stage::Active)?;
+    lockout::remember_client(conn, user.id, &client.network(), session.created_at)?;
+    Event::new("signed-in")
+        .user(Some(user.id))
+        .client(client)
+        .session(&session)
+        .detail(how)
+        .record(conn)?;
+    Ok(with_cookie(
+        session_view(state, conn, &session)?,
+        cookie::set(state, &token, false),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Code {
+    code: String,
+}
+
+pub async fn second_factor(
+    State(state): State<AppState>,
+    client: Client,
+    PendingSecondFactor(pending): PendingSecondFactor,
+    Body(code): Body<Code>,
+) -> Result<Response, ApiError> {
+    let now = time::now();
+    throttle(&state, &client, None, now).await?;
+    let network = client.network();
+    let answer = state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let user = accounts::by_id(&conn, pending.user_id)?;
+            let refuse = |e: ApiError| -> Result<Response, ApiError> {
+                Event::new("sign-in-refused")
+                    .refused(&e)
+                    .user(Some(user.id))
+                    .client(&client)
+                    .session(&pending)
+                    .record(&conn)?;
+                Err(e)
+            };
+            let pauses_for = match lockout::reserve_code(&conn, user.id, now) {
+                Ok(p) => p,
+                Err(e) => {
+                    store::delete(&conn, &pending.token_hash)?;
+                    return refuse(e);
+                }
+            };
+            if let Err(e) = accounts::use_code(&conn, &user, &code.code, now) {
+                let Some(retry_after) = pauses_for else {
+                    return refuse(e);
+                };
+                let paused = ApiError::SecondFactorLocked { retry_after };
+                Event::new("second-factor-locked")
+                    .refused(&paused)
+                    .user(Some(user.id))
+                    .client(&client)
+                    .session(&pending)
+                    .record(&conn)?;
+                // Every half-finished sign-in of the account ends: guessing must start over.
+                conn.execute(
+                    "DELETE FROM sessions WHERE user_id = ?1 AND stage = 'second-factor'",
+                    [user.id],
+                )?;
+                return refuse(paused);
+            }
+            lockout::forgive_code(&conn, user.id)?;
+            // A fresh token for the signed-in session, so one seen before the code was entered
+            // is worthless.
+            store::delete(&conn, &pending.token_hash)?;
+            signed_in(state, &conn, &user, &client, "password and code")
+        })
+        .await?;
+    state.throttle.forgive(&network, now);
+    Ok(answer)
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state
+        .run(move |state| {
+            if let Lookup::Live(session) = store::lookup(state, &headers)? {
+                let conn = state.db.lock();
+                store::delete(&conn, &session.token_hash)?;
+                Event::new("signed-out")
+                    .user(Some(session.user_id))
+                    .client(&client)
+                    .session(&session)
+                    .record(&conn)?;
+            }
+            Ok(())
+        })
+        .await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    let h = res.headers_mut();
+    h.insert(header::SET_COOKIE, cookie::clear(&state));
+    // Whatever the app or a page left behind goes too, not only the cookie.
+    h.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cookies\", \"storage\""),
+    );
+    Ok(res)
+}

@@ -1,0 +1,237 @@
+//! Server-side sessions: the cookie holds a random token, the database holds its hash and clocks.
+
+use super::{cookie, random_token, token_hash};
+use crate::AppState;
+use crate::shared::client::Client;
+use crate::shared::error::ApiError;
+use crate::shared::time;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A half-finished sign-in waiting for its code does not last.
+pub const SECOND_FACTOR_WINDOW: i64 = 300;
+/// Hex digits of the token's hash written to the audit trail: enough to tell sessions apart,
+/// far too few to find the token.
+const REFERENCE_LENGTH: usize = 12;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stage {
+    SecondFactor,
+    Active,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "second-factor",
+            Stage::Active => "active",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub stage: Stage,
+    pub created_at: i64,
+    pub last_seen: i64,
+}
+
+impl Session {
+    pub fn idle_expires_at(&self, state: &AppState) -> i64 {
+        (self.last_seen + state.config.idle_timeout).min(self.expires_at(state))
+    }
+
+    pub fn expires_at(&self, state: &AppState) -> i64 {
+        self.created_at + state.config.absolute_timeout
+    }
+
+    /// How the audit trail names this session.
+    pub fn reference(&self) -> &str {
+        &self.token_hash[..REFERENCE_LENGTH]
+    }
+
+    fn has_ended(&self, state: &AppState, now: i64) -> bool {
+        match self.stage {
+            Stage::SecondFactor => now - self.created_at > SECOND_FACTOR_WINDOW,
+            Stage::Active => now >= self.idle_expires_at(state),
+        }
+    }
+}
+
+/// Starts a session; the token is for the cookie and is not kept.
+pub fn create(
+    conn: &Connection,
+    user_id: i64,
+    stage: Stage,
+) -> rusqlite::Result<(String, Session)> {
+    let token = random_token();
+    let now = time::now();
+    let session = Session {
+        token_hash: token_hash(&token),
+        user_id,
+        stage,
+        created_at: now,
+        last_seen: now,
+    };
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![session.token_hash, user_id, stage.as_str(), now, now],
+    )?;
+    Ok((token, session))
+}
+
+pub fn delete(conn: &Connection, token_hash: &str) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])? > 0)
+}
+
+/// Ends every session of an account at once, or every other one (`keep`).
+pub fn delete_all(conn: &Connection, user_id: i64, keep: Option<&str>) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
+        params![user_id, keep],
+    )
+}
+
+fn find(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Session>> {
+    conn.query_row(
+        "SELECT user_id, stage, created_at, last_seen FROM sessions WHERE token_hash = ?1",
+        [hash],
+        |r| {
+            Ok(Session {
+                token_hash: hash.to_string(),
+                user_id: r.get(0)?,
+                stage: if r.get::<_, String>(1)? == "active" {
+                    Stage::Active
+                } else {
+                    Stage::SecondFactor
+                },
+                created_at: r.get(2)?,
+                last_seen: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+}
+
+pub fn list(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Session>> {
+    let mut stmt = conn.prepare(
+        "SELECT token_hash, stage, created_at, last_seen FROM sessions WHERE user_id = ?1 ORDER BY created_at",
+    )?;
+    stmt.query_map([user_id], |r| {
+        Ok(Session {
+            token_hash: r.get(0)?,
+            user_id,
+            stage: if r.get::<_, String>(1)? == "active" {
+                Stage::Active
+            } else {
+                Stage::SecondFactor
+            },
+            created_at: r.get(2)?,
+            last_seen: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
+/// Removes sessions that have ended, so a stolen copy of the database holds as few as possible.
+pub fn purge(state: &AppState, now: i64) -> rusqlite::Result<usize> {
+    state.db.lock().execute(
+        "DELETE FROM sessions WHERE
+           (stage = 'second-factor' AND ?1 - created_at > ?2)
+           OR ?1 - last_seen >= ?3 OR ?1 - created_at >= ?4",
+        params![
+            now,
+            SECOND_FACTOR_WINDOW,
+            state.config.idle_timeout,
+            state.config.absolute_timeout
+        ],
+    )
+}
+
+/// What the request's cookie says about its session.
+pub enum Lookup {
+    /// No session cookie at all.
+    None,
+    /// A cookie whose session has ended or never was (it is removed now).
+    Ended,
+    Live(Session),
+}
+
+/// Finds the session behind the request's cookie. An ended one is removed, and said to have
+/// ended (not merely be absent) so the app can tell the patient why they were signed out.
+pub fn lookup(state: &AppState, headers: &HeaderMap) -> Result<Lookup, ApiError> {
+    let Some(token) = cookie::token(state, headers) else {
+        return Ok(Lookup::None);
+    };
+    let hash = token_hash(&token);
+    let conn = state.db.lock();
+    let Some(session) = find(&conn, &hash)? else {
+        return Ok(Lookup::Ended);
+    };
+    if session.has_ended(state, time::now()) {
+        delete(&conn, &session.token_hash)?;
+        return Ok(Lookup::Ended);
+    }
+    Ok(Lookup::Live(session))
+}
+
+fn current(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    match lookup(state, headers)? {
+        Lookup::None => Err(ApiError::NotSignedIn),
+        Lookup::Ended => Err(ApiError::SessionExpired),
+        Lookup::Live(s) => Ok(s),
+    }
+}
+
+/// A signed-in session whose idle clock this request has just reset, and who is asking.
+pub struct SignedIn {
+    pub session: Session,
+    pub client: Client,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        let headers = parts.headers.clone();
+        let session = state
+            .run(move |state| {
+                let mut session = current(state, &headers)?;
+                if session.stage != Stage::Active {
+                    return Err(ApiError::SecondFactorPending);
+                }
+                session.last_seen = time::now();
+                state.db.lock().execute(
+                    "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2",
+                    params![session.last_seen, session.token_hash],
+                )?;
+                Ok(session)
+            })
+            .await?;
+        Ok(Self { session, client })
+    }
+}
+
+/// A sign-in that has passed the password and waits for its second factor code.
+pub struct PendingSecondFactor(pub Session);
+
+impl FromRequestParts<AppState> for PendingSecondFactor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let headers = parts.headers.clone();
+        state
+            .run(move |state| match current(state, &headers)? {
+                s if s.stage == Stage::SecondFactor => Ok(Self(s)),
+                _ => Err(ApiError::Conflict(
+                    "This session has already passed its second factor.".into(),
+                )),
+            })
+            .await
+    }
+}

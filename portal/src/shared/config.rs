@@ -1,0 +1,207 @@
+//! What the operator sets: server flags (each also an environment variable), and the public
+//! portal description patients' browsers read.
+
+use clap::Parser;
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Parser)]
+#[command(name = "carefront-portal serve")]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "CAREFRONT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The SQLite file (created and migrated if needed).
+    #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
+    pub db: PathBuf,
+    /// The built app (trunk's dist/) to serve beside the API.
+    #[arg(long = "static", env = "CAREFRONT_STATIC")]
+    pub static_dir: Option<PathBuf>,
+    /// Seconds without a request before a session ends.
+    #[arg(long, env = "CAREFRONT_IDLE_TIMEOUT", default_value_t = 900, value_parser = clap::value_parser!(i64).range(1..))]
+    pub idle_timeout: i64,
+    /// Seconds after sign-in when a session ends whatever happens.
+    #[arg(long, env = "CAREFRONT_ABSOLUTE_TIMEOUT", default_value_t = 12 * 3600, value_parser = clap::value_parser!(i64).range(1..))]
+    pub absolute_timeout: i64,
+    /// DEVELOPMENT ONLY: session cookies without `Secure`, for plain http on this machine. Never
+    /// in front of patients: anyone on the network path could read the session.
+    #[arg(long, env = "CAREFRONT_DEV_INSECURE_COOKIES")]
+    pub dev_insecure_cookies: bool,
+    /// Reverse proxies (CIDR, comma-separated) whose `Forwarded` / `X-Forwarded-For` headers are
+    /// believed. From any other peer those headers are ignored.
+    #[arg(long, env = "CAREFRONT_TRUSTED_PROXY", value_delimiter = ',', num_args = 1..)]
+    pub trusted_proxy: Vec<IpNet>,
+    /// The hospital's name, colours, wording and help desk, in the shape of `GET /api/v1/portal`.
+    #[arg(long = "portal-config", env = "CAREFRONT_PORTAL_CONFIG")]
+    pub portal_info: Option<PathBuf>,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "CAREFRONT_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Requests handled at once; more wait their turn.
+    #[arg(long, env = "CAREFRONT_MAX_CONCURRENT_REQUESTS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_requests: u32,
+    /// Add the invented demo patients to an empty database.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+impl ServeConfig {
+    pub fn from_args(args: &[String]) -> Result<Self, String> {
+        Self::try_parse_from(std::iter::once("serve".to_string()).chain(args.iter().cloned()))
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        !self.dev_insecure_cookies
+    }
+}
+
+/// The public description of the portal (`GET /api/v1/portal`), before the runtime fields are filled in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalInfo {
+    pub organization: Organization,
+    pub theme: Theme,
+    pub locale: String,
+    pub time_zone: String,
+    pub emergency: Emergency,
+    pub disclaimer: String,
+    pub not_full_record: String,
+    pub record_errors: String,
+    /// A page or form for reporting an error in the record; without one, the help desk is given.
+    #[serde(default)]
+    pub record_errors_url: Option<String>,
+    pub help_desk: HelpDesk,
+    #[serde(default)]
+    pub idle_timeout_seconds: i64,
+    pub features: Features,
+    #[serde(default)]
+    pub terms: TermsVersions,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub name: String,
+    pub logo_url: Option<String>,
+    pub website: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Theme {
+    pub primary_colour: String,
+    pub on_primary_colour: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Emergency {
+    pub number: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelpDesk {
+    pub phone: String,
+    pub hours: String,
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Features {
+    pub proxy: bool,
+    pub share: bool,
+    pub linking: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsVersions {
+    pub patient: Option<String>,
+    pub proxy: Option<String>,
+}
+
+impl Default for PortalInfo {
+    fn default() -> Self {
+        Self {
+            organization: Organization {
+                name: "Riverside General Hospital".into(),
+                logo_url: None,
+                website: None,
+            },
+            theme: Theme {
+                primary_colour: "#005eb8".into(),
+                on_primary_colour: "#ffffff".into(),
+            },
+            locale: "en-GB".into(),
+            time_zone: "Europe/London".into(),
+            emergency: Emergency {
+                number: "999".into(),
+                text: "Do not use this portal in an emergency. If you or someone else is seriously ill or injured, call 999 now.".into(),
+            },
+            disclaimer: "The information in this portal is provided as is, to help you understand your care. It is not a substitute for talking to your clinical team.".into(),
+            not_full_record: "This portal does not show your full medical record. Some information may be missing or not yet added.".into(),
+            record_errors_url: None,
+            record_errors: "If something in your record looks wrong, contact your clinical team or the help desk. Do not change any treatment because of what you read here without speaking to them.".into(),
+            help_desk: HelpDesk {
+                phone: "0300 555 0182".into(),
+                hours: "Monday to Friday, 8am to 6pm".into(),
+                email: None,
+            },
+            idle_timeout_seconds: 0,
+            features: Features {
+                proxy: false,
+                share: false,
+                linking: false,
+            },
+            terms: TermsVersions::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn reads_flags_in_both_spellings() {
+        let c =
+            ServeConfig::from_args(&args("--bind 127.0.0.1:0 --idle-timeout=30 --demo")).unwrap();
+        assert_eq!(c.bind.port(), 0);
+        assert_eq!(c.idle_timeout, 30);
+        assert!(c.demo);
+    }
+
+    #[test]
+    fn rejects_unknown_and_bad_flags() {
+        assert!(ServeConfig::from_args(&args("--colour red")).is_err());
+        assert!(ServeConfig::from_args(&args("--idle-timeout 0")).is_err());
+        assert!(ServeConfig::from_args(&args("--trusted-proxy 10.0.0.0/33")).is_err());
+    }
+
+    #[test]
+    fn cookies_are_secure_unless_the_development_flag_says_otherwise() {
+        assert!(
+            ServeConfig::from_args(&args("--bind 127.0.0.1:0"))
+                .unwrap()
+                .secure_cookies()
+        );
+        let dev = ServeConfig::from_args(&args("--dev-insecure-cookies")).unwrap();
+        assert!(!dev.secure_cookies());
+    }
+
+    #[test]
+    fn reads_a_list_of_trusted_proxies() {
+        let c = ServeConfig::from_args(&args("--trusted-proxy 10.0.0.0/8,fd00::/8")).unwrap();
+        assert_eq!(c.trusted_proxy.len(), 2);
+    }
+}

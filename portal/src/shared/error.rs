@@ -1,0 +1,186 @@
+//! Every refusal the API gives, with the machine-readable reason clients match on.
+//! Portal endpoints answer RFC 9457 problem+json; FHIR endpoints answer the same reason as an
+//! OperationOutcome.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+#[derive(Debug, PartialEq)]
+pub enum ApiError {
+    NotSignedIn,
+    SessionExpired,
+    InvalidCredentials,
+    AccountLocked { retry_after: i64 },
+    AccountDisabled,
+    TooManyAttempts { retry_after: i64 },
+    InvalidCode,
+    SecondFactorLocked { retry_after: i64 },
+    SecondFactorPending,
+    TermsNotAccepted,
+    MissingCsrfHeader,
+    PatientNotInScope,
+    NotFound,
+    BadRequest(String),
+    PayloadTooLarge,
+    Conflict(String),
+    Internal,
+}
+
+impl ApiError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NotSignedIn => "not-signed-in",
+            Self::SessionExpired => "session-expired",
+            Self::InvalidCredentials => "invalid-credentials",
+            Self::AccountLocked { .. } => "account-locked",
+            Self::AccountDisabled => "account-disabled",
+            Self::TooManyAttempts { .. } => "too-many-attempts",
+            Self::InvalidCode => "invalid-code",
+            Self::SecondFactorLocked { .. } => "second-factor-locked",
+            Self::SecondFactorPending => "second-factor-required",
+            Self::TermsNotAccepted => "terms-not-accepted",
+            Self::MissingCsrfHeader => "csrf-header-missing",
+            Self::PatientNotInScope => "patient-not-in-scope",
+            Self::NotFound => "not-found",
+            Self::BadRequest(_) => "bad-request",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::Conflict(_) => "conflict",
+            Self::Internal => "internal-error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotSignedIn
+            | Self::SessionExpired
+            | Self::InvalidCredentials
+            | Self::InvalidCode
+            | Self::SecondFactorPending => StatusCode::UNAUTHORIZED,
+            Self::AccountLocked { .. } | Self::SecondFactorLocked { .. } => StatusCode::LOCKED,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TermsNotAccepted
+            | Self::MissingCsrfHeader
+            | Self::PatientNotInScope
+            | Self::AccountDisabled => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(&self) -> String {
+        match self {
+            Self::NotSignedIn => "You are not signed in.".into(),
+            Self::SessionExpired => "Your session has ended.".into(),
+            Self::InvalidCredentials => "The username or password is not right.".into(),
+            Self::AccountLocked { .. } => {
+                "This account is locked for a while after too many attempts.".into()
+            }
+            Self::TooManyAttempts { .. } => "Too many attempts. Wait a moment.".into(),
+            Self::AccountDisabled => "This account has been turned off. Call the help desk.".into(),
+            Self::InvalidCode => "The security code is not right or has expired.".into(),
+            Self::SecondFactorLocked { .. } => {
+                "Security codes are paused for this account after too many wrong codes.".into()
+            }
+            Self::SecondFactorPending => "Enter your security code first.".into(),
+            Self::TermsNotAccepted => "The current terms have not been accepted.".into(),
+            Self::MissingCsrfHeader => "The request is missing its X-Carefront header.".into(),
+            Self::PatientNotInScope => "You may not view this patient's record.".into(),
+            Self::NotFound => "Not found.".into(),
+            Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
+            Self::PayloadTooLarge => "The request is too large.".into(),
+            Self::Internal => "Something went wrong on the server.".into(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<i64> {
+        match self {
+            Self::AccountLocked { retry_after }
+            | Self::TooManyAttempts { retry_after }
+            | Self::SecondFactorLocked { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    pub fn problem_json(&self) -> Value {
+        let mut body = json!({
+            "type": format!("urn:carefront:problem:{}", self.reason()),
+            "title": self.title(),
+            "status": self.status().as_u16(),
+            "reason": self.reason(),
+        });
+        if let Some(secs) = self.retry_after() {
+            body["retryAfterSeconds"] = json!(secs);
+        }
+        body
+    }
+
+    pub fn operation_outcome(&self) -> Value {
+        let code = match self.status() {
+            StatusCode::UNAUTHORIZED => "login",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::BAD_REQUEST => "invalid",
+            _ => "exception",
+        };
+        json!({
+            "resourceType": "OperationOutcome",
+            "issue": [{
+                "severity": "error",
+                "code": code,
+                "details": {
+                    "coding": [{"system": "urn:carefront:problem", "code": self.reason()}],
+                    "text": self.title(),
+                },
+            }],
+        })
+    }
+
+    fn respond(&self, body: Value, content_type: &'static str) -> Response {
+        let mut res = (self.status(), body.to_string()).into_response();
+        let headers = res.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Some(secs) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.respond(self.problem_json(), "application/problem+json")
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        Self::Internal
+    }
+}
+
+/// The same refusal, spoken as FHIR.
+pub struct FhirError(pub ApiError);
+
+impl From<ApiError> for FhirError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<rusqlite::Error> for FhirError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        self.0
+            .respond(self.0.operation_outcome(), "application/fhir+json")
+    }
+}

@@ -1,0 +1,78 @@
+//! What every API answer shares: the security headers, the CSRF rule, and JSON bodies whose
+//! faults are answered like every other refusal.
+
+use crate::AppState;
+use crate::shared::error::ApiError;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+pub const CSRF_HEADER: &str = "x-carefront";
+
+/// API answers are personal: never stored by a browser or a proxy, never framed, never run as a
+/// page. State-changing requests must carry a header a cross-site form or image cannot set, on
+/// top of the SameSite cookie.
+pub async fn api_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut res = if safe || req.headers().contains_key(CSRF_HEADER) {
+        next.run(req).await
+    } else {
+        ApiError::MissingCsrfHeader.into_response()
+    };
+    let headers = res.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+    security_headers(headers, state.config.secure_cookies());
+    res
+}
+
+/// Headers for every answer, API and app alike. HSTS whenever the session cookie is `Secure`:
+/// such a portal is only ever reached over https.
+pub fn security_headers(headers: &mut HeaderMap, https: bool) {
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+}
+
+/// A JSON body whose faults are answered as problem+json like every other refusal.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        axum::Json::<T>::from_request(req, state)
+            .await
+            .map(|axum::Json(v)| Body(v))
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest(format!("The request body is not right: {e}"))
+                }
+            })
+    }
+}

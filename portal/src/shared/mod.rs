@@ -1,0 +1,9 @@
+//! What every area stands on: the database, errors, configuration, time, the client's address
+//! and the headers every answer carries.
+
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod time;

@@ -1,0 +1,227 @@
+//! The portal as a client meets it, in process: the real router over real SQLite, requests from
+//! any peer address with any headers.
+#![allow(dead_code)] // each test file uses its own part of the harness
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use carefront_portal::shared::config::{PortalInfo, ServeConfig};
+use carefront_portal::shared::db::Db;
+use carefront_portal::{AppState, demo, router};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = demo::DEMO_PASSWORD;
+
+#[derive(Clone)]
+pub struct Portal {
+    pub app: Router,
+    pub state: AppState,
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn reason(&self) -> &str {
+        self.body["reason"]
+            .as_str()
+            .or_else(|| self.body["issue"][0]["details"]["coding"][0]["code"].as_str())
+            .unwrap_or_default()
+    }
+
+    /// `name=value` of the cookie this answer set.
+    pub fn cookie(&self) -> String {
+        self.set_cookie().split(';').next().unwrap().to_string()
+    }
+
+    pub fn set_cookie(&self) -> &str {
+        self.headers[header::SET_COOKIE].to_str().unwrap()
+    }
+}
+
+pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
+    let args: Vec<String> = args.split_whitespace().map(String::from).collect();
+    let mut config = ServeConfig::from_args(&args).unwrap();
+    config.static_dir = static_dir;
+    let db = Db::in_memory().unwrap();
+    demo::seed_if_empty(&db).unwrap();
+    let state = AppState::new(db, config, PortalInfo::default());
+    Portal {
+        app: router(state.clone()),
+        state,
+    }
+}
+
+pub fn portal() -> Portal {
+    portal_with("", None)
+}
+
+/// A request as a test builds it.
+pub struct Call<'a> {
+    pub method: &'a str,
+    pub uri: &'a str,
+    pub cookie: Option<&'a str>,
+    pub body: Option<Value>,
+    pub peer: String,
+    pub headers: Vec<(&'a str, String)>,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(method: &'a str, uri: &'a str) -> Self {
+        Self {
+            method,
+            uri,
+            cookie: None,
+            body: None,
+            peer: "127.0.0.1".into(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn cookie(mut self, c: &'a str) -> Self {
+        self.cookie = Some(c);
+        self
+    }
+
+    pub fn json(mut self, b: Value) -> Self {
+        self.body = Some(b);
+        self
+    }
+
+    pub fn from(mut self, peer: impl Into<String>) -> Self {
+        self.peer = peer.into();
+        self
+    }
+
+    pub fn header(mut self, name: &'a str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl Portal {
+    pub async fn send(&self, c: Call<'_>) -> Answer {
+        let mut req = Request::builder().method(c.method).uri(c.uri);
+        if c.method != "GET" {
+            req = req.header("x-carefront", "1");
+        }
+        if let Some(cookie) = c.cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        for (name, value) in &c.headers {
+            req = req.header(*name, value);
+        }
+        let mut req = match c.body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let peer: SocketAddr = format!("{}:40000", c.peer)
+            .parse()
+            .or_else(|_| format!("[{}]:40000", c.peer).parse())
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(peer));
+        self.answer(req).await
+    }
+
+    pub async fn answer(&self, req: Request<Body>) -> Answer {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut c = Call::new(method, uri);
+        c.cookie = cookie;
+        c.body = body;
+        self.send(c).await
+    }
+
+    pub async fn get(&self, uri: &str, cookie: &str) -> Answer {
+        self.call("GET", uri, Some(cookie), None).await
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Answer {
+        self.sign_in_from("127.0.0.1", username, password).await
+    }
+
+    pub async fn sign_in_from(&self, peer: &str, username: &str, password: &str) -> Answer {
+        self.send(
+            Call::new("POST", "/api/v1/session")
+                .from(peer)
+                .json(json!({"username": username, "password": password})),
+        )
+        .await
+    }
+
+    pub async fn code(&self, cookie: &str, code: &str) -> Answer {
+        self.send(
+            Call::new("POST", "/api/v1/session/second-factor")
+                .cookie(cookie)
+                .json(json!({ "code": code })),
+        )
+        .await
+    }
+
+    /// Signed in with the terms accepted: ready to read the record.
+    pub async fn signed_in(&self, username: &str) -> String {
+        let cookie = self.sign_in(username, PASSWORD).await.cookie();
+        let terms = self.call("GET", "/api/v1/terms", None, None).await;
+        let version = terms.body["patient"]["version"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let accepted = self
+            .call(
+                "POST",
+                "/api/v1/terms/acceptances",
+                Some(&cookie),
+                Some(json!({"document": "patient", "version": version})),
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::NO_CONTENT);
+        cookie
+    }
+
+    pub async fn ann(&self) -> String {
+        self.signed_in("ann").await
+    }
+
+    /// Audit rows matching a WHERE clause.
+    pub fn audit_count(&self, condition: &str) -> i64 {
+        self.state
+            .db
+            .lock()
+            .query_row(
+                &format!("SELECT count(*) FROM audit WHERE {condition}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+}

@@ -1,0 +1,546 @@
+//! The portal as an attacker who has read its code meets it: parallel guesses, replays, forged
+//! headers, enumeration by status and timing, odd ids, floods and traversal. Each case names the
+//! weakness it closes.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use carefront_portal::accounts::commands::{self, UserCommand};
+use carefront_portal::demo::BEN_TOTP_SECRET;
+use carefront_portal::session::lockout::{FREE_CODES, FREE_PER_ACCOUNT, FREE_PER_CLIENT};
+use carefront_portal::session::throttle;
+use carefront_portal::session::totp;
+use carefront_portal::shared::time;
+use common::{Answer, Call, PASSWORD, Portal, portal, portal_with};
+use serde_json::json;
+use std::time::Instant;
+
+async fn all<F: Future<Output = Answer> + Send + 'static>(futures: Vec<F>) -> Vec<Answer> {
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+fn reasons(answers: &[Answer], reason: &str) -> usize {
+    answers.iter().filter(|a| a.reason() == reason).count()
+}
+
+// --- Sign-in under automated attack -------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_each_count() {
+    let p = portal();
+    // One short of the throttle, so what answers the right password is the lock.
+    let guesses = (0..throttle::LIMIT - 1).map(|n| {
+        let p = p.clone();
+        async move { p.sign_in("ann", &format!("guess-{n}")).await }
+    });
+    let answers = all(guesses.collect()).await;
+    let checked = reasons(&answers, "invalid-credentials");
+    assert!(
+        checked < FREE_PER_CLIENT as usize,
+        "only the free attempts may reach the password check, {checked} did"
+    );
+    assert_eq!(checked + reasons(&answers, "account-locked"), answers.len());
+    let right = p.sign_in("ann", PASSWORD).await;
+    assert_eq!(
+        right.reason(),
+        "account-locked",
+        "the guesses locked this network"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_codes_on_one_sign_in_each_count() {
+    let p = portal();
+    let pending = p.sign_in("ben", PASSWORD).await.cookie();
+    let guesses = (0..12).map(|n| {
+        let (p, pending) = (p.clone(), pending.clone());
+        async move { p.code(&pending, &format!("{:06}", 100_000 + n)).await }
+    });
+    let answers = all(guesses.collect()).await;
+    assert!(reasons(&answers, "invalid-code") < FREE_CODES as usize);
+    assert!(reasons(&answers, "second-factor-locked") >= 1);
+    assert_eq!(
+        p.audit_count("action = 'second-factor-locked'"),
+        1,
+        "the lockout is audited once"
+    );
+    // The patient is told on their next sign-in, with the right password.
+    let next = p.sign_in("ben", PASSWORD).await;
+    assert_eq!(next.status, StatusCode::LOCKED);
+    assert_eq!(next.reason(), "second-factor-locked");
+    assert!(next.body["retryAfterSeconds"].as_i64().unwrap() > 60);
+}
+
+#[tokio::test]
+async fn signing_in_again_does_not_reset_the_count_of_wrong_codes() {
+    let p = portal();
+    for round in 0..FREE_CODES {
+        let pending = p.sign_in("ben", PASSWORD).await.cookie();
+        let wrong = p.code(&pending, "000000").await;
+        let expected = if round + 1 < FREE_CODES {
+            "invalid-code"
+        } else {
+            "second-factor-locked"
+        };
+        assert_eq!(wrong.reason(), expected, "wrong code number {}", round + 1);
+    }
+    let code = totp::current_code(BEN_TOTP_SECRET, time::now()).unwrap();
+    let pending = p.sign_in("ben", PASSWORD).await;
+    assert_eq!(pending.reason(), "second-factor-locked");
+    assert!(pending.headers.get(header::SET_COOKIE).is_none());
+    // The help desk lifts it.
+    commands::run(
+        &p.state.db,
+        UserCommand::Unlock {
+            username: "ben".into(),
+        },
+    )
+    .unwrap();
+    let pending = p.sign_in("ben", PASSWORD).await.cookie();
+    assert_eq!(p.code(&pending, &code).await.body["status"], "signed-in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_overheard_code_opens_one_session_even_in_a_race() {
+    let p = portal();
+    let a = p.sign_in("ben", PASSWORD).await.cookie();
+    let b = p
+        .sign_in_from("198.51.100.4", "ben", PASSWORD)
+        .await
+        .cookie();
+    let code = totp::current_code(BEN_TOTP_SECRET, time::now()).unwrap();
+    let racers = [a, b].map(|pending| {
+        let (p, code) = (p.clone(), code.clone());
+        async move { p.code(&pending, &code).await }
+    });
+    let answers = all(racers.into_iter().collect()).await;
+    let signed_in = answers
+        .iter()
+        .filter(|a| a.body["status"] == "signed-in")
+        .count();
+    assert_eq!(signed_in, 1, "{answers:?}");
+}
+
+// --- No one can lock a patient out forever, and lockout reveals nothing -------------------
+
+#[tokio::test]
+async fn unknown_and_known_usernames_answer_alike_even_when_locked() {
+    let p = portal();
+    for n in 0..FREE_PER_CLIENT {
+        let known = p.sign_in("ann", "wrong").await;
+        let unknown = p.sign_in("no-such-person", "wrong").await;
+        assert_eq!(known.status, unknown.status, "attempt {n}");
+        assert_eq!(known.body, unknown.body, "attempt {n}");
+        assert_eq!(
+            known.headers.get(header::RETRY_AFTER),
+            unknown.headers.get(header::RETRY_AFTER)
+        );
+    }
+    let known = p.sign_in("ann", "wrong").await;
+    let unknown = p.sign_in("no-such-person", "wrong").await;
+    assert_eq!(known.reason(), "account-locked");
+    assert_eq!(
+        known.body, unknown.body,
+        "locking says nothing about the account"
+    );
+}
+
+#[tokio::test]
+async fn unknown_usernames_take_as_long_as_known_ones() {
+    let p = portal();
+    // Each from its own network, so no lock shortens the path.
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for n in 0..9 {
+        let started = Instant::now();
+        p.sign_in_from(&format!("198.51.100.{n}"), "ann", "wrong")
+            .await;
+        known.push(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        p.sign_in_from(&format!("203.0.113.{n}"), "nobody-here", "wrong")
+            .await;
+        unknown.push(started.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (k, u) = (median(&mut known), median(&mut unknown));
+    assert!(
+        u > k * 0.6 && k > u * 0.6,
+        "known {k:.4}s against unknown {u:.4}s: timing tells them apart"
+    );
+}
+
+#[tokio::test]
+async fn an_attacker_elsewhere_cannot_lock_the_patient_out() {
+    let p = portal();
+    for _ in 0..FREE_PER_CLIENT + 3 {
+        p.sign_in_from("198.51.100.66", "ann", "guess").await;
+    }
+    assert_eq!(
+        p.sign_in_from("198.51.100.66", "ann", PASSWORD)
+            .await
+            .reason(),
+        "account-locked"
+    );
+    let at_home = p.sign_in_from("203.0.113.9", "ann", PASSWORD).await;
+    assert_eq!(at_home.body["status"], "signed-in");
+}
+
+#[tokio::test]
+async fn guessing_from_many_networks_locks_new_ones_but_not_the_patients_own() {
+    let p = portal();
+    assert_eq!(
+        p.sign_in_from("203.0.113.9", "ann", PASSWORD).await.body["status"],
+        "signed-in",
+        "Ann has signed in from home before"
+    );
+    for n in 0..FREE_PER_ACCOUNT {
+        p.sign_in_from(&format!("10.9.{}.{}", n / 200, n % 200), "ann", "guess")
+            .await;
+    }
+    let new_network = p.sign_in_from("192.0.2.200", "ann", PASSWORD).await;
+    assert_eq!(new_network.reason(), "account-locked");
+    let at_home = p.sign_in_from("203.0.113.9", "ann", PASSWORD).await;
+    assert_eq!(at_home.body["status"], "signed-in");
+}
+
+#[tokio::test]
+async fn a_turned_off_account_says_so_only_to_someone_with_its_password() {
+    let p = portal();
+    let cookie = p.ann().await;
+    commands::run(
+        &p.state.db,
+        UserCommand::Disable {
+            username: "ann".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        p.get("/api/v1/patients", &cookie).await.reason(),
+        "session-expired"
+    );
+    assert_eq!(
+        p.sign_in("ann", "wrong").await.reason(),
+        "invalid-credentials"
+    );
+    let right = p.sign_in("ann", PASSWORD).await;
+    assert_eq!(right.status, StatusCode::FORBIDDEN);
+    assert_eq!(right.reason(), "account-disabled");
+    assert!(p.audit_count("action = 'account-disabled'") == 1);
+}
+
+// --- The client's address, behind a proxy or not ------------------------------------------
+
+async fn fail_until_throttled(p: &Portal, call: impl Fn(usize) -> Call<'static>) -> usize {
+    for n in 0..throttle::LIMIT + 5 {
+        let a = p.send(call(n)).await;
+        if a.reason() == "too-many-attempts" {
+            return n;
+        }
+    }
+    usize::MAX
+}
+
+fn wrong_sign_in(n: usize) -> Call<'static> {
+    Call::new("POST", "/api/v1/session")
+        .json(json!({"username": format!("user{n}"), "password": "x"}))
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_change_nothing() {
+    let p = portal();
+    let n = fail_until_throttled(&p, |n| {
+        wrong_sign_in(n)
+            .from("198.51.100.20")
+            .header("x-forwarded-for", format!("192.0.2.{n}"))
+            .header("forwarded", format!("for=192.0.2.{n}"))
+    })
+    .await;
+    assert_eq!(
+        n,
+        throttle::LIMIT,
+        "one peer is one client, whatever it says"
+    );
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_names_each_client_and_forged_hops_are_skipped() {
+    let p = portal_with("--trusted-proxy 10.0.0.0/8", None);
+    // Many patients behind the hospital's proxy are each their own client.
+    for n in 0..throttle::LIMIT + 5 {
+        let a = p
+            .send(
+                wrong_sign_in(n)
+                    .from("10.0.0.1")
+                    .header("x-forwarded-for", format!("192.0.2.{n}")),
+            )
+            .await;
+        assert_ne!(a.reason(), "too-many-attempts");
+    }
+    // One attacker forging a fresh first hop each time is still one client.
+    let n = fail_until_throttled(&p, |n| {
+        wrong_sign_in(n)
+            .from("10.0.0.1")
+            .header("x-forwarded-for", format!("1.2.3.{n}, 198.51.100.30"))
+    })
+    .await;
+    assert_eq!(n, throttle::LIMIT);
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_one_client_per_64_bit_network() {
+    let p = portal();
+    let n = fail_until_throttled(&p, |n| {
+        wrong_sign_in(n).from(format!("2001:db8:5:6:{n:x}::1"))
+    })
+    .await;
+    assert_eq!(n, throttle::LIMIT);
+}
+
+#[tokio::test]
+async fn successful_sign_ins_never_count_against_the_throttle() {
+    let p = portal();
+    for n in 0..throttle::LIMIT * 2 {
+        let a = p.sign_in_from("198.51.100.99", "ann", PASSWORD).await;
+        assert_eq!(a.body["status"], "signed-in", "sign-in number {n}");
+    }
+}
+
+// --- Deployment defaults -----------------------------------------------------------------
+
+#[tokio::test]
+async fn production_cookies_are_host_only_secure_and_end_with_the_browser() {
+    let p = portal();
+    let signed_in = p.sign_in("ann", PASSWORD).await;
+    let set = signed_in.set_cookie();
+    assert!(set.starts_with("__Host-carefront-session="));
+    assert!(set.contains("; Secure") && set.contains("; Path=/") && !set.contains("Domain"));
+    assert!(!set.contains("Max-Age"));
+    let pending = p.sign_in("ben", PASSWORD).await;
+    assert!(
+        pending.set_cookie().contains("Max-Age=300"),
+        "lives as long as the step"
+    );
+    for answer in [
+        &signed_in,
+        &p.call("GET", "/api/v1/portal", None, None).await,
+    ] {
+        assert!(
+            answer.headers[header::STRICT_TRANSPORT_SECURITY]
+                .to_str()
+                .unwrap()
+                .contains("max-age=31536000")
+        );
+        assert_eq!(
+            answer.headers[header::CONTENT_SECURITY_POLICY],
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+    }
+    // A cookie of the development name is not a session here.
+    let token = signed_in.cookie().split_once('=').unwrap().1.to_string();
+    let plain = format!("carefront-session={token}");
+    assert_eq!(
+        p.get("/api/v1/session", &plain).await.body["status"],
+        "signed-out"
+    );
+}
+
+#[tokio::test]
+async fn plain_http_cookies_only_under_the_development_flag() {
+    let p = portal_with("--dev-insecure-cookies", None);
+    let a = p.sign_in("ann", PASSWORD).await;
+    assert!(a.set_cookie().starts_with("carefront-session="));
+    assert!(!a.set_cookie().contains("Secure"));
+    assert!(a.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+}
+
+#[tokio::test]
+async fn signing_out_clears_the_site_and_ends_the_session() {
+    let p = portal();
+    let cookie = p.ann().await;
+    let out = p
+        .call("DELETE", "/api/v1/session", Some(&cookie), None)
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(out.headers["clear-site-data"], "\"cookies\", \"storage\"");
+    assert!(out.set_cookie().contains("Max-Age=0"));
+    assert_eq!(
+        p.get("/api/v1/patients", &cookie).await.reason(),
+        "session-expired"
+    );
+}
+
+// --- A complete audit --------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_refusal_is_audited_with_who_where_and_which_session() {
+    let p = portal();
+    p.send(
+        Call::new("POST", "/api/v1/session")
+            .from("198.51.100.7")
+            .header("user-agent", "Attacker/1.0")
+            .json(json!({"username": "  Nobody ", "password": "x"})),
+    )
+    .await;
+    assert_eq!(
+        p.audit_count(
+            "action = 'sign-in-refused' AND outcome = 'refused' AND username = 'nobody'
+             AND user_id IS NULL AND client = '198.51.100.7' AND user_agent = 'Attacker/1.0'"
+        ),
+        1
+    );
+    p.sign_in("ann", "wrong").await;
+    assert_eq!(
+        p.audit_count("action = 'sign-in-refused' AND username = 'ann' AND user_id IS NOT NULL"),
+        1
+    );
+    let cookie = p.ann().await;
+    p.get("/api/v1/fhir/Observation?patient=demo-ben", &cookie)
+        .await;
+    p.get("/api/v1/fhir/Patient/demo-ben", &cookie).await;
+    p.get("/api/v1/patients", &cookie).await;
+    assert_eq!(
+        p.audit_count("action = 'search' AND outcome = 'refused' AND patient_id = 'demo-ben'"),
+        1
+    );
+    assert_eq!(
+        p.audit_count(
+            "action = 'read' AND outcome = 'refused' AND detail LIKE '%Patient/demo-ben'"
+        ),
+        1
+    );
+    assert_eq!(
+        p.audit_count("action = 'read' AND outcome = 'success' AND patient_id = 'demo-ann' AND detail LIKE '%patient list%'"),
+        1
+    );
+    assert_eq!(
+        p.audit_count(
+            "action IN ('search', 'read') AND (session_ref IS NULL OR length(session_ref) != 12)"
+        ),
+        0,
+        "every record event names its session by a short hash prefix"
+    );
+    let token = cookie.split_once('=').unwrap().1;
+    assert_eq!(
+        p.audit_count(&format!(
+            "detail LIKE '%{token}%' OR session_ref LIKE '%{token}%'"
+        )),
+        0
+    );
+    // One throttle refusal a window, however many refusals.
+    for n in 0..throttle::LIMIT + 5 {
+        p.send(wrong_sign_in(n).from("198.51.100.8")).await;
+    }
+    assert_eq!(
+        p.audit_count("action = 'sign-in-throttled' AND client = '198.51.100.8'"),
+        1
+    );
+    assert!(
+        p.state
+            .db
+            .lock()
+            .execute("UPDATE audit SET detail = 'nothing happened'", [])
+            .is_err(),
+        "append-only"
+    );
+}
+
+// --- Hostile requests ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_before_they_are_read() {
+    let p = portal();
+    let huge = json!({"username": "a".repeat(100_000), "password": "x"});
+    let a = p
+        .send(Call::new("POST", "/api/v1/session").json(huge))
+        .await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn parameter_floods_and_out_of_range_paging_are_bad_requests() {
+    let p = portal();
+    let cookie = p.ann().await;
+    let flood: String = (0..200).map(|n| format!("&x{n}=1")).collect();
+    for uri in [
+        format!("/api/v1/fhir/Observation?patient=demo-ann{flood}"),
+        "/api/v1/fhir/Observation?patient=demo-ann&_offset=99999999999999999999999".into(),
+        "/api/v1/fhir/Observation?patient=demo-ann&_offset=18446744073709551615".into(),
+        "/api/v1/fhir/Observation?patient=demo-ann&_offset=-1".into(),
+        "/api/v1/fhir/Observation?patient=demo-ann&_count=-5".into(),
+        format!(
+            "/api/v1/fhir/Observation?patient=demo-ann&date=ge{}",
+            "2".repeat(5000)
+        ),
+        "/api/v1/fhir/Observation?patient=demo-ann&_sort=%FF".into(),
+        "/api/v1/fhir/Observation?patient=demo-ann%00".into(),
+    ] {
+        let a = p.get(&uri, &cookie).await;
+        assert_eq!(
+            a.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            &uri[..uri.len().min(90)]
+        );
+        assert_eq!(a.body["resourceType"], "OperationOutcome");
+    }
+}
+
+#[tokio::test]
+async fn odd_ids_are_refused_never_crash_and_never_reach_another_record() {
+    let p = portal();
+    let cookie = p.ann().await;
+    let long = "x".repeat(10_000);
+    for id in [
+        "demo-ann%00",
+        "..%2Fdemo-ben",
+        "demo-ben%2F",
+        "%FF%FE",
+        &long,
+        "demo-ann%20",
+    ] {
+        let a = p.get(&format!("/api/v1/fhir/Patient/{id}"), &cookie).await;
+        assert!(
+            a.status == StatusCode::BAD_REQUEST || a.status == StatusCode::NOT_FOUND,
+            "{} for {}",
+            a.status,
+            &id[..id.len().min(40)]
+        );
+        assert_ne!(a.body["resourceType"], "Patient");
+    }
+}
+
+#[tokio::test]
+async fn static_paths_never_leave_the_app_folder() {
+    let dir = std::env::temp_dir().join(format!("carefront-traversal-{}", std::process::id()));
+    let app = dir.join("dist");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("index.html"), "<html>app</html>").unwrap();
+    std::fs::write(dir.join("secret.txt"), "the secret").unwrap();
+    let p = portal_with("", Some(app));
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/..%5csecret.txt",
+        "/.%2e/secret.txt",
+        "//secret.txt",
+        "/index.html/../../secret.txt",
+    ] {
+        let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let a = p.answer(req).await;
+        assert!(
+            !a.body.to_string().contains("the secret"),
+            "{path} reached a file outside the app"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
