@@ -183,7 +183,7 @@ fn Header() -> impl IntoView {
                 </a>
                 {move || session.info.get().map(|s| view! {
                     <div class="account">
-                        <span class="signed-in-as">"Signed in as " {s.user.display_name}</span>
+                        <span class="signed-in-as">"Signed in as " <bdi>{s.user.display_name}</bdi></span>
                         <button type="button" class="button header-button" on:click=move |_| session.end(Ended::SignedOut)>
                             "Sign out"
                         </button>

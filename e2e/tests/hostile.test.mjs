@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test, screen } from '../lib/harness.mjs';
 import { signInAsAnn, openSection, bodyText } from '../lib/pages.mjs';
 
+
 const ODD = {
   organization: { name: 'Riverside', logoUrl: '//evil.example/logo.png', website: null },
   theme: { primaryColour: '#005eb8', onPrimaryColour: '#ffffff' },
@@ -78,4 +79,42 @@ test('long words and direction overrides in server text neither widen a phone no
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
   assert.equal(overflow, 0, `the page scrolls sideways by ${overflow}px`);
   await screen(page, 'hostile-text-allergies');
+});
+
+// Every human-readable string in every resource the record shows, made hostile: a word longer
+// than a phone, a direction override, a control character and right-to-left text around it.
+const WORDY = new Set(['text', 'display', 'title', 'family', 'description', 'valueString', 'unit', 'comment',
+  'conclusion', 'name', 'given', 'patientInstruction', 'reasonCode', 'series', 'doseNumberString']);
+const poison = (s) => `${s} ${LONG}${RLO}fdp.exe\u0007 مرحبا ${'9'.repeat(80)}`;
+function poisonAll(value, key = '') {
+  if (Array.isArray(value)) return value.map((v) => poisonAll(v, key));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, poisonAll(v, k)]));
+  }
+  return typeof value === 'string' && WORDY.has(key) ? poison(value) : value;
+}
+
+const SECTIONS = [['summary', 'Your health record'], ['results', 'Test results'], ['trends', 'Trends'],
+  ['medicines', 'Medicines'], ['allergies', 'Allergies'], ['problems', 'Health problems'],
+  ['vaccinations', 'Vaccinations'], ['appointments', 'Appointments'], ['visits', 'Visits'],
+  ['documents', 'Documents']];
+
+test('hostile text in every field of every section never widens a phone or shows an override', async ({ page }) => {
+  const poisoned = async (route) => {
+    const response = await route.fetch();
+    const body = poisonAll(await response.json());
+    await route.fulfill({ response, body: JSON.stringify(body) });
+  };
+  await page.route('**/api/v1/fhir/**', poisoned);
+  await page.route('**/api/v1/patients', poisoned);
+  await signInAsAnn(page);
+  for (const [path, heading] of SECTIONS) {
+    await page.goto(`/record/${path}`);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await page.waitForFunction(() => !document.body.innerText.match(/Loading .*…|Still loading/));
+    const text = await bodyText(page);
+    assert.ok(!text.includes(RLO) && !text.includes('\u0007'), `${path} shows a control character`);
+    await screen(page, `hostile-${path}`);
+  }
+  assert.match(await bodyText(page), /مرحبا/, 'right-to-left text itself is kept');
 });

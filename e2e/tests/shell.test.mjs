@@ -24,6 +24,9 @@ test('the emergency notice is in the raw HTML, before any code runs', async ({ p
   assert.equal(br.headers()['vary'], 'accept-encoding');
   const gz = await page.request.get(wasm, { headers: { 'accept-encoding': 'gzip' } });
   assert.equal(gz.headers()['content-encoding'], 'gzip');
+  const js = await (await page.request.get(html.match(/\/carefront-[0-9a-f]{16}\.js/)[0])).text();
+  assert.ok(js.split('\n').length < 20, `the JS loader is minified (${js.split('\n').length} lines)`);
+  assert.doesNotMatch(js, /^\s*\/\/ /m, 'no comments left');
 });
 
 test('the app replaces the notice with the hospital wording and passes axe', async ({ page }) => {

@@ -1,6 +1,12 @@
 //! The portal API's JSON, read with defaults wherever a field is optional in the contract.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+/// Words from the server that are shown to people: read without direction overrides or control
+/// characters, as every FHIR text is.
+fn plain<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    String::deserialize(d).map(|s| crate::fhir::plain_text(&s))
+}
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
@@ -11,8 +17,11 @@ pub struct PortalInfo {
     /// IANA zone the hospital works in (appointment times are shown in it).
     pub time_zone: String,
     pub emergency: Emergency,
+    #[serde(deserialize_with = "plain")]
     pub disclaimer: String,
+    #[serde(deserialize_with = "plain")]
     pub not_full_record: String,
+    #[serde(deserialize_with = "plain")]
     pub record_errors: String,
     /// Where to report an error in the record, if the hospital has a page or form for it.
     pub record_errors_url: Option<String>,
@@ -23,6 +32,7 @@ pub struct PortalInfo {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Organization {
+    #[serde(deserialize_with = "plain")]
     pub name: String,
     pub logo_url: Option<String>,
 }
@@ -37,14 +47,18 @@ pub struct Theme {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Emergency {
+    #[serde(deserialize_with = "plain")]
     pub number: String,
+    #[serde(deserialize_with = "plain")]
     pub text: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HelpDesk {
+    #[serde(deserialize_with = "plain")]
     pub phone: String,
+    #[serde(deserialize_with = "plain")]
     pub hours: String,
     pub email: Option<String>,
 }
@@ -68,6 +82,7 @@ impl SessionInfo {
 #[serde(rename_all = "camelCase")]
 pub struct SessionUser {
     pub username: String,
+    #[serde(deserialize_with = "plain")]
     pub display_name: String,
 }
 
@@ -118,7 +133,7 @@ pub struct TermsDocument {
 #[serde(rename_all = "camelCase")]
 pub struct PatientSummary {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "plain")]
     pub name: String,
     #[serde(default)]
     pub birth_date: Option<String>,
@@ -128,6 +143,16 @@ pub struct PatientSummary {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_and_wording_from_the_server_lose_direction_overrides() {
+        let patients: Vec<super::PatientSummary> =
+            serde_json::from_str(r#"[{"id": "p", "name": "Ann \u202Enoraa\u0007"}]"#).unwrap();
+        assert_eq!(patients[0].name, "Ann noraa");
+        let info: super::PortalInfo =
+            serde_json::from_str(r#"{"organization": {"name": "St \u2067X\u2069"}}"#).unwrap();
+        assert_eq!(info.organization.name, "St X");
+    }
+
     use super::*;
 
     #[test]

@@ -85,7 +85,7 @@ pub fn DateText(date: FhirDate) -> impl IntoView {
 
 /// One row of a summary list, left out when there is nothing to say.
 pub fn row(term: &'static str, value: Option<String>) -> impl IntoView {
-    value.map(|v| view! { <div class="summary-row"><dt>{term}</dt><dd>{v}</dd></div> })
+    value.map(|v| view! { <div class="summary-row"><dt>{term}</dt><dd><bdi>{v}</bdi></dd></div> })
 }
 
 /// Several lines under one term (reactions, notes).
@@ -94,7 +94,7 @@ pub fn rows(term: &'static str, values: Vec<String>) -> impl IntoView {
         view! {
             <div class="summary-row">
                 <dt>{term}</dt>
-                <dd>{values.into_iter().map(|v| view! { <span class="line">{v}</span> }).collect_view()}</dd>
+                <dd>{values.into_iter().map(|v| view! { <bdi class="line">{v}</bdi> }).collect_view()}</dd>
             </div>
         }
     })

@@ -91,7 +91,7 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
     };
     view! {
         <section class="patient-banner" aria-label="Whose record this is">
-            <p class="patient-name">{name}</p>
+            <p class="patient-name"><bdi>{name}</bdi></p>
             {born.map(|b| view! { <p class="patient-born">{b}</p> })}
         </section>
     }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod compress;
+mod minify;
 mod run;
 mod setup;
 mod size;

@@ -1,6 +1,6 @@
 //! Running the tools: commands with the project's tool folders on PATH, the builds, and the demo.
 
-use crate::{compress, setup, step};
+use crate::{compress, minify, setup, step};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -95,8 +95,12 @@ pub fn build_app(root: &Path) -> Result<(), String> {
     command("trunk", &["build", "--release", "--offline"])
         .dir(root)
         .run()?;
-    let made = compress::precompress(&root.join("dist"))?;
-    println!("  precompressed {made} files (brotli and gzip)");
+    let dist = root.join("dist");
+    let minified = minify::js(&dist)?;
+    let made = compress::precompress(&dist)?;
+    println!(
+        "  minified {minified} JS file(s) with terser; precompressed {made} files (brotli and gzip)"
+    );
     Ok(())
 }
 

@@ -96,45 +96,36 @@ pub fn delete_all(conn: &Connection, user_id: i64, keep: Option<&str>) -> rusqli
     )
 }
 
+const SESSION_COLUMNS: &str = "token_hash, user_id, stage, created_at, last_seen";
+
+fn session_from_row(r: &rusqlite::Row) -> rusqlite::Result<Session> {
+    Ok(Session {
+        token_hash: r.get(0)?,
+        user_id: r.get(1)?,
+        stage: if r.get::<_, String>(2)? == "active" {
+            Stage::Active
+        } else {
+            Stage::SecondFactor
+        },
+        created_at: r.get(3)?,
+        last_seen: r.get(4)?,
+    })
+}
+
 fn find(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Session>> {
     conn.query_row(
-        "SELECT user_id, stage, created_at, last_seen FROM sessions WHERE token_hash = ?1",
+        &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?1"),
         [hash],
-        |r| {
-            Ok(Session {
-                token_hash: hash.to_string(),
-                user_id: r.get(0)?,
-                stage: if r.get::<_, String>(1)? == "active" {
-                    Stage::Active
-                } else {
-                    Stage::SecondFactor
-                },
-                created_at: r.get(2)?,
-                last_seen: r.get(3)?,
-            })
-        },
+        session_from_row,
     )
     .optional()
 }
 
 pub fn list(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Session>> {
-    let mut stmt = conn.prepare(
-        "SELECT token_hash, stage, created_at, last_seen FROM sessions WHERE user_id = ?1 ORDER BY created_at",
-    )?;
-    stmt.query_map([user_id], |r| {
-        Ok(Session {
-            token_hash: r.get(0)?,
-            user_id,
-            stage: if r.get::<_, String>(1)? == "active" {
-                Stage::Active
-            } else {
-                Stage::SecondFactor
-            },
-            created_at: r.get(2)?,
-            last_seen: r.get(3)?,
-        })
-    })?
-    .collect()
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at"
+    ))?;
+    stmt.query_map([user_id], session_from_row)?.collect()
 }
 
 /// Removes sessions that have ended, so a stolen copy of the database holds as few as possible.

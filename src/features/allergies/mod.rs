@@ -78,7 +78,7 @@ fn AllergyCard(allergy: Allergy) -> impl IntoView {
     view! {
         <li class="card" class:card-high-risk=high_risk>
             <h3 class="card-title">
-                {substance}
+                <bdi>{substance}</bdi>
                 {criticality.map(|c| view! { <span class="tag" class:tag-danger=high_risk>{c}</span> })}
             </h3>
             <dl class="summary-list">

@@ -47,7 +47,7 @@ pub fn AppointmentCard(appointment: Appointment) -> impl IntoView {
     view! {
         <li class="card" class:card-off=a.off>
             <h3 class="card-title">
-                {a.what}
+                <bdi>{a.what}</bdi>
                 <span class="tag" class:tag-danger=a.off>{a.status}</span>
             </h3>
             <dl class="summary-list">

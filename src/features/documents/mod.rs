@@ -35,7 +35,7 @@ fn DocumentCard(document: Document) -> impl IntoView {
     view! {
         <li class="card">
             <h2 class="card-title">
-                {title.clone()}
+                <bdi>{title.clone()}</bdi>
                 {d.superseded.then(|| view! { <span class="tag">"Replaced by a newer version"</span> })}
             </h2>
             <dl class="summary-list">

@@ -31,7 +31,7 @@ fn VaccinationCard(vaccination: Vaccination) -> impl IntoView {
     view! {
         <li class="card">
             <h2 class="card-title">
-                {v.vaccine}
+                <bdi>{v.vaccine}</bdi>
                 {(!v.given).then(|| view! { <span class="tag">"Not given"</span> })}
             </h2>
             <dl class="summary-list">

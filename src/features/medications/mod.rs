@@ -72,7 +72,7 @@ fn MedicineCard(medicine: Medicine) -> impl IntoView {
     let m = medicine;
     view! {
         <li class="card">
-            <h3 class="card-title">{m.name}</h3>
+            <h3 class="card-title"><bdi>{m.name}</bdi></h3>
             <dl class="summary-list">
                 {row("How to take it", m.instructions)}
                 {row("Status", Some(m.status.to_string()))}

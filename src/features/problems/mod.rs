@@ -39,7 +39,7 @@ pub fn ProblemsPage() -> impl IntoView {
 fn ProblemCard(problem: Problem) -> impl IntoView {
     view! {
         <li class="card">
-            <h3 class="card-title">{problem.name}</h3>
+            <h3 class="card-title"><bdi>{problem.name}</bdi></h3>
             <dl class="summary-list">
                 {row("Status", Some(problem.status.to_string()))}
                 {row("Since", problem.since)}

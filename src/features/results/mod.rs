@@ -102,17 +102,17 @@ fn ResultCard(group: ResultGroup) -> impl IntoView {
     view! {
         <li class="card result-card">
             <h2 class="card-title">
-                {title}
+                <bdi>{title}</bdi>
                 {status.map(|s| view! { <span class="tag">{s}</span> })}
             </h2>
             <p class="meta">
                 {date.map(|d| view! { <DateText date=d/> })}
-                {performer.map(|p| format!(" · {p}"))}
+                {performer.map(|p| view! { " · " <bdi>{p}</bdi> })}
             </p>
             <ul class="result-items">
                 {items.into_iter().map(|i| view! { <ResultLine item=i/> }).collect_view()}
             </ul>
-            {conclusion.map(|c| view! { <p class="conclusion"><strong>"Comment: "</strong>{c}</p> })}
+            {conclusion.map(|c| view! { <p class="conclusion"><strong>"Comment: "</strong><bdi>{c}</bdi></p> })}
         </li>
     }
 }
@@ -131,17 +131,17 @@ fn ResultLine(item: ResultItem) -> impl IntoView {
     let level = flag.as_ref().map(|f| f.level);
     view! {
         <li class="result-item" class:result-abnormal=level == Some(Level::Abnormal) class:result-critical=level == Some(Level::Critical)>
-            <span class="result-name">{name}</span>
+            <bdi class="result-name">{name}</bdi>
             <span class="result-value">
-                {value}
+                <bdi>{value}</bdi>
                 {flag.map(|f| view! {
                     <span class="tag" class:tag-danger=f.level != Level::Normal>{f.words}</span>
                 })}
                 {status.map(|s| view! { <span class="tag">{s}</span> })}
             </span>
-            {range.map(|r| view! { <span class="result-range">"Normal range: " {r}</span> })}
-            {performer.map(|p| view! { <span class="result-range">"Tested by " {p}</span> })}
-            {notes.into_iter().map(|n| view! { <span class="result-note">{n}</span> }).collect_view()}
+            {range.map(|r| view! { <span class="result-range">"Normal range: " <bdi>{r}</bdi></span> })}
+            {performer.map(|p| view! { <span class="result-range">"Tested by " <bdi>{p}</bdi></span> })}
+            {notes.into_iter().map(|n| view! { <bdi class="result-note">{n}</bdi> }).collect_view()}
         </li>
     }
 }

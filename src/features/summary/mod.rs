@@ -46,7 +46,7 @@ fn names(mut list: Vec<String>, none: &'static str) -> AnyView {
     }
     let more = list.len().saturating_sub(SHOWN);
     view! {
-        <ul class="list">{list.into_iter().take(SHOWN).map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+        <ul class="list">{list.into_iter().take(SHOWN).map(|n| view! { <li><bdi>{n}</bdi></li> }).collect_view()}</ul>
         {(more > 0).then(|| view! { <p class="hint">{format!("and {more} more")}</p> })}
     }
     .into_any()

@@ -128,7 +128,7 @@ fn TrendView(trend: Trend) -> impl IntoView {
     let has_legend = labels.len() > 1;
     view! {
         <section class="trend" aria-labelledby="trend-title">
-            <h2 id="trend-title">{trend.name.clone()} <span class="unit">{format!(" ({})", trend.unit)}</span></h2>
+            <h2 id="trend-title"><bdi>{trend.name.clone()}</bdi> <span class="unit">{format!(" ({})", trend.unit)}</span></h2>
             <p>{summary.clone()}</p>
             {range_text.map(|t| view! { <p class="hint">{t}</p> })}
             {has_legend.then(|| view! {

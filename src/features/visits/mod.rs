@@ -45,7 +45,7 @@ fn VisitCard(visit: Visit) -> impl IntoView {
     view! {
         <li class="card">
             <h2 class="card-title">
-                {visit.what.clone().unwrap_or_else(|| visit.kind.clone())}
+                <bdi>{visit.what.clone().unwrap_or_else(|| visit.kind.clone())}</bdi>
                 {visit.status.map(|s| view! { <span class="tag">{s}</span> })}
             </h2>
             <dl class="summary-list">
