@@ -23,13 +23,15 @@ function loadSynthea(bin, db) {
   });
 }
 
-export async function startPortal({ idleTimeout, synthea, benchReports, config, bin = process.env.CAREFRONT_PORTAL } = {}) {
+export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
   const db = path.join(dir, 'portal.db');
   if (synthea) loadSynthea(bin, db);
-  if (benchReports) execFileSync(bin, ['bench-patient', '--reports', String(benchReports), '--db', db]);
+  if (benchReports || benchSignIns) {
+    execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db]);
+  }
   // Plain http on loopback: the browser tests use the development cookie flag, as the demo does.
   const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo', '--dev-insecure-cookies'];
   if (idleTimeout) args.push('--idle-timeout', String(idleTimeout));

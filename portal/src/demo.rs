@@ -3,6 +3,7 @@
 
 use crate::accounts::{self, NewUser};
 use crate::records;
+use crate::session::password;
 use crate::shared::db::Db;
 use crate::shared::time;
 use crate::terms::{self, TermsDocument};
@@ -707,6 +708,26 @@ fn ben(today: i64) -> Vec<Value> {
 
 /// A patient with a long laboratory history for the benchmark: `reports` blood test reports of
 /// ten results each, one a week back from today. Signs in as `bench` with the demo password.
+/// `count` more sign-ins to the bench patient's record (`bench-1` …, the demo password), so a
+/// burst of sign-ins is of different people, as a hospital's morning rush is. One hash serves
+/// them all: each check still costs a full argon2 verification.
+pub fn seed_bench_sign_ins(db: &Db, count: usize) -> rusqlite::Result<()> {
+    let hash = password::hash(DEMO_PASSWORD);
+    let mut conn = db.lock();
+    let tx = conn.transaction()?;
+    for n in 1..=count {
+        tx.execute(
+            "INSERT INTO users (username, display_name, password_hash) VALUES (?1, ?2, ?3)",
+            rusqlite::params![format!("bench-{n}"), format!("Bench user {n}"), hash],
+        )?;
+        tx.execute(
+            "INSERT INTO user_patients (user_id, patient_id, relationship) VALUES (?1, 'bench', 'self')",
+            [tx.last_insert_rowid()],
+        )?;
+    }
+    tx.commit()
+}
+
 pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
     ensure_terms(db)?;
     let today = time::now().div_euclid(86_400);
@@ -794,6 +815,17 @@ mod tests {
                 .unwrap()
         };
         assert_eq!((count("DiagnosticReport"), count("Observation")), (20, 200));
+    }
+
+    #[test]
+    fn bench_sign_ins_are_distinct_people_with_the_demo_password() {
+        let db = Db::in_memory().unwrap();
+        seed_bench_sign_ins(&db, 3).unwrap();
+        let user = accounts::by_username(&db.lock(), "bench-3")
+            .unwrap()
+            .unwrap();
+        assert!(password::verify(DEMO_PASSWORD, &user.password_hash));
+        assert!(accounts::may_act_for(&db.lock(), user.id, "bench").unwrap());
     }
 
     #[test]

@@ -46,10 +46,13 @@ enum Command {
         #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
         db: PathBuf,
     },
-    /// Add user `bench`: N reports of 10 results each (for `cargo xtask bench`).
+    /// Add user `bench`: N reports of 10 results each, and M more sign-ins `bench-1` … to the
+    /// same record (for `cargo xtask bench`).
     BenchPatient {
         #[arg(long, default_value_t = 500)]
         reports: usize,
+        #[arg(long, default_value_t = 0)]
+        sign_ins: usize,
         #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
         db: PathBuf,
     },
@@ -61,7 +64,11 @@ fn main() -> ExitCode {
         Command::Load { files, db } => load(&open(&db), &files),
         Command::User { command, db } => commands::run(&open(&db), command),
         Command::Code { username, db } => print_code(&open(&db), &username),
-        Command::BenchPatient { reports, db } => bench_patient(&open(&db), reports),
+        Command::BenchPatient {
+            reports,
+            sign_ins,
+            db,
+        } => bench_patient(&open(&db), reports, sign_ins),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -225,10 +232,11 @@ fn print_code(db: &Db, username: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn bench_patient(db: &Db, reports: usize) -> Result<(), String> {
+fn bench_patient(db: &Db, reports: usize, sign_ins: usize) -> Result<(), String> {
     demo::seed_bench_patient(db, reports).map_err(|e| e.to_string())?;
+    demo::seed_bench_sign_ins(db, sign_ins).map_err(|e| e.to_string())?;
     println!(
-        "Added user bench: {reports} reports, {} observations.",
+        "Added user bench: {reports} reports, {} observations; {sign_ins} more sign-ins.",
         reports * 10
     );
     Ok(())

@@ -321,6 +321,23 @@ async fn successful_sign_ins_never_count_against_the_throttle() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rush_of_different_patients_on_one_network_is_never_refused() {
+    let p = portal();
+    let people = 2 * throttle::LIMIT;
+    carefront_portal::demo::seed_bench_sign_ins(&p.state.db, people).unwrap();
+    let rush = (1..=people).map(|n| {
+        let p = p.clone();
+        async move { p.sign_in(&format!("bench-{n}"), PASSWORD).await }
+    });
+    let answers = all(rush.collect()).await;
+    let signed_in = answers
+        .iter()
+        .filter(|a| a.body["status"] == "signed-in")
+        .count();
+    assert_eq!(signed_in, people, "sign-ins in flight are not failures");
+}
+
 // --- Deployment defaults -----------------------------------------------------------------
 
 #[tokio::test]

@@ -71,8 +71,7 @@ pub struct Credentials {
     password: String,
 }
 
-/// Counts a failed step against the client's network before it is checked; refusals past the
-/// limit are audited once a window.
+/// Refuses a client network that has failed too often; refusals are audited once a window.
 async fn throttle(
     state: &AppState,
     client: &Client,
@@ -82,7 +81,7 @@ async fn throttle(
     let Err(Refused {
         retry_after,
         first_in_window,
-    }) = state.throttle.reserve(&client.network(), now)
+    }) = state.throttle.check(&client.network(), now)
     else {
         return Ok(());
     };
@@ -135,31 +134,27 @@ pub async fn sign_in(
     let refused = refused.user(user.as_ref().map(|u| u.id));
     let reserved = match reserved {
         Ok(r) => r,
-        Err(e) => return refuse(&state, e, refused).await,
+        Err(e) => {
+            state.throttle.fail(&client.network(), now);
+            return refuse(&state, e, refused).await;
+        }
     };
-    let right = {
-        let _turn = state
-            .hashing
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Internal)?;
-        let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let given = credentials.password;
-        tokio::task::spawn_blocking(move || match stored {
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let given = credentials.password;
+    let right = state
+        .hash(move || match stored {
             Some(hash) => password::verify(&given, &hash),
             None => password::verify_nothing(&given),
         })
-        .await
-        .map_err(|_| ApiError::Internal)?
-    };
+        .await?;
     let Some(user) = user.filter(|_| right) else {
         let e = match reserved.locks_for {
             Some(retry_after) => ApiError::AccountLocked { retry_after },
             None => ApiError::InvalidCredentials,
         };
+        state.throttle.fail(&client.network(), now);
         return refuse(&state, e, refused).await;
     };
-    state.throttle.forgive(&client.network(), now);
     let outcome = state
         .run(move |state| {
             let conn = state.db.lock();
@@ -271,9 +266,12 @@ pub async fn second_factor(
             store::delete(&conn, &pending.token_hash)?;
             signed_in(state, &conn, &user, &client, "password and code")
         })
-        .await?;
-    state.throttle.forgive(&network, now);
-    Ok(answer)
+        .await;
+    // Every refusal of a code is a failed step: a wrong code, or one tried while codes are paused.
+    if answer.is_err() {
+        state.throttle.fail(&network, now);
+    }
+    answer
 }
 
 pub async fn sign_out(

@@ -48,41 +48,44 @@ impl Throttle {
         }
     }
 
-    /// Counts an attempt as a failure before it is checked, so parallel guesses each count; the
-    /// caller [`forgive`](Self::forgive)s it if it succeeds.
-    pub fn reserve(&self, network: &str, now: i64) -> Result<(), Refused> {
+    /// Refuses a network that has failed too often in the window. Only failures are counted
+    /// (afterwards, by [`fail`](Self::fail)): sign-ins in flight are not, so a burst of patients
+    /// signing in on one hospital network is never refused. Guessing in parallel from one network
+    /// may pass the limit by what is in flight; the per-account counts, reserved before each
+    /// check, are what protect an account.
+    pub fn check(&self, network: &str, now: i64) -> Result<(), Refused> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = seen.get_mut(network) else {
+            return Ok(());
+        };
+        while entry.times.front().is_some_and(|t| now - t >= self.window) {
+            entry.times.pop_front();
+        }
+        if entry.times.len() < self.limit {
+            return Ok(());
+        }
+        let first_in_window = entry
+            .refusal_recorded
+            .is_none_or(|at| now - at >= self.window);
+        if first_in_window {
+            entry.refusal_recorded = Some(now);
+        }
+        Err(Refused {
+            retry_after: self.window - (now - entry.times[0]),
+            first_in_window,
+        })
+    }
+
+    /// Counts a failed step.
+    pub fn fail(&self, network: &str, now: i64) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if !seen.contains_key(network) && seen.len() >= self.capacity {
             self.make_room(&mut seen, now);
         }
-        let entry = seen.entry(network.to_string()).or_default();
-        while entry.times.front().is_some_and(|t| now - t >= self.window) {
-            entry.times.pop_front();
-        }
-        if entry.times.len() >= self.limit {
-            let first_in_window = entry
-                .refusal_recorded
-                .is_none_or(|at| now - at >= self.window);
-            if first_in_window {
-                entry.refusal_recorded = Some(now);
-            }
-            return Err(Refused {
-                retry_after: self.window - (now - entry.times[0]),
-                first_in_window,
-            });
-        }
-        entry.times.push_back(now);
-        Ok(())
-    }
-
-    /// Takes back a reservation whose attempt succeeded.
-    pub fn forgive(&self, network: &str, reserved_at: i64) {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = seen.get_mut(network)
-            && let Some(i) = entry.times.iter().rposition(|t| *t == reserved_at)
-        {
-            entry.times.remove(i);
-        }
+        seen.entry(network.to_string())
+            .or_default()
+            .times
+            .push_back(now);
     }
 
     /// Forgets expired networks, then, if still full, the tenth that failed least (a flood of
@@ -117,48 +120,50 @@ impl Throttle {
 mod tests {
     use super::*;
 
+    fn fail_times(t: &Throttle, network: &str, times: impl IntoIterator<Item = i64>) {
+        for at in times {
+            t.check(network, at).unwrap();
+            t.fail(network, at);
+        }
+    }
+
     #[test]
     fn refuses_past_the_limit_until_the_window_moves_on() {
         let t = Throttle::new(3, 60, 100);
-        for s in 0..3 {
-            assert!(t.reserve("a", 100 + s).is_ok());
-        }
+        fail_times(&t, "a", 100..103);
         assert_eq!(
-            t.reserve("a", 110),
+            t.check("a", 110),
             Err(Refused {
                 retry_after: 50,
                 first_in_window: true
             })
         );
-        assert!(!t.reserve("a", 111).unwrap_err().first_in_window);
-        assert!(t.reserve("b", 110).is_ok());
-        assert!(t.reserve("a", 160).is_ok());
+        assert!(!t.check("a", 111).unwrap_err().first_in_window);
+        assert!(t.check("b", 110).is_ok());
+        assert!(t.check("a", 160).is_ok());
     }
 
     #[test]
     fn successes_do_not_count() {
         let t = Throttle::new(3, 60, 100);
         for s in 0..10 {
-            t.reserve("hospital-wifi", 100 + s).unwrap();
-            t.forgive("hospital-wifi", 100 + s);
+            assert!(t.check("hospital-wifi", 100 + s).is_ok());
         }
-        assert!(t.reserve("hospital-wifi", 120).is_ok());
+        assert_eq!(t.remembered(), 0);
     }
 
     #[test]
     fn memory_stays_bounded_under_a_flood_of_addresses() {
         let t = Throttle::new(3, 60, 1000);
         for n in 0..5000 {
-            let _ = t.reserve(&format!("10.0.{}.{}", n / 256, n % 256), 100);
+            t.fail(&format!("10.0.{}.{}", n / 256, n % 256), 100);
         }
         assert!(t.remembered() <= 1000);
         // A network still guessing is remembered over quiet ones.
-        for s in 0..3 {
-            t.reserve("attacker", 200 + s).unwrap();
-        }
+        fail_times(&t, "attacker", 200..203);
         for n in 0..2000 {
-            let _ = t.reserve(&format!("flood-{n}"), 203);
+            t.fail(&format!("flood-{n}"), 203);
         }
-        assert!(t.reserve("attacker", 204).is_err());
+        assert!(t.check("attacker", 204).is_err());
     }
 }
