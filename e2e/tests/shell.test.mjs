@@ -37,6 +37,9 @@ test('the app replaces the notice with the hospital wording and passes axe', asy
   await page.getByRole('heading', { name: 'Sign in to your patient portal' }).waitFor();
   const notice = await page.locator('#emergency-text').innerText();
   assert.match(notice, /call 999 now/);
+  // The stylesheet is inlined: it applies only if the policy's style hash matches what was served.
+  const red = await page.locator('.emergency').evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(red, 'rgb(213, 40, 27)');
   await screen(page, 'sign-in');
   assert.deepEqual(errors, []);
 });

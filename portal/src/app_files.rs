@@ -165,35 +165,38 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// The SHA-256 of every inline `<script>` in the page, so the policy needs no 'unsafe-inline'.
-pub fn inline_script_hashes(html: &str) -> Vec<String> {
+/// The SHA-256 of every inline `<tag>` in the page (scripts without `src`; every `<style>`), so
+/// the policy needs no 'unsafe-inline'.
+pub fn inline_hashes(html: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
     let mut hashes = Vec::new();
     let mut rest = html;
-    while let Some(start) = rest.find("<script") {
+    while let Some(start) = rest.find(&open) {
         rest = &rest[start..];
         let Some(open_end) = rest.find('>') else {
             break;
         };
         let attributes = &rest[..open_end];
         let body_and_after = &rest[open_end + 1..];
-        let Some(close) = body_and_after.find("</script>") else {
+        let Some(end) = body_and_after.find(&close) else {
             break;
         };
         if !attributes.contains("src=") {
-            let digest = Sha256::digest(&body_and_after.as_bytes()[..close]);
+            let digest = Sha256::digest(&body_and_after.as_bytes()[..end]);
             hashes.push(format!("'sha256-{}'", STANDARD.encode(digest)));
         }
-        rest = &body_and_after[close..];
+        rest = &body_and_after[end..];
     }
     hashes
 }
 
 pub fn content_security_policy(html: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self' {}; \
          img-src 'self' https:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'",
-        inline_script_hashes(html).join(" ")
+        inline_hashes(html, "script").join(" "),
+        inline_hashes(html, "style").join(" ")
     )
 }
 
@@ -202,13 +205,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashes_only_inline_scripts() {
-        let html = r#"<script src="/a.js"></script><script type="module">go()</script><p>x</p>"#;
-        let hashes = inline_script_hashes(html);
+    fn hashes_only_inline_scripts_and_styles() {
+        let html = r#"<style>p{color:red}</style><script src="/a.js"></script><script type="module">go()</script><p>x</p>"#;
+        let hashes = inline_hashes(html, "script");
         let expected = STANDARD.encode(Sha256::digest(b"go()"));
         assert_eq!(hashes, vec![format!("'sha256-{expected}'")]);
-        assert!(content_security_policy(html).contains("'wasm-unsafe-eval'"));
-        assert!(!content_security_policy(html).contains("unsafe-inline"));
+        let style = STANDARD.encode(Sha256::digest(b"p{color:red}"));
+        let csp = content_security_policy(html);
+        assert!(
+            csp.contains(&format!("style-src 'self' 'sha256-{style}'")),
+            "{csp}"
+        );
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert!(!csp.contains("unsafe-inline"));
     }
 
     #[test]

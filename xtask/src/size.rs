@@ -3,7 +3,7 @@
 use crate::compress;
 use std::path::Path;
 
-/// Gzipped wasm + js + css must stay under this. It is a budget for phones on slow networks;
+/// Gzipped html + wasm + js + css must stay under this (the stylesheet is inlined in the html). It is a budget for phones on slow networks;
 /// raise it only with a note saying what the extra bytes buy. History: 300 KiB for the first
 /// slice (sign-in, terms, allergies: 249 KiB); 384 KiB once every record screen was in
 /// (355 KiB, after type-erased components took 50 KiB off).
@@ -36,7 +36,8 @@ pub fn measure(dist: &Path) -> Result<Sizes, String> {
         .map_err(|e| format!("cannot read {}: {e} (build the app first)", dist.display()))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.ends_with(".wasm") || name.ends_with(".js") || name.ends_with(".css")) {
+        let first_load = [".wasm", ".js", ".css", ".html"];
+        if !first_load.iter().any(|ext| name.ends_with(ext)) {
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
@@ -65,7 +66,7 @@ pub fn print(sizes: &Sizes) {
         );
     }
     println!(
-        "  transfer size (wasm + js + css): gzip {:.1} KiB of a {:.0} KiB budget; brotli {:.1} KiB",
+        "  transfer size (html + wasm + js + css): gzip {:.1} KiB of a {:.0} KiB budget; brotli {:.1} KiB",
         kib(sizes.total_gzip()),
         kib(TRANSFER_BUDGET),
         kib(sizes.total_brotli())
