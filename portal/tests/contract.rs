@@ -1,0 +1,331 @@
+//! The contract has one source of truth: every answer the reference portal gives here, success
+//! and refusal, is checked against `docs/openapi.yaml`: its status must be documented for that
+//! operation, its media type too, and its body must match the documented schema. Every
+//! documented operation must be exercised.
+
+mod common;
+
+use axum::http::{StatusCode, header};
+use carefront_portal::demo::BEN_TOTP_SECRET;
+use carefront_portal::session::totp;
+use carefront_portal::shared::time;
+use common::{Answer, Call, PASSWORD, portal};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+struct Contract {
+    doc: Value,
+    exercised: BTreeSet<(String, String)>,
+    problems: Vec<String>,
+}
+
+impl Contract {
+    fn load() -> Self {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.yaml");
+        let text = std::fs::read_to_string(path).expect("docs/openapi.yaml is readable");
+        Self {
+            doc: serde_norway::from_str(&text).expect("docs/openapi.yaml is YAML"),
+            exercised: BTreeSet::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// A local `#/…` reference, followed.
+    fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        match value["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+            Some(pointer) => self.doc.pointer(pointer).unwrap_or(&Value::Null),
+            None => value,
+        }
+    }
+
+    /// Checks one answer against the operation `method path` (the path as the document writes it).
+    fn check(&mut self, method: &str, path: &str, answer: &Answer) {
+        let name = format!(
+            "{} {path} → {}",
+            method.to_uppercase(),
+            answer.status.as_u16()
+        );
+        self.exercised
+            .insert((path.to_string(), method.to_string()));
+        let operation = &self.doc["paths"][path][method];
+        if operation.is_null() {
+            self.problems
+                .push(format!("{name}: the operation is not documented"));
+            return;
+        }
+        let response = self.resolve(&operation["responses"][answer.status.as_str()]);
+        if response.is_null() {
+            self.problems
+                .push(format!("{name}: this status is not documented"));
+            return;
+        }
+        if answer.status == StatusCode::NO_CONTENT {
+            if answer.body != Value::String(String::new()) {
+                self.problems.push(format!("{name}: 204 with a body"));
+            }
+            return;
+        }
+        let media = answer
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_string())
+            .unwrap_or_default();
+        let pointer = format!(
+            "/content/{}/schema",
+            media.replace('~', "~0").replace('/', "~1")
+        );
+        let Some(schema) = response.pointer(&pointer) else {
+            self.problems
+                .push(format!("{name}: media type {media:?} is not documented"));
+            return;
+        };
+        // The whole document is the root, so its own `#/components/…` references resolve.
+        let mut root = self.doc.clone();
+        root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        let target = match schema["$ref"].as_str() {
+            Some(r) => r.to_string(),
+            None => self.schema_pointer(path, method, answer.status.as_str(), &pointer),
+        };
+        root["$ref"] = json!(fragment_safe(&target));
+        let validator =
+            jsonschema::draft202012::new(&root).expect("the document's schemas compile");
+        let errors: Vec<String> = validator
+            .iter_errors(&answer.body)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        if !errors.is_empty() {
+            self.problems.push(format!("{name}: {}", errors.join("; ")));
+        }
+    }
+
+    /// Where an inline response schema sits, as a `#/…` reference.
+    fn schema_pointer(&self, path: &str, method: &str, status: &str, content: &str) -> String {
+        let operation = format!(
+            "#/paths/{}/{method}",
+            path.replace('~', "~0").replace('/', "~1")
+        );
+        let response = &self.doc["paths"][path][method]["responses"][status];
+        match response["$ref"].as_str() {
+            Some(r) => format!("{r}{content}"),
+            None => format!("{operation}/responses/{status}{content}"),
+        }
+    }
+
+    fn finish(self) {
+        let mut problems = self.problems;
+        for (path, operations) in self.doc["paths"].as_object().unwrap() {
+            for method in operations.as_object().unwrap().keys() {
+                if !self.exercised.contains(&(path.clone(), method.clone())) {
+                    problems.push(format!(
+                        "{} {path}: documented but not exercised",
+                        method.to_uppercase()
+                    ));
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "the portal and docs/openapi.yaml disagree:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+}
+
+/// A JSON pointer as a URI fragment: characters a fragment may not hold (`{`, `}`) escaped.
+fn fragment_safe(reference: &str) -> String {
+    reference
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || "#/?:@!$&'()*+,;=-._~%".contains(c) => c.to_string(),
+            c => format!("%{:02X}", c as u32),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_answer_matches_the_documented_contract() {
+    let p = portal();
+    let mut c = Contract::load();
+    let sign_in =
+        |username: &str, password: &str| json!({"username": username, "password": password});
+
+    c.check(
+        "get",
+        "/portal",
+        &p.call("GET", "/api/v1/portal", None, None).await,
+    );
+    c.check(
+        "get",
+        "/terms",
+        &p.call("GET", "/api/v1/terms", None, None).await,
+    );
+    c.check(
+        "get",
+        "/session",
+        &p.call("GET", "/api/v1/session", None, None).await,
+    );
+
+    // Signing in, and every refusal of it.
+    c.check("post", "/session", &p.sign_in("nobody", "wrong").await);
+    let bad_body = p
+        .send(Call::new("POST", "/api/v1/session").json(json!({"user": 1})))
+        .await;
+    c.check("post", "/session", &bad_body);
+    let no_csrf = p
+        .answer(
+            axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/v1/session")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(sign_in("ann", PASSWORD).to_string()))
+                .unwrap(),
+        )
+        .await;
+    c.check("post", "/session", &no_csrf);
+    for _ in 0..5 {
+        p.sign_in_from("198.51.100.1", "locked-out", "wrong").await;
+    }
+    c.check(
+        "post",
+        "/session",
+        &p.sign_in_from("198.51.100.1", "locked-out", "wrong").await,
+    );
+    for n in 0..25 {
+        p.sign_in_from("198.51.100.2", &format!("spray{n}"), "wrong")
+            .await;
+    }
+    c.check(
+        "post",
+        "/session",
+        &p.sign_in_from("198.51.100.2", "ann", "wrong").await,
+    );
+
+    // The second factor.
+    let pending = p.sign_in("ben", PASSWORD).await;
+    c.check("post", "/session", &pending);
+    let pending = pending.cookie();
+    c.check("get", "/session", &p.get("/api/v1/session", &pending).await);
+    c.check(
+        "post",
+        "/session/second-factor",
+        &p.code(&pending, "000000").await,
+    );
+    let code = totp::current_code(BEN_TOTP_SECRET, time::now()).unwrap();
+    let ben = p.code(&pending, &code).await;
+    c.check("post", "/session/second-factor", &ben);
+    c.check(
+        "post",
+        "/session/second-factor",
+        &p.code(&ben.cookie(), &code).await,
+    );
+    c.check(
+        "post",
+        "/session/second-factor",
+        &p.code("carefront-session=nothing", &code).await,
+    );
+
+    // Terms, the patient list and the record.
+    let signed_in = p.sign_in("ann", PASSWORD).await;
+    c.check("post", "/session", &signed_in);
+    let ann = signed_in.cookie();
+    c.check("get", "/session", &p.get("/api/v1/session", &ann).await);
+    c.check("get", "/patients", &p.get("/api/v1/patients", &ann).await);
+    c.check(
+        "get",
+        "/fhir/{type}",
+        &p.get("/api/v1/fhir/Condition?patient=demo-ann", &ann).await,
+    );
+    let stale = json!({"document": "patient", "version": "0"});
+    c.check(
+        "post",
+        "/terms/acceptances",
+        &p.call("POST", "/api/v1/terms/acceptances", Some(&ann), Some(stale))
+            .await,
+    );
+    let current = json!({"document": "patient", "version": "1"});
+    c.check(
+        "post",
+        "/terms/acceptances",
+        &p.call(
+            "POST",
+            "/api/v1/terms/acceptances",
+            Some(&ann),
+            Some(current),
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/terms/acceptances",
+        &p.call("POST", "/api/v1/terms/acceptances", None, Some(json!({})))
+            .await,
+    );
+    c.check("get", "/patients", &p.get("/api/v1/patients", &ann).await);
+    c.check(
+        "get",
+        "/patients",
+        &p.call("GET", "/api/v1/patients", None, None).await,
+    );
+    for uri in [
+        "/api/v1/fhir/Observation?patient=demo-ann&_count=2",
+        "/api/v1/fhir/Observation?patient=demo-ben",
+        "/api/v1/fhir/Observation?_count=2",
+        "/api/v1/fhir/Claim?patient=demo-ann",
+    ] {
+        c.check("get", "/fhir/{type}", &p.get(uri, &ann).await);
+    }
+    c.check(
+        "get",
+        "/fhir/{type}",
+        &p.call(
+            "GET",
+            "/api/v1/fhir/Observation?patient=demo-ann",
+            None,
+            None,
+        )
+        .await,
+    );
+    for uri in [
+        "/api/v1/fhir/Patient/demo-ann",
+        "/api/v1/fhir/Patient/demo-ben",
+        "/api/v1/fhir/Patient/bad%20id",
+    ] {
+        c.check("get", "/fhir/{type}/{id}", &p.get(uri, &ann).await);
+    }
+    c.check(
+        "get",
+        "/fhir/{type}/{id}",
+        &p.call("GET", "/api/v1/fhir/Patient/demo-ann", None, None)
+            .await,
+    );
+
+    // Signing out, and what a browser then sees.
+    c.check(
+        "delete",
+        "/session",
+        &p.call("DELETE", "/api/v1/session", Some(&ann), None).await,
+    );
+    c.check("get", "/session", &p.get("/api/v1/session", &ann).await);
+    c.finish();
+}
+
+#[test]
+fn an_answer_unlike_the_document_is_reported() {
+    let mut c = Contract::load();
+    let wrong = Answer {
+        status: StatusCode::OK,
+        headers: [(header::CONTENT_TYPE, "application/json".parse().unwrap())]
+            .into_iter()
+            .collect(),
+        body: json!({"status": "signed-in", "user": "ann"}),
+    };
+    c.check("get", "/session", &wrong);
+    let teapot = Answer {
+        status: StatusCode::IM_A_TEAPOT,
+        ..wrong
+    };
+    c.check("get", "/portal", &teapot);
+    assert_eq!(c.problems.len(), 2, "{:?}", c.problems);
+    assert!(c.problems[1].contains("not documented"));
+}
