@@ -4,8 +4,19 @@ import { test, screen } from '../lib/harness.mjs';
 import { signInAsAnn, openSection, bodyText } from '../lib/pages.mjs';
 
 test('the summary shows the newest of each section, each linking to it', async ({ page }) => {
+  const searches = [];
+  page.on('request', (r) => { if (r.url().includes('/api/v1/fhir/') && r.url().includes('?')) searches.push(new URL(r.url())); });
   await signInAsAnn(page);
   await page.waitForFunction(() => !document.body.innerText.includes('Loading…'));
+  // Typed searches: no parameter is ever sent twice (another FHIR server may take the first).
+  assert.ok(searches.length >= 6);
+  for (const url of searches) {
+    const names = [...url.searchParams.keys()];
+    assert.equal(new Set(names).size, names.length, `repeated parameter in ${url.search}`);
+  }
+  const upcoming = searches.find((u) => u.pathname.endsWith('/Appointment'));
+  assert.equal(upcoming.searchParams.get('_sort'), 'date');
+  assert.match(upcoming.searchParams.get('date'), /^ge\d{4}-\d{2}-\d{2}$/);
   const text = await bodyText(page);
   assert.match(text, /Allergies[\s\S]*Peanut \(high risk\)/);
   assert.match(text, /Next appointment[\s\S]*Diabetes review/);

@@ -3,11 +3,11 @@
 
 pub mod address;
 mod error;
-mod paging;
+pub mod search;
 pub mod types;
 
 pub use error::ApiError;
-pub use paging::encode_component;
+pub use search::{FhirSearch, encode_component};
 
 use crate::fhir::Page;
 use serde::de::DeserializeOwned;
@@ -215,16 +215,12 @@ pub async fn patients() -> Result<Vec<PatientSummary>, ApiError> {
 /// screen can show the newest entries while older ones are still coming. Follows `next` links on
 /// this origin only.
 pub async fn search_pages(
-    resource_type: &str,
+    search: &FhirSearch,
     patient_id: &str,
-    query: &str,
     max_pages: usize,
     mut on_page: impl FnMut(Vec<Value>),
 ) -> Result<(), ApiError> {
-    let mut url = format!(
-        "{BASE}/fhir/{resource_type}?patient={}&_count=200{query}",
-        encode_component(patient_id)
-    );
+    let mut url = search.url(BASE, patient_id);
     for _ in 0..max_pages.min(MAX_PAGES) {
         let bundle: Value = parse(&send("GET", &url, None, Auth::Session).await?)?;
         let page = Page::from_bundle(&bundle).ok_or(ApiError::Unreadable)?;

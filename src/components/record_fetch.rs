@@ -1,7 +1,7 @@
 //! Loads what a record screen needs, page by page, into one place the screen reads from. The
 //! first page is drawn as soon as it arrives; later pages are added as they come.
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, FhirSearch};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,26 +22,24 @@ pub enum FetchStatus {
 /// One search a screen needs.
 #[derive(Clone)]
 pub struct Search {
-    pub resource_type: &'static str,
-    /// Extra parameters, such as `&category=laboratory`.
-    pub query: String,
+    pub search: FhirSearch,
     /// Every page (a whole section), or only the first (the newest few, for the summary).
     pub all_pages: bool,
 }
 
 impl Search {
+    /// Every resource of a type: a whole section.
     pub fn all(resource_type: &'static str) -> Self {
         Self {
-            resource_type,
-            query: String::new(),
+            search: FhirSearch::new(resource_type),
             all_pages: true,
         }
     }
 
-    pub fn newest(resource_type: &'static str, query: impl Into<String>) -> Self {
+    /// The first page only: the few the summary shows.
+    pub fn first_page(search: FhirSearch) -> Self {
         Self {
-            resource_type,
-            query: query.into(),
+            search,
             all_pages: false,
         }
     }
@@ -76,21 +74,15 @@ impl RecordFetch {
                     let pages = if search.all_pages { usize::MAX } else { 1 };
                     // The screen may be gone before a page arrives (the patient moved on, or
                     // signed out): then the page is dropped, never written into disposed state.
-                    let outcome = api::search_pages(
-                        search.resource_type,
-                        &patient,
-                        &search.query,
-                        pages,
-                        |page| {
-                            if data.try_update_value(|d| d[slot].extend(page)).is_none() {
-                                return;
-                            }
-                            version.update(|v| *v += 1);
-                            if status.try_get_untracked() == Some(FetchStatus::Loading) {
-                                status.set(FetchStatus::Loaded { complete: false });
-                            }
-                        },
-                    )
+                    let outcome = api::search_pages(&search.search, &patient, pages, |page| {
+                        if data.try_update_value(|d| d[slot].extend(page)).is_none() {
+                            return;
+                        }
+                        version.update(|v| *v += 1);
+                        if status.try_get_untracked() == Some(FetchStatus::Loading) {
+                            status.set(FetchStatus::Loaded { complete: false });
+                        }
+                    })
                     .await;
                     let Some(left) = pending.try_update_value(|n| {
                         *n -= 1;

@@ -46,7 +46,10 @@ pub fn bundle(resources: Vec<Value>, timestamp: &str) -> Value {
 pub async fn fetch_everything(patient_id: &str) -> Result<Vec<Value>, ApiError> {
     let mut all = vec![api::read("Patient", patient_id).await?];
     for t in TYPES {
-        api::search_pages(t, patient_id, "", usize::MAX, |page| all.extend(page)).await?;
+        api::search_pages(&api::FhirSearch::new(t), patient_id, usize::MAX, |page| {
+            all.extend(page)
+        })
+        .await?;
     }
     Ok(all)
 }

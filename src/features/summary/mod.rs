@@ -1,6 +1,7 @@
 //! The summary: the newest of each section at a glance, each linking to its section.
 
 use super::export;
+use crate::api::FhirSearch;
 use crate::components::clock::now_iso;
 use crate::components::download;
 use crate::components::notices::{ErrorReport, RecordNotice};
@@ -64,13 +65,19 @@ pub fn SummaryPage() -> impl IntoView {
         Search::all("MedicationRequest"),
         Search::all("MedicationStatement"),
     ]);
-    let appointment_fetch = RecordFetch::new(vec![Search::newest(
-        "Appointment",
-        format!("&date=ge{today}&_sort=date&_count=10"),
+    let appointment_fetch = RecordFetch::new(vec![Search::first_page(
+        FhirSearch::new("Appointment")
+            .from_date(&today)
+            .oldest_first()
+            .count(10),
     )]);
     let result_fetch = RecordFetch::new(vec![
-        Search::newest("DiagnosticReport", "&_count=3"),
-        Search::newest("Observation", "&category=laboratory&_count=50"),
+        Search::first_page(FhirSearch::new("DiagnosticReport").count(3)),
+        Search::first_page(
+            FhirSearch::new("Observation")
+                .category("laboratory")
+                .count(50),
+        ),
     ]);
 
     let allergy_names = move || {
