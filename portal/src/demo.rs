@@ -49,13 +49,14 @@ pub fn seed_if_empty(db: &Db) -> rusqlite::Result<bool> {
     }
     ensure_terms(db)?;
     let today = time::now().div_euclid(86_400);
+    let hash = password::hash(DEMO_PASSWORD);
     for user in DEMO_USERS {
         accounts::add(
             &db.lock(),
             &NewUser {
                 username: user.username,
                 display_name: user.display_name,
-                password: DEMO_PASSWORD,
+                password_hash: &hash,
                 totp_secret: user.totp_secret.map(String::from),
                 patient_id: user.patient_id,
             },
@@ -716,13 +717,15 @@ pub fn seed_bench_sign_ins(db: &Db, count: usize) -> rusqlite::Result<()> {
     let mut conn = db.lock();
     let tx = conn.transaction()?;
     for n in 1..=count {
-        tx.execute(
-            "INSERT INTO users (username, display_name, password_hash) VALUES (?1, ?2, ?3)",
-            rusqlite::params![format!("bench-{n}"), format!("Bench user {n}"), hash],
-        )?;
-        tx.execute(
-            "INSERT INTO user_patients (user_id, patient_id, relationship) VALUES (?1, 'bench', 'self')",
-            [tx.last_insert_rowid()],
+        accounts::add(
+            &tx,
+            &NewUser {
+                username: &format!("bench-{n}"),
+                display_name: &format!("Bench user {n}"),
+                password_hash: &hash,
+                totp_secret: None,
+                patient_id: "bench",
+            },
         )?;
     }
     tx.commit()
@@ -766,7 +769,7 @@ pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
         &NewUser {
             username: "bench",
             display_name: "Bea Marsh",
-            password: DEMO_PASSWORD,
+            password_hash: &password::hash(DEMO_PASSWORD),
             totp_secret: None,
             patient_id: "bench",
         },

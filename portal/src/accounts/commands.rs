@@ -5,7 +5,7 @@
 use super::store::{self, NewUser, User};
 use crate::audit::Event;
 use crate::demo;
-use crate::session::{lockout, store as sessions, totp};
+use crate::session::{lockout, password, store as sessions, totp};
 use crate::shared::db::Db;
 use crate::shared::time;
 use clap::Subcommand;
@@ -79,7 +79,7 @@ pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
                 &NewUser {
                     username: &username,
                     display_name: display_name.as_deref().unwrap_or(&username),
-                    password: &password,
+                    password_hash: &password::hash(&password),
                     totp_secret: secret.clone(),
                     patient_id: &patient,
                 },

@@ -58,16 +58,16 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<User, ApiError> {
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
-    pub password: &'a str,
+    /// From [`password::hash`]: several accounts may share one made once (the demo's).
+    pub password_hash: &'a str,
     pub totp_secret: Option<String>,
     pub patient_id: &'a str,
 }
 
 pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
-    let hash = password::hash(new.password);
     conn.execute(
         "INSERT INTO users (username, display_name, password_hash, totp_secret) VALUES (?1, ?2, ?3, ?4)",
-        params![normalise(new.username), new.display_name, hash, new.totp_secret],
+        params![normalise(new.username), new.display_name, new.password_hash, new.totp_secret],
     )?;
     let id = conn.last_insert_rowid();
     conn.execute(

@@ -156,22 +156,20 @@ pub async fn search(
     }
     let search = parse_search(&pairs)?;
     let self_url = page_url(&resource_type, &search, search.offset);
-    let next_offset = |found: usize| search.offset + found;
-    let next_url = |offset: usize| page_url(&resource_type, &search, offset);
     let event = access
         .event("search")
         .patient(Some(&search.patient_id))
         .detail(&self_url);
-    let (patient_id, kind) = (search.patient_id.clone(), resource_type.clone());
-    let query = search.clone();
+    let (kind, query) = (resource_type.clone(), search.clone());
     let (total, resources) = state
         .run(move |state| {
             let reader = state.db.read()?;
-            let found = if accounts::may_act_for(&reader, access.session.user_id, &patient_id)? {
-                Some(records::search(&reader, &kind, &query)?)
-            } else {
-                None
-            };
+            let found =
+                if accounts::may_act_for(&reader, access.session.user_id, &query.patient_id)? {
+                    Some(records::search(&reader, &kind, &query)?)
+                } else {
+                    None
+                };
             drop(reader);
             let Some(found) = found else {
                 let e = ApiError::PatientNotInScope;
@@ -183,9 +181,9 @@ pub async fn search(
         })
         .await?;
     let mut links = vec![json!({"relation": "self", "url": self_url})];
-    let next = next_offset(resources.len());
+    let next = search.offset + resources.len();
     if next < total {
-        links.push(json!({"relation": "next", "url": next_url(next)}));
+        links.push(json!({"relation": "next", "url": page_url(&resource_type, &search, next)}));
     }
     let entries: Vec<Value> = resources
         .into_iter()

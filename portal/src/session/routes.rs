@@ -54,11 +54,7 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             }
             Lookup::Live(mut session) => {
                 let conn = state.db.lock();
-                session.last_seen = time::now();
-                conn.execute(
-                    "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2",
-                    rusqlite::params![session.last_seen, session.token_hash],
-                )?;
+                store::touch(&conn, &mut session)?;
                 Ok(Json(session_view(state, &conn, &session)?).into_response())
             }
         })

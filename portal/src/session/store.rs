@@ -128,6 +128,16 @@ pub fn list(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Session>> {
     stmt.query_map([user_id], session_from_row)?.collect()
 }
 
+/// A signed-in request: the session's idle clock starts again now.
+pub fn touch(conn: &Connection, session: &mut Session) -> rusqlite::Result<()> {
+    session.last_seen = time::now();
+    conn.execute(
+        "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2",
+        params![session.last_seen, session.token_hash],
+    )?;
+    Ok(())
+}
+
 /// Removes sessions that have ended, so a stolen copy of the database holds as few as possible.
 pub fn purge(state: &AppState, now: i64) -> rusqlite::Result<usize> {
     state.db.lock().execute(
@@ -196,11 +206,7 @@ impl FromRequestParts<AppState> for SignedIn {
                 if session.stage != Stage::Active {
                     return Err(ApiError::SecondFactorPending);
                 }
-                session.last_seen = time::now();
-                state.db.lock().execute(
-                    "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2",
-                    params![session.last_seen, session.token_hash],
-                )?;
+                touch(&state.db.lock(), &mut session)?;
                 Ok(session)
             })
             .await?;
