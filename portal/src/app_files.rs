@@ -36,23 +36,35 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, request: HeaderMap) 
     } else {
         return plain(StatusCode::NOT_FOUND, "Not found.");
     };
-    let Ok(bytes) = tokio::fs::read(&file).await else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "The app has not been built. Run `cargo xtask demo`.",
-        );
-    };
     let name = file
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_string();
-    let csp = name
-        .ends_with(".html")
-        .then(|| content_security_policy(&String::from_utf8_lossy(&bytes)));
-    let (body, encoding) = match precompressed(&file, &request).await {
-        Some((copy, encoding)) => (copy, Some(encoding)),
-        None => (bytes, None),
+    // The original is read only when it is sent, or when the page's policy is made from it.
+    let copy = precompressed(&file, &request).await;
+    let is_page = name.ends_with(".html");
+    let original = if copy.is_none() || is_page {
+        match tokio::fs::read(&file).await {
+            Ok(bytes) => Some(bytes),
+            Err(_) => {
+                return plain(
+                    StatusCode::NOT_FOUND,
+                    "The app has not been built. Run `cargo xtask demo`.",
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let csp = original
+        .as_deref()
+        .filter(|_| is_page)
+        .map(|bytes| content_security_policy(&String::from_utf8_lossy(bytes)));
+    let (body, encoding) = match (copy, original) {
+        (Some((copy, encoding)), _) => (copy, Some(encoding)),
+        (None, Some(original)) => (original, None),
+        (None, None) => unreachable!("the original is read whenever there is no copy"),
     };
     let mut res = (StatusCode::OK, body).into_response();
     let headers = res.headers_mut();
