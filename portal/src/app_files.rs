@@ -16,12 +16,13 @@ use std::path::{Component, Path, PathBuf};
 pub async fn serve(State(state): State<AppState>, uri: Uri, request: HeaderMap) -> Response {
     let Some(dir) = state.config.static_dir.clone() else {
         return plain(
+            &state,
             StatusCode::NOT_FOUND,
             "This portal serves the API only. Start it with --static <built app folder> to serve the app.",
         );
     };
     let Some(relative) = safe_relative(uri.path()) else {
-        return plain(StatusCode::NOT_FOUND, "Not found.");
+        return plain(&state, StatusCode::NOT_FOUND, "Not found.");
     };
     let file = dir.join(&relative);
     let is_file = tokio::fs::metadata(&file)
@@ -34,7 +35,7 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, request: HeaderMap) 
     } else if relative.extension().is_none() {
         dir.join("index.html")
     } else {
-        return plain(StatusCode::NOT_FOUND, "Not found.");
+        return plain(&state, StatusCode::NOT_FOUND, "Not found.");
     };
     let name = file
         .file_name()
@@ -49,6 +50,7 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, request: HeaderMap) 
             Ok(bytes) => Some(bytes),
             Err(_) => {
                 return plain(
+                    &state,
                     StatusCode::NOT_FOUND,
                     "The app has not been built. Run `cargo xtask demo`.",
                 );
@@ -134,9 +136,9 @@ fn accepts(list: &str, encoding: &str) -> bool {
     by_name.or(any).unwrap_or(false)
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response {
+fn plain(state: &AppState, status: StatusCode, text: &'static str) -> Response {
     let mut res = (status, text).into_response();
-    security_headers(res.headers_mut(), false);
+    security_headers(res.headers_mut(), state.config.secure_cookies());
     res
 }
 

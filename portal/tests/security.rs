@@ -368,6 +368,14 @@ async fn production_cookies_are_host_only_secure_and_end_with_the_browser() {
             "default-src 'none'; frame-ancestors 'none'"
         );
     }
+    // Every answer, a not-found from the app's files too.
+    let missing = p.call("GET", "/no-such-file.js", None, None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing
+            .headers
+            .contains_key(header::STRICT_TRANSPORT_SECURITY)
+    );
     // A cookie of the development name is not a session here.
     let token = signed_in.cookie().split_once('=').unwrap().1.to_string();
     let plain = format!("carefront-session={token}");
