@@ -9,5 +9,6 @@ import './tests/record.test.mjs';
 import './tests/synthea.test.mjs';
 import './tests/session.test.mjs';
 import './tests/hostile.test.mjs';
+import './tests/data.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -1,6 +1,7 @@
-//! Start-up (portal description, then session), the page frame and the routes.
+//! Start-up (the portal description; the session is checked alongside), the page frame, the
+//! routes and the one guard in front of them.
 
-use crate::api::{self, ApiError, types::PortalInfo, types::SessionInfo};
+use crate::api::{self, types::PortalInfo};
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::Footer;
@@ -17,9 +18,11 @@ use crate::features::summary::SummaryPage;
 use crate::features::terms::TermsPage;
 use crate::features::trends::TrendsPage;
 use crate::features::visits::VisitsPage;
-use crate::session::{Ended, Portal, Session, landing_page};
+use crate::route_guard::{Area, Decision, decide};
+use crate::session::{Ended, Portal, Session};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -36,23 +39,10 @@ pub fn start() {
     leptos::mount::mount_to(root, App).forget();
 }
 
-/// Everything needed before the first screen: what this portal is, and whether someone is signed in.
-async fn boot() -> Result<(PortalInfo, Option<SessionInfo>), ApiError> {
-    let info = api::portal_info().await?;
-    let session = match api::session().await {
-        Ok(s) => Some(s),
-        Err(ApiError::NotSignedIn | ApiError::SessionExpired | ApiError::SecondFactorRequired) => {
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    Ok((info, session))
-}
-
 #[component]
 fn App() -> impl IntoView {
     let state = RwSignal::new(Load::Loading);
-    let retry = load_into(state, boot);
+    let retry = load_into(state, api::portal_info);
     move || match state.get() {
         Load::Loading => view! {
             <main id="main" class="width-container">
@@ -67,17 +57,19 @@ fn App() -> impl IntoView {
             </main>
         }
         .into_any(),
-        Load::Ready((info, session)) => view! { <SignedInOrOut info session/> }.into_any(),
+        Load::Ready(info) => view! { <PortalApp info/> }.into_any(),
     }
 }
 
-/// The app proper, once start-up has what it needs.
+/// The app proper, drawn as soon as the portal's description is in; whether someone is signed
+/// in is still being checked (the sign-in form does not wait for that, other screens do).
 #[component]
-fn SignedInOrOut(info: PortalInfo, session: Option<SessionInfo>) -> impl IntoView {
+fn PortalApp(info: PortalInfo) -> impl IntoView {
     apply_branding(&info);
     provide_context(Portal(Arc::new(info)));
-    let session = Session::new(session);
+    let session = Session::new();
     provide_context(session);
+    session.check();
     api::on_session_ended(move || session.end(Ended::Expired));
     view! {
         <Router>
@@ -88,10 +80,10 @@ fn SignedInOrOut(info: PortalInfo, session: Option<SessionInfo>) -> impl IntoVie
                     fallback=move || view! { <SigningOut session/> }
                 >
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view=Home/>
-                        <Route path=path!("/sign-in") view=SignInPage/>
-                        <Route path=path!("/terms") view=TermsPage/>
-                        <ParentRoute path=path!("/record") view=RecordLayout>
+                        <Route path=path!("/") view=|| view! { <Guard area=Area::Home/> }/>
+                        <Route path=path!("/sign-in") view=|| view! { <Guard area=Area::SignIn><SignInPage/></Guard> }/>
+                        <Route path=path!("/terms") view=|| view! { <Guard area=Area::Terms><TermsPage/></Guard> }/>
+                        <ParentRoute path=path!("/record") view=|| view! { <Guard area=Area::Record><RecordLayout/></Guard> }>
                             <Route path=path!("summary") view=SummaryPage/>
                             <Route path=path!("results") view=ResultsPage/>
                             <Route path=path!("trends") view=TrendsPage/>
@@ -110,6 +102,44 @@ fn SignedInOrOut(info: PortalInfo, session: Option<SessionInfo>) -> impl IntoVie
             <Footer/>
             {move || session.info.get().is_some().then(|| view! { <IdleWatcher/> })}
         </Router>
+    }
+}
+
+/// Shows an area only to whom `route_guard::decide` lets in; follows the session as it changes
+/// (signing in, accepting the terms), so no screen sends anyone on by itself.
+#[component]
+fn Guard(
+    area: Area,
+    /// None for an area that only ever sends the visitor on.
+    #[prop(optional)]
+    children: Option<ChildrenFn>,
+) -> impl IntoView {
+    let session = Session::expect();
+    let location = use_location();
+    // Follows the session only: the address is read as it is when the session changes. Tracking
+    // it too would re-decide while a redirect is under way, from the address being left.
+    let decision = Memo::new(move |_| {
+        let visitor = session.visitor();
+        let here = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            location.search.get_untracked()
+        );
+        let next = location.query.with_untracked(|q| q.get("next"));
+        decide(area, visitor, &here, next.as_deref())
+    });
+    let retry = Callback::new(move |()| session.check());
+    move || match decision.get() {
+        Decision::Show => children.as_ref().map(|c| c()).into_any(),
+        Decision::GoTo(path) => view! { <Redirect path/> }.into_any(),
+        Decision::Wait => match session.checked.get() {
+            Load::Failed(error) => view! {
+                <h1>"The patient portal is not available"</h1>
+                <LoadFailure error retry/>
+            }
+            .into_any(),
+            _ => view! { <Loading what="Loading your patient portal…"/> }.into_any(),
+        },
     }
 }
 
@@ -192,17 +222,6 @@ fn Header() -> impl IntoView {
             </div>
         </header>
     }
-}
-
-#[component]
-fn Home() -> impl IntoView {
-    let session = Session::expect();
-    let target = match session.info.get_untracked() {
-        None => "/sign-in".to_string(),
-        Some(s) if s.terms_outstanding() => "/terms".to_string(),
-        Some(_) => landing_page(None),
-    };
-    view! { <Redirect path=target/> }
 }
 
 #[component]

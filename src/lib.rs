@@ -6,6 +6,8 @@ mod app;
 mod components;
 pub mod features;
 pub mod fhir;
+mod record_cache;
+mod route_guard;
 mod session;
 
 pub use app::start;

@@ -3,6 +3,9 @@
 
 use crate::api::{self, ApiError, types::PatientSummary, types::PortalInfo, types::SessionInfo};
 use crate::components::clock;
+use crate::components::load::Load;
+use crate::record_cache::RecordCache;
+use crate::route_guard::Visitor;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::sync::Arc;
@@ -19,26 +22,83 @@ impl Portal {
 
 #[derive(Clone, Copy)]
 pub struct Session {
+    /// Whether the portal has said yet who this browser is.
+    pub checked: RwSignal<Load<()>>,
     pub info: RwSignal<Option<SessionInfo>>,
+    /// Signed in with a password, the security code still to come (the page was reloaded then).
+    pub second_factor_pending: RwSignal<bool>,
     pub patient: RwSignal<Option<PatientSummary>>,
     /// Set while the page is on its way to the sign-in screen: nothing personal is drawn then.
     pub leaving: RwSignal<bool>,
     /// The portal has not confirmed the sign-out yet: the person must be told, plainly.
     pub sign_out_unconfirmed: RwSignal<bool>,
+    /// The open record's lists already fetched: emptied whenever the patient changes.
+    pub cache: StoredValue<RecordCache>,
 }
 
 impl Session {
-    pub fn new(info: Option<SessionInfo>) -> Self {
+    pub fn new() -> Self {
         Self {
-            info: RwSignal::new(info),
+            checked: RwSignal::new(Load::Loading),
+            info: RwSignal::new(None),
+            second_factor_pending: RwSignal::new(false),
             patient: RwSignal::new(None),
             leaving: RwSignal::new(false),
             sign_out_unconfirmed: RwSignal::new(false),
+            cache: StoredValue::new(RecordCache::default()),
         }
+    }
+
+    /// Opens a patient's record: nothing fetched while another record was open stays.
+    pub fn open_patient(self, patient: PatientSummary) {
+        if self
+            .patient
+            .with_untracked(|p| p.as_ref().map(|p| p.id != patient.id))
+            != Some(false)
+        {
+            self.cache.update_value(RecordCache::clear);
+        }
+        self.patient.set(Some(patient));
     }
 
     pub fn expect() -> Self {
         expect_context()
+    }
+
+    /// Asks the portal who this browser is (at start, and again after a failed check).
+    pub fn check(self) {
+        self.checked.set(Load::Loading);
+        spawn_local(async move {
+            let outcome = match api::session().await {
+                Ok(info) => {
+                    self.info.set(Some(info));
+                    Ok(())
+                }
+                Err(ApiError::SecondFactorRequired) => {
+                    self.second_factor_pending.set(true);
+                    Ok(())
+                }
+                Err(ApiError::NotSignedIn | ApiError::SessionExpired) => Ok(()),
+                Err(e) => Err(e),
+            };
+            self.checked.set(match outcome {
+                Ok(()) => Load::Ready(()),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    }
+
+    /// Who is here, for the route guard; tracked, so the guard follows every change.
+    pub fn visitor(self) -> Visitor {
+        if !matches!(self.checked.get(), Load::Ready(())) {
+            return Visitor::Checking;
+        }
+        match self.info.get() {
+            Some(s) if s.terms_outstanding() => Visitor::TermsToAccept,
+            Some(_) => Visitor::SignedIn,
+            None if self.second_factor_pending.get() => Visitor::SecondFactorPending,
+            None => Visitor::SignedOut,
+        }
     }
 
     /// Ends the session on the server and reloads the app at the sign-in screen. The reload is
@@ -50,6 +110,7 @@ impl Session {
             return;
         }
         self.leaving.set(true);
+        self.cache.update_value(RecordCache::clear);
         self.patient.set(None);
         self.info.set(None);
         spawn_local(async move {
@@ -122,14 +183,6 @@ impl Ended {
     }
 }
 
-/// Where to go after signing in: the screen asked for, if it is one of the record's, else the record.
-pub fn landing_page(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with("/record/") && !path.contains("//") => path.to_string(),
-        _ => "/record/summary".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,18 +208,5 @@ mod tests {
         assert_eq!(Ended::from_query("nonsense"), None);
         assert!(Ended::Idle.message(15).contains("15 minutes"));
         assert!(Ended::Idle.message(1).contains("1 minute."));
-    }
-
-    #[test]
-    fn only_record_screens_are_landing_pages() {
-        assert_eq!(landing_page(Some("/record/allergies")), "/record/allergies");
-        for hostile in [
-            "https://evil.example/",
-            "/record//evil.example",
-            "//evil.example",
-        ] {
-            assert_eq!(landing_page(Some(hostile)), "/record/summary", "{hostile}");
-        }
-        assert_eq!(landing_page(None), "/record/summary");
     }
 }

@@ -102,3 +102,23 @@ test('a hospital’s own name, colours, wording, help desk and error page drive 
 async function expectBornInUsStyle(page) {
   assert.match(await page.locator('.patient-born').innerText(), /Born March 12, 1954/);
 }
+
+test('the portal description and the session are asked for once each, at once, while the app downloads', async ({ page }) => {
+  const log = [];
+  page.on('request', (r) => log.push({ url: new URL(r.url()).pathname, at: 'start' }));
+  page.on('requestfinished', (r) => log.push({ url: new URL(r.url()).pathname, at: 'end' }));
+  // A slow app download, so there is no doubt what is asked for before it arrives.
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await new Promise((r) => setTimeout(r, 600));
+    await route.continue();
+  });
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Sign in to your patient portal' }).waitFor();
+  const index = (url, at) => log.findIndex((e) => e.url === url && e.at === at);
+  const wasmDone = index(log.find((e) => e.url.endsWith('_bg.wasm'))?.url, 'end');
+  assert.ok(wasmDone > 0, 'the app was downloaded');
+  for (const api of ['/api/v1/portal', '/api/v1/session']) {
+    assert.equal(log.filter((e) => e.url === api && e.at === 'start').length, 1, `${api} asked for once`);
+    assert.ok(index(api, 'start') < wasmDone, `${api} asked for before the app arrived`);
+  }
+});

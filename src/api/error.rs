@@ -39,6 +39,8 @@ pub enum ApiError {
     },
     /// The answer came but could not be read (not JSON, or not the expected shape).
     Unreadable,
+    /// Its screen stopped waiting for it (left, or loading again): never shown to anyone.
+    Cancelled,
 }
 
 /// Turns an error answer into its kind: by the machine-readable reason where the portal gives
@@ -124,6 +126,7 @@ impl ApiError {
             Self::Server { .. } => "Something went wrong on our side. Try again in a few minutes. If it keeps happening, call the help desk.".into(),
             Self::Refused { title: Some(t), .. } => t.clone(),
             Self::Refused { .. } => "The portal could not do this. Try again, or call the help desk.".into(),
+            Self::Cancelled => "Loading stopped. Try again.".into(),
             Self::Unreadable => "The portal sent an answer we could not read. Try again. If it keeps happening, call the help desk.".into(),
         }
     }
@@ -138,6 +141,7 @@ impl ApiError {
                 | Self::Timeout
                 | Self::Server { .. }
                 | Self::Unreadable
+                | Self::Cancelled
         )
     }
 }

@@ -2,21 +2,24 @@
 //! header, error reading and the idle clock are handled the same way everywhere.
 
 pub mod address;
+mod cancel;
+mod early;
 mod error;
 pub mod search;
 pub mod types;
 
+pub use cancel::Cancel;
 pub use error::ApiError;
 pub use search::{FhirSearch, encode_component};
 
 use crate::fhir::Page;
+use gloo_net::http::Headers;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use types::{PatientSummary, PortalInfo, SessionInfo, SignInOutcome, TermsDocuments};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-use wasm_bindgen_futures::JsFuture;
 
 const BASE: &str = "/api/v1";
 /// Long enough for a slow mobile connection, short enough that nobody waits on a dead one.
@@ -54,32 +57,19 @@ async fn send(
     auth: Auth,
 ) -> Result<String, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Offline)?;
+    let owner = Cancel::current();
+    if owner.as_ref().is_some_and(Cancel::is_aborted) {
+        return Err(ApiError::Cancelled);
+    }
     if !window.navigator().on_line() {
         return Err(ApiError::Offline);
     }
     let started = js_sys::Date::now();
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-    init.set_cache(web_sys::RequestCache::NoStore);
-    let headers = web_sys::Headers::new().map_err(|_| ApiError::Offline)?;
-    let _ = headers.set(
-        "Accept",
-        "application/json, application/fhir+json, application/problem+json",
-    );
-    if method != "GET" {
-        // The portal refuses state changes without it: a cross-site form cannot add headers.
-        let _ = headers.set("X-Carefront", "1");
-    }
-    if let Some(body) = &body {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(body));
-    }
-    init.set_headers(&headers);
-    let controller = web_sys::AbortController::new().ok();
-    let timer = controller.as_ref().and_then(|c| {
-        init.set_signal(Some(&c.signal()));
-        let c = c.clone();
+    let controller = web_sys::AbortController::new().map_err(|_| ApiError::Offline)?;
+    let request = build_request(method, url, body, &controller.signal())?;
+    let _held = owner.as_ref().map(|o| o.hold(&controller));
+    let timer = {
+        let c = controller.clone();
         let abort = Closure::once_into_js(move || c.abort());
         window
             .set_timeout_with_callback_and_timeout_and_arguments_0(
@@ -87,23 +77,20 @@ async fn send(
                 TIMEOUT_MS,
             )
             .ok()
-    });
+    };
     let outcome = async {
-        let response: web_sys::Response =
-            JsFuture::from(window.fetch_with_str_and_init(url, &init))
-                .await?
-                .dyn_into()?;
-        let text = JsFuture::from(response.text()?).await?;
-        Ok::<_, JsValue>((response.status(), text.as_string().unwrap_or_default()))
+        let response = request.send().await?;
+        Ok::<_, gloo_net::Error>((response.status(), response.text().await?))
     }
     .await;
     if let Some(timer) = timer {
         window.clear_timeout_with_handle(timer);
     }
-    let aborted = controller.is_some_and(|c| c.signal().aborted());
     // fetch rejects only when no answer came at all.
     let (status, text) = outcome.map_err(|_| {
-        if aborted {
+        if owner.as_ref().is_some_and(Cancel::is_aborted) {
+            ApiError::Cancelled
+        } else if controller.signal().aborted() {
             ApiError::Timeout
         } else if !window.navigator().on_line() {
             ApiError::Offline
@@ -111,9 +98,15 @@ async fn send(
             ApiError::Unreachable
         }
     })?;
+    answer(status, text, started, auth)
+}
+
+/// What an answer means: its body, or the kind of failure (and the idle clock and an ended
+/// session dealt with on the way).
+fn answer(status: u16, text: String, sent_ms: f64, auth: Auth) -> Result<String, ApiError> {
     if (200..300).contains(&status) {
         if auth == Auth::Session {
-            LAST_ACTIVITY_MS.with(|t| t.set(started));
+            LAST_ACTIVITY_MS.with(|t| t.set(sent_ms));
         }
         return Ok(text);
     }
@@ -122,6 +115,39 @@ async fn send(
         report_session_ended();
     }
     Err(error)
+}
+
+/// The request as the portal expects it. Built as a `web_sys::Request` and sent by gloo-net:
+/// gloo's own builder re-encodes the query and appends a stray `&` to any address that has one,
+/// and search addresses must reach the server exactly as `FhirSearch` and `next` links wrote them.
+fn build_request(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    signal: &web_sys::AbortSignal,
+) -> Result<gloo_net::http::Request, ApiError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_signal(Some(signal));
+    let headers = Headers::new();
+    headers.set(
+        "Accept",
+        "application/json, application/fhir+json, application/problem+json",
+    );
+    if method != "GET" {
+        // The portal refuses state changes without it: a cross-site form cannot add headers.
+        headers.set("X-Carefront", "1");
+    }
+    if let Some(body) = &body {
+        headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers.into_raw());
+    web_sys::Request::new_with_str_and_init(url, &init)
+        .map(gloo_net::http::Request::from)
+        .map_err(|_| ApiError::Unreadable)
 }
 
 fn report_session_ended() {
@@ -138,15 +164,23 @@ async fn get<T: DeserializeOwned>(path: &str, auth: Auth) -> Result<T, ApiError>
     parse(&send("GET", &format!("{BASE}{path}"), None, auth).await?)
 }
 
+/// `GET /{name}`, taking the answer the page asked for early if it is there.
+async fn get_early<T: DeserializeOwned>(name: &str, auth: Auth) -> Result<T, ApiError> {
+    match early::take(name).await {
+        Some(a) => parse(&answer(a.status, a.text, a.sent_ms, auth)?),
+        None => get(&format!("/{name}"), auth).await,
+    }
+}
+
 pub async fn portal_info() -> Result<PortalInfo, ApiError> {
-    get("/portal", Auth::Public).await
+    get_early("portal", Auth::Public).await
 }
 
 /// The current session; also what "stay signed in" calls, since any signed-in request is activity.
 /// The portal answers "signed out" as a status, not an error, so a signed-out visit logs nothing
 /// in the console; here it becomes the same errors every other call gives.
 pub async fn session() -> Result<SessionInfo, ApiError> {
-    let value: Value = get("/session", Auth::Session).await?;
+    let value: Value = get_early("session", Auth::Session).await?;
     match value["status"].as_str() {
         Some("signed-in") => serde_json::from_value(value).map_err(|_| ApiError::Unreadable),
         Some("second-factor-required") => Err(ApiError::SecondFactorRequired),

@@ -1,7 +1,7 @@
 //! What every record section shows around its entries: loading, failure with retry, "still
 //! loading older entries", entries that could not be shown, and how to report an error.
 
-use super::load::{LoadFailure, Loading};
+use super::load::{LoadFailure, Loading, PartialLoad};
 use super::notices::{ErrorReport, RecordNotice};
 use super::page::PageHeading;
 use super::record_fetch::{FetchStatus, RecordFetch};
@@ -44,12 +44,7 @@ pub fn Section(
                     FetchStatus::Loaded { complete: false } => Some(view! {
                         <p class="quiet" role="status">{format!("Still loading older entries of {what}…")}</p>
                     }.into_any()),
-                    FetchStatus::Incomplete(error) => Some(view! {
-                        <div class="warning-callout" role="alert">
-                            <p>"Some older entries could not be loaded, so this list may not be complete. " {error.message()}</p>
-                            <button type="button" class="button secondary" on:click=move |_| retry.run(())>"Try again"</button>
-                        </div>
-                    }.into_any()),
+                    FetchStatus::Incomplete(error) => Some(view! { <PartialLoad error retry/> }.into_any()),
                     _ => None,
                 }}
                 {children()}

@@ -6,7 +6,7 @@ use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::fhir::date::FhirDate;
 use crate::session::{Portal, Session};
 use leptos::prelude::*;
-use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_location;
 
 /// The sections of the record, in the order the navigation lists them.
@@ -33,25 +33,13 @@ async fn open_own_record(session: Session) -> Result<PatientSummary, ApiError> {
         .or(patients.first())
         .cloned()
         .ok_or(ApiError::NotInScope)?;
-    session.patient.set(Some(patient.clone()));
+    session.open_patient(patient.clone());
     Ok(patient)
 }
 
 #[component]
 pub fn RecordLayout() -> impl IntoView {
     let session = Session::expect();
-    let here = use_location().pathname.get_untracked();
-    match session.info.get_untracked() {
-        None => {
-            let target = format!("/sign-in?next={}", api::encode_component(&here));
-            return view! { <Redirect path=target/> }.into_any();
-        }
-        Some(s) if s.terms_outstanding() => {
-            let target = format!("/terms?next={}", api::encode_component(&here));
-            return view! { <Redirect path=target/> }.into_any();
-        }
-        Some(_) => {}
-    }
     let state = RwSignal::new(Load::Loading);
     let retry = load_into(state, move || open_own_record(session));
     view! {

@@ -5,12 +5,11 @@ use crate::api::{self, ApiError, types::SessionInfo, types::SignInOutcome};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
 use crate::components::notices::HelpDeskLine;
 use crate::components::page::PageHeading;
-use crate::session::{Ended, Portal, Session, landing_page};
+use crate::session::{Ended, Portal, Session};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Step {
@@ -32,23 +31,20 @@ fn error_message(e: &ApiError) -> FieldError {
 pub fn SignInPage() -> impl IntoView {
     let session = Session::expect();
     let info = Portal::expect();
-    let query = use_query_map().get_untracked();
-    let next = query.get("next");
-    if let Some(s) = session.info.get_untracked() {
-        let target = if s.terms_outstanding() {
-            "/terms".to_string()
-        } else {
-            landing_page(next.as_deref())
-        };
-        return view! { <Redirect path=target/> }.into_any();
-    }
-    let ended = query
+    let ended = use_query_map()
+        .get_untracked()
         .get("ended")
         .and_then(|q| Ended::from_query(&q))
         .map(|e| e.message(info.idle_timeout_seconds.div_ceil(60)));
 
     let step = RwSignal::new(Step::Password);
     let username = RwSignal::new(String::new());
+    // A page reloaded between the password and the code carries on at the code.
+    Effect::new(move |_| {
+        if session.second_factor_pending.get() && username.get_untracked().is_empty() {
+            step.set(Step::Code);
+        }
+    });
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<FieldError>::new());
@@ -57,25 +53,14 @@ pub fn SignInPage() -> impl IntoView {
     let cookies_enabled = js_sys::Reflect::get(&window().navigator(), &"cookieEnabled".into())
         .map(|v| v.as_bool() != Some(false))
         .unwrap_or(true);
-    let navigate = use_navigate();
 
-    // Signed in: make sure the browser kept the cookie, then go on.
+    // Signed in: make sure the browser kept the cookie; the route guard then moves on.
     let finish = move |signed_in: SessionInfo| {
-        let navigate = navigate.clone();
-        let next = next.clone();
         spawn_local(async move {
             match api::session().await {
                 Ok(_) => {
-                    let target = if signed_in.terms_outstanding() {
-                        match &next {
-                            Some(n) => format!("/terms?next={}", api::encode_component(n)),
-                            None => "/terms".to_string(),
-                        }
-                    } else {
-                        landing_page(next.as_deref())
-                    };
+                    session.second_factor_pending.set(false);
                     session.info.set(Some(signed_in));
-                    navigate(&target, Default::default());
                 }
                 Err(ApiError::NotSignedIn) => {
                     pending.set(false);
@@ -90,7 +75,6 @@ pub fn SignInPage() -> impl IntoView {
     };
 
     let submit_password = {
-        let finish = finish.clone();
         move |ev: SubmitEvent| {
             ev.prevent_default();
             if pending.get_untracked() {
@@ -109,7 +93,6 @@ pub fn SignInPage() -> impl IntoView {
             }
             errors.set(Vec::new());
             pending.set(true);
-            let finish = finish.clone();
             spawn_local(async move {
                 let outcome =
                     api::sign_in(&username.get_untracked(), &password.get_untracked()).await;
@@ -149,7 +132,6 @@ pub fn SignInPage() -> impl IntoView {
         }
         errors.set(Vec::new());
         pending.set(true);
-        let finish = finish.clone();
         spawn_local(async move {
             match api::second_factor(&entered).await {
                 Ok(info) => finish(info),
@@ -176,6 +158,7 @@ pub fn SignInPage() -> impl IntoView {
     };
 
     let start_again = move |_| {
+        session.second_factor_pending.set(false);
         code.set(String::new());
         errors.set(Vec::new());
         step.set(Step::Password);
@@ -195,7 +178,7 @@ pub fn SignInPage() -> impl IntoView {
         {move || match step.get() {
             Step::Password => view! {
                 <PageHeading text="Sign in to your patient portal"/>
-                <form class="form" novalidate on:submit=submit_password.clone()>
+                <form class="form" novalidate on:submit=submit_password>
                     <TextField id="username" label="Username" value=username errors autocomplete="username"/>
                     <TextField id="password" label="Password" value=password errors kind="password" autocomplete="current-password"/>
                     <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
@@ -209,7 +192,7 @@ pub fn SignInPage() -> impl IntoView {
             Step::Code => view! {
                 <PageHeading text="Enter your security code"/>
                 <p>"Open the authenticator app on your phone and enter the 6-digit code it shows for " {org.clone()} "."</p>
-                <form class="form" novalidate on:submit=submit_code.clone()>
+                <form class="form" novalidate on:submit=submit_code>
                     <TextField
                         id="code"
                         label="Security code"

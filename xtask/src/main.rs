@@ -17,6 +17,7 @@ cargo xtask <command>
   demo [--port N]   install what is missing, build the app, start the reference portal with demo patients
   test              formatting, lints, unit and HTTP tests, browser tests; ends with `N passed, N failed`
   bench             build in release and print the app's transfer size
+  build             build the app into dist/ (release, minified, precompressed) and the portal
   setup             install the tools only (idempotent)
   code USERNAME     the current security code of a demo user (for signing in to the demo)";
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Some("demo") => run::demo(&root, &args[1..]),
         Some("test") => test::all(&root),
         Some("bench") => bench::all(&root),
+        Some("build") => run::build_app(&root).and(run::build_portal(&root).map(drop)),
         Some("code") => run::code(&root, &args[1..]),
         _ => {
             println!("{USAGE}");

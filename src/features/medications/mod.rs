@@ -3,11 +3,11 @@
 pub mod model;
 
 use crate::api;
+use crate::components::load::Runs;
 use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
 use crate::components::section::{DateText, Section, Split, current_and_past, row, rows};
 use crate::fhir::reference::Resources;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use model::Medicine;
 use serde_json::Value;
 
@@ -21,18 +21,21 @@ pub fn MedicinesPage() -> impl IntoView {
     // are in, and shown by the reference's display until (or unless) they arrive.
     let medications = RwSignal::new(Vec::<Value>::new());
     let asked = StoredValue::new(Vec::<String>::new());
+    // The reads stop when the screen is left.
+    let runs = Runs::new();
+    let run = runs.start();
     Effect::new(move |_| {
         if !matches!(fetch.status.get(), FetchStatus::Loaded { complete: true }) {
             return;
         }
-        let wanted = fetch.with(|d| model::referenced_medications(d.iter().flatten()));
+        let wanted = fetch.with(|d| model::referenced_medications(d.iter().flat_map(|l| l.iter())));
         for reference in wanted {
             if asked.with_value(|a| a.contains(&reference)) {
                 continue;
             }
             asked.update_value(|a| a.push(reference.clone()));
             let id = reference.trim_start_matches("Medication/").to_string();
-            spawn_local(async move {
+            runs.spawn(run, async move {
                 if let Ok(m) = api::read("Medication", &id).await {
                     medications.update(|list| list.push(m));
                 }
@@ -42,7 +45,7 @@ pub fn MedicinesPage() -> impl IntoView {
     let list = Memo::new(move |_| {
         medications.with(|fetched| {
             let store = Resources::new(fetched);
-            fetch.with(|d| model::build(d.iter().flatten(), &store))
+            fetch.with(|d| model::build(d.iter().flat_map(|l| l.iter()), &store))
         })
     });
     view! {

@@ -4,6 +4,7 @@ use super::export;
 use crate::api::FhirSearch;
 use crate::components::clock::now_iso;
 use crate::components::download;
+use crate::components::load::{LoadFailure, PartialLoad};
 use crate::components::notices::{ErrorReport, RecordNotice};
 use crate::components::page::PageHeading;
 use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
@@ -31,8 +32,13 @@ fn SummaryCard(
             <h2 class="card-title"><A href=href>{title}</A></h2>
             {move || match fetch.status.get() {
                 FetchStatus::Loading => view! { <p class="quiet" role="status">"Loading…"</p> }.into_any(),
-                FetchStatus::Failed(e) => view! { <p class="field-error">{e.message()}</p> }.into_any(),
-                _ => children().into_any(),
+                FetchStatus::Failed(error) => view! { <LoadFailure error retry=fetch.retry compact=true/> }.into_any(),
+                FetchStatus::Incomplete(error) => view! {
+                    {children()}
+                    <PartialLoad error retry=fetch.retry/>
+                }
+                .into_any(),
+                FetchStatus::Loaded { .. } => children().into_any(),
             }}
         </section>
     }
@@ -104,7 +110,7 @@ pub fn SummaryPage() -> impl IntoView {
     };
     let medicine_names = move || {
         medicine_fetch.with(|d| {
-            medications::model::build(d.iter().flatten(), &Resources::default())
+            medications::model::build(d.iter().flat_map(|l| l.iter()), &Resources::default())
                 .current
                 .into_iter()
                 .map(|m| m.name)

@@ -6,11 +6,9 @@ use crate::api::{self, ApiError, types::TermsDocument};
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::page::PageHeading;
 use crate::fhir::date::FhirDate;
-use crate::session::{Ended, Portal, Session, landing_page};
+use crate::session::{Ended, Portal, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use markdown::{Block, Inline};
 
 /// The current text of every document this person still has to accept.
@@ -30,19 +28,10 @@ async fn outstanding(session: Session) -> Result<Vec<TermsDocument>, ApiError> {
 #[component]
 pub fn TermsPage() -> impl IntoView {
     let session = Session::expect();
-    let next = use_query_map().get_untracked().get("next");
-    match session.info.get_untracked() {
-        None => return view! { <Redirect path="/sign-in"/> }.into_any(),
-        Some(s) if !s.terms_outstanding() => {
-            return view! { <Redirect path=landing_page(next.as_deref())/> }.into_any();
-        }
-        Some(_) => {}
-    }
     let state = RwSignal::new(Load::Loading);
     let retry = load_into(state, move || outstanding(session));
     let problem = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let navigate = use_navigate();
 
     let accept = move |documents: Vec<TermsDocument>| {
         if pending.get_untracked() {
@@ -50,8 +39,6 @@ pub fn TermsPage() -> impl IntoView {
         }
         pending.set(true);
         problem.set(None);
-        let navigate = navigate.clone();
-        let next = next.clone();
         spawn_local(async move {
             let mut result = Ok(());
             for d in &documents {
@@ -70,10 +57,8 @@ pub fn TermsPage() -> impl IntoView {
             }
             pending.set(false);
             match refreshed {
-                Ok(info) if !info.terms_outstanding() => {
-                    session.info.set(Some(info));
-                    navigate(&landing_page(next.as_deref()), Default::default());
-                }
+                // All accepted: the route guard moves on to the record.
+                Ok(info) if !info.terms_outstanding() => session.info.set(Some(info)),
                 // The terms changed while they were being read: show the new wording.
                 Ok(info) => {
                     session.info.set(Some(info));
@@ -107,7 +92,6 @@ pub fn TermsPage() -> impl IntoView {
                     .map(|d| d.title.clone())
                     .unwrap_or_else(|| "Terms of use".into());
                 let to_accept = documents.clone();
-                let accept = accept.clone();
                 view! {
                     <PageHeading text=title/>
                     <p class="lead">"Please read these terms. You need to accept them to use the portal."</p>
