@@ -2,22 +2,12 @@
 //! routes and the one guard in front of them.
 
 use crate::api::{self, types::PortalInfo};
+use crate::chunks::{Record, RecordScreen as R};
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::Footer;
-use crate::features::allergies::AllergiesPage;
-use crate::features::appointments::AppointmentsPage;
-use crate::features::documents::DocumentsPage;
-use crate::features::immunizations::VaccinationsPage;
-use crate::features::medications::MedicinesPage;
-use crate::features::problems::ProblemsPage;
-use crate::features::record_layout::RecordLayout;
-use crate::features::results::ResultsPage;
 use crate::features::sign_in::SignInPage;
-use crate::features::summary::SummaryPage;
 use crate::features::terms::TermsPage;
-use crate::features::trends::TrendsPage;
-use crate::features::visits::VisitsPage;
 use crate::route_guard::{Area, Decision, decide};
 use crate::session::{Ended, Portal, Session};
 use leptos::prelude::*;
@@ -83,17 +73,17 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                         <Route path=path!("/") view=|| view! { <Guard area=Area::Home/> }/>
                         <Route path=path!("/sign-in") view=|| view! { <Guard area=Area::SignIn><SignInPage/></Guard> }/>
                         <Route path=path!("/terms") view=|| view! { <Guard area=Area::Terms><TermsPage/></Guard> }/>
-                        <ParentRoute path=path!("/record") view=|| view! { <Guard area=Area::Record><RecordLayout/></Guard> }>
-                            <Route path=path!("summary") view=SummaryPage/>
-                            <Route path=path!("results") view=ResultsPage/>
-                            <Route path=path!("trends") view=TrendsPage/>
-                            <Route path=path!("medicines") view=MedicinesPage/>
-                            <Route path=path!("allergies") view=AllergiesPage/>
-                            <Route path=path!("problems") view=ProblemsPage/>
-                            <Route path=path!("vaccinations") view=VaccinationsPage/>
-                            <Route path=path!("appointments") view=AppointmentsPage/>
-                            <Route path=path!("visits") view=VisitsPage/>
-                            <Route path=path!("documents") view=DocumentsPage/>
+                        <ParentRoute path=path!("/record") view=|| view! { <Guard area=Area::Record><Record screen=R::Layout/></Guard> }>
+                            <Route path=path!("summary") view=|| view! { <Record screen=R::Summary/> }/>
+                            <Route path=path!("results") view=|| view! { <Record screen=R::Results/> }/>
+                            <Route path=path!("trends") view=|| view! { <Record screen=R::Trends/> }/>
+                            <Route path=path!("medicines") view=|| view! { <Record screen=R::Medicines/> }/>
+                            <Route path=path!("allergies") view=|| view! { <Record screen=R::Allergies/> }/>
+                            <Route path=path!("problems") view=|| view! { <Record screen=R::Problems/> }/>
+                            <Route path=path!("vaccinations") view=|| view! { <Record screen=R::Vaccinations/> }/>
+                            <Route path=path!("appointments") view=|| view! { <Record screen=R::Appointments/> }/>
+                            <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
+                            <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
                             <Route path=path!("") view=|| view! { <Redirect path="/record/summary"/> }/>
                         </ParentRoute>
                     </Routes>

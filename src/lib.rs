@@ -1,11 +1,12 @@
 //! Carefront: a patient portal front end. `start` mounts the app into the page that `index.html`
 //! has already drawn (emergency notice and loading state), once the wasm has arrived.
 
-pub mod api;
+mod api;
 mod app;
+mod chunks;
 mod components;
-pub mod features;
-pub mod fhir;
+mod features;
+mod fhir;
 mod record_cache;
 mod route_guard;
 mod session;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, screen } from '../lib/harness.mjs';
+import { signIn } from '../lib/pages.mjs';
 
 test('the emergency notice is in the raw HTML, before any code runs', async ({ page }) => {
   const response = await page.request.get('/');
@@ -18,13 +19,13 @@ test('the emergency notice is in the raw HTML, before any code runs', async ({ p
 
   // The page is minified, and the app arrives compressed, in the best form the browser takes.
   assert.doesNotMatch(html, /<!--/);
-  const wasm = html.match(/\/carefront-[0-9a-f]{16}_bg\.wasm/)[0];
+  const wasm = html.match(/\/carefront-[0-9a-f]{8,16}_bg\.wasm/)[0];
   const br = await page.request.get(wasm, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
   assert.equal(br.headers()['content-encoding'], 'br');
   assert.equal(br.headers()['vary'], 'accept-encoding');
   const gz = await page.request.get(wasm, { headers: { 'accept-encoding': 'gzip' } });
   assert.equal(gz.headers()['content-encoding'], 'gzip');
-  const js = await (await page.request.get(html.match(/\/carefront-[0-9a-f]{16}\.js/)[0])).text();
+  const js = await (await page.request.get(html.match(/\/carefront-[0-9a-f]{8,16}\.js/)[0])).text();
   assert.ok(js.split('\n').length < 20, `the JS loader is minified (${js.split('\n').length} lines)`);
   assert.doesNotMatch(js, /^\s*\/\/ /m, 'no comments left');
 });
@@ -121,4 +122,25 @@ test('the portal description and the session are asked for once each, at once, w
     assert.equal(log.filter((e) => e.url === api && e.at === 'start').length, 1, `${api} asked for once`);
     assert.ok(index(api, 'start') < wasmDone, `${api} asked for before the app arrived`);
   }
+});
+
+test('the record is a separate download; if it fails, the patient is told and can try again', async ({ page }) => {
+  let tries = 0;
+  const parts = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) parts.push(new URL(r.url()).pathname); });
+  await page.route(/\/split_record-[0-9a-f]+\.wasm$/, (route) => {
+    tries += 1;
+    return tries === 1 ? route.abort('connectionreset') : route.continue();
+  });
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Sign in to your patient portal' }).waitFor();
+  assert.equal(parts.filter((p) => p.includes('split_')).length, 0, 'signing in does not download the record');
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  const failure = page.getByRole('alert').filter({ hasText: 'This part of the portal did not download' });
+  await failure.waitFor();
+  await screen(page, 'part-failed');
+  await failure.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  assert.equal(tries, 2);
 });

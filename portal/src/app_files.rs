@@ -156,12 +156,14 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
         .then(|| p.to_path_buf())
 }
 
-/// Trunk names built files `name-<16 hex digits>.ext`; those never change under the same name.
+/// Trunk names built files `name-<hash>.ext`, the hash a 64-bit number in hex without leading
+/// zeros (so rarely fewer than 16 digits); those never change under the same name.
 fn is_hashed(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or(name);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (8..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -249,6 +251,12 @@ mod tests {
     fn recognises_trunk_hashed_names() {
         assert!(is_hashed("carefront-0123456789abcdef_bg.wasm"));
         assert!(is_hashed("main-0123456789abcdef.css"));
+        assert!(
+            is_hashed("carefront-eddefb3469b8d5.js"),
+            "a hash with leading zeros"
+        );
+        assert!(is_hashed("split_record-eddefb3469b8d5.wasm"));
+        assert!(!is_hashed("photo-2.png"));
         assert!(!is_hashed("index.html"));
         assert!(!is_hashed("logo-small.svg"));
     }

@@ -39,6 +39,8 @@ pub enum ApiError {
     },
     /// The answer came but could not be read (not JSON, or not the expected shape).
     Unreadable,
+    /// A part of the app itself (an area of screens) did not download.
+    PartNotDownloaded,
     /// Its screen stopped waiting for it (left, or loading again): never shown to anyone.
     Cancelled,
 }
@@ -126,6 +128,7 @@ impl ApiError {
             Self::Server { .. } => "Something went wrong on our side. Try again in a few minutes. If it keeps happening, call the help desk.".into(),
             Self::Refused { title: Some(t), .. } => t.clone(),
             Self::Refused { .. } => "The portal could not do this. Try again, or call the help desk.".into(),
+            Self::PartNotDownloaded => "This part of the portal did not download. Check your internet connection, then try again.".into(),
             Self::Cancelled => "Loading stopped. Try again.".into(),
             Self::Unreadable => "The portal sent an answer we could not read. Try again. If it keeps happening, call the help desk.".into(),
         }
@@ -142,6 +145,7 @@ impl ApiError {
                 | Self::Server { .. }
                 | Self::Unreadable
                 | Self::Cancelled
+                | Self::PartNotDownloaded
         )
     }
 }

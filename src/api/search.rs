@@ -43,7 +43,7 @@ impl FhirSearch {
         self
     }
 
-    pub fn from_date(mut self, day: &str) -> Self {
+    pub fn on_or_after(mut self, day: &str) -> Self {
         self.from_date = Some(day.to_string());
         self
     }
@@ -124,7 +124,7 @@ mod tests {
     fn upcoming_appointments_are_oldest_first_from_today() {
         assert_eq!(
             FhirSearch::new("Appointment")
-                .from_date("2026-11-22")
+                .on_or_after("2026-11-22")
                 .oldest_first()
                 .count(10)
                 .url("/api/v1", "demo-ben"),

@@ -1,16 +1,39 @@
 //! One module per screen; each keeps its FHIR-to-screen logic in a `model` beside its view.
 
-pub mod allergies;
-pub mod appointments;
-pub mod documents;
-pub mod export;
-pub mod immunizations;
-pub mod medications;
-pub mod problems;
+pub(crate) mod allergies;
+pub(crate) mod appointments;
+pub(crate) mod documents;
+pub(crate) mod export;
+pub(crate) mod immunizations;
+pub(crate) mod medications;
+pub(crate) mod problems;
 pub(crate) mod record_layout;
-pub mod results;
+pub(crate) mod results;
 pub(crate) mod sign_in;
 pub(crate) mod summary;
-pub mod terms;
-pub mod trends;
-pub mod visits;
+pub(crate) mod terms;
+pub(crate) mod trends;
+pub(crate) mod visits;
+
+#[cfg(test)]
+mod hl7_examples;
+
+use crate::chunks::RecordScreen;
+use leptos::prelude::*;
+
+/// The record's screens, all in the record's download (`chunks::record_screen` is its split point).
+pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
+    match screen {
+        RecordScreen::Layout => view! { <record_layout::RecordLayout/> }.into_any(),
+        RecordScreen::Summary => view! { <summary::SummaryPage/> }.into_any(),
+        RecordScreen::Results => view! { <results::ResultsPage/> }.into_any(),
+        RecordScreen::Trends => view! { <trends::TrendsPage/> }.into_any(),
+        RecordScreen::Medicines => view! { <medications::MedicinesPage/> }.into_any(),
+        RecordScreen::Allergies => view! { <allergies::AllergiesPage/> }.into_any(),
+        RecordScreen::Problems => view! { <problems::ProblemsPage/> }.into_any(),
+        RecordScreen::Vaccinations => view! { <immunizations::VaccinationsPage/> }.into_any(),
+        RecordScreen::Appointments => view! { <appointments::AppointmentsPage/> }.into_any(),
+        RecordScreen::Visits => view! { <visits::VisitsPage/> }.into_any(),
+        RecordScreen::Documents => view! { <documents::DocumentsPage/> }.into_any(),
+    }
+}

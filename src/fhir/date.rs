@@ -1,15 +1,23 @@
-//! FHIR dates as they come: `2019`, `2019-05`, `2019-05-03`, or a date-time with an offset.
-//! Shown at the precision they were recorded with, never padded into false precision.
+//! FHIR dates and moments as they come: `2019`, `2019-05`, `2019-05-03`, or a date-time with
+//! seconds, fractions and an offset. The one reader of dates in the app: shown at the precision
+//! they were recorded with (never padded into false precision), and as a moment (milliseconds
+//! since 1970) to sort across time zones and to tell the future from the past. Showing a moment
+//! in the patient's time zone is the browser's job, through Intl (`components::clock`).
 
+use serde_json::Value;
 use std::cmp::Ordering;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FhirDate {
     pub year: i32,
     pub month: Option<u8>,
     pub day: Option<u8>,
     /// Hours and minutes as written in the source, with the source's own offset.
     pub time: Option<(u8, u8)>,
+    /// Seconds (with any fraction) of a date-time.
+    seconds: f64,
+    /// The offset of a date-time from UTC, in seconds; `None` for a date, or a time without one.
+    offset: Option<i32>,
     /// The text as written, which also sorts correctly for dates of the same offset.
     raw: String,
 }
@@ -49,22 +57,63 @@ impl FhirDate {
         if parts.next().is_some() || (day.is_some() && month.is_none()) {
             return None;
         }
-        let time = match time {
+        let (time, seconds, offset) = match time {
             Some(t) if day.is_some() => {
-                let hh = t.get(0..2)?.parse::<u8>().ok().filter(|h| *h < 24)?;
-                let mm = t.get(3..5)?.parse::<u8>().ok().filter(|m| *m < 60)?;
-                Some((hh, mm))
+                let (clock, offset) = split_offset(t)?;
+                let mut parts = clock.split(':');
+                let hh = two_digits(parts.next()?).filter(|h| *h < 24)?;
+                let mm = two_digits(parts.next()?).filter(|m| *m < 60)?;
+                let seconds = match parts.next() {
+                    Some(s) if s.len() >= 2 && s.is_ascii() => {
+                        s.parse::<f64>().ok().filter(|s| (0.0..61.0).contains(s))?
+                    }
+                    Some(_) => return None,
+                    None => 0.0,
+                };
+                if parts.next().is_some() {
+                    return None;
+                }
+                (Some((hh, mm)), seconds, offset)
             }
             Some(_) => return None,
-            None => None,
+            None => (None, 0.0, None),
         };
         Some(Self {
             year,
             month,
             day,
             time,
+            seconds,
+            offset,
             raw: text.to_string(),
         })
+    }
+
+    /// A date or date-time field of a resource, if it holds one.
+    pub fn of(v: &Value) -> Option<Self> {
+        v.as_str().and_then(Self::parse)
+    }
+
+    /// A date-time field as written (for `<time datetime>`) and as a moment (to sort and compare).
+    pub fn moment(v: &Value) -> Option<(String, f64)> {
+        let date = Self::of(v)?;
+        Some((date.raw.clone(), date.epoch_ms()?))
+    }
+
+    /// The moment this stands for, in milliseconds since 1970: a partial date counts as its
+    /// first midnight UTC; a date-time without an offset is no moment at all.
+    pub fn epoch_ms(&self) -> Option<f64> {
+        let days = days_from_civil(
+            i64::from(self.year),
+            u32::from(self.month.unwrap_or(1)),
+            u32::from(self.day.unwrap_or(1)),
+        );
+        let mut seconds = (days * 86_400) as f64;
+        if let Some((h, m)) = self.time {
+            let clock = i64::from(h) * 3600 + i64::from(m) * 60 - i64::from(self.offset?);
+            seconds += clock as f64 + self.seconds;
+        }
+        Some(seconds * 1000.0)
     }
 
     /// `3 March 2019` (en-GB and most locales) or `March 3, 2019` (en-US); `March 2019`; `2019`.
@@ -84,6 +133,8 @@ impl FhirDate {
     }
 }
 
+impl Eq for FhirDate {}
+
 impl PartialOrd for FhirDate {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -100,6 +151,42 @@ impl Ord for FhirDate {
             &other.raw,
         ))
     }
+}
+
+fn two_digits(s: &str) -> Option<u8> {
+    (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// `10:00:00+01:00` → (`10:00:00`, Some(3600)); `10:00` → (`10:00`, None).
+fn split_offset(t: &str) -> Option<(&str, Option<i32>)> {
+    if let Some(clock) = t.strip_suffix('Z') {
+        return Some((clock, Some(0)));
+    }
+    let Some(at) = t.rfind(['+', '-']) else {
+        return Some((t, None));
+    };
+    let (clock, offset) = t.split_at(at);
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let (h, m) = offset[1..].split_once(':')?;
+    let (h, m) = (
+        two_digits(h).filter(|h| *h <= 14)?,
+        two_digits(m).filter(|m| *m < 60)?,
+    );
+    Some((
+        clock,
+        Some(sign * (i32::from(h) * 3600 + i32::from(m) * 60)),
+    ))
+}
+
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 #[cfg(test)]
@@ -154,5 +241,33 @@ mod tests {
             order,
             ["2019", "2019-12-31T23:00:00Z", "2020", "2020-01-05"]
         );
+    }
+
+    fn ms(text: &str) -> Option<f64> {
+        FhirDate::parse(text)?.epoch_ms()
+    }
+
+    #[test]
+    fn reads_offsets_as_the_same_moment() {
+        assert_eq!(ms("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(ms("2024-03-05T15:07:00+01:00"), ms("2024-03-05T14:07:00Z"));
+        assert_eq!(ms("2024-03-05T09:07-05:00"), ms("2024-03-05T14:07:00Z"));
+        assert_eq!(ms("2024-03-05T14:07:00.500Z"), Some(1_709_647_620_500.0));
+        assert_eq!(ms("2024"), ms("2024-01-01T00:00:00Z"));
+        assert_eq!(ms("2024-03-05T14:07:00"), None, "a time without an offset");
+    }
+
+    #[test]
+    fn refuses_malformed_times_and_offsets() {
+        for bad in [
+            "2024-01-01T25:00:00Z",
+            "2024-01-01T10:00:00+0100",
+            "2024-01-01T10:00:00+01",
+            "2024-01-01T1:00:00Z",
+            "2024-01-01T10:00:00:00Z",
+            "2024-01-01T10:00:xxZ",
+        ] {
+            assert!(FhirDate::parse(bad).is_none(), "{bad}");
+        }
     }
 }

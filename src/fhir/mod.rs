@@ -2,7 +2,6 @@
 //! forms, and nothing here panics on what a server sends.
 
 pub mod date;
-pub mod instant;
 pub mod reference;
 pub mod value;
 
@@ -238,6 +237,20 @@ pub fn when_text(r: &Value, prefix: &str, locale: &str) -> Option<String> {
 }
 
 /// The first of several date fields present, as a FhirDate (paths like `["effectivePeriod", "start"]`).
+/// When an Observation or DiagnosticReport applies: its effective date-time, period start or
+/// instant, else when it was issued. The one rule for every screen that dates results.
+pub fn effective_date(o: &Value) -> Option<date::FhirDate> {
+    first_date(
+        o,
+        &[
+            &["effectiveDateTime"],
+            &["effectivePeriod", "start"],
+            &["effectiveInstant"],
+            &["issued"],
+        ],
+    )
+}
+
 pub fn first_date(r: &Value, paths: &[&[&str]]) -> Option<date::FhirDate> {
     paths.iter().find_map(|path| {
         path.iter()

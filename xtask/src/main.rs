@@ -6,6 +6,7 @@ mod minify;
 mod run;
 mod setup;
 mod size;
+mod split;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +20,8 @@ cargo xtask <command>
   bench             build in release and print the app's transfer size
   build             build the app into dist/ (release, minified, precompressed) and the portal
   setup             install the tools only (idempotent)
-  code USERNAME     the current security code of a demo user (for signing in to the demo)";
+  code USERNAME     the current security code of a demo user (for signing in to the demo)
+  split-wasm        (trunk's post_build hook) split the built wasm into its first download and parts";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::all(&root),
         Some("build") => run::build_app(&root).and(run::build_portal(&root).map(drop)),
         Some("code") => run::code(&root, &args[1..]),
+        Some("split-wasm") => split::trunk_hook(&root),
         _ => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -44,7 +44,7 @@ pub fn js(dist: &Path) -> Result<usize, String> {
 }
 
 /// The value of an `integrity` attribute for these bytes, as trunk writes it.
-fn integrity(bytes: &[u8]) -> String {
+pub fn integrity(bytes: &[u8]) -> String {
     format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes)))
 }
 

@@ -148,15 +148,7 @@ fn run_checks(root: &Path, tally: &mut Tally) {
         "transfer size",
         size::measure(&root.join("dist")).and_then(|sizes| {
             size::print(&sizes);
-            if sizes.total_gzip() <= size::TRANSFER_BUDGET {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} bytes gzip is over the budget of {}",
-                    sizes.total_gzip(),
-                    size::TRANSFER_BUDGET
-                ))
-            }
+            sizes.check()
         }),
     );
 

@@ -36,12 +36,6 @@ pub struct AllergyList {
     pub unreadable: usize,
 }
 
-impl AllergyList {
-    pub fn is_empty(&self) -> bool {
-        self.current.is_empty() && self.past.is_empty()
-    }
-}
-
 pub fn allergy_list(resources: &[Value], locale: &str) -> AllergyList {
     let mut list = AllergyList::default();
     for resource in resources {

@@ -1,6 +1,6 @@
 //! Appointments → upcoming and past, each at a moment the browser shows in the patient's time zone.
 
-use crate::fhir::instant::{epoch_ms, moment};
+use crate::fhir::date::FhirDate;
 use crate::fhir::{concept_text, non_empty};
 use serde_json::Value;
 
@@ -62,10 +62,10 @@ pub fn build(resources: &[Value], now_ms: f64) -> AppointmentList {
             continue;
         }
         let (status, off) = status_words(code);
-        let start = moment(&r["start"]);
+        let start = FhirDate::moment(&r["start"]);
         let minutes = r["minutesDuration"].as_u64().map(|m| m as u32).or_else(|| {
             let (_, s) = start.as_ref()?;
-            let e = epoch_ms(r["end"].as_str()?)?;
+            let e = FhirDate::of(&r["end"])?.epoch_ms()?;
             (e > *s).then(|| ((e - s) / 60_000.0).round() as u32)
         });
         let what = r["serviceType"]
@@ -110,7 +110,9 @@ mod tests {
 
     #[test]
     fn splits_upcoming_from_past_soonest_first() {
-        let now = epoch_ms("2026-06-01T12:00:00Z").unwrap();
+        let now = FhirDate::parse("2026-06-01T12:00:00Z")
+            .and_then(|d| d.epoch_ms())
+            .unwrap();
         let appt = |start: &str, status: &str, what: &str| {
             json!({"resourceType": "Appointment", "status": status,
             "serviceType": [{"text": what}], "start": start, "end": "2030-01-01T00:00:00Z",

@@ -2,10 +2,9 @@
 //! Vital signs are left to the trends screen; everything else measured is a result.
 
 use crate::fhir::date::FhirDate;
-use crate::fhir::instant::epoch_ms;
 use crate::fhir::reference::{Resources, type_and_id};
 use crate::fhir::value::{absent_reason, value_text};
-use crate::fhir::{concept_text, first_code, first_date, non_empty, notes, reference_display};
+use crate::fhir::{concept_text, effective_date, first_code, non_empty, notes, reference_display};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -158,13 +157,6 @@ fn performer(r: &Value) -> Option<String> {
         .find_map(reference_display)
 }
 
-const DATE_PATHS: &[&[&str]] = &[
-    &["effectiveDateTime"],
-    &["effectivePeriod", "start"],
-    &["effectiveInstant"],
-    &["issued"],
-];
-
 fn item(o: &Value) -> ResultItem {
     let name = concept_text(&o["code"]).unwrap_or_else(|| "Test name not recorded".into());
     let mut value = value_text(o);
@@ -206,7 +198,7 @@ fn group(
         key,
         sort_ms: date
             .as_ref()
-            .and_then(|d| epoch_ms(d.iso()))
+            .and_then(FhirDate::epoch_ms)
             .unwrap_or(f64::MIN),
         title,
         date,
@@ -261,7 +253,7 @@ pub fn build(reports: &[Value], observations: &[Value]) -> ResultsView {
         }
         let title = concept_text(&r["code"]).unwrap_or_else(|| "Test report".into());
         let key = format!("DiagnosticReport/{}", r["id"].as_str().unwrap_or_default());
-        let mut g = group(key, title, first_date(r, DATE_PATHS), items);
+        let mut g = group(key, title, effective_date(r), items);
         g.status = status_words(r["status"].as_str());
         g.performer = performer(r);
         g.conclusion = non_empty(&r["conclusion"]).or_else(|| {
@@ -292,7 +284,7 @@ pub fn build(reports: &[Value], observations: &[Value]) -> ResultsView {
         if hidden(o) || is_vital_sign(o) || used.contains(&id) {
             continue;
         }
-        let date = first_date(o, DATE_PATHS);
+        let date = effective_date(o);
         if o["hasMember"].is_array() {
             let members: Vec<ResultItem> = o["hasMember"]
                 .as_array()

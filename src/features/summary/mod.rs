@@ -73,7 +73,7 @@ pub fn SummaryPage() -> impl IntoView {
     ]);
     let appointment_fetch = RecordFetch::new(vec![Search::first_page(
         FhirSearch::new("Appointment")
-            .from_date(&today)
+            .on_or_after(&today)
             .oldest_first()
             .count(10),
     )]);

@@ -53,7 +53,9 @@ fn year_of(ms: f64) -> i64 {
 }
 
 fn ms_of_year(year: i64) -> f64 {
-    crate::fhir::instant::epoch_ms(&format!("{year:04}-01-01")).unwrap_or(0.0)
+    crate::fhir::date::FhirDate::parse(&format!("{year:04}-01-01"))
+        .and_then(|d| d.epoch_ms())
+        .unwrap_or(0.0)
 }
 
 pub fn layout(trend: &Trend) -> Chart {
@@ -132,7 +134,6 @@ mod tests {
     use super::*;
     use crate::features::trends::model::{Line, Point};
     use crate::fhir::date::FhirDate;
-    use crate::fhir::instant::epoch_ms;
 
     fn trend(points: &[(&str, f64)], range: Option<(f64, f64)>) -> Trend {
         Trend {
@@ -146,7 +147,7 @@ mod tests {
                 points: points
                     .iter()
                     .map(|(d, v)| Point {
-                        ms: epoch_ms(d).unwrap(),
+                        ms: FhirDate::parse(d).and_then(|d| d.epoch_ms()).unwrap(),
                         date: FhirDate::parse(d).unwrap(),
                         value: *v,
                     })

@@ -2,9 +2,8 @@
 
 use crate::features::results::model::is_vital_sign;
 use crate::fhir::date::FhirDate;
-use crate::fhir::instant::epoch_ms;
 use crate::fhir::value::numeric_value;
-use crate::fhir::{concept_text, first_date};
+use crate::fhir::{concept_text, effective_date};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -81,21 +80,10 @@ pub fn build(observations: &[Value]) -> Vec<Trend> {
         {
             continue;
         }
-        let (Some(key), Some(date)) = (
-            key_of(&o["code"]),
-            first_date(
-                o,
-                &[
-                    &["effectiveDateTime"],
-                    &["effectivePeriod", "start"],
-                    &["effectiveInstant"],
-                    &["issued"],
-                ],
-            ),
-        ) else {
+        let (Some(key), Some(date)) = (key_of(&o["code"]), effective_date(o)) else {
             continue;
         };
-        let Some(ms) = epoch_ms(date.iso()) else {
+        let Some(ms) = date.epoch_ms() else {
             continue;
         };
         // One line for a plain value; one per component (blood pressure) otherwise.

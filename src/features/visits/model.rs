@@ -1,6 +1,6 @@
 //! Encounters → the visits list, newest first.
 
-use crate::fhir::instant::moment;
+use crate::fhir::date::FhirDate;
 use crate::fhir::{concept_text, non_empty, reason_text, reference_display};
 use serde_json::Value;
 
@@ -59,8 +59,8 @@ pub fn build(resources: &[Value]) -> VisitList {
             what: r["type"]
                 .as_array()
                 .and_then(|a| a.iter().find_map(concept_text)),
-            start: moment(&r["period"]["start"]),
-            end: moment(&r["period"]["end"]),
+            start: FhirDate::moment(&r["period"]["start"]),
+            end: FhirDate::moment(&r["period"]["end"]),
             status,
             location: r["location"]
                 .as_array()

@@ -1,13 +1,14 @@
 //! Every official HL7 FHIR R4 example of the types the record shows must convert: shown, or
 //! deliberately hidden (entered in error), never "could not be shown", never a panic.
 //! `cargo xtask test` fetches the examples (npm `hl7.fhir.r4.examples@4.0.1`, CC0) and sets
-//! CAREFRONT_FHIR_EXAMPLES to their folder.
+//! CAREFRONT_FHIR_EXAMPLES to their folder. A unit test of the crate, so the models it reaches
+//! stay `pub(crate)` and the compiler reports any of their code nothing uses.
 
-use carefront::features::{
+use super::{
     allergies, appointments, documents, immunizations, medications, problems, results, trends,
     visits,
 };
-use carefront::fhir::reference::Resources;
+use crate::fhir::reference::Resources;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

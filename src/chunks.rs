@@ -1,0 +1,78 @@
+//! Areas of screens downloaded the first time one of their screens is opened, so the first load
+//! carries only what signing in needs. The split itself happens in the build (`cargo xtask`
+//! runs wasm-split on the module before wasm-bindgen); here are the split points and the one
+//! way a screen waits for its area, including when the download fails.
+
+use crate::api::ApiError;
+use crate::components::load::{LoadFailure, Loading};
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped;
+use leptos::wasm_split::SplitLoaderError;
+
+/// The record's screens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RecordScreen {
+    Layout,
+    Summary,
+    Results,
+    Trends,
+    Medicines,
+    Allergies,
+    Problems,
+    Vaccinations,
+    Appointments,
+    Visits,
+    Documents,
+}
+
+#[leptos::wasm_split::wasm_split(record, fallible, wasm_split_path = leptos::wasm_split)]
+fn record_screen(screen: RecordScreen) -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::record_screen(screen))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Phase {
+    Loading,
+    Ready,
+    Failed,
+}
+
+/// A screen of the record, once its area has arrived; a failed download says so and can be
+/// tried again (the loader keeps no failure, so "Try again" downloads afresh).
+#[component]
+pub fn Record(screen: RecordScreen) -> impl IntoView {
+    let phase = RwSignal::new(Phase::Loading);
+    let loaded = StoredValue::new_local(None::<AnyView>);
+    // The screen is built under this component's owner, also when "Try again" (whose own owner
+    // is gone once loading starts again) asks for it. Held weakly: the router ends a screen (and
+    // its loads) by dropping its owner, which a strong hold here would keep alive.
+    let owner = Owner::current().map(|o| o.downgrade());
+    let load = move || {
+        let Some(owner) = owner.as_ref().and_then(|o| o.upgrade()) else {
+            return;
+        };
+        phase.set(Phase::Loading);
+        owner.with(|| {
+            spawn_local_scoped(async move {
+                match record_screen(screen).await {
+                    Ok(view) => {
+                        loaded.set_value(Some(view));
+                        phase.set(Phase::Ready);
+                    }
+                    Err(_) => phase.set(Phase::Failed),
+                }
+            })
+        });
+    };
+    load();
+    let retry = Callback::new(move |()| load());
+    move || match phase.get() {
+        Phase::Loading => view! { <Loading what="Opening your record…"/> }.into_any(),
+        Phase::Ready => loaded.try_update_value(Option::take).flatten().into_any(),
+        Phase::Failed => view! {
+            <h1>"Your health record"</h1>
+            <LoadFailure error=ApiError::PartNotDownloaded retry/>
+        }
+        .into_any(),
+    }
+}
