@@ -6,6 +6,7 @@ use super::notices::{ErrorReport, RecordNotice};
 use super::page::PageHeading;
 use super::record_fetch::{FetchStatus, RecordFetch};
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::Entries;
 use crate::session::Portal;
 use leptos::prelude::*;
 
@@ -106,25 +107,31 @@ fn PrintButton() -> impl IntoView {
     }
 }
 
-/// The wording of a section split into current and past entries.
-pub struct Split {
-    pub current_title: &'static str,
-    pub past_title: &'static str,
+/// The wording of a section's list.
+pub struct Words {
+    /// Headings over current and past entries; `None` for a section with one list.
+    pub split: Option<Split>,
     /// Said when there is nothing at all (with `none_note` after it, if any).
     pub none: &'static str,
     pub none_note: Option<&'static str>,
+}
+
+pub struct Split {
+    pub current_title: &'static str,
+    pub past_title: &'static str,
     /// Said under the current heading when only past entries exist.
     pub no_current: &'static str,
     pub past_hint: Option<&'static str>,
 }
 
-/// Current entries, then past ones, then how many could not be shown.
-pub fn current_and_past(
-    words: Split,
-    current: Vec<AnyView>,
-    past: Vec<AnyView>,
-    unreadable: usize,
-) -> AnyView {
+/// The one list every record section shows: current entries, then past ones (for a section
+/// that splits them), then how many could not be shown.
+pub fn entry_list(words: Words, entries: Entries<AnyView>) -> AnyView {
+    let Entries {
+        current,
+        past,
+        unreadable,
+    } = entries;
     if current.is_empty() && past.is_empty() && unreadable == 0 {
         return view! {
             <p class="empty">{words.none}</p>
@@ -132,30 +139,25 @@ pub fn current_and_past(
         }
         .into_any();
     }
+    let Some(split) = words.split else {
+        return view! {
+            <ul class="card-list">{current}{past}</ul>
+            <Unreadable count=unreadable/>
+        }
+        .into_any();
+    };
     view! {
-        <h2>{words.current_title}</h2>
+        <h2>{split.current_title}</h2>
         {if current.is_empty() {
-            view! { <p class="empty">{words.no_current}</p> }.into_any()
+            view! { <p class="empty">{split.no_current}</p> }.into_any()
         } else {
             view! { <ul class="card-list">{current}</ul> }.into_any()
         }}
         {(!past.is_empty()).then(|| view! {
-            <h2>{words.past_title}</h2>
-            {words.past_hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <h2>{split.past_title}</h2>
+            {split.past_hint.map(|h| view! { <p class="hint">{h}</p> })}
             <ul class="card-list">{past}</ul>
         })}
-        <Unreadable count=unreadable/>
-    }
-    .into_any()
-}
-
-/// One list of entries, or a note that there are none.
-pub fn card_list(none: &'static str, cards: Vec<AnyView>, unreadable: usize) -> AnyView {
-    if cards.is_empty() && unreadable == 0 {
-        return view! { <p class="empty">{none}</p> }.into_any();
-    }
-    view! {
-        <ul class="card-list">{cards}</ul>
         <Unreadable count=unreadable/>
     }
     .into_any()

@@ -8,6 +8,7 @@ use super::{
     allergies, appointments, documents, immunizations, medications, problems, results, trends,
     visits,
 };
+use crate::fhir::entries::Entries;
 use crate::fhir::reference::Resources;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -74,21 +75,19 @@ fn entered_in_error(r: &Value) -> bool {
         || r["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
 }
 
-/// How many entries the section's model shows, and how many it could not read.
+/// How many entries a section's model shows, and how many it could not read.
+fn shown<T>(l: Entries<T>) -> (usize, usize) {
+    (l.current.len() + l.past.len(), l.unreadable)
+}
+
+/// One example through its section's model: entries shown, and resources it could not read.
 fn convert(r: &Value) -> (usize, usize) {
     let one = std::slice::from_ref(r);
     match r["resourceType"].as_str().unwrap() {
-        "AllergyIntolerance" => {
-            let l = allergies::model::allergy_list(one, "en-GB");
-            (l.current.len() + l.past.len(), l.unreadable)
-        }
-        "Condition" => {
-            let l = problems::model::build(one, "en-GB");
-            (l.current.len() + l.past.len(), l.unreadable)
-        }
+        "AllergyIntolerance" => shown(allergies::model::build(one, "en-GB")),
+        "Condition" => shown(problems::model::build(one, "en-GB")),
         "MedicationRequest" | "MedicationStatement" => {
-            let l = medications::model::build(one, &Resources::default());
-            (l.current.len() + l.past.len(), l.unreadable)
+            shown(medications::model::build(one, &Resources::default()))
         }
         "Observation" => {
             trends::model::build(one);
@@ -104,22 +103,10 @@ fn convert(r: &Value) -> (usize, usize) {
             let v = results::model::build(one, &[]);
             (v.groups.len(), v.unreadable)
         }
-        "Immunization" => {
-            let l = immunizations::model::build(one);
-            (l.items.len(), l.unreadable)
-        }
-        "Encounter" => {
-            let l = visits::model::build(one);
-            (l.items.len(), l.unreadable)
-        }
-        "Appointment" => {
-            let l = appointments::model::build(one, 0.0);
-            (l.upcoming.len() + l.past.len(), l.unreadable)
-        }
-        "DocumentReference" => {
-            let l = documents::model::build(one);
-            (l.items.len(), l.unreadable)
-        }
+        "Immunization" => shown(immunizations::model::build(one)),
+        "Encounter" => shown(visits::model::build(one)),
+        "Appointment" => shown(appointments::model::build(one, 0.0)),
+        "DocumentReference" => shown(documents::model::build(one)),
         other => unreachable!("{other}"),
     }
 }

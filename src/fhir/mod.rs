@@ -2,6 +2,7 @@
 //! forms, and nothing here panics on what a server sends.
 
 pub mod date;
+pub mod entries;
 pub mod reference;
 pub mod value;
 

@@ -1,6 +1,7 @@
 //! AllergyIntolerance resources → what the allergies screen shows, in plain words.
 
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::{Entries, Place, read_entries};
 use crate::fhir::{concept_text, first_code, non_empty, notes, when_text};
 use serde_json::Value;
 
@@ -20,7 +21,7 @@ pub struct Allergy {
     pub categories: Vec<&'static str>,
     pub criticality: Option<&'static str>,
     pub high_risk: bool,
-    pub status: &'static str,
+    pub status: Status,
     pub verification: Option<&'static str>,
     pub reactions: Vec<Reaction>,
     pub recorded: Option<FhirDate>,
@@ -28,24 +29,73 @@ pub struct Allergy {
     pub notes: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AllergyList {
-    pub current: Vec<Allergy>,
-    pub past: Vec<Allergy>,
-    /// Entries that were not allergy records at all, counted for a quiet note.
-    pub unreadable: usize,
+/// Whether an allergy applies, in the words the card shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Status {
+    Active,
+    Inactive,
+    Resolved,
+    RuledOut,
 }
 
-pub fn allergy_list(resources: &[Value], locale: &str) -> AllergyList {
-    let mut list = AllergyList::default();
-    for resource in resources {
-        match read_allergy(resource, locale) {
-            Reading::Shown(a) if a.status == "Active" => list.current.push(*a),
-            Reading::Shown(a) => list.past.push(*a),
-            Reading::Hidden => {}
-            Reading::Unreadable => list.unreadable += 1,
+impl Status {
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+            Self::Resolved => "Resolved",
+            Self::RuledOut => "Ruled out",
         }
     }
+}
+
+impl Allergy {
+    /// "Allergy · Food, Medicine", as much of it as was recorded.
+    pub fn type_text(&self) -> Option<String> {
+        match (self.kind, self.categories.is_empty()) {
+            (Some(k), false) => Some(format!("{k} · {}", self.categories.join(", "))),
+            (Some(k), true) => Some(k.to_string()),
+            (None, false) => Some(self.categories.join(", ")),
+            (None, true) => None,
+        }
+    }
+
+    /// Each reaction in a line: "Hives, wheeze (severe)".
+    pub fn reaction_lines(&self) -> Vec<String> {
+        self.reactions
+            .iter()
+            .map(|r| {
+                let what = if r.manifestations.is_empty() {
+                    r.description.clone().unwrap_or_default()
+                } else {
+                    r.manifestations.clone()
+                };
+                match r.severity {
+                    Some(s) => format!("{what} ({})", s.to_lowercase()),
+                    None => what,
+                }
+            })
+            .collect()
+    }
+
+    /// "Active · Confirmed": how sure the record is matters only while it applies.
+    pub fn status_text(&self) -> String {
+        match self.verification {
+            Some(v) if self.status == Status::Active => format!("{} · {v}", self.status.words()),
+            _ => self.status.words().to_string(),
+        }
+    }
+}
+
+pub fn build(resources: &[Value], locale: &str) -> Entries<Allergy> {
+    let mut list = read_entries(resources, &["AllergyIntolerance"], |r| {
+        let allergy = read_allergy(r, locale);
+        let place = match allergy.status {
+            Status::Active => Place::Current,
+            _ => Place::Past,
+        };
+        Some((place, allergy))
+    });
     // Highest risk first, then newest.
     list.current.sort_by(|a, b| {
         b.high_risk
@@ -56,27 +106,14 @@ pub fn allergy_list(resources: &[Value], locale: &str) -> AllergyList {
     list
 }
 
-enum Reading {
-    Shown(Box<Allergy>),
-    /// Entered in error: not part of the record.
-    Hidden,
-    Unreadable,
-}
-
-fn read_allergy(r: &Value, locale: &str) -> Reading {
-    if r["resourceType"] != "AllergyIntolerance" {
-        return Reading::Unreadable;
-    }
+fn read_allergy(r: &Value, locale: &str) -> Allergy {
     let verification = first_code(&r["verificationStatus"]);
-    if verification == Some("entered-in-error") {
-        return Reading::Hidden;
-    }
     // With no clinical status, an allergy still applies unless it was ruled out.
     let status = match (verification, first_code(&r["clinicalStatus"])) {
-        (Some("refuted"), _) => "Ruled out",
-        (_, Some("inactive")) => "Inactive",
-        (_, Some("resolved")) => "Resolved",
-        _ => "Active",
+        (Some("refuted"), _) => Status::RuledOut,
+        (_, Some("inactive")) => Status::Inactive,
+        (_, Some("resolved")) => Status::Resolved,
+        _ => Status::Active,
     };
     let substance = concept_text(&r["code"])
         .or_else(|| {
@@ -126,7 +163,7 @@ fn read_allergy(r: &Value, locale: &str) -> Reading {
         })
         .filter(|x| !x.manifestations.is_empty() || x.description.is_some())
         .collect();
-    Reading::Shown(Box::new(Allergy {
+    Allergy {
         id: r["id"].as_str().unwrap_or_default().to_string(),
         substance,
         kind: match r["type"].as_str() {
@@ -148,7 +185,7 @@ fn read_allergy(r: &Value, locale: &str) -> Reading {
         recorded: r["recordedDate"].as_str().and_then(FhirDate::parse),
         onset: when_text(r, "onset", locale),
         notes: notes(r),
-    }))
+    }
 }
 
 #[cfg(test)]
@@ -176,7 +213,7 @@ mod tests {
             "reaction": [{"manifestation": [{"text": "Hives"}, {"coding": [{"display": "Wheeze"}]}], "severity": "severe"}],
             "note": [{"text": "Carries a card"}]
         }));
-        let list = allergy_list(&[r], "en-GB");
+        let list = build(&[r], "en-GB");
         let a = &list.current[0];
         assert_eq!(a.substance, "Penicillin G");
         assert_eq!(
@@ -196,7 +233,7 @@ mod tests {
 
     #[test]
     fn hides_entered_in_error_and_separates_past_allergies() {
-        let list = allergy_list(
+        let list = build(
             &[
                 allergy(
                     json!({"verificationStatus": {"coding": [{"code": "entered-in-error"}]}, "code": {"text": "Aspirin"}}),
@@ -214,12 +251,12 @@ mod tests {
         let names = |v: &[Allergy]| v.iter().map(|a| a.substance.clone()).collect::<Vec<_>>();
         assert_eq!(names(&list.current), ["Dust"]);
         assert_eq!(names(&list.past), ["Latex", "Egg"]);
-        assert_eq!(list.past[1].status, "Ruled out");
+        assert_eq!(list.past[1].status_text(), "Ruled out");
     }
 
     #[test]
     fn survives_sparse_and_foreign_entries() {
-        let list = allergy_list(
+        let list = build(
             &[
                 allergy(json!({})),
                 json!({"resourceType": "Observation"}),
@@ -237,7 +274,7 @@ mod tests {
 
     #[test]
     fn puts_high_risk_first() {
-        let list = allergy_list(
+        let list = build(
             &[
                 allergy(
                     json!({"code": {"text": "Low"}, "criticality": "low", "recordedDate": "2024"}),

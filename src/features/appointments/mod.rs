@@ -4,7 +4,7 @@ pub mod model;
 
 use crate::components::clock::{Style, format_moment};
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{Section, Split, current_and_past, row};
+use crate::components::section::{Section, Split, Words, entry_list, row};
 use crate::session::Portal;
 use leptos::prelude::*;
 use model::Appointment;
@@ -16,19 +16,18 @@ pub fn AppointmentsPage() -> impl IntoView {
     view! {
         <Section title="Appointments" what="your appointments" fetch>
             {move || {
-                let list = list.get();
-                current_and_past(
-                    Split {
-                        current_title: "Upcoming appointments",
-                        past_title: "Past appointments",
+                entry_list(
+                    Words {
+                        split: Some(Split {
+                            current_title: "Upcoming appointments",
+                            past_title: "Past appointments",
+                            no_current: "No upcoming appointments are recorded in this portal.",
+                            past_hint: None,
+                        }),
                         none: "No appointments are recorded in this portal.",
                         none_note: None,
-                        no_current: "No upcoming appointments are recorded in this portal.",
-                        past_hint: None,
                     },
-                    list.upcoming.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }.into_any()).collect(),
-                    list.past.into_iter().map(|a| view! { <AppointmentCard appointment=a/> }.into_any()).collect(),
-                    list.unreadable,
+                    list.get().map(|a| view! { <AppointmentCard appointment=a/> }.into_any()),
                 )
             }}
         </Section>

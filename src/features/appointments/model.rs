@@ -1,6 +1,7 @@
 //! Appointments → upcoming and past, each at a moment the browser shows in the patient's time zone.
 
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::{Entries, Place, read_entries};
 use crate::fhir::{concept_text, non_empty};
 use serde_json::Value;
 
@@ -16,13 +17,6 @@ pub struct Appointment {
     pub place: Option<String>,
     pub clinician: Option<String>,
     pub instructions: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AppointmentList {
-    pub upcoming: Vec<Appointment>,
-    pub past: Vec<Appointment>,
-    pub unreadable: usize,
 }
 
 fn status_words(code: &str) -> (&'static str, bool) {
@@ -50,17 +44,10 @@ fn participant(r: &Value, kind: &str) -> Option<String> {
     })
 }
 
-pub fn build(resources: &[Value], now_ms: f64) -> AppointmentList {
-    let mut list = AppointmentList::default();
-    for r in resources {
-        if r["resourceType"] != "Appointment" {
-            list.unreadable += 1;
-            continue;
-        }
+/// Upcoming appointments (current) soonest first, then past ones, newest first.
+pub fn build(resources: &[Value], now_ms: f64) -> Entries<Appointment> {
+    let mut list = read_entries(resources, &["Appointment"], |r| {
         let code = r["status"].as_str().unwrap_or_default();
-        if code == "entered-in-error" {
-            continue;
-        }
         let (status, off) = status_words(code);
         let start = FhirDate::moment(&r["start"]);
         let minutes = r["minutesDuration"].as_u64().map(|m| m as u32).or_else(|| {
@@ -91,14 +78,15 @@ pub fn build(resources: &[Value], now_ms: f64) -> AppointmentList {
             .start
             .as_ref()
             .is_none_or(|(_, ms)| *ms >= now_ms);
-        if ahead && code != "fulfilled" && code != "noshow" {
-            list.upcoming.push(appointment);
+        let place = if ahead && code != "fulfilled" && code != "noshow" {
+            Place::Current
         } else {
-            list.past.push(appointment);
-        }
-    }
+            Place::Past
+        };
+        Some((place, appointment))
+    });
     let at = |a: &Appointment| a.start.as_ref().map_or(f64::MAX, |(_, ms)| *ms);
-    list.upcoming.sort_by(|a, b| at(a).total_cmp(&at(b)));
+    list.current.sort_by(|a, b| at(a).total_cmp(&at(b)));
     list.past.sort_by(|a, b| at(b).total_cmp(&at(a)));
     list
 }
@@ -132,7 +120,7 @@ mod tests {
             now,
         );
         let upcoming: Vec<(&str, &str)> = list
-            .upcoming
+            .current
             .iter()
             .map(|a| (a.what.as_str(), a.status))
             .collect();
@@ -144,9 +132,9 @@ mod tests {
                 ("Knee clinic", "Requested")
             ]
         );
-        assert!(list.upcoming[0].off);
-        assert_eq!(list.upcoming[1].place.as_deref(), Some("Eye Clinic"));
-        assert_eq!(list.upcoming[1].clinician.as_deref(), Some("Dr Shah"));
+        assert!(list.current[0].off);
+        assert_eq!(list.current[1].place.as_deref(), Some("Eye Clinic"));
+        assert_eq!(list.current[1].clinician.as_deref(), Some("Dr Shah"));
         let past: Vec<&str> = list.past.iter().map(|a| a.status).collect();
         assert_eq!(past, ["Missed", "Attended"]);
     }
@@ -159,6 +147,6 @@ mod tests {
             ],
             0.0,
         );
-        assert_eq!(list.upcoming[0].minutes, Some(45));
+        assert_eq!(list.current[0].minutes, Some(45));
     }
 }

@@ -5,7 +5,7 @@ pub mod model;
 use crate::api;
 use crate::components::download;
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{DateText, Section, card_list, row};
+use crate::components::section::{DateText, Section, Words, entry_list, row};
 use leptos::prelude::*;
 use model::{Attachment, Document, Opening, decode_base64};
 
@@ -16,11 +16,13 @@ pub fn DocumentsPage() -> impl IntoView {
     view! {
         <Section title="Documents" what="your documents" fetch>
             {move || {
-                let list = list.get();
-                card_list(
-                    "No documents are available in this portal.",
-                    list.items.into_iter().map(|d| view! { <DocumentCard document=d/> }.into_any()).collect(),
-                    list.unreadable,
+                entry_list(
+                    Words {
+                        split: None,
+                        none: "No documents are available in this portal.",
+                        none_note: None,
+                    },
+                    list.get().map(|d| view! { <DocumentCard document=d/> }.into_any()),
                 )
             }}
         </Section>

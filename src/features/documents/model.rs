@@ -1,6 +1,7 @@
 //! DocumentReferences → the documents list, and how each one can be opened safely.
 
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::{Entries, Place, read_entries};
 use crate::fhir::{concept_text, first_date, non_empty, reference_display};
 use serde_json::Value;
 
@@ -37,12 +38,6 @@ pub struct Document {
     pub attachments: Vec<Attachment>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DocumentList {
-    pub items: Vec<Document>,
-    pub unreadable: usize,
-}
-
 pub fn opening_for(content_type: &str) -> Opening {
     let base = content_type
         .split(';')
@@ -57,16 +52,9 @@ pub fn opening_for(content_type: &str) -> Opening {
     }
 }
 
-pub fn build(resources: &[Value]) -> DocumentList {
-    let mut list = DocumentList::default();
-    for r in resources {
-        if r["resourceType"] != "DocumentReference" {
-            list.unreadable += 1;
-            continue;
-        }
-        if r["status"] == "entered-in-error" || r["docStatus"] == "entered-in-error" {
-            continue;
-        }
+/// One list, newest first.
+pub fn build(resources: &[Value]) -> Entries<Document> {
+    let mut list = read_entries(resources, &["DocumentReference"], |r| {
         let attachments: Vec<Attachment> = r["content"]
             .as_array()
             .into_iter()
@@ -86,7 +74,7 @@ pub fn build(resources: &[Value]) -> DocumentList {
                 }
             })
             .collect();
-        list.items.push(Document {
+        let document = Document {
             id: r["id"].as_str().unwrap_or_default().to_string(),
             kind: concept_text(&r["type"])
                 .or_else(|| r["category"].as_array()?.iter().find_map(concept_text))
@@ -100,9 +88,10 @@ pub fn build(resources: &[Value]) -> DocumentList {
                 .and_then(|a| a.iter().find_map(reference_display)),
             superseded: r["status"] == "superseded",
             attachments,
-        });
-    }
-    list.items.sort_by(|a, b| b.date.cmp(&a.date));
+        };
+        Some((Place::Current, document))
+    });
+    list.sort_by(|a, b| b.date.cmp(&a.date));
     list
 }
 
@@ -155,12 +144,15 @@ mod tests {
                 "content": [{"attachment": {"contentType": "application/pdf", "url": "Binary/9", "creation": "2020-01-01"}}]}),
             json!({"resourceType": "DocumentReference", "status": "entered-in-error"}),
         ]);
-        assert_eq!(list.items.len(), 2);
-        assert_eq!(list.items[0].description.as_deref(), Some("Clinic letter"));
-        assert_eq!(list.items[1].kind, "Document");
-        assert!(list.items[1].superseded);
-        assert_eq!(list.items[1].date.as_ref().unwrap().iso(), "2020-01-01");
-        assert_eq!(list.items[1].attachments[0].opening, Opening::Pdf);
+        assert_eq!(list.current.len(), 2);
+        assert_eq!(
+            list.current[0].description.as_deref(),
+            Some("Clinic letter")
+        );
+        assert_eq!(list.current[1].kind, "Document");
+        assert!(list.current[1].superseded);
+        assert_eq!(list.current[1].date.as_ref().unwrap().iso(), "2020-01-01");
+        assert_eq!(list.current[1].attachments[0].opening, Opening::Pdf);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 pub mod model;
 
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{DateText, Section, card_list, row, rows};
+use crate::components::section::{DateText, Section, Words, entry_list, row, rows};
 use leptos::prelude::*;
 use model::Vaccination;
 
@@ -14,11 +14,13 @@ pub fn VaccinationsPage() -> impl IntoView {
     view! {
         <Section title="Vaccinations" what="your vaccinations" fetch>
             {move || {
-                let list = list.get();
-                card_list(
-                    "No vaccinations are recorded in this portal.",
-                    list.items.into_iter().map(|v| view! { <VaccinationCard vaccination=v/> }.into_any()).collect(),
-                    list.unreadable,
+                entry_list(
+                    Words {
+                        split: None,
+                        none: "No vaccinations are recorded in this portal.",
+                        none_note: None,
+                    },
+                    list.get().map(|v| view! { <VaccinationCard vaccination=v/> }.into_any()),
                 )
             }}
         </Section>

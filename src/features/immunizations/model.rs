@@ -1,6 +1,7 @@
 //! Immunizations → vaccines given (and not given), newest first.
 
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::{Entries, Place, read_entries};
 use crate::fhir::{concept_text, first_date, non_empty, notes, reference_display};
 use serde_json::Value;
 
@@ -16,12 +17,6 @@ pub struct Vaccination {
     pub given_by: Option<String>,
     pub place: Option<String>,
     pub notes: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VaccinationList {
-    pub items: Vec<Vaccination>,
-    pub unreadable: usize,
 }
 
 fn dose(r: &Value) -> Option<String> {
@@ -40,18 +35,11 @@ fn dose(r: &Value) -> Option<String> {
     })
 }
 
-pub fn build(resources: &[Value]) -> VaccinationList {
-    let mut list = VaccinationList::default();
-    for r in resources {
-        if r["resourceType"] != "Immunization" {
-            list.unreadable += 1;
-            continue;
-        }
-        if r["status"] == "entered-in-error" {
-            continue;
-        }
+/// One list, newest first: a vaccination given long ago still protects.
+pub fn build(resources: &[Value]) -> Entries<Vaccination> {
+    let mut list = read_entries(resources, &["Immunization"], |r| {
         let given = r["status"] != "not-done";
-        list.items.push(Vaccination {
+        let vaccination = Vaccination {
             vaccine: concept_text(&r["vaccineCode"]).unwrap_or_else(|| "Vaccine not named".into()),
             date: first_date(r, &[&["occurrenceDateTime"], &["recorded"]]),
             when_text: non_empty(&r["occurrenceString"]),
@@ -63,9 +51,10 @@ pub fn build(resources: &[Value]) -> VaccinationList {
                 .and_then(|a| a.iter().find_map(|p| reference_display(&p["actor"]))),
             place: reference_display(&r["location"]),
             notes: notes(r),
-        });
-    }
-    list.items.sort_by(|a, b| b.date.cmp(&a.date));
+        };
+        Some((Place::Current, vaccination))
+    });
+    list.sort_by(|a, b| b.date.cmp(&a.date));
     list
 }
 
@@ -83,9 +72,9 @@ mod tests {
                 "occurrenceString": "Autumn 2022", "statusReason": {"text": "Unwell on the day"}}),
             json!({"resourceType": "Immunization", "status": "entered-in-error"}),
         ]);
-        assert_eq!(list.items.len(), 2);
-        assert_eq!(list.items[0].dose.as_deref(), Some("Dose 2 of 2"));
-        let flu = &list.items[1];
+        assert_eq!(list.current.len(), 2);
+        assert_eq!(list.current[0].dose.as_deref(), Some("Dose 2 of 2"));
+        let flu = &list.current[1];
         assert!(!flu.given);
         assert_eq!(flu.not_given_reason.as_deref(), Some("Unwell on the day"));
         assert_eq!(flu.when_text.as_deref(), Some("Autumn 2022"));

@@ -5,7 +5,7 @@ pub mod model;
 use crate::api;
 use crate::components::load::Runs;
 use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
-use crate::components::section::{DateText, Section, Split, current_and_past, row, rows};
+use crate::components::section::{DateText, Section, Split, Words, entry_list, row, rows};
 use crate::fhir::reference::Resources;
 use leptos::prelude::*;
 use model::Medicine;
@@ -51,19 +51,18 @@ pub fn MedicinesPage() -> impl IntoView {
     view! {
         <Section title="Medicines" what="your medicines" fetch>
             {move || {
-                let list = list.get();
-                current_and_past(
-                    Split {
-                        current_title: "Current medicines",
-                        past_title: "Past medicines",
+                entry_list(
+                    Words {
+                        split: Some(Split {
+                            current_title: "Current medicines",
+                            past_title: "Past medicines",
+                            no_current: "No current medicines are recorded in this portal.",
+                            past_hint: None,
+                        }),
                         none: "No medicines are recorded in this portal.",
                         none_note: None,
-                        no_current: "No current medicines are recorded in this portal.",
-                        past_hint: None,
                     },
-                    list.current.into_iter().map(|m| view! { <MedicineCard medicine=m/> }.into_any()).collect(),
-                    list.past.into_iter().map(|m| view! { <MedicineCard medicine=m/> }.into_any()).collect(),
-                    list.unreadable,
+                    list.get().map(|m| view! { <MedicineCard medicine=m/> }.into_any()),
                 )
             }}
         </Section>

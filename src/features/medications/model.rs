@@ -1,6 +1,7 @@
 //! MedicationRequest and MedicationStatement → current and past medicines.
 
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::{Entries, Place, read_entries};
 use crate::fhir::reference::{Resources, type_and_id};
 use crate::fhir::value::{number_text, quantity_text};
 use crate::fhir::{concept_text, first_date, non_empty, notes, reason_text, reference_display};
@@ -18,13 +19,6 @@ pub struct Medicine {
     /// "Prescribed" (a request) or "Reported" (a statement of what is taken).
     pub source: &'static str,
     pub notes: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MedicineList {
-    pub current: Vec<Medicine>,
-    pub past: Vec<Medicine>,
-    pub unreadable: usize,
 }
 
 /// `Medication/<id>` references that are neither contained nor fetched yet: fetch these first.
@@ -103,15 +97,15 @@ fn instructions(list: &Value) -> Option<String> {
     (!texts.is_empty()).then(|| texts.join("; "))
 }
 
+/// Current medicines by name, past ones most recently ended first.
 pub fn build<'a>(
     resources: impl IntoIterator<Item = &'a Value>,
     store: &Resources,
-) -> MedicineList {
-    let mut list = MedicineList::default();
-    for r in resources {
+) -> Entries<Medicine> {
+    let types = ["MedicationRequest", "MedicationStatement"];
+    let mut list = read_entries(resources, &types, |r| {
         let status_code = r["status"].as_str().unwrap_or("");
         let (source, current, status) = match (r["resourceType"].as_str(), status_code) {
-            (_, "entered-in-error") => continue,
             (Some("MedicationRequest"), code) => (
                 "Prescribed",
                 matches!(code, "active" | "on-hold" | "draft" | ""),
@@ -138,10 +132,7 @@ pub fn build<'a>(
                     _ => "Status not known",
                 },
             ),
-            _ => {
-                list.unreadable += 1;
-                continue;
-            }
+            _ => return None,
         };
         let is_request = source == "Prescribed";
         let medicine = Medicine {
@@ -176,12 +167,8 @@ pub fn build<'a>(
             source,
             notes: notes(r),
         };
-        if current {
-            list.current.push(medicine);
-        } else {
-            list.past.push(medicine);
-        }
-    }
+        Some((if current { Place::Current } else { Place::Past }, medicine))
+    });
     list.current.sort_by_key(|a| a.name.to_lowercase());
     list.past.sort_by(|a, b| {
         b.ended

@@ -3,7 +3,7 @@
 pub mod model;
 
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{DateText, Section, Split, current_and_past, row, rows};
+use crate::components::section::{DateText, Section, Split, Words, entry_list, row, rows};
 use crate::session::Portal;
 use leptos::prelude::*;
 use model::Problem;
@@ -16,19 +16,18 @@ pub fn ProblemsPage() -> impl IntoView {
     view! {
         <Section title="Health problems" what="your health problems" fetch>
             {move || {
-                let list = list.get();
-                current_and_past(
-                    Split {
-                        current_title: "Current problems",
-                        past_title: "Past problems",
+                entry_list(
+                    Words {
+                        split: Some(Split {
+                            current_title: "Current problems",
+                            past_title: "Past problems",
+                            no_current: "No current problems are recorded in this portal.",
+                            past_hint: None,
+                        }),
                         none: "No health problems are recorded in this portal.",
                         none_note: None,
-                        no_current: "No current problems are recorded in this portal.",
-                        past_hint: None,
                     },
-                    list.current.into_iter().map(|p| view! { <ProblemCard problem=p/> }.into_any()).collect(),
-                    list.past.into_iter().map(|p| view! { <ProblemCard problem=p/> }.into_any()).collect(),
-                    list.unreadable,
+                    list.get().map(|p| view! { <ProblemCard problem=p/> }.into_any()),
                 )
             }}
         </Section>
@@ -41,7 +40,7 @@ fn ProblemCard(problem: Problem) -> impl IntoView {
         <li class="card">
             <h3 class="card-title"><bdi>{problem.name}</bdi></h3>
             <dl class="summary-list">
-                {row("Status", Some(problem.status.to_string()))}
+                {row("Status", Some(problem.status.words().to_string()))}
                 {row("Since", problem.since)}
                 {row("Ended", problem.ended)}
                 {row("Severity", problem.severity)}

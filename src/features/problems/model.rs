@@ -1,13 +1,14 @@
 //! Conditions → current and past problems.
 
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::{Entries, Place, read_entries};
 use crate::fhir::{concept_text, first_code, first_date, notes, when_text};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     pub name: String,
-    pub status: &'static str,
+    pub status: Status,
     pub since: Option<String>,
     pub ended: Option<String>,
     pub recorded: Option<FhirDate>,
@@ -16,41 +17,60 @@ pub struct Problem {
     pub notes: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ProblemList {
-    pub current: Vec<Problem>,
-    pub past: Vec<Problem>,
-    pub unreadable: usize,
+/// Where a problem stands, in the words the card shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Status {
+    Active,
+    ComeBack,
+    Relapsed,
+    Suspected,
+    Inactive,
+    InRemission,
+    Resolved,
+    RuledOut,
 }
 
-pub fn build(resources: &[Value], locale: &str) -> ProblemList {
-    let mut list = ProblemList::default();
-    for r in resources {
-        if r["resourceType"] != "Condition" {
-            list.unreadable += 1;
-            continue;
+impl Status {
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::ComeBack => "Come back",
+            Self::Relapsed => "Relapsed",
+            Self::Suspected => "Suspected",
+            Self::Inactive => "Inactive",
+            Self::InRemission => "In remission",
+            Self::Resolved => "Resolved",
+            Self::RuledOut => "Ruled out",
         }
+    }
+
+    fn place(self) -> Place {
+        match self {
+            Self::Active | Self::ComeBack | Self::Relapsed | Self::Suspected => Place::Current,
+            Self::Inactive | Self::InRemission | Self::Resolved | Self::RuledOut => Place::Past,
+        }
+    }
+}
+
+pub fn build(resources: &[Value], locale: &str) -> Entries<Problem> {
+    let mut list = read_entries(resources, &["Condition"], |r| {
         let verification = first_code(&r["verificationStatus"]);
-        if verification == Some("entered-in-error") {
-            continue;
-        }
         let ended = when_text(r, "abatement", locale);
-        let (current, status) = match (verification, first_code(&r["clinicalStatus"])) {
-            (Some("refuted"), _) => (false, "Ruled out"),
-            (_, Some("active")) => (true, "Active"),
-            (_, Some("recurrence")) => (true, "Come back"),
-            (_, Some("relapse")) => (true, "Relapsed"),
-            (_, Some("inactive")) => (false, "Inactive"),
-            (_, Some("remission")) => (false, "In remission"),
-            (_, Some("resolved")) => (false, "Resolved"),
+        let status = match (verification, first_code(&r["clinicalStatus"])) {
+            (Some("refuted"), _) => Status::RuledOut,
+            (_, Some("active")) => Status::Active,
+            (_, Some("recurrence")) => Status::ComeBack,
+            (_, Some("relapse")) => Status::Relapsed,
+            (_, Some("inactive")) => Status::Inactive,
+            (_, Some("remission")) => Status::InRemission,
+            (_, Some("resolved")) => Status::Resolved,
             // No clinical status: an end date means it is over.
-            _ if ended.is_some() => (false, "Resolved"),
-            _ => (true, "Active"),
+            _ if ended.is_some() => Status::Resolved,
+            _ => Status::Active,
         };
-        let status = if current && verification == Some("provisional") {
-            "Suspected"
-        } else {
-            status
+        let status = match status.place() {
+            Place::Current if verification == Some("provisional") => Status::Suspected,
+            _ => status,
         };
         let problem = Problem {
             name: concept_text(&r["code"]).unwrap_or_else(|| "Problem not named".into()),
@@ -64,14 +84,9 @@ pub fn build(resources: &[Value], locale: &str) -> ProblemList {
                 .and_then(|a| a.iter().find_map(concept_text)),
             notes: notes(r),
         };
-        if current {
-            list.current.push(problem);
-        } else {
-            list.past.push(problem);
-        }
-    }
-    list.current.sort_by(|a, b| b.recorded.cmp(&a.recorded));
-    list.past.sort_by(|a, b| b.recorded.cmp(&a.recorded));
+        Some((status.place(), problem))
+    });
+    list.sort_by(|a, b| b.recorded.cmp(&a.recorded));
     list
 }
 
@@ -97,7 +112,7 @@ mod tests {
         let current: Vec<(&str, &str)> = list
             .current
             .iter()
-            .map(|p| (p.name.as_str(), p.status))
+            .map(|p| (p.name.as_str(), p.status.words()))
             .collect();
         assert!(current.contains(&("Asthma", "Active")));
         assert!(current.contains(&("Migraine", "Suspected")));

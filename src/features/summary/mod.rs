@@ -88,7 +88,7 @@ pub fn SummaryPage() -> impl IntoView {
 
     let allergy_names = move || {
         allergy_fetch.with(|d| {
-            let list = locale.with_value(|l| allergies::model::allergy_list(&d[0], l));
+            let list = locale.with_value(|l| allergies::model::build(&d[0], l));
             list.current
                 .into_iter()
                 .map(|a| match a.criticality {
@@ -120,7 +120,7 @@ pub fn SummaryPage() -> impl IntoView {
     let next_appointment = move || {
         appointment_fetch.with(|d| {
             appointments::model::build(&d[0], js_sys::Date::now())
-                .upcoming
+                .current
                 .into_iter()
                 .find(|a| !a.off)
         })

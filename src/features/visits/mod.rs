@@ -4,7 +4,7 @@ pub mod model;
 
 use crate::components::clock::{Style, format_moment};
 use crate::components::record_fetch::{RecordFetch, Search};
-use crate::components::section::{Section, card_list, row};
+use crate::components::section::{Section, Words, entry_list, row};
 use crate::session::Portal;
 use leptos::prelude::*;
 use model::Visit;
@@ -16,11 +16,13 @@ pub fn VisitsPage() -> impl IntoView {
     view! {
         <Section title="Visits" what="your visits" fetch>
             {move || {
-                let list = list.get();
-                card_list(
-                    "No visits are recorded in this portal.",
-                    list.items.into_iter().map(|v| view! { <VisitCard visit=v/> }.into_any()).collect(),
-                    list.unreadable,
+                entry_list(
+                    Words {
+                        split: None,
+                        none: "No visits are recorded in this portal.",
+                        none_note: None,
+                    },
+                    list.get().map(|v| view! { <VisitCard visit=v/> }.into_any()),
                 )
             }}
         </Section>

@@ -1,6 +1,7 @@
 //! Encounters → the visits list, newest first.
 
 use crate::fhir::date::FhirDate;
+use crate::fhir::entries::{Entries, Place, read_entries};
 use crate::fhir::{concept_text, non_empty, reason_text, reference_display};
 use serde_json::Value;
 
@@ -15,12 +16,6 @@ pub struct Visit {
     pub reason: Option<String>,
     pub clinician: Option<String>,
     pub provider: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VisitList {
-    pub items: Vec<Visit>,
-    pub unreadable: usize,
 }
 
 fn class_words(class: &Value) -> Option<String> {
@@ -39,22 +34,17 @@ fn class_words(class: &Value) -> Option<String> {
     Some(words.into())
 }
 
-pub fn build(resources: &[Value]) -> VisitList {
-    let mut list = VisitList::default();
-    for r in resources {
-        if r["resourceType"] != "Encounter" {
-            list.unreadable += 1;
-            continue;
-        }
+/// One list, newest first.
+pub fn build(resources: &[Value]) -> Entries<Visit> {
+    let mut list = read_entries(resources, &["Encounter"], |r| {
         let status = match r["status"].as_str().unwrap_or_default() {
-            "entered-in-error" => continue,
             "planned" => Some("Planned"),
             "arrived" | "triaged" | "in-progress" => Some("In progress"),
             "onleave" => Some("On leave"),
             "cancelled" => Some("Cancelled"),
             _ => None,
         };
-        list.items.push(Visit {
+        let visit = Visit {
             kind: class_words(&r["class"]).unwrap_or_else(|| "Visit".into()),
             what: r["type"]
                 .as_array()
@@ -70,10 +60,11 @@ pub fn build(resources: &[Value]) -> VisitList {
                 .as_array()
                 .and_then(|a| a.iter().find_map(|p| reference_display(&p["individual"]))),
             provider: reference_display(&r["serviceProvider"]),
-        });
-    }
+        };
+        Some((Place::Current, visit))
+    });
     let at = |v: &Visit| v.start.as_ref().map_or(f64::MIN, |(_, ms)| *ms);
-    list.items.sort_by(|a, b| at(b).total_cmp(&at(a)));
+    list.sort_by(|a, b| at(b).total_cmp(&at(a)));
     list
 }
 
@@ -92,10 +83,10 @@ mod tests {
                 "type": [{"coding": [{"display": "Check-up"}]}], "period": {"start": "2025-01-01"}}),
             json!({"resourceType": "Encounter", "status": "entered-in-error"}),
         ]);
-        assert_eq!(list.items.len(), 2);
-        assert_eq!(list.items[0].kind, "Something local");
-        assert_eq!(list.items[1].kind, "Emergency department");
-        assert_eq!(list.items[1].reason.as_deref(), Some("Chest pain"));
-        assert_eq!(list.items[1].location.as_deref(), Some("A&E"));
+        assert_eq!(list.current.len(), 2);
+        assert_eq!(list.current[0].kind, "Something local");
+        assert_eq!(list.current[1].kind, "Emergency department");
+        assert_eq!(list.current[1].reason.as_deref(), Some("Chest pain"));
+        assert_eq!(list.current[1].location.as_deref(), Some("A&E"));
     }
 }
