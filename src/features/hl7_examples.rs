@@ -5,8 +5,7 @@
 //! stay `pub(crate)` and the compiler reports any of their code nothing uses.
 
 use super::{
-    allergies, appointments, documents, immunizations, medications, problems, results, trends,
-    visits,
+    allergies, appointments, documents, medicines, problems, results, trends, vaccinations, visits,
 };
 use crate::fhir::entries::Entries;
 use crate::fhir::reference::Resources;
@@ -87,7 +86,7 @@ fn convert(r: &Value) -> (usize, usize) {
         "AllergyIntolerance" => shown(allergies::model::build(one, "en-GB")),
         "Condition" => shown(problems::model::build(one, "en-GB")),
         "MedicationRequest" | "MedicationStatement" => {
-            shown(medications::model::build(one, &Resources::default()))
+            shown(medicines::model::build(one, &Resources::default()))
         }
         "Observation" => {
             trends::model::build(one);
@@ -103,7 +102,7 @@ fn convert(r: &Value) -> (usize, usize) {
             let v = results::model::build(one, &[]);
             (v.groups.len(), v.unreadable)
         }
-        "Immunization" => shown(immunizations::model::build(one)),
+        "Immunization" => shown(vaccinations::model::build(one)),
         "Encounter" => shown(visits::model::build(one)),
         "Appointment" => shown(appointments::model::build(one, 0.0)),
         "DocumentReference" => shown(documents::model::build(one)),

@@ -1,11 +1,11 @@
-//! One module per screen; each keeps its FHIR-to-screen logic in a `model` beside its view.
+//! One module per screen, named as its address is (`/record/medicines` is `medicines`); each keeps
+//! its FHIR-to-screen logic in a `model` beside its view, entered through `model::build`.
 
 pub(crate) mod allergies;
 pub(crate) mod appointments;
 pub(crate) mod documents;
 pub(crate) mod export;
-pub(crate) mod immunizations;
-pub(crate) mod medications;
+pub(crate) mod medicines;
 pub(crate) mod problems;
 pub(crate) mod record_layout;
 pub(crate) mod results;
@@ -13,6 +13,7 @@ pub(crate) mod sign_in;
 pub(crate) mod summary;
 pub(crate) mod terms;
 pub(crate) mod trends;
+pub(crate) mod vaccinations;
 pub(crate) mod visits;
 
 #[cfg(test)]
@@ -28,10 +29,10 @@ pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
         RecordScreen::Summary => view! { <summary::SummaryPage/> }.into_any(),
         RecordScreen::Results => view! { <results::ResultsPage/> }.into_any(),
         RecordScreen::Trends => view! { <trends::TrendsPage/> }.into_any(),
-        RecordScreen::Medicines => view! { <medications::MedicinesPage/> }.into_any(),
+        RecordScreen::Medicines => view! { <medicines::MedicinesPage/> }.into_any(),
         RecordScreen::Allergies => view! { <allergies::AllergiesPage/> }.into_any(),
         RecordScreen::Problems => view! { <problems::ProblemsPage/> }.into_any(),
-        RecordScreen::Vaccinations => view! { <immunizations::VaccinationsPage/> }.into_any(),
+        RecordScreen::Vaccinations => view! { <vaccinations::VaccinationsPage/> }.into_any(),
         RecordScreen::Appointments => view! { <appointments::AppointmentsPage/> }.into_any(),
         RecordScreen::Visits => view! { <visits::VisitsPage/> }.into_any(),
         RecordScreen::Documents => view! { <documents::DocumentsPage/> }.into_any(),

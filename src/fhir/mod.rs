@@ -1,6 +1,7 @@
 //! Reading FHIR R4 JSON leniently: every field may be missing, every choice may take any of its
 //! forms, and nothing here panics on what a server sends.
 
+pub mod clinical_status;
 pub mod date;
 pub mod entries;
 pub mod reference;

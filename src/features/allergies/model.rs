@@ -1,7 +1,8 @@
 //! AllergyIntolerance resources → what the allergies screen shows, in plain words.
 
+use crate::fhir::clinical_status::ClinicalStatus;
 use crate::fhir::date::FhirDate;
-use crate::fhir::entries::{Entries, Place, read_entries};
+use crate::fhir::entries::{Entries, read_entries};
 use crate::fhir::{concept_text, first_code, non_empty, notes, when_text};
 use serde_json::Value;
 
@@ -21,32 +22,12 @@ pub struct Allergy {
     pub categories: Vec<&'static str>,
     pub criticality: Option<&'static str>,
     pub high_risk: bool,
-    pub status: Status,
+    pub status: ClinicalStatus,
     pub verification: Option<&'static str>,
     pub reactions: Vec<Reaction>,
     pub recorded: Option<FhirDate>,
     pub onset: Option<String>,
     pub notes: Vec<String>,
-}
-
-/// Whether an allergy applies, in the words the card shows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Status {
-    Active,
-    Inactive,
-    Resolved,
-    RuledOut,
-}
-
-impl Status {
-    pub fn words(self) -> &'static str {
-        match self {
-            Self::Active => "Active",
-            Self::Inactive => "Inactive",
-            Self::Resolved => "Resolved",
-            Self::RuledOut => "Ruled out",
-        }
-    }
 }
 
 impl Allergy {
@@ -81,7 +62,9 @@ impl Allergy {
     /// "Active · Confirmed": how sure the record is matters only while it applies.
     pub fn status_text(&self) -> String {
         match self.verification {
-            Some(v) if self.status == Status::Active => format!("{} · {v}", self.status.words()),
+            Some(v) if self.status == ClinicalStatus::Active => {
+                format!("{} · {v}", self.status.words())
+            }
             _ => self.status.words().to_string(),
         }
     }
@@ -90,11 +73,7 @@ impl Allergy {
 pub fn build(resources: &[Value], locale: &str) -> Entries<Allergy> {
     let mut list = read_entries(resources, &["AllergyIntolerance"], |r| {
         let allergy = read_allergy(r, locale);
-        let place = match allergy.status {
-            Status::Active => Place::Current,
-            _ => Place::Past,
-        };
-        Some((place, allergy))
+        Some((allergy.status.place(), allergy))
     });
     // Highest risk first, then newest.
     list.current.sort_by(|a, b| {
@@ -108,13 +87,7 @@ pub fn build(resources: &[Value], locale: &str) -> Entries<Allergy> {
 
 fn read_allergy(r: &Value, locale: &str) -> Allergy {
     let verification = first_code(&r["verificationStatus"]);
-    // With no clinical status, an allergy still applies unless it was ruled out.
-    let status = match (verification, first_code(&r["clinicalStatus"])) {
-        (Some("refuted"), _) => Status::RuledOut,
-        (_, Some("inactive")) => Status::Inactive,
-        (_, Some("resolved")) => Status::Resolved,
-        _ => Status::Active,
-    };
+    let status = ClinicalStatus::of(r, false);
     let substance = concept_text(&r["code"])
         .or_else(|| {
             r["reaction"]

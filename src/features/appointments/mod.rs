@@ -44,10 +44,10 @@ pub fn AppointmentCard(appointment: Appointment) -> impl IntoView {
         view! { <div class="summary-row"><dt>"When"</dt><dd><time datetime=iso.clone()>{text}</time>{length}</dd></div> }
     });
     view! {
-        <li class="card" class:card-off=a.off>
+        <li class="card" class:card-off=a.status.is_off()>
             <h3 class="card-title">
                 <bdi>{a.what}</bdi>
-                <span class="tag" class:tag-danger=a.off>{a.status}</span>
+                <span class="tag" class:tag-danger=a.status.is_off()>{a.status.words()}</span>
             </h3>
             <dl class="summary-list">
                 {match when {

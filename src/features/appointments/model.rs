@@ -11,25 +11,62 @@ pub struct Appointment {
     /// The start as written (with its offset) and as a moment.
     pub start: Option<(String, f64)>,
     pub minutes: Option<u32>,
-    pub status: &'static str,
-    /// Cancelled, missed or otherwise not going ahead: shown, but set apart.
-    pub off: bool,
+    pub status: Status,
     pub place: Option<String>,
     pub clinician: Option<String>,
     pub instructions: Option<String>,
 }
 
-fn status_words(code: &str) -> (&'static str, bool) {
-    match code {
-        "proposed" => ("Requested", false),
-        "pending" => ("Waiting to be confirmed", false),
-        "booked" => ("Booked", false),
-        "arrived" | "checked-in" => ("Checked in", false),
-        "fulfilled" => ("Attended", false),
-        "cancelled" => ("Cancelled", true),
-        "noshow" => ("Missed", true),
-        "waitlist" => ("On the waiting list", false),
-        _ => ("Status not known", false),
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Status {
+    Requested,
+    Pending,
+    Booked,
+    CheckedIn,
+    Attended,
+    Cancelled,
+    Missed,
+    Waitlisted,
+    Unknown,
+}
+
+impl Status {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "proposed" => Self::Requested,
+            "pending" => Self::Pending,
+            "booked" => Self::Booked,
+            "arrived" | "checked-in" => Self::CheckedIn,
+            "fulfilled" => Self::Attended,
+            "cancelled" => Self::Cancelled,
+            "noshow" => Self::Missed,
+            "waitlist" => Self::Waitlisted,
+            _ => Self::Unknown,
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Requested => "Requested",
+            Self::Pending => "Waiting to be confirmed",
+            Self::Booked => "Booked",
+            Self::CheckedIn => "Checked in",
+            Self::Attended => "Attended",
+            Self::Cancelled => "Cancelled",
+            Self::Missed => "Missed",
+            Self::Waitlisted => "On the waiting list",
+            Self::Unknown => "Status not known",
+        }
+    }
+
+    /// Cancelled or missed: shown, but set apart.
+    pub fn is_off(self) -> bool {
+        matches!(self, Self::Cancelled | Self::Missed)
+    }
+
+    /// Whether it already happened (or did not), whatever its time says.
+    fn is_over(self) -> bool {
+        matches!(self, Self::Attended | Self::Missed)
     }
 }
 
@@ -48,7 +85,7 @@ fn participant(r: &Value, kind: &str) -> Option<String> {
 pub fn build(resources: &[Value], now_ms: f64) -> Entries<Appointment> {
     let mut list = read_entries(resources, &["Appointment"], |r| {
         let code = r["status"].as_str().unwrap_or_default();
-        let (status, off) = status_words(code);
+        let status = Status::from_code(code);
         let start = FhirDate::moment(&r["start"]);
         let minutes = r["minutesDuration"].as_u64().map(|m| m as u32).or_else(|| {
             let (_, s) = start.as_ref()?;
@@ -66,7 +103,6 @@ pub fn build(resources: &[Value], now_ms: f64) -> Entries<Appointment> {
             what,
             minutes,
             status,
-            off,
             place: participant(r, "Location").or_else(|| participant(r, "HealthcareService")),
             clinician: participant(r, "Practitioner")
                 .or_else(|| participant(r, "PractitionerRole")),
@@ -78,7 +114,7 @@ pub fn build(resources: &[Value], now_ms: f64) -> Entries<Appointment> {
             .start
             .as_ref()
             .is_none_or(|(_, ms)| *ms >= now_ms);
-        let place = if ahead && code != "fulfilled" && code != "noshow" {
+        let place = if ahead && !status.is_over() {
             Place::Current
         } else {
             Place::Past
@@ -122,7 +158,7 @@ mod tests {
         let upcoming: Vec<(&str, &str)> = list
             .current
             .iter()
-            .map(|a| (a.what.as_str(), a.status))
+            .map(|a| (a.what.as_str(), a.status.words()))
             .collect();
         assert_eq!(
             upcoming,
@@ -132,10 +168,10 @@ mod tests {
                 ("Knee clinic", "Requested")
             ]
         );
-        assert!(list.current[0].off);
+        assert!(list.current[0].status.is_off());
         assert_eq!(list.current[1].place.as_deref(), Some("Eye Clinic"));
         assert_eq!(list.current[1].clinician.as_deref(), Some("Dr Shah"));
-        let past: Vec<&str> = list.past.iter().map(|a| a.status).collect();
+        let past: Vec<&str> = list.past.iter().map(|a| a.status.words()).collect();
         assert_eq!(past, ["Missed", "Attended"]);
     }
 

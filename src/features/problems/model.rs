@@ -1,14 +1,15 @@
 //! Conditions → current and past problems.
 
+use crate::fhir::clinical_status::ClinicalStatus;
 use crate::fhir::date::FhirDate;
-use crate::fhir::entries::{Entries, Place, read_entries};
-use crate::fhir::{concept_text, first_code, first_date, notes, when_text};
+use crate::fhir::entries::{Entries, read_entries};
+use crate::fhir::{concept_text, first_date, notes, when_text};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     pub name: String,
-    pub status: Status,
+    pub status: ClinicalStatus,
     pub since: Option<String>,
     pub ended: Option<String>,
     pub recorded: Option<FhirDate>,
@@ -17,61 +18,10 @@ pub struct Problem {
     pub notes: Vec<String>,
 }
 
-/// Where a problem stands, in the words the card shows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Status {
-    Active,
-    ComeBack,
-    Relapsed,
-    Suspected,
-    Inactive,
-    InRemission,
-    Resolved,
-    RuledOut,
-}
-
-impl Status {
-    pub fn words(self) -> &'static str {
-        match self {
-            Self::Active => "Active",
-            Self::ComeBack => "Come back",
-            Self::Relapsed => "Relapsed",
-            Self::Suspected => "Suspected",
-            Self::Inactive => "Inactive",
-            Self::InRemission => "In remission",
-            Self::Resolved => "Resolved",
-            Self::RuledOut => "Ruled out",
-        }
-    }
-
-    fn place(self) -> Place {
-        match self {
-            Self::Active | Self::ComeBack | Self::Relapsed | Self::Suspected => Place::Current,
-            Self::Inactive | Self::InRemission | Self::Resolved | Self::RuledOut => Place::Past,
-        }
-    }
-}
-
 pub fn build(resources: &[Value], locale: &str) -> Entries<Problem> {
     let mut list = read_entries(resources, &["Condition"], |r| {
-        let verification = first_code(&r["verificationStatus"]);
         let ended = when_text(r, "abatement", locale);
-        let status = match (verification, first_code(&r["clinicalStatus"])) {
-            (Some("refuted"), _) => Status::RuledOut,
-            (_, Some("active")) => Status::Active,
-            (_, Some("recurrence")) => Status::ComeBack,
-            (_, Some("relapse")) => Status::Relapsed,
-            (_, Some("inactive")) => Status::Inactive,
-            (_, Some("remission")) => Status::InRemission,
-            (_, Some("resolved")) => Status::Resolved,
-            // No clinical status: an end date means it is over.
-            _ if ended.is_some() => Status::Resolved,
-            _ => Status::Active,
-        };
-        let status = match status.place() {
-            Place::Current if verification == Some("provisional") => Status::Suspected,
-            _ => status,
-        };
+        let status = ClinicalStatus::of(r, ended.is_some());
         let problem = Problem {
             name: concept_text(&r["code"]).unwrap_or_else(|| "Problem not named".into()),
             status,

@@ -10,7 +10,7 @@ use crate::components::page::PageHeading;
 use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
 use crate::components::section::DateText;
 use crate::features::appointments::AppointmentCard;
-use crate::features::{allergies, appointments, medications, problems, results};
+use crate::features::{allergies, appointments, medicines, problems, results};
 use crate::fhir::reference::Resources;
 use crate::session::{Portal, Session};
 use leptos::prelude::*;
@@ -110,7 +110,7 @@ pub fn SummaryPage() -> impl IntoView {
     };
     let medicine_names = move || {
         medicine_fetch.with(|d| {
-            medications::model::build(d.iter().flat_map(|l| l.iter()), &Resources::default())
+            medicines::model::build(d.iter().flat_map(|l| l.iter()), &Resources::default())
                 .current
                 .into_iter()
                 .map(|m| m.name)
@@ -122,7 +122,7 @@ pub fn SummaryPage() -> impl IntoView {
             appointments::model::build(&d[0], js_sys::Date::now())
                 .current
                 .into_iter()
-                .find(|a| !a.off)
+                .find(|a| !a.status.is_off())
         })
     };
     let latest_results = move || {

@@ -77,12 +77,12 @@ fn MedicineCard(medicine: Medicine) -> impl IntoView {
             <h3 class="card-title"><bdi>{m.name}</bdi></h3>
             <dl class="summary-list">
                 {row("How to take it", m.instructions)}
-                {row("Status", Some(m.status.to_string()))}
+                {row("Status", Some(m.status.words().to_string()))}
                 {m.started.map(|d| view! { <div class="summary-row"><dt>"Started"</dt><dd><DateText date=d/></dd></div> })}
                 {m.ended.map(|d| view! { <div class="summary-row"><dt>"Ended"</dt><dd><DateText date=d/></dd></div> })}
                 {row("Prescribed by", m.prescriber)}
                 {row("What it is for", m.reason)}
-                {row("Source", Some(if m.source == "Prescribed" { "Prescription".to_string() } else { "Reported as taken".to_string() }))}
+                {row("Source", Some(m.source.words().to_string()))}
                 {rows("Notes", m.notes)}
             </dl>
         </li>

@@ -14,10 +14,10 @@ pub struct Medicine {
     pub started: Option<FhirDate>,
     pub ended: Option<FhirDate>,
     pub prescriber: Option<String>,
-    pub status: &'static str,
+    pub status: Status,
     pub reason: Option<String>,
     /// "Prescribed" (a request) or "Reported" (a statement of what is taken).
-    pub source: &'static str,
+    pub source: Source,
     pub notes: Vec<String>,
 }
 
@@ -97,6 +97,86 @@ fn instructions(list: &Value) -> Option<String> {
     (!texts.is_empty()).then(|| texts.join("; "))
 }
 
+/// Where a medicine came from: a prescription, or the patient's own report of taking it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Source {
+    Prescription,
+    Reported,
+}
+
+impl Source {
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Prescription => "Prescription",
+            Self::Reported => "Reported as taken",
+        }
+    }
+}
+
+/// Where a medicine stands, from a MedicationRequest's or a MedicationStatement's status.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Status {
+    Active,
+    Taking,
+    GoingToTake,
+    OnHold,
+    NotStartedYet,
+    Finished,
+    Stopped,
+    Cancelled,
+    NotTaken,
+    /// No status at all: still listed as current, since nothing says it stopped.
+    NotRecorded,
+    Unknown,
+}
+
+impl Status {
+    fn of(source: Source, code: &str) -> Self {
+        match (source, code) {
+            (_, "") => Self::NotRecorded,
+            (Source::Prescription, "active") => Self::Active,
+            (Source::Reported, "active") => Self::Taking,
+            (Source::Reported, "intended") => Self::GoingToTake,
+            (_, "on-hold") => Self::OnHold,
+            (Source::Prescription, "draft") => Self::NotStartedYet,
+            (_, "completed") => Self::Finished,
+            (_, "stopped") => Self::Stopped,
+            (Source::Prescription, "cancelled") => Self::Cancelled,
+            (Source::Reported, "not-taken") => Self::NotTaken,
+            _ => Self::Unknown,
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Taking => "Taking",
+            Self::GoingToTake => "Going to take",
+            Self::OnHold => "On hold",
+            Self::NotStartedYet => "Not started yet",
+            Self::Finished => "Finished",
+            Self::Stopped => "Stopped",
+            Self::Cancelled => "Cancelled",
+            Self::NotTaken => "Not taken",
+            Self::NotRecorded | Self::Unknown => "Status not known",
+        }
+    }
+
+    fn place(self) -> Place {
+        match self {
+            Self::Active
+            | Self::Taking
+            | Self::GoingToTake
+            | Self::OnHold
+            | Self::NotStartedYet
+            | Self::NotRecorded => Place::Current,
+            Self::Finished | Self::Stopped | Self::Cancelled | Self::NotTaken | Self::Unknown => {
+                Place::Past
+            }
+        }
+    }
+}
+
 /// Current medicines by name, past ones most recently ended first.
 pub fn build<'a>(
     resources: impl IntoIterator<Item = &'a Value>,
@@ -104,37 +184,12 @@ pub fn build<'a>(
 ) -> Entries<Medicine> {
     let types = ["MedicationRequest", "MedicationStatement"];
     let mut list = read_entries(resources, &types, |r| {
-        let status_code = r["status"].as_str().unwrap_or("");
-        let (source, current, status) = match (r["resourceType"].as_str(), status_code) {
-            (Some("MedicationRequest"), code) => (
-                "Prescribed",
-                matches!(code, "active" | "on-hold" | "draft" | ""),
-                match code {
-                    "active" => "Active",
-                    "on-hold" => "On hold",
-                    "draft" => "Not started yet",
-                    "completed" => "Finished",
-                    "stopped" => "Stopped",
-                    "cancelled" => "Cancelled",
-                    _ => "Status not known",
-                },
-            ),
-            (Some("MedicationStatement"), code) => (
-                "Reported",
-                matches!(code, "active" | "intended" | "on-hold" | ""),
-                match code {
-                    "active" => "Taking",
-                    "intended" => "Going to take",
-                    "on-hold" => "On hold",
-                    "completed" => "Finished",
-                    "stopped" => "Stopped",
-                    "not-taken" => "Not taken",
-                    _ => "Status not known",
-                },
-            ),
-            _ => return None,
+        let source = match r["resourceType"].as_str() {
+            Some("MedicationRequest") => Source::Prescription,
+            _ => Source::Reported,
         };
-        let is_request = source == "Prescribed";
+        let status = Status::of(source, r["status"].as_str().unwrap_or(""));
+        let is_request = source == Source::Prescription;
         let medicine = Medicine {
             name: medicine_name(r, store),
             instructions: instructions(if is_request {
@@ -167,7 +222,7 @@ pub fn build<'a>(
             source,
             notes: notes(r),
         };
-        Some((if current { Place::Current } else { Place::Past }, medicine))
+        Some((status.place(), medicine))
     });
     list.current.sort_by_key(|a| a.name.to_lowercase());
     list.past.sort_by(|a, b| {
@@ -232,7 +287,7 @@ mod tests {
         let past: Vec<(&str, &str)> = list
             .past
             .iter()
-            .map(|m| (m.name.as_str(), m.status))
+            .map(|m| (m.name.as_str(), m.status.words()))
             .collect();
         assert!(past.contains(&("Sertraline 50 mg", "Finished")));
         assert!(past.contains(&("Ramipril", "Stopped")));
