@@ -14,8 +14,8 @@ pub struct FhirDate {
     pub day: Option<u8>,
     /// Hours and minutes as written in the source, with the source's own offset.
     pub time: Option<(u8, u8)>,
-    /// Seconds (with any fraction) of a date-time.
-    seconds: f64,
+    /// Seconds and their fraction, in milliseconds, of a date-time.
+    millis: u32,
     /// The offset of a date-time from UTC, in seconds; `None` for a date, or a time without one.
     offset: Option<i32>,
     /// The text as written, which also sorts correctly for dates of the same offset.
@@ -57,33 +57,30 @@ impl FhirDate {
         if parts.next().is_some() || (day.is_some() && month.is_none()) {
             return None;
         }
-        let (time, seconds, offset) = match time {
+        let (time, millis, offset) = match time {
             Some(t) if day.is_some() => {
                 let (clock, offset) = split_offset(t)?;
                 let mut parts = clock.split(':');
                 let hh = two_digits(parts.next()?).filter(|h| *h < 24)?;
                 let mm = two_digits(parts.next()?).filter(|m| *m < 60)?;
-                let seconds = match parts.next() {
-                    Some(s) if s.len() >= 2 && s.is_ascii() => {
-                        s.parse::<f64>().ok().filter(|s| (0.0..61.0).contains(s))?
-                    }
-                    Some(_) => return None,
-                    None => 0.0,
+                let millis = match parts.next() {
+                    Some(s) => seconds_as_millis(s)?,
+                    None => 0,
                 };
                 if parts.next().is_some() {
                     return None;
                 }
-                (Some((hh, mm)), seconds, offset)
+                (Some((hh, mm)), millis, offset)
             }
             Some(_) => return None,
-            None => (None, 0.0, None),
+            None => (None, 0, None),
         };
         Some(Self {
             year,
             month,
             day,
             time,
-            seconds,
+            millis,
             offset,
             raw: text.to_string(),
         })
@@ -108,12 +105,12 @@ impl FhirDate {
             u32::from(self.month.unwrap_or(1)),
             u32::from(self.day.unwrap_or(1)),
         );
-        let mut seconds = (days * 86_400) as f64;
+        let mut ms = days * 86_400_000;
         if let Some((h, m)) = self.time {
             let clock = i64::from(h) * 3600 + i64::from(m) * 60 - i64::from(self.offset?);
-            seconds += clock as f64 + self.seconds;
+            ms += clock * 1000 + i64::from(self.millis);
         }
-        Some(seconds * 1000.0)
+        Some(ms as f64)
     }
 
     /// `3 March 2019` (en-GB and most locales) or `March 3, 2019` (en-US); `March 2019`; `2019`.
@@ -151,6 +148,22 @@ impl Ord for FhirDate {
             &other.raw,
         ))
     }
+}
+
+/// `07` or `07.5` (seconds, leap second allowed) → 7000 or 7500. Read by hand: the float parser
+/// would add kilobytes to the first download, which reads dates on the terms screen.
+fn seconds_as_millis(s: &str) -> Option<u32> {
+    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+    let whole = u32::from(two_digits(whole).filter(|s| *s <= 60)?);
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) || (s.contains('.') && fraction.is_empty()) {
+        return None;
+    }
+    let millis = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0, |n, b| n * 10 + u32::from(b - b'0'));
+    Some(whole * 1000 + millis)
 }
 
 fn two_digits(s: &str) -> Option<u8> {
@@ -253,6 +266,8 @@ mod tests {
         assert_eq!(ms("2024-03-05T15:07:00+01:00"), ms("2024-03-05T14:07:00Z"));
         assert_eq!(ms("2024-03-05T09:07-05:00"), ms("2024-03-05T14:07:00Z"));
         assert_eq!(ms("2024-03-05T14:07:00.500Z"), Some(1_709_647_620_500.0));
+        assert_eq!(ms("2024-03-05T14:07:00.5Z"), Some(1_709_647_620_500.0));
+        assert_eq!(ms("2024-03-05T14:07:00.123456Z"), Some(1_709_647_620_123.0));
         assert_eq!(ms("2024"), ms("2024-01-01T00:00:00Z"));
         assert_eq!(ms("2024-03-05T14:07:00"), None, "a time without an offset");
     }
@@ -266,6 +281,8 @@ mod tests {
             "2024-01-01T1:00:00Z",
             "2024-01-01T10:00:00:00Z",
             "2024-01-01T10:00:xxZ",
+            "2024-01-01T10:00:00.Z",
+            "2024-01-01T10:00:61Z",
         ] {
             assert!(FhirDate::parse(bad).is_none(), "{bad}");
         }
