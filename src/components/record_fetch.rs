@@ -77,8 +77,8 @@ impl RecordFetch {
             let run = runs.start();
             data.update_value(|d| d.iter_mut().for_each(|l| *l = Arc::default()));
             status.set(FetchStatus::Loading);
-            version.update(|v| *v += 1);
             let Some(patient) = session.patient.get_untracked().map(|p| p.id) else {
+                version.update(|v| *v += 1);
                 status.set(FetchStatus::Failed(ApiError::NotInScope));
                 return;
             };
@@ -91,6 +91,8 @@ impl RecordFetch {
                     None => to_fetch.push((slot, search.clone(), key)),
                 }
             }
+            // Readers re-read once the lists are cleared and any cached ones are in place.
+            version.update(|v| *v += 1);
             if to_fetch.len() < searches.len() {
                 status.set(FetchStatus::Loaded {
                     complete: to_fetch.is_empty(),

@@ -30,19 +30,15 @@ pub struct Sizes {
 
 impl Sizes {
     pub fn first_load_brotli(&self) -> u64 {
-        self.files
-            .iter()
-            .filter(|f| !f.is_part())
-            .map(|f| f.brotli)
-            .sum()
+        self.first_load(|f| f.brotli)
     }
 
     pub fn first_load_gzip(&self) -> u64 {
-        self.files
-            .iter()
-            .filter(|f| !f.is_part())
-            .map(|f| f.gzip)
-            .sum()
+        self.first_load(|f| f.gzip)
+    }
+
+    fn first_load(&self, size: impl Fn(&File) -> u64) -> u64 {
+        self.files.iter().filter(|f| !f.is_part()).map(size).sum()
     }
 
     pub fn total_brotli(&self) -> u64 {

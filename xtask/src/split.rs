@@ -32,7 +32,8 @@ fn part_file(part: &str, hash: &str) -> String {
 pub fn trunk_hook(root: &Path) -> Result<(), String> {
     let staging = PathBuf::from(env("TRUNK_STAGING_DIR")?);
     let release = env("TRUNK_PROFILE")? == "release";
-    let linked = target_dir(root)?
+    let target = target_dir(root);
+    let linked = target
         .join("wasm32-unknown-unknown")
         .join(if release { "release" } else { "debug" })
         .join("carefront.wasm");
@@ -41,7 +42,7 @@ pub fn trunk_hook(root: &Path) -> Result<(), String> {
         .rsplit_once('-')
         .map(|(_, h)| h.to_string())
         .ok_or_else(|| format!("{stem}: not a trunk-hashed name"))?;
-    let work = target_dir(root)?.join("wasm-split");
+    let work = target.join("wasm-split");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
 
@@ -125,12 +126,9 @@ fn env(name: &str) -> Result<String, String> {
         .map_err(|_| format!("{name} is not set: this runs as trunk's post_build hook"))
 }
 
-/// Cargo's target folder (honours CARGO_TARGET_DIR and the workspace's settings).
-fn target_dir(root: &Path) -> Result<PathBuf, String> {
-    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    Ok(root.join("target"))
+/// Cargo's target folder (honours CARGO_TARGET_DIR).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// `carefront-<hash>`, from the JS file trunk staged.
