@@ -16,7 +16,8 @@ pub const BEN_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 pub struct DemoUser {
     pub username: &'static str,
     pub display_name: &'static str,
-    pub patient_id: &'static str,
+    /// Their own record; None for someone who only acts for others.
+    pub patient_id: Option<&'static str>,
     pub totp_secret: Option<&'static str>,
     pub about: &'static str,
 }
@@ -25,16 +26,37 @@ pub const DEMO_USERS: &[DemoUser] = &[
     DemoUser {
         username: "ann",
         display_name: "Ann Carter",
-        patient_id: "demo-ann",
+        patient_id: Some("demo-ann"),
         totp_secret: None,
         about: "72, diabetes and high blood pressure, several allergies; no second factor",
     },
     DemoUser {
         username: "ben",
         display_name: "Ben Okafor",
-        patient_id: "demo-ben",
+        patient_id: Some("demo-ben"),
         totp_secret: Some(BEN_TOTP_SECRET),
-        about: "47, asthma, no allergies recorded; signs in with a security code",
+        about: "47, asthma, no allergies recorded; signs in with a security code; sees Ann's appointments (her neighbour, invited by her)",
+    },
+    DemoUser {
+        username: "claire",
+        display_name: "Claire Hughes",
+        patient_id: Some("demo-claire"),
+        totp_secret: None,
+        about: "41, a patient herself, and mother of Leo (8, full access) and Maya (14: her confidential items are hidden from her parents)",
+    },
+    DemoUser {
+        username: "david",
+        display_name: "David Price",
+        patient_id: None,
+        totp_secret: None,
+        about: "not a patient here; carer for his mother Margaret (88) under a lasting power of attorney that ends in 20 days; father of Jordan (17), whose agreement his access waits for",
+    },
+    DemoUser {
+        username: "jordan",
+        display_name: "Jordan Price",
+        patient_id: Some("demo-jordan"),
+        totp_secret: None,
+        about: "17, their own sign-in; their father's access is paused until they agree to it",
     },
 ];
 
@@ -64,11 +86,13 @@ pub fn seed_if_empty(db: &Db) -> rusqlite::Result<bool> {
     }
     let mut all = ann(today);
     all.extend(ben(today));
+    all.extend(family(today));
     let mut conn = db.lock();
     let tx = conn.transaction()?;
     for resource in &all {
         records::put(&tx, resource)?;
     }
+    relationships(&tx, today)?;
     tx.commit()?;
     Ok(true)
 }
@@ -162,6 +186,25 @@ impl History {
         resource["id"] = json!(id);
         self.out.push(resource);
         id
+    }
+
+    /// Marks the resource just added with security labels: sensitivity (v3-ActCode) or
+    /// confidentiality (v3-Confidentiality).
+    fn labelled(&mut self, labels: &[&str]) {
+        let security: Vec<Value> = labels
+            .iter()
+            .map(|code| {
+                let system = if code.len() == 1 {
+                    "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+                } else {
+                    "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+                };
+                json!({"system": system, "code": code})
+            })
+            .collect();
+        if let Some(last) = self.out.last_mut() {
+            last["meta"] = json!({"security": security});
+        }
     }
 
     fn patient(&mut self, given: &[&str], family: &str, gender: &str, birth: &str, nhs: &str) {
@@ -707,6 +750,233 @@ fn ben(today: i64) -> Vec<Value> {
     h.out
 }
 
+/// The day, `years` years and `days` days before `today`: a birth date that keeps an age.
+fn born(today: i64, years: i64, days: i64) -> String {
+    let (y, m, d) = time::civil_from_days(today);
+    day(time::days_from_civil(y - years, m, d.min(28)) - days)
+}
+
+/// The families of the proxy demo: Claire and her children Leo and Maya; Margaret, whose son
+/// David cares for her; David's child Jordan.
+fn family(today: i64) -> Vec<Value> {
+    let mut out = Vec::new();
+
+    let mut h = History::new("demo-claire", 1985, today);
+    h.patient(
+        &["Claire"],
+        "Hughes",
+        "female",
+        &born(today, 41, 60),
+        "9434765826",
+    );
+    h.condition("21719001", "Hay fever", today - 15 * 365, None);
+    h.medication(
+        "Cetirizine 10 mg tablets",
+        "One tablet a day when needed",
+        today - 3 * 365,
+        None,
+    );
+    h.appointment(
+        today + 12,
+        10 * 60,
+        "booked",
+        "Smear test",
+        "Riverside Surgery",
+    );
+    out.extend(h.out);
+
+    let mut h = History::new("demo-leo", 2018, today);
+    h.patient(
+        &["Leo"],
+        "Hughes",
+        "male",
+        &born(today, 8, 100),
+        "9434765834",
+    );
+    h.condition("195967001", "Asthma", today - 3 * 365, None);
+    h.medication(
+        "Salbutamol 100 micrograms inhaler",
+        "Two puffs when needed",
+        today - 3 * 365,
+        None,
+    );
+    h.immunization("MMR vaccine", today - 6 * 365, Some(2), false);
+    h.appointment(
+        today + 30,
+        15 * 60 + 30,
+        "booked",
+        "Children's asthma clinic",
+        "Children's Outpatients",
+    );
+    out.extend(h.out);
+
+    let mut h = History::new("demo-maya", 2012, today);
+    h.patient(
+        &["Maya"],
+        "Hughes",
+        "female",
+        &born(today, 14, 40),
+        "9434765842",
+    );
+    h.immunization("HPV vaccine", today - 400, Some(1), false);
+    h.appointment(
+        today + 45,
+        9 * 60,
+        "booked",
+        "Orthodontic review",
+        "Dental Hospital",
+    );
+    h.condition("43116000", "Eczema", today - 8 * 365, None);
+    // Confidential between Maya and the people caring for her.
+    h.condition("197480006", "Anxiety", today - 200, None);
+    h.labelled(&["PSY", "R"]);
+    h.medication(
+        "Desogestrel 75 micrograms tablets",
+        "One tablet a day",
+        today - 90,
+        None,
+    );
+    h.labelled(&["SEX", "R"]);
+    h.appointment(
+        today + 9,
+        16 * 60,
+        "booked",
+        "Young people's clinic",
+        "Riverside Health Centre",
+    );
+    h.labelled(&["SEX", "R"]);
+    out.extend(h.out);
+
+    let mut h = History::new("demo-margaret", 1938, today);
+    h.patient(
+        &["Margaret"],
+        "Price",
+        "female",
+        &born(today, 88, 150),
+        "9434765850",
+    );
+    h.condition("52448006", "Dementia", today - 4 * 365, None);
+    h.condition("38341003", "High blood pressure", today - 20 * 365, None);
+    h.medication(
+        "Donepezil 10 mg tablets",
+        "One tablet at night",
+        today - 4 * 365,
+        None,
+    );
+    h.medication(
+        "Amlodipine 5 mg tablets",
+        "One tablet in the morning",
+        today - 15 * 365,
+        None,
+    );
+    h.appointment(
+        today + 7,
+        11 * 60,
+        "booked",
+        "Memory clinic",
+        "Older People's Unit",
+    );
+    out.extend(h.out);
+
+    let mut h = History::new("demo-jordan", 2009, today);
+    h.patient(
+        &["Jordan"],
+        "Price",
+        "other",
+        &born(today, 17, 100),
+        "9434765869",
+    );
+    h.encounter(today - 500, "Broken wrist");
+    h.immunization("MenACWY vaccine", today - 3 * 365, None, false);
+    h.appointment(
+        today + 21,
+        14 * 60,
+        "booked",
+        "Fracture clinic follow-up",
+        "Orthopaedic Outpatients",
+    );
+    out.extend(h.out);
+    out
+}
+
+/// Who acts for whom in the demo. The care team set up the parents and the attorney; Ann
+/// invited Ben.
+fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()> {
+    use crate::proxy::store::{self, NewRelationship};
+    let user =
+        |name: &str| accounts::by_username(conn, name).map(|u| u.map(|u| u.id).unwrap_or_default());
+    let (claire, david, ben) = (user("claire")?, user("david")?, user("ben")?);
+    let since = day(today - 400);
+    let base = NewRelationship {
+        proxy_user_id: claire,
+        patient_id: "demo-leo",
+        relationship_system: "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+        relationship_code: "MTH",
+        proxy_is: "mother",
+        patient_is: "son",
+        authority_code: None,
+        parental: true,
+        level: "full",
+        withheld_labels: &[],
+        starts_on: &since,
+        ends_on: None,
+        created_by: "care-team",
+        at: (today - 400) * 86_400,
+    };
+    store::add(conn, &base)?;
+    store::add(
+        conn,
+        &NewRelationship {
+            patient_id: "demo-maya",
+            patient_is: "daughter",
+            ..base
+        },
+    )?;
+    let ends = day(today + 20);
+    store::add(
+        conn,
+        &NewRelationship {
+            proxy_user_id: david,
+            patient_id: "demo-margaret",
+            relationship_code: "SONC",
+            proxy_is: "son",
+            patient_is: "mother",
+            authority_code: Some("HPOWATT"),
+            parental: false,
+            ends_on: Some(&ends),
+            ..base
+        },
+    )?;
+    store::add(
+        conn,
+        &NewRelationship {
+            proxy_user_id: david,
+            patient_id: "demo-jordan",
+            relationship_code: "FTH",
+            proxy_is: "father",
+            patient_is: "child",
+            ..base
+        },
+    )?;
+    let a_year = day(today + 365);
+    store::add(
+        conn,
+        &NewRelationship {
+            proxy_user_id: ben,
+            patient_id: "demo-ann",
+            relationship_code: "NBOR",
+            proxy_is: "neighbour",
+            patient_is: "neighbour",
+            parental: false,
+            level: "appointments",
+            ends_on: Some(&a_year),
+            created_by: "invitation",
+            ..base
+        },
+    )?;
+    Ok(())
+}
+
 /// A patient with a long laboratory history for the benchmark: `reports` blood test reports of
 /// ten results each, one a week back from today. Signs in as `bench` with the demo password.
 /// `count` more sign-ins to the bench patient's record (`bench-1` …, the demo password), so a
@@ -724,7 +994,7 @@ pub fn seed_bench_sign_ins(db: &Db, count: usize) -> rusqlite::Result<()> {
                 display_name: &format!("Bench user {n}"),
                 password_hash: &hash,
                 totp_secret: None,
-                patient_id: "bench",
+                patient_id: Some("bench"),
             },
         )?;
     }
@@ -771,7 +1041,7 @@ pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
             display_name: "Bea Marsh",
             password_hash: &password::hash(DEMO_PASSWORD),
             totp_secret: None,
-            patient_id: "bench",
+            patient_id: Some("bench"),
         },
     )?;
     let mut conn = db.lock();
@@ -828,7 +1098,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(password::verify(DEMO_PASSWORD, &user.password_hash));
-        assert!(accounts::may_act_for(&db.lock(), user.id, "bench").unwrap());
+        assert!(accounts::is_own_record(&db.lock(), user.id, "bench").unwrap());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod app_files;
 pub mod audit;
 pub mod demo;
 pub mod portal_info;
+pub mod proxy;
 pub mod records;
 pub mod session;
 pub mod shared;
@@ -18,11 +19,13 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware;
+use proxy::rules::ProxyRules;
 use session::throttle::Throttle;
 use shared::config::{PortalInfo, ServeConfig};
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::http;
+use shared::time::Clock;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -41,6 +44,10 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub info: Arc<PortalInfo>,
     pub throttle: Arc<Throttle>,
+    /// The hospital's proxy rules: levels and age bands.
+    pub proxy_rules: Arc<ProxyRules>,
+    /// Now, for decisions that hang on a date; tests move it.
+    pub clock: Clock,
     /// Argon2 takes 19 MiB and tens of milliseconds each: it runs only on these few threads, one
     /// per core, so a burst of sign-ins waits in line instead of taking the machine's memory. (A
     /// cap alone is not enough: run on the async runtime's many blocking threads, each thread's
@@ -49,7 +56,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: ServeConfig, info: PortalInfo) -> Self {
+    pub fn new(db: Db, config: ServeConfig, info: PortalInfo, proxy_rules: ProxyRules) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hashing = rayon::ThreadPoolBuilder::new()
             .num_threads(cores)
@@ -61,6 +68,8 @@ impl AppState {
             config: Arc::new(config),
             info: Arc::new(info),
             throttle: Arc::new(Throttle::default()),
+            proxy_rules: Arc::new(proxy_rules),
+            clock: Clock::default(),
             hashing: Arc::new(hashing),
         }
     }
@@ -97,6 +106,7 @@ impl AppState {
 /// | `/session`, `/session/second-factor` | `session/` |
 /// | `/terms`, `/terms/acceptances` | `terms/` |
 /// | `/patients`, `/fhir/…` | `records/` |
+/// | `/proxies…` | `proxy/` |
 /// | anything else (the app's files) | `app_files.rs` |
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -104,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::routes())
         .merge(terms::routes())
         .merge(records::routes())
+        .merge(proxy::routes::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(

@@ -1,4 +1,5 @@
 use carefront_portal::accounts::commands::{self, UserCommand};
+use carefront_portal::proxy::commands::{self as proxy_commands, ProxyCommand, load_rules};
 use carefront_portal::session::{lockout, password, store as sessions, totp};
 use carefront_portal::shared::config::{PortalInfo, ServeConfig};
 use carefront_portal::shared::{db::Db, time};
@@ -40,6 +41,21 @@ enum Command {
         )]
         db: PathBuf,
     },
+    /// Proxy access: add, list or stop relationships; print the built-in rules.
+    Proxy {
+        #[command(subcommand)]
+        command: ProxyCommand,
+        #[arg(
+            long,
+            env = "CAREFRONT_DB",
+            default_value = "carefront-portal.db",
+            global = true
+        )]
+        db: PathBuf,
+        /// The hospital's proxy rules (as for serve).
+        #[arg(long, env = "CAREFRONT_PROXY_RULES", global = true)]
+        proxy_rules: Option<PathBuf>,
+    },
     /// Print a user's current security code (demo accounts).
     Code {
         username: String,
@@ -63,6 +79,12 @@ fn main() -> ExitCode {
         Command::Serve(config) => serve(config),
         Command::Load { files, db } => load(&open(&db), &files),
         Command::User { command, db } => commands::run(&open(&db), command),
+        Command::Proxy {
+            command,
+            db,
+            proxy_rules,
+        } => load_rules(proxy_rules.as_deref())
+            .and_then(|rules| proxy_commands::run(&open(&db), &rules, command)),
         Command::Code { username, db } => print_code(&open(&db), &username),
         Command::BenchPatient {
             reports,
@@ -115,6 +137,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         }
         None => PortalInfo::default(),
     };
+    let rules = load_rules(config.proxy_rules.as_deref())?;
     let db = Db::open(&config.db)
         .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
     demo::ensure_terms(&db).map_err(|e| e.to_string())?;
@@ -123,7 +146,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     }
     password::prepare_decoy();
     let bind = config.bind;
-    let state = AppState::new(db, config, info);
+    let state = AppState::new(db, config, info, rules);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)

@@ -300,6 +300,120 @@ async fn every_answer_matches_the_documented_contract() {
             .await,
     );
 
+    // Acting for others: the list with each person's standing, proxy terms for one person,
+    // who can see my record, stopping access and a young person's agreement.
+    let claire = p.signed_in("claire").await;
+    c.check(
+        "get",
+        "/patients",
+        &p.get("/api/v1/patients", &claire).await,
+    );
+    c.check(
+        "get",
+        "/fhir/{type}",
+        &p.get("/api/v1/fhir/Condition?patient=demo-leo", &claire)
+            .await,
+    );
+    let proxy_terms = |patient: Option<&str>| {
+        let mut body = json!({"document": "proxy", "version": "1"});
+        if let Some(patient) = patient {
+            body["patient"] = json!(patient);
+        }
+        body
+    };
+    for body in [
+        proxy_terms(Some("demo-leo")),
+        proxy_terms(None),
+        proxy_terms(Some("demo-ann")),
+    ] {
+        c.check(
+            "post",
+            "/terms/acceptances",
+            &p.call(
+                "POST",
+                "/api/v1/terms/acceptances",
+                Some(&claire),
+                Some(body),
+            )
+            .await,
+        );
+    }
+    for uri in [
+        "/api/v1/fhir/Condition?patient=demo-leo",
+        "/api/v1/fhir/Consent?patient=demo-leo",
+    ] {
+        c.check("get", "/fhir/{type}", &p.get(uri, &claire).await);
+    }
+    let ann_again = p.ann().await;
+    let proxies = p.get("/api/v1/proxies", &ann_again).await;
+    c.check("get", "/proxies", &proxies);
+    c.check(
+        "get",
+        "/proxies",
+        &p.call("GET", "/api/v1/proxies", None, None).await,
+    );
+    let neighbour = proxies.body[0]["id"].as_i64().unwrap();
+    let stop = format!("/api/v1/proxies/{neighbour}/stop");
+    let agreement = format!("/api/v1/proxies/{neighbour}/agreement");
+    c.check(
+        "post",
+        "/proxies/{id}/agreement",
+        &p.call(
+            "POST",
+            &agreement,
+            Some(&ann_again),
+            Some(json!({"agreed": true})),
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/proxies/{id}/agreement",
+        &p.call(
+            "POST",
+            &agreement,
+            Some(&ann_again),
+            Some(json!({"yes": 1})),
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/proxies/{id}/stop",
+        &p.call("POST", &stop, Some(&claire), None).await,
+    );
+    c.check(
+        "post",
+        "/proxies/{id}/stop",
+        &p.call("POST", &stop, Some(&ann_again), None).await,
+    );
+    let jordan = p.signed_in("jordan").await;
+    let father = p.get("/api/v1/proxies", &jordan).await.body[0]["id"]
+        .as_i64()
+        .unwrap();
+    c.check(
+        "post",
+        "/proxies/{id}/agreement",
+        &p.call(
+            "POST",
+            &format!("/api/v1/proxies/{father}/agreement"),
+            Some(&jordan),
+            Some(json!({"agreed": true})),
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/proxies/{id}/stop",
+        &p.call(
+            "POST",
+            &format!("/api/v1/proxies/{father}/stop"),
+            Some(&jordan),
+            None,
+        )
+        .await,
+    );
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

@@ -135,9 +135,15 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
         "
   Open http://127.0.0.1:{port} in a browser. Demo sign-ins (all invented people):
 
-    ann / carefront-demo   Ann Carter: several allergies, no security code
-    ben / carefront-demo   Ben Okafor: no allergies; asks for a security code —
-                           get the current one with `cargo xtask code ben`
+    ann / carefront-demo     Ann Carter: several allergies, no security code;
+                             her neighbour Ben sees her appointments
+    ben / carefront-demo     Ben Okafor: asks for a security code (get the current
+                             one with `cargo xtask code ben`); acts for Ann
+    claire / carefront-demo  Claire Hughes: her own record, and her children's:
+                             Leo (8) and Maya (14, some of it private to Maya)
+    david / carefront-demo   David Price: no record of his own; his mother's
+                             (attorney, ending soon) and Jordan's (17, paused)
+    jordan / carefront-demo  Jordan Price, 17: can let their father see their record
 
   Press Ctrl+C to stop.
 "

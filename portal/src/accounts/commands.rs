@@ -13,13 +13,14 @@ use std::io::{BufRead, IsTerminal};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Add an account that reads one patient's record (the password is prompted for).
+    /// Add an account (the password is prompted for): a patient's own, or, without --patient,
+    /// one that only acts for others.
     Add {
         #[arg(long)]
         username: String,
-        /// The Patient resource id whose record the account reads.
+        /// The Patient resource id of the account holder's own record.
         #[arg(long)]
-        patient: String,
+        patient: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
         /// Ask for a security code from an authenticator app at sign-in.
@@ -81,11 +82,16 @@ pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
                     display_name: display_name.as_deref().unwrap_or(&username),
                     password_hash: &password::hash(&password),
                     totp_secret: secret.clone(),
-                    patient_id: &patient,
+                    patient_id: patient.as_deref(),
                 },
             )
             .map_err(|e| format!("cannot add {username}: {e}"))?;
-            println!("Added {username}, who may read the record of Patient/{patient}.");
+            match &patient {
+                Some(patient) => {
+                    println!("Added {username}, whose own record is Patient/{patient}.")
+                }
+                None => println!("Added {username}, who has no record of their own here."),
+            }
             if let Some(secret) = secret {
                 println!("Second factor secret (add it to an authenticator app): {secret}");
             }

@@ -3,7 +3,6 @@
 use crate::session::{password, totp};
 use crate::shared::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
 #[derive(Clone, Debug)]
 pub struct User {
@@ -61,7 +60,8 @@ pub struct NewUser<'a> {
     /// From [`password::hash`]: several accounts may share one made once (the demo's).
     pub password_hash: &'a str,
     pub totp_secret: Option<String>,
-    pub patient_id: &'a str,
+    /// Their own record, if they are a patient here (someone may only act for others).
+    pub patient_id: Option<&'a str>,
 }
 
 pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
@@ -70,10 +70,12 @@ pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
         params![normalise(new.username), new.display_name, new.password_hash, new.totp_secret],
     )?;
     let id = conn.last_insert_rowid();
-    conn.execute(
-        "INSERT INTO user_patients (user_id, patient_id, relationship) VALUES (?1, ?2, 'self')",
-        params![id, new.patient_id],
-    )?;
+    if let Some(patient_id) = new.patient_id {
+        conn.execute(
+            "INSERT INTO user_patients (user_id, patient_id, relationship) VALUES (?1, ?2, 'self')",
+            params![id, patient_id],
+        )?;
+    }
     Ok(id)
 }
 
@@ -109,32 +111,32 @@ pub fn set_disabled(conn: &Connection, user_id: i64, at: Option<i64>) -> rusqlit
     Ok(())
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PatientAccess {
-    pub id: String,
-    pub relationship: String,
-}
-
-pub fn patients(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<PatientAccess>> {
-    let mut stmt = conn.prepare(
-        "SELECT patient_id, relationship FROM user_patients WHERE user_id = ?1 ORDER BY relationship != 'self', patient_id",
-    )?;
-    stmt.query_map([user_id], |r| {
-        Ok(PatientAccess {
-            id: r.get(0)?,
-            relationship: r.get(1)?,
-        })
-    })?
+/// The patients whose own record this account is (one, or none for someone who only acts for
+/// others; the bench's extra sign-ins share one).
+pub fn own_records(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<String>> {
+    conn.prepare(
+        "SELECT patient_id FROM user_patients WHERE user_id = ?1 AND relationship = 'self' ORDER BY patient_id",
+    )?
+    .query_map([user_id], |r| r.get(0))?
     .collect()
 }
 
-pub fn may_act_for(conn: &Connection, user_id: i64, patient_id: &str) -> rusqlite::Result<bool> {
+pub fn is_own_record(conn: &Connection, user_id: i64, patient_id: &str) -> rusqlite::Result<bool> {
     conn.query_row(
-        "SELECT 1 FROM user_patients WHERE user_id = ?1 AND patient_id = ?2",
+        "SELECT 1 FROM user_patients WHERE user_id = ?1 AND patient_id = ?2 AND relationship = 'self'",
         params![user_id, patient_id],
         |_| Ok(()),
     )
     .optional()
     .map(|found| found.is_some())
+}
+
+/// The account whose own record this is, if any.
+pub fn of_patient(conn: &Connection, patient_id: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT user_id FROM user_patients WHERE patient_id = ?1 AND relationship = 'self' ORDER BY user_id LIMIT 1",
+        [patient_id],
+        |r| r.get(0),
+    )
+    .optional()
 }

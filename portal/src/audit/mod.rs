@@ -19,6 +19,7 @@ pub struct Event {
     detail: String,
     client: Option<Client>,
     session_ref: Option<String>,
+    proxy_relationship: Option<i64>,
 }
 
 impl Event {
@@ -66,6 +67,12 @@ impl Event {
         self
     }
 
+    /// Made by a proxy, through this relationship (the user is the proxy).
+    pub fn through(mut self, relationship: Option<i64>) -> Self {
+        self.proxy_relationship = relationship;
+        self
+    }
+
     pub fn record(self, conn: &Connection) -> rusqlite::Result<()> {
         let (outcome, detail) = match self.refused {
             Some(reason) if self.detail.is_empty() => ("refused", reason.to_string()),
@@ -73,8 +80,8 @@ impl Event {
             None => ("success", self.detail),
         };
         conn.execute(
-            "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref, proxy_relationship)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 time::now(),
                 self.user_id,
@@ -86,6 +93,7 @@ impl Event {
                 self.client.as_ref().map(Client::network),
                 self.client.and_then(|c| c.user_agent),
                 self.session_ref,
+                self.proxy_relationship,
             ],
         )?;
         Ok(())

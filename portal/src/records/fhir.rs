@@ -1,7 +1,7 @@
 use super::store::{self as records, DateFilter, Search};
 use super::{RecordAccess, is_valid_id};
 use crate::AppState;
-use crate::accounts;
+use crate::proxy;
 use crate::shared::error::{ApiError, FhirError};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -151,7 +151,8 @@ pub async fn search(
     let access = access?;
     let Path(resource_type) = resource_type.map_err(malformed)?;
     let Query(pairs) = pairs.map_err(malformed)?;
-    if !records::PATIENT_TYPES.contains(&resource_type.as_str()) {
+    let relationships = proxy::fhir::TYPES.contains(&resource_type.as_str());
+    if !records::PATIENT_TYPES.contains(&resource_type.as_str()) && !relationships {
         return Err(unsupported(&resource_type));
     }
     let search = parse_search(&pairs)?;
@@ -160,24 +161,55 @@ pub async fn search(
         .event("search")
         .patient(Some(&search.patient_id))
         .detail(&self_url);
-    let (kind, query) = (resource_type.clone(), search.clone());
+    let (kind, mut query) = (resource_type.clone(), search.clone());
     let (total, resources) = state
         .run(move |state| {
+            let today = state.clock.today();
             let reader = state.db.read()?;
-            let found =
-                if accounts::may_act_for(&reader, access.session.user_id, &query.patient_id)? {
-                    Some(records::search(&reader, &kind, &query)?)
+            let grant = proxy::grant(
+                &reader,
+                &state.proxy_rules,
+                access.session.user_id,
+                &query.patient_id,
+                today,
+            )
+            .and_then(|grant| {
+                if relationships || grant.allows_type(&kind) {
+                    Ok(grant)
                 } else {
-                    None
-                };
-            drop(reader);
-            let Some(found) = found else {
-                let e = ApiError::PatientNotInScope;
-                event.refused(&e).record(&state.db.lock())?;
-                return Err(e);
+                    Err(ApiError::Withheld)
+                }
+            });
+            let found = match &grant {
+                Ok(grant) if relationships => {
+                    let all = proxy::fhir::search(
+                        &reader,
+                        &state.proxy_rules,
+                        grant,
+                        &kind,
+                        &query.patient_id,
+                        today,
+                    )?;
+                    Ok((all.len(), all))
+                }
+                Ok(grant) => {
+                    query.withheld_labels = grant.withheld_labels();
+                    Ok(records::search(&reader, &kind, &query)?)
+                }
+                Err(e) => Err(e.clone()),
             };
-            event.record(&state.db.lock())?;
-            Ok(found)
+            drop(reader);
+            let event = event.through(grant.as_ref().ok().and_then(proxy::Grant::relationship));
+            match found {
+                Ok(found) => {
+                    event.record(&state.db.lock())?;
+                    Ok(found)
+                }
+                Err(e) => {
+                    event.refused(&e).record(&state.db.lock())?;
+                    Err(e)
+                }
+            }
         })
         .await?;
     let mut links = vec![json!({"relation": "self", "url": self_url})];
@@ -212,7 +244,8 @@ pub async fn read(
 ) -> Result<Response, FhirError> {
     let access = access?;
     let Path((resource_type, id)) = path.map_err(malformed)?;
-    if !records::is_supported(&resource_type) {
+    let relationships = proxy::fhir::TYPES.contains(&resource_type.as_str());
+    if !records::is_supported(&resource_type) && !relationships {
         return Err(unsupported(&resource_type));
     }
     if !is_valid_id(&id) {
@@ -221,31 +254,66 @@ pub async fn read(
     let what = format!("{resource_type}/{id}");
     let resource = state
         .run(move |state| {
+            let today = state.clock.today();
             let conn = state.db.read()?;
-            let found = records::read(&conn, &resource_type, &id)?;
-            // Another patient's resource is answered exactly like a missing one: its existence
-            // is private too.
-            let (patient_id, resource) = match found {
-                Some(found) => found,
-                None => return Err(ApiError::NotFound),
+            let rules = &state.proxy_rules;
+            let user = access.session.user_id;
+            let patient_of = if relationships {
+                proxy::fhir::patient_of(&conn, &id)?
+            } else {
+                // Another patient's resource is answered exactly like a missing one: its
+                // existence is private too.
+                match records::read(&conn, &resource_type, &id)? {
+                    Some((patient, _)) => patient,
+                    None => return Err(ApiError::NotFound),
+                }
             };
-            let in_scope = !records::PATIENT_TYPES.contains(&resource_type.as_str())
-                || match &patient_id {
-                    Some(p) => accounts::may_act_for(&conn, access.session.user_id, p)?,
-                    None => false,
-                };
+            let shared =
+                !relationships && !records::PATIENT_TYPES.contains(&resource_type.as_str());
+            let (grant, found) = match (shared, &patient_of) {
+                (true, _) => (
+                    None,
+                    records::read(&conn, &resource_type, &id)?
+                        .map(|(_, r)| r)
+                        .ok_or(ApiError::NotFound),
+                ),
+                (false, None) => (None, Err(ApiError::PatientNotInScope)),
+                (false, Some(patient)) => match proxy::grant(&conn, rules, user, patient, today) {
+                    Err(e) => (None, Err(e)),
+                    Ok(grant) => {
+                        let found = if relationships {
+                            proxy::fhir::read(&conn, rules, &grant, &resource_type, &id, today)?
+                        } else {
+                            records::read(&conn, &resource_type, &id)?
+                                .map(|(_, r)| r)
+                                .filter(|r| grant.allows(&resource_type, r))
+                        };
+                        // Withheld is answered like missing: the proxy is never told what was hidden.
+                        (grant.relationship(), found.ok_or(ApiError::Withheld))
+                    }
+                },
+            };
             drop(conn);
-            let event = access.event("read").detail(&what);
-            if !in_scope {
-                event
-                    .refused(&ApiError::PatientNotInScope)
-                    .record(&state.db.lock())?;
-                return Err(ApiError::NotFound);
+            let event = access
+                .event("read")
+                .detail(&what)
+                .patient(patient_of.as_deref())
+                .through(grant);
+            match found {
+                Ok(resource) => {
+                    event.record(&state.db.lock())?;
+                    Ok(resource)
+                }
+                Err(e) => {
+                    event.refused(&e).record(&state.db.lock())?;
+                    // What is out of reach is answered as missing; what the user can put right
+                    // (terms to accept, a young person's agreement) is said.
+                    match e {
+                        ApiError::ProxyTermsNotAccepted | ApiError::ProxyAccessPaused => Err(e),
+                        _ => Err(ApiError::NotFound),
+                    }
+                }
             }
-            event
-                .patient(patient_id.as_deref())
-                .record(&state.db.lock())?;
-            Ok(resource)
         })
         .await?;
     Ok(fhir_json(resource))

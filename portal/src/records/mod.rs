@@ -6,6 +6,7 @@ pub mod import;
 mod patients;
 mod store;
 
+pub use patients::patient_details;
 pub use store::*;
 
 use crate::AppState;

@@ -2,11 +2,14 @@ use super::RecordAccess;
 use super::store as records;
 use crate::AppState;
 use crate::accounts;
+use crate::proxy::{self, rules, store as relationships};
 use crate::shared::error::ApiError;
+use crate::shared::time;
 use axum::Json;
 use axum::extract::State;
+use rusqlite::Connection;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -14,39 +17,138 @@ pub struct PatientSummary {
     id: String,
     name: String,
     birth_date: Option<String>,
-    relationship: String,
+    /// `self` for the user's own record, `proxy` for someone they act for.
+    relationship: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy: Option<Value>,
 }
 
-/// Each Patient listed is a read of that patient's record, and audited as one.
+/// A person's name and date of birth, from their Patient resource.
+pub fn patient_details(conn: &Connection, id: &str) -> rusqlite::Result<(String, Option<String>)> {
+    let resource = records::read(conn, "Patient", id)?.map(|(_, r)| r);
+    Ok((
+        resource.as_ref().map(display_name).unwrap_or_default(),
+        resource
+            .as_ref()
+            .and_then(|r| r["birthDate"].as_str().map(String::from)),
+    ))
+}
+
+/// What a proxy is told about one relationship: where it stands and why, never what is hidden.
+pub fn proxy_view(
+    conn: &Connection,
+    rules: &rules::ProxyRules,
+    r: &relationships::Relationship,
+    standing: &rules::Standing,
+) -> rusqlite::Result<Value> {
+    let level = rules.level(&r.level);
+    let terms = crate::terms::current(conn, crate::terms::PROXY)?;
+    Ok(json!({
+        "relationshipId": r.id,
+        "relatedAs": {"system": r.relationship_system, "code": r.relationship_code},
+        "proxyIs": r.proxy_is,
+        "patientIs": r.patient_is,
+        "authority": r.authority_code,
+        "access": standing.state,
+        "level": {
+            "id": r.level,
+            "name": level.map(|l| l.name.clone()),
+            "description": level.map(|l| l.description.clone()),
+        },
+        "withheld": standing.withheld,
+        "since": r.starts_on,
+        "ends": standing.ends.map(|(on, why)| json!({"on": time::date(on * 86_400), "reason": why})),
+        "nextChange": standing.next_change.as_ref().map(|c| json!({
+            "on": time::date(c.on * 86_400), "kind": c.kind, "age": c.age,
+        })),
+        "stoppedBy": r.stopped_by,
+        "terms": terms.map(|t| json!({
+            "version": t.version,
+            "accepted": relationships::terms_accepted(conn, r.id, &t.version).unwrap_or(false),
+        })),
+    }))
+}
+
+/// The user's own record first, then everyone they act for: each with where access stands,
+/// and anyone whose access ended in the last few weeks, so it never vanishes unexplained.
+/// Each patient listed is a read of that patient's record, and audited as one.
 pub async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
     state
         .run(move |state| {
+            let today = state.clock.today();
+            let rules = &state.proxy_rules;
             let conn = state.db.read()?;
+            let user = access.session.user_id;
             let mut out = Vec::new();
-            for patient in accounts::patients(&conn, access.session.user_id)? {
-                let resource = records::read(&conn, "Patient", &patient.id)?.map(|(_, r)| r);
-                out.push(PatientSummary {
-                    name: resource.as_ref().map(display_name).unwrap_or_default(),
-                    birth_date: resource
-                        .as_ref()
-                        .and_then(|r| r["birthDate"].as_str().map(String::from)),
-                    id: patient.id,
-                    relationship: patient.relationship,
-                });
+            for id in accounts::own_records(&conn, user)? {
+                let (name, birth_date) = patient_details(&conn, &id)?;
+                out.push((
+                    None,
+                    PatientSummary {
+                        id,
+                        name,
+                        birth_date,
+                        relationship: "self",
+                        proxy: None,
+                    },
+                ));
             }
+            // One entry per person: the relationship that gives most (active, then paused,
+            // then the latest to end).
+            let mut proxied: Vec<(i64, relationships::Relationship, rules::Standing)> = Vec::new();
+            for r in relationships::of_proxy(&conn, user)? {
+                let standing = proxy::standing(&conn, rules, &r, today)?;
+                if standing.state == rules::State::NotStarted
+                    || !proxy::current_or_lately(&r, &standing, today, rules.notice_days)
+                {
+                    continue;
+                }
+                let rank = match standing.state {
+                    rules::State::Active => 0,
+                    rules::State::Ended { .. } => 2,
+                    _ => 1,
+                };
+                match proxied
+                    .iter_mut()
+                    .find(|(_, p, _)| p.patient_id == r.patient_id)
+                {
+                    Some(entry) if entry.0 > rank || (entry.0 == rank && entry.1.id < r.id) => {
+                        *entry = (rank, r, standing)
+                    }
+                    Some(_) => {}
+                    None => proxied.push((rank, r, standing)),
+                }
+            }
+            let mut others = Vec::new();
+            for (_, r, standing) in &proxied {
+                let (name, birth_date) = patient_details(&conn, &r.patient_id)?;
+                others.push((
+                    Some(r.id),
+                    PatientSummary {
+                        id: r.patient_id.clone(),
+                        name,
+                        birth_date,
+                        relationship: "proxy",
+                        proxy: Some(proxy_view(&conn, rules, r, standing)?),
+                    },
+                ));
+            }
+            others.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+            out.extend(others);
             drop(conn);
             let writer = state.db.lock();
-            for p in &out {
+            for (through, p) in &out {
                 access
                     .event("read")
                     .patient(Some(&p.id))
+                    .through(*through)
                     .detail(&format!("Patient/{} (patient list)", p.id))
                     .record(&writer)?;
             }
-            Ok(Json(out))
+            Ok(Json(out.into_iter().map(|(_, p)| p).collect()))
         })
         .await
 }

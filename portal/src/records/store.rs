@@ -33,6 +33,7 @@ pub struct Indexed {
     pub patient_id: Option<String>,
     pub date: Option<String>,
     pub category: String,
+    pub security: String,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -93,7 +94,25 @@ fn date_of(resource: &Value) -> Option<String> {
         .map(String::from)
 }
 
-/// Category codes as ` a b c `, spaced so one code can be matched whole with LIKE.
+/// Codes spaced as ` a b c `, so one code can be matched whole with LIKE.
+fn spaced(codes: &[String]) -> String {
+    format!(" {} ", codes.join(" "))
+}
+
+/// Security label codes (`meta.security`: sensitivity such as HIV or PSY, confidentiality such
+/// as R or V), whatever their system.
+pub fn security_labels(resource: &Value) -> Vec<String> {
+    resource["meta"]["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["code"].as_str())
+        .filter(|c| !c.is_empty() && !c.contains(char::is_whitespace))
+        .map(String::from)
+        .collect()
+}
+
+/// Category codes, spaced.
 fn category_of(resource: &Value) -> String {
     let mut codes = Vec::new();
     let categories = match &resource["category"] {
@@ -113,7 +132,7 @@ fn category_of(resource: &Value) -> String {
             ),
         }
     }
-    format!(" {} ", codes.join(" "))
+    spaced(&codes)
 }
 
 pub fn index(resource: &Value) -> Option<Indexed> {
@@ -123,6 +142,7 @@ pub fn index(resource: &Value) -> Option<Indexed> {
         patient_id: patient_of(resource),
         date: date_of(resource),
         category: category_of(resource),
+        security: spaced(&security_labels(resource)),
     })
 }
 
@@ -132,8 +152,8 @@ pub fn put(conn: &Connection, resource: &Value) -> rusqlite::Result<bool> {
         return Ok(false);
     };
     conn.execute(
-        "INSERT OR REPLACE INTO resources (type, id, patient_id, date, category, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![ix.resource_type, ix.id, ix.patient_id, ix.date, ix.category, resource.to_string()],
+        "INSERT OR REPLACE INTO resources (type, id, patient_id, date, category, security, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ix.resource_type, ix.id, ix.patient_id, ix.date, ix.category, ix.security, resource.to_string()],
     )?;
     Ok(true)
 }
@@ -196,6 +216,8 @@ pub struct Search {
     pub dates: Vec<DateFilter>,
     /// Any of these category codes (a `system|` prefix is ignored).
     pub categories: Vec<String>,
+    /// Resources with any of these security labels are left out, from the count as well.
+    pub withheld_labels: Vec<String>,
     pub newest_first: bool,
     pub count: usize,
     pub offset: usize,
@@ -222,6 +244,10 @@ pub fn search(
                 .iter()
                 .map(|c| format!("% {} %", escape_like(c))),
         );
+    }
+    for label in &s.withheld_labels {
+        sql.push_str(" AND security NOT LIKE ?");
+        args.push(format!("% {} %", escape_like(label)));
     }
     let total: usize = conn.query_row(
         &format!("SELECT count(*) {sql}"),

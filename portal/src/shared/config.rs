@@ -36,6 +36,10 @@ pub struct ServeConfig {
     /// The hospital's name, colours, wording and help desk, in the shape of `GET /api/v1/portal`.
     #[arg(long = "portal-config", env = "CAREFRONT_PORTAL_CONFIG")]
     pub portal_info: Option<PathBuf>,
+    /// The hospital's proxy rules (access levels and age bands), in the shape of the built-in
+    /// ones that `carefront-portal proxy rules` prints.
+    #[arg(long, env = "CAREFRONT_PROXY_RULES")]
+    pub proxy_rules: Option<PathBuf>,
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "CAREFRONT_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
@@ -155,7 +159,7 @@ impl Default for PortalInfo {
             },
             idle_timeout_seconds: 0,
             features: Features {
-                proxy: false,
+                proxy: true,
                 share: false,
                 linking: false,
             },

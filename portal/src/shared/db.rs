@@ -12,6 +12,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_hardening.sql"),
+    include_str!("../../migrations/0003_proxy.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.
@@ -118,6 +119,32 @@ mod tests {
         .unwrap();
         assert!(conn.execute("UPDATE audit SET detail = 'y'", []).is_err());
         assert!(conn.execute("DELETE FROM audit", []).is_err());
+    }
+
+    #[test]
+    fn labels_already_stored_are_indexed_when_the_schema_moves_on() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        let labelled = r#"{"meta": {"security": [{"code": "PSY"}, {"system": "x", "code": "R"}]}}"#;
+        for (id, json) in [("c", labelled), ("d", "{}")] {
+            conn.execute(
+                "INSERT INTO resources (type, id, patient_id, json) VALUES ('Condition', ?1, 'p', ?2)",
+                [id, json],
+            )
+            .unwrap();
+        }
+        let conn = migrated(conn).unwrap();
+        let security = |id: &str| -> String {
+            conn.query_row("SELECT security FROM resources WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(security("c"), " PSY R ");
+        assert!(security("d").trim().is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
     NotSignedIn,
     SessionExpired,
@@ -20,6 +20,9 @@ pub enum ApiError {
     TermsNotAccepted,
     MissingCsrfHeader,
     PatientNotInScope,
+    ProxyTermsNotAccepted,
+    ProxyAccessPaused,
+    Withheld,
     NotFound,
     BadRequest(String),
     PayloadTooLarge,
@@ -42,6 +45,9 @@ impl ApiError {
             Self::TermsNotAccepted => "terms-not-accepted",
             Self::MissingCsrfHeader => "csrf-header-missing",
             Self::PatientNotInScope => "patient-not-in-scope",
+            Self::ProxyTermsNotAccepted => "proxy-terms-not-accepted",
+            Self::ProxyAccessPaused => "proxy-access-paused",
+            Self::Withheld => "withheld",
             Self::NotFound => "not-found",
             Self::BadRequest(_) => "bad-request",
             Self::PayloadTooLarge => "payload-too-large",
@@ -62,6 +68,9 @@ impl ApiError {
             Self::TermsNotAccepted
             | Self::MissingCsrfHeader
             | Self::PatientNotInScope
+            | Self::ProxyTermsNotAccepted
+            | Self::ProxyAccessPaused
+            | Self::Withheld
             | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -89,6 +98,13 @@ impl ApiError {
             Self::TermsNotAccepted => "The current terms have not been accepted.".into(),
             Self::MissingCsrfHeader => "The request is missing its X-Carefront header.".into(),
             Self::PatientNotInScope => "You may not view this patient's record.".into(),
+            Self::ProxyTermsNotAccepted => {
+                "Accept the terms for acting for this person first.".into()
+            }
+            Self::ProxyAccessPaused => {
+                "Access to this person's record is paused until they agree to it.".into()
+            }
+            Self::Withheld => "This part of the record is not included in your access.".into(),
             Self::NotFound => "Not found.".into(),
             Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
             Self::PayloadTooLarge => "The request is too large.".into(),

@@ -1,5 +1,7 @@
 //! Calendar arithmetic on Unix seconds, so the portal needs no date crate.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub fn now() -> i64 {
@@ -7,6 +9,45 @@ pub fn now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// The portal's idea of now for decisions that hang on a date (a birthday, an end date). It is
+/// the system clock, moved by an offset only tests set, so they can live through a birthday.
+#[derive(Clone, Debug, Default)]
+pub struct Clock(Arc<AtomicI64>);
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        now() + self.0.load(Ordering::Relaxed)
+    }
+
+    /// Days since 1970-01-01, in UTC.
+    pub fn today(&self) -> i64 {
+        self.now().div_euclid(86_400)
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::Relaxed);
+    }
+}
+
+/// A FHIR date (`2012`, `2012-05` or `2012-05-17`) as days since 1970-01-01: a partial date is
+/// taken as its first day.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut parts = text.splitn(3, '-');
+    let year: i64 = parts.next().filter(|y| y.len() == 4)?.parse().ok()?;
+    let mut part = |max: u32| -> Option<u32> {
+        match parts.next() {
+            None => Some(1),
+            Some(p) if p.len() == 2 => p.parse().ok().filter(|n| (1..=max).contains(n)),
+            Some(_) => None,
+        }
+    };
+    let month = part(12)?;
+    let day = part(31)?;
+    let days = days_from_civil(year, month, day);
+    // 2023-02-30 is not a day.
+    (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Hinnant's algorithm).
@@ -63,6 +104,23 @@ mod tests {
         }
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+    }
+
+    #[test]
+    fn reads_fhir_dates_at_any_precision() {
+        assert_eq!(parse_date("2024-02-29"), Some(days_from_civil(2024, 2, 29)));
+        assert_eq!(parse_date("2012"), Some(days_from_civil(2012, 1, 1)));
+        assert_eq!(parse_date("2012-05"), Some(days_from_civil(2012, 5, 1)));
+        for bad in [
+            "2023-02-29",
+            "2012-13-01",
+            "12-01-01",
+            "2012-1-01",
+            "",
+            "2012-05-17T10:00",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 use super::store::{self as terms, TermsDocument};
 use crate::AppState;
 use crate::audit::Event;
+use crate::proxy;
 use crate::session::store::SignedIn;
 use crate::shared::error::ApiError;
 use crate::shared::http::Body;
+use crate::shared::time;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,6 +33,9 @@ pub async fn show(State(state): State<AppState>) -> Result<Json<CurrentTerms>, A
 pub struct Acceptance {
     document: String,
     version: String,
+    /// For the proxy terms: the person they are accepted for acting for.
+    #[serde(default)]
+    patient: Option<String>,
 }
 
 pub async fn accept(
@@ -47,18 +52,50 @@ pub async fn accept(
                 .user(Some(session.user_id))
                 .client(&client)
                 .session(&session)
-                .detail(&what);
-            if let Err(e) = terms::accept(
-                &conn,
-                session.user_id,
-                &acceptance.document,
-                &acceptance.version,
-            ) {
-                event.refused(&e).record(&conn)?;
-                return Err(e);
+                .detail(&what)
+                .patient(acceptance.patient.as_deref());
+            let Acceptance {
+                document,
+                version,
+                patient,
+            } = acceptance;
+            let outcome = match (document.as_str(), patient) {
+                (terms::PROXY, Some(patient)) => {
+                    let today = state.clock.today();
+                    terms::check_current(&conn, &document, &version).and_then(|()| {
+                        let r = proxy::active(
+                            &conn,
+                            &state.proxy_rules,
+                            session.user_id,
+                            &patient,
+                            today,
+                        )?
+                        .ok_or(ApiError::PatientNotInScope)?;
+                        proxy::store::accept_terms(&conn, r.id, &version, time::now())?;
+                        Ok(Some(r.id))
+                    })
+                }
+                (terms::PROXY, None) => Err(ApiError::BadRequest(
+                    "The proxy terms are accepted for one person: say whose record (patient)."
+                        .into(),
+                )),
+                (_, Some(_)) => Err(ApiError::BadRequest(
+                    "Only the proxy terms are accepted for one person.".into(),
+                )),
+                (_, None) => {
+                    terms::accept(&conn, session.user_id, &document, &version).map(|()| None)
+                }
+            };
+            match outcome {
+                Ok(relationship) => {
+                    event.through(relationship).record(&conn)?;
+                    Ok(StatusCode::NO_CONTENT)
+                }
+                Err(e) => {
+                    event.refused(&e).record(&conn)?;
+                    Err(e)
+                }
             }
-            event.record(&conn)?;
-            Ok(StatusCode::NO_CONTENT)
         })
         .await
 }

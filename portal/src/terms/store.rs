@@ -86,24 +86,11 @@ pub struct Requirement {
     pub accepted: bool,
 }
 
-/// The documents this user must have accepted, at their current versions. Proxy terms apply only
-/// to someone who may act for another person.
+/// The documents this user must have accepted, at their current versions. Proxy terms are
+/// accepted for each person acted for, before their record is first opened (see `/patients`).
 pub fn requirements(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Requirement>> {
-    let acts_for_others: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM user_patients WHERE user_id = ?1 AND relationship != 'self')",
-        [user_id],
-        |r| r.get(0),
-    )?;
-    let documents: &[&str] = if acts_for_others {
-        &[PATIENT, PROXY]
-    } else {
-        &[PATIENT]
-    };
     let mut out = Vec::new();
-    for document in documents {
-        let Some(doc) = current(conn, document)? else {
-            continue;
-        };
+    if let Some(doc) = current(conn, PATIENT)? {
         let accepted = conn
             .query_row(
                 "SELECT 1 FROM terms_acceptances WHERE user_id = ?1 AND document = ?2 AND version = ?3",
@@ -125,14 +112,9 @@ pub fn all_accepted(conn: &Connection, user_id: i64) -> rusqlite::Result<bool> {
     Ok(requirements(conn, user_id)?.iter().all(|r| r.accepted))
 }
 
-/// Records an acceptance, refusing one for a version that is no longer current: the patient must
-/// have read the words now in force.
-pub fn accept(
-    conn: &Connection,
-    user_id: i64,
-    document: &str,
-    version: &str,
-) -> Result<(), ApiError> {
+/// The document at the version given, refusing a version that is no longer current: the person
+/// must have read the words now in force.
+pub fn check_current(conn: &Connection, document: &str, version: &str) -> Result<(), ApiError> {
     let current = current(conn, document)?
         .ok_or_else(|| ApiError::BadRequest(format!("There is no {document:?} terms document.")))?;
     if current.version != version {
@@ -141,6 +123,17 @@ pub fn accept(
             current.version
         )));
     }
+    Ok(())
+}
+
+/// Records an acceptance of the patient terms at their current version.
+pub fn accept(
+    conn: &Connection,
+    user_id: i64,
+    document: &str,
+    version: &str,
+) -> Result<(), ApiError> {
+    check_current(conn, document, version)?;
     conn.execute(
         "INSERT OR IGNORE INTO terms_acceptances (user_id, document, version, accepted_at) VALUES (?1, ?2, ?3, ?4)",
         params![user_id, document, version, time::now()],

@@ -6,8 +6,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use carefront_portal::proxy::rules::ProxyRules;
+use carefront_portal::session::totp;
 use carefront_portal::shared::config::{PortalInfo, ServeConfig};
 use carefront_portal::shared::db::Db;
+use carefront_portal::shared::time;
 use carefront_portal::{AppState, demo, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -54,7 +57,7 @@ pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
     config.static_dir = static_dir;
     let db = Db::in_memory().unwrap();
     demo::seed_if_empty(&db).unwrap();
-    let state = AppState::new(db, config, PortalInfo::default());
+    let state = AppState::new(db, config, PortalInfo::default(), ProxyRules::default());
     Portal {
         app: router(state.clone()),
         state,
@@ -188,9 +191,17 @@ impl Portal {
         .await
     }
 
-    /// Signed in with the terms accepted: ready to read the record.
+    /// Signed in (with the security code, for accounts that have one) and the terms accepted:
+    /// ready to read the record.
     pub async fn signed_in(&self, username: &str) -> String {
-        let cookie = self.sign_in(username, PASSWORD).await.cookie();
+        let mut cookie = self.sign_in(username, PASSWORD).await.cookie();
+        let secret = carefront_portal::accounts::by_username(&self.state.db.lock(), username)
+            .unwrap()
+            .and_then(|u| u.totp_secret);
+        if let Some(secret) = secret {
+            let code = totp::current_code(&secret, time::now()).unwrap();
+            cookie = self.code(&cookie, &code).await.cookie();
+        }
         let terms = self.call("GET", "/api/v1/terms", None, None).await;
         let version = terms.body["patient"]["version"]
             .as_str()

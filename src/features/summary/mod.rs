@@ -31,14 +31,18 @@ fn SummaryCard(
         <section class="card summary-card">
             <h2 class="card-title"><A href=href>{title}</A></h2>
             {move || match fetch.status.get() {
-                FetchStatus::Loading => view! { <p class="quiet" role="status">"Loading…"</p> }.into_any(),
+                // A card's searches are each one page: drawn together, so a card never shows
+                // half its answer (prescriptions without the medicines a patient reported).
+                FetchStatus::Loading | FetchStatus::Loaded { complete: false } => {
+                    view! { <p class="quiet" role="status">"Loading…"</p> }.into_any()
+                }
                 FetchStatus::Failed(error) => view! { <LoadFailure error retry=fetch.retry compact=true/> }.into_any(),
                 FetchStatus::Incomplete(error) => view! {
                     {children()}
                     <PartialLoad error retry=fetch.retry/>
                 }
                 .into_any(),
-                FetchStatus::Loaded { .. } => children().into_any(),
+                FetchStatus::Loaded { complete: true } => children().into_any(),
             }}
         </section>
     }

@@ -1,0 +1,204 @@
+//! `/proxies`: who can act for me, stopping anyone's access at once, and a young person's
+//! agreement to a parent's access.
+
+use super::rules;
+use super::store::{self, Relationship};
+use crate::AppState;
+use crate::accounts;
+use crate::records::{RecordAccess, patient_details};
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use crate::shared::time;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/proxies", get(list))
+        .route("/proxies/{id}/stop", post(stop))
+        .route("/proxies/{id}/agreement", post(agree))
+}
+
+fn entry(
+    conn: &Connection,
+    rules: &rules::ProxyRules,
+    r: &Relationship,
+    standing: &rules::Standing,
+) -> rusqlite::Result<Value> {
+    let name = accounts::by_id(conn, r.proxy_user_id)
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let (patient_name, _) = patient_details(conn, &r.patient_id)?;
+    let level = rules.level(&r.level);
+    Ok(json!({
+        "id": r.id,
+        "patient": {"id": r.patient_id, "name": patient_name},
+        "name": name,
+        "proxyIs": r.proxy_is,
+        "authority": r.authority_code,
+        "parental": r.parental,
+        "createdBy": r.created_by,
+        "level": {
+            "id": r.level,
+            "name": level.map(|l| l.name.clone()),
+            "description": level.map(|l| l.description.clone()),
+        },
+        "access": standing.state,
+        "withheld": standing.withheld,
+        "since": r.starts_on,
+        "ends": standing.ends.map(|(on, why)| json!({"on": time::date(on * 86_400), "reason": why})),
+        "nextChange": standing.next_change.as_ref().map(|c| json!({
+            "on": time::date(c.on * 86_400), "kind": c.kind, "age": c.age,
+        })),
+        "stoppedBy": r.stopped_by,
+        // A parent's access is the care team's to end, unless the young person's agreement
+        // is what keeps it open.
+        "canStop": r.stopped_at.is_none() && !r.parental,
+        "agreement": super::asks_agreement(r, standing).then(|| json!({"given": r.agreed_at.is_some()})),
+    }))
+}
+
+/// Everyone who can (or until lately could) act for the user's own record.
+async fn list(
+    State(state): State<AppState>,
+    access: RecordAccess,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    state
+        .run(move |state| {
+            let today = state.clock.today();
+            let rules = &state.proxy_rules;
+            let conn = state.db.read()?;
+            let mut out = Vec::new();
+            for patient in accounts::own_records(&conn, access.session.user_id)? {
+                for r in store::of_patient(&conn, &patient)? {
+                    let standing = super::standing(&conn, rules, &r, today)?;
+                    if super::current_or_lately(&r, &standing, today, rules.notice_days) {
+                        out.push(entry(&conn, rules, &r, &standing)?);
+                    }
+                }
+            }
+            Ok(Json(out))
+        })
+        .await
+}
+
+/// Who may do what to a relationship: the patient it concerns, or the proxy themselves.
+enum Party {
+    Patient,
+    Proxy,
+}
+
+fn party(conn: &Connection, user_id: i64, r: &Relationship) -> Result<Party, ApiError> {
+    if accounts::is_own_record(conn, user_id, &r.patient_id)? {
+        Ok(Party::Patient)
+    } else if r.proxy_user_id == user_id {
+        Ok(Party::Proxy)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Ends access at once: the next request the proxy makes, in any session, is refused.
+async fn stop(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let event = access
+                .event("proxy-stopped")
+                .detail(&format!("RelatedPerson/proxy-{id}"));
+            let outcome = (|| {
+                let r = store::by_id(&conn, id)?.ok_or(ApiError::NotFound)?;
+                let by = match party(&conn, access.session.user_id, &r)? {
+                    Party::Patient if r.parental => {
+                        return Err(ApiError::Conflict(
+                            "A parent's access is set by the care team. Ask them to change it."
+                                .into(),
+                        ));
+                    }
+                    Party::Patient => "patient",
+                    Party::Proxy => "proxy",
+                };
+                store::stop(&conn, id, by, time::now())?;
+                Ok(r)
+            })();
+            match outcome {
+                Ok(r) => {
+                    event
+                        .patient(Some(&r.patient_id))
+                        .through(Some(r.id))
+                        .record(&conn)?;
+                    Ok(StatusCode::NO_CONTENT)
+                }
+                Err(e) => {
+                    event.refused(&e).record(&conn)?;
+                    Err(e)
+                }
+            }
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+struct Agreement {
+    agreed: bool,
+}
+
+/// A young person agrees to (or withdraws agreement from) a parent's access, at the ages the
+/// rules ask for it.
+async fn agree(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Path(id): Path<i64>,
+    Body(agreement): Body<Agreement>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .run(move |state| {
+            let today = state.clock.today();
+            let conn = state.db.lock();
+            let action = if agreement.agreed {
+                "proxy-agreed"
+            } else {
+                "proxy-agreement-withdrawn"
+            };
+            let event = access
+                .event(action)
+                .detail(&format!("RelatedPerson/proxy-{id}"));
+            let outcome = (|| {
+                let r = store::by_id(&conn, id)?.ok_or(ApiError::NotFound)?;
+                if !matches!(party(&conn, access.session.user_id, &r)?, Party::Patient) {
+                    return Err(ApiError::NotFound);
+                }
+                let standing = super::standing(&conn, &state.proxy_rules, &r, today)?;
+                if !super::asks_agreement(&r, &standing) {
+                    return Err(ApiError::Conflict(
+                        "This person's access does not need your agreement.".into(),
+                    ));
+                }
+                store::set_agreed(&conn, id, agreement.agreed.then(time::now))?;
+                Ok(r)
+            })();
+            match outcome {
+                Ok(r) => {
+                    event
+                        .patient(Some(&r.patient_id))
+                        .through(Some(r.id))
+                        .record(&conn)?;
+                    Ok(StatusCode::NO_CONTENT)
+                }
+                Err(e) => {
+                    event.refused(&e).record(&conn)?;
+                    Err(e)
+                }
+            }
+        })
+        .await
+}
