@@ -1,5 +1,5 @@
 // Browser tests: `cargo xtask test` runs this with the portal binary and the built app.
-// CAREFRONT_E2E_ONLY=<part of a name> runs the matching tests only.
+// CAREFRONT_E2E_ONLY=<part of a name>[|<part of another>…] runs the matching tests only.
 import { run } from './lib/harness.mjs';
 import './tests/shell.test.mjs';
 import './tests/sign-in.test.mjs';
@@ -10,5 +10,6 @@ import './tests/synthea.test.mjs';
 import './tests/session.test.mjs';
 import './tests/hostile.test.mjs';
 import './tests/data.test.mjs';
+import './tests/proxy.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -2,16 +2,16 @@
 //! routes and the one guard in front of them.
 
 use crate::api::{self, types::PortalInfo};
-use crate::chunks::{Record, RecordScreen as R};
+use crate::chunks::{People, Record, RecordScreen as R};
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::Footer;
 use crate::features::sign_in::SignInPage;
 use crate::features::terms::TermsPage;
-use crate::route_guard::{Area, Decision, decide};
+use crate::route_guard::{Area, Decision, decide, record_path};
 use crate::session::{Ended, Portal, Session};
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::components::{A, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 use std::sync::Arc;
@@ -73,7 +73,9 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                         <Route path=path!("/") view=|| view! { <Guard area=Area::Home/> }/>
                         <Route path=path!("/sign-in") view=|| view! { <Guard area=Area::SignIn><SignInPage/></Guard> }/>
                         <Route path=path!("/terms") view=|| view! { <Guard area=Area::Terms><TermsPage/></Guard> }/>
-                        <ParentRoute path=path!("/record") view=|| view! { <Guard area=Area::Record><Record screen=R::Layout/></Guard> }>
+                        <Route path=path!("/record") view=|| view! { <Guard area=Area::Record><Record screen=R::Choose/></Guard> }/>
+                        <Route path=path!("/record/:section") view=|| view! { <Guard area=Area::Record><Record screen=R::Choose/></Guard> }/>
+                        <ParentRoute path=path!("/record/:patient") view=|| view! { <Guard area=Area::Record><Record screen=R::Layout/></Guard> }>
                             <Route path=path!("summary") view=|| view! { <Record screen=R::Summary/> }/>
                             <Route path=path!("results") view=|| view! { <Record screen=R::Results/> }/>
                             <Route path=path!("trends") view=|| view! { <Record screen=R::Trends/> }/>
@@ -84,8 +86,8 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                             <Route path=path!("appointments") view=|| view! { <Record screen=R::Appointments/> }/>
                             <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
                             <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
-                            <Route path=path!("") view=|| view! { <Redirect path="/record/summary"/> }/>
                         </ParentRoute>
+                        <Route path=path!("/privacy/people") view=|| view! { <Guard area=Area::Record><People/></Guard> }/>
                     </Routes>
                 </Show>
             </main>
@@ -203,6 +205,7 @@ fn Header() -> impl IntoView {
                 </a>
                 {move || session.info.get().map(|s| view! {
                     <div class="account">
+                        <RecordSwitcher/>
                         <span class="signed-in-as">"Signed in as " <bdi>{s.user.display_name}</bdi></span>
                         <button type="button" class="button header-button" on:click=move |_| session.end(Ended::SignedOut)>
                             "Sign out"
@@ -211,6 +214,48 @@ fn Header() -> impl IntoView {
                 })}
             </div>
         </header>
+    }
+}
+
+/// Whose record is open, and everyone else's one tap away: for people who act for others. The
+/// names are put in the page only while the menu is open, so nothing of one person is in the page
+/// while another's record is shown.
+#[component]
+fn RecordSwitcher() -> impl IntoView {
+    let session = Session::expect();
+    let menu: NodeRef<leptos::html::Details> = NodeRef::new();
+    let open = RwSignal::new(false);
+    let location = use_location();
+    // Choosing a record closes the menu.
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(m) = menu.get_untracked() {
+            m.set_open(false);
+        }
+    });
+    let toggled = move |_| open.set(menu.get_untracked().is_some_and(|m| m.open()));
+    move || {
+        session.people.with(|p| p.as_ref().is_some_and(|p| p.len() > 1)).then(|| view! {
+            <details class="switcher" node_ref=menu on:toggle=toggled>
+                <summary>"Switch record"</summary>
+                {move || open.get().then(|| {
+                    let current = session.patient.with(|p| p.as_ref().map(|p| p.id.clone()));
+                    view! {
+                        <ul>
+                            {session.people.get().unwrap_or_default().into_iter().map(|p| {
+                                let here = current.as_deref() == Some(p.id.as_str());
+                                let label = if p.is_own() { format!("{} (you)", p.name) } else { p.name.clone() };
+                                view! {
+                                    <li><A href=record_path(&p.id, "summary") attr:aria-current=here.then_some("true")>
+                                        <bdi>{label}</bdi>
+                                    </A></li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                })}
+            </details>
+        })
     }
 }
 

@@ -13,6 +13,8 @@ use leptos::wasm_split::SplitLoaderError;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum RecordScreen {
     Layout,
+    /// Whose record to open (and old addresses without a person).
+    Choose,
     Summary,
     Results,
     Trends,
@@ -30,6 +32,24 @@ fn record_screen(screen: RecordScreen) -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::record_screen(screen))
 }
 
+/// Who can see the user's own record.
+#[leptos::wasm_split::wasm_split(people, fallible, wasm_split_path = leptos::wasm_split)]
+fn people_screen() -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::people_screen())
+}
+
+/// A screen of the record, once the record's part has arrived.
+#[component]
+pub fn Record(screen: RecordScreen) -> impl IntoView {
+    view! { <Part load=move || record_screen(screen) heading="Your health record" waiting="Opening your record…"/> }
+}
+
+/// "Who can see my record", once its part has arrived.
+#[component]
+pub fn People() -> impl IntoView {
+    view! { <Part load=people_screen heading="Who can see your record" waiting="Loading…"/> }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Phase {
     Loading,
@@ -37,24 +57,28 @@ enum Phase {
     Failed,
 }
 
-/// A screen of the record, once its area has arrived; a failed download says so and can be
-/// tried again (the loader keeps no failure, so "Try again" downloads afresh).
+/// A screen, once its area has arrived; a failed download says so and can be tried again (the
+/// loader keeps no failure, so "Try again" downloads afresh).
 #[component]
-pub fn Record(screen: RecordScreen) -> impl IntoView {
+fn Part<F, Fut>(load: F, heading: &'static str, waiting: &'static str) -> impl IntoView
+where
+    F: Fn() -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
+{
     let phase = RwSignal::new(Phase::Loading);
     let loaded = StoredValue::new_local(None::<AnyView>);
     // The screen is built under this component's owner, also when "Try again" (whose own owner
     // is gone once loading starts again) asks for it. Held weakly: the router ends a screen (and
     // its loads) by dropping its owner, which a strong hold here would keep alive.
     let owner = Owner::current().map(|o| o.downgrade());
-    let load = move || {
+    let start = move || {
         let Some(owner) = owner.as_ref().and_then(|o| o.upgrade()) else {
             return;
         };
         phase.set(Phase::Loading);
         owner.with(|| {
             spawn_local_scoped(async move {
-                match record_screen(screen).await {
+                match load().await {
                     Ok(view) => {
                         loaded.set_value(Some(view));
                         phase.set(Phase::Ready);
@@ -64,13 +88,13 @@ pub fn Record(screen: RecordScreen) -> impl IntoView {
             })
         });
     };
-    load();
-    let retry = Callback::new(move |()| load());
+    start();
+    let retry = Callback::new(move |()| start());
     move || match phase.get() {
-        Phase::Loading => view! { <Loading what="Opening your record…"/> }.into_any(),
+        Phase::Loading => view! { <Loading what=waiting/> }.into_any(),
         Phase::Ready => loaded.try_update_value(Option::take).flatten().into_any(),
         Phase::Failed => view! {
-            <h1>"Your health record"</h1>
+            <h1>{heading}</h1>
             <LoadFailure error=ApiError::PartNotDownloaded retry/>
         }
         .into_any(),

@@ -56,6 +56,11 @@ pub fn decide(area: Area, visitor: Visitor, here: &str, next: Option<&str>) -> D
     }
 }
 
+/// `/record/{patient}/{section}`: every record address names whose record it is.
+pub fn record_path(patient: &str, section: &str) -> String {
+    format!("/record/{}/{section}", encode_component(patient))
+}
+
 /// Where to go after signing in: the screen asked for, if it is one of the record's, else the record.
 pub fn landing_page(next: Option<&str>) -> String {
     match next {

@@ -28,6 +28,9 @@ pub struct Session {
     /// Signed in with a password, the security code still to come (the page was reloaded then).
     pub second_factor_pending: RwSignal<bool>,
     pub patient: RwSignal<Option<PatientSummary>>,
+    /// Everyone whose record the user may open (their own first), once loaded: the header's
+    /// switcher lists them.
+    pub people: RwSignal<Option<Vec<PatientSummary>>>,
     /// Set while the page is on its way to the sign-in screen: nothing personal is drawn then.
     pub leaving: RwSignal<bool>,
     /// The portal has not confirmed the sign-out yet: the person must be told, plainly.
@@ -43,6 +46,7 @@ impl Session {
             info: RwSignal::new(None),
             second_factor_pending: RwSignal::new(false),
             patient: RwSignal::new(None),
+            people: RwSignal::new(None),
             leaving: RwSignal::new(false),
             sign_out_unconfirmed: RwSignal::new(false),
             cache: StoredValue::new(RecordCache::default()),
@@ -112,6 +116,7 @@ impl Session {
         self.leaving.set(true);
         self.cache.update_value(RecordCache::clear);
         self.patient.set(None);
+        self.people.set(None);
         self.info.set(None);
         spawn_local(async move {
             let mut tries = 0;

@@ -39,7 +39,7 @@ export async function run() {
   fs.rmSync(output, { recursive: true, force: true });
   fs.mkdirSync(screens, { recursive: true });
   const only = process.env.CAREFRONT_E2E_ONLY;
-  const selected = only ? tests.filter((t) => t.name.includes(only)) : tests;
+  const selected = only ? tests.filter((t) => only.split('|').some((part) => t.name.includes(part))) : tests;
   const browser = await chromium.launch({
     executablePath: process.env.CAREFRONT_CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

@@ -12,7 +12,7 @@ test('terms are shown with their version, safely, and accepting opens the record
   await screen(page, 'terms');
   await page.getByRole('button', { name: 'Accept and continue' }).click();
   await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
-  assert.match(page.url(), /\/record\/summary$/);
+  assert.match(page.url(), /\/record\/demo-ann\/summary$/, 'the address names whose record it is');
 });
 
 test('declining the terms signs out and says why', async ({ page, context }) => {

@@ -29,6 +29,12 @@ pub enum ApiError {
     AccountDisabled,
     TermsNotAccepted,
     NotInScope,
+    /// Acting for this person needs the proxy terms accepted for them first.
+    ProxyTermsNotAccepted,
+    /// A parent's access waits for the young person's agreement.
+    ProxyAccessPaused,
+    /// A part of the record outside this proxy's access.
+    Withheld,
     NotFound,
     Server {
         status: u16,
@@ -74,6 +80,9 @@ pub fn classify(status: u16, body: &str) -> ApiError {
         Some("account-disabled") => ApiError::AccountDisabled,
         Some("terms-not-accepted") => ApiError::TermsNotAccepted,
         Some("patient-not-in-scope") => ApiError::NotInScope,
+        Some("proxy-terms-not-accepted") => ApiError::ProxyTermsNotAccepted,
+        Some("proxy-access-paused") => ApiError::ProxyAccessPaused,
+        Some("withheld") => ApiError::Withheld,
         _ => match status {
             401 => ApiError::NotSignedIn,
             404 => ApiError::NotFound,
@@ -123,7 +132,10 @@ impl ApiError {
             ),
             Self::AccountDisabled => "This account has been turned off. Call the help desk to find out why and to turn it back on.".into(),
             Self::TermsNotAccepted => "You need to accept the terms of use before you can see your record.".into(),
-            Self::NotInScope => "You do not have access to this record.".into(),
+            Self::NotInScope => "You do not have access to this record. If you used to, your access may have ended: open your list of records to see why.".into(),
+            Self::ProxyTermsNotAccepted => "You need to accept the terms for acting for this person before you can see their record.".into(),
+            Self::ProxyAccessPaused => "Your access to this record is paused until they agree to it.".into(),
+            Self::Withheld => "This part of the record is not included in your access.".into(),
             Self::NotFound => "We could not find this. It may have been removed.".into(),
             Self::Server { .. } => "Something went wrong on our side. Try again in a few minutes. If it keeps happening, call the help desk.".into(),
             Self::Refused { title: Some(t), .. } => t.clone(),

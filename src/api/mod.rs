@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use types::{PatientSummary, PortalInfo, SessionInfo, SignInOutcome, TermsDocuments};
+use types::{PatientSummary, PortalInfo, Proxy, SessionInfo, SignInOutcome, TermsDocuments};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
 const BASE: &str = "/api/v1";
@@ -230,19 +230,53 @@ pub async fn terms() -> Result<TermsDocuments, ApiError> {
 }
 
 pub async fn accept_terms(document: &str, version: &str) -> Result<(), ApiError> {
-    let body = json!({"document": document, "version": version}).to_string();
-    send(
-        "POST",
-        &format!("{BASE}/terms/acceptances"),
-        Some(body),
-        Auth::Session,
+    post(
+        "/terms/acceptances",
+        json!({"document": document, "version": version}),
     )
     .await
-    .map(|_| ())
 }
 
 pub async fn patients() -> Result<Vec<PatientSummary>, ApiError> {
     get("/patients", Auth::Session).await
+}
+
+/// Accepts the proxy terms for acting for one person.
+pub async fn accept_proxy_terms(version: &str, patient: &str) -> Result<(), ApiError> {
+    post(
+        "/terms/acceptances",
+        json!({"document": "proxy", "version": version, "patient": patient}),
+    )
+    .await
+}
+
+/// Who can act for the user's own record.
+pub async fn proxies() -> Result<Vec<Proxy>, ApiError> {
+    get("/proxies", Auth::Session).await
+}
+
+pub async fn stop_proxy(id: i64) -> Result<(), ApiError> {
+    post(&format!("/proxies/{id}/stop"), json!({})).await
+}
+
+/// A young person agrees to (or withdraws agreement from) a parent's access.
+pub async fn agree_to_proxy(id: i64, agreed: bool) -> Result<(), ApiError> {
+    post(
+        &format!("/proxies/{id}/agreement"),
+        json!({"agreed": agreed}),
+    )
+    .await
+}
+
+async fn post(path: &str, body: Value) -> Result<(), ApiError> {
+    send(
+        "POST",
+        &format!("{BASE}{path}"),
+        Some(body.to_string()),
+        Auth::Session,
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Every resource a search matches, page by page: `on_page` gets each page as it arrives, so a

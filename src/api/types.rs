@@ -27,6 +27,15 @@ pub struct PortalInfo {
     pub record_errors_url: Option<String>,
     pub help_desk: HelpDesk,
     pub idle_timeout_seconds: u32,
+    pub features: Features,
+}
+
+/// What this hospital has turned on.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Features {
+    /// People acting for others, and "Who can see my record".
+    pub proxy: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -137,8 +146,121 @@ pub struct PatientSummary {
     pub name: String,
     #[serde(default)]
     pub birth_date: Option<String>,
+    /// `self` for the user's own record, `proxy` for someone they act for.
     #[serde(default)]
     pub relationship: String,
+    /// For someone they act for: where that access stands, and why.
+    #[serde(default)]
+    pub proxy: Option<ProxyStanding>,
+}
+
+impl PatientSummary {
+    pub fn is_own(&self) -> bool {
+        self.relationship == "self"
+    }
+}
+
+fn plain_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d).map(|s| s.map(|s| crate::fhir::plain_text(&s)))
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProxyStanding {
+    pub relationship_id: i64,
+    #[serde(deserialize_with = "plain")]
+    pub proxy_is: String,
+    /// What the patient is to the user, in words: "son".
+    #[serde(deserialize_with = "plain")]
+    pub patient_is: String,
+    pub access: AccessState,
+    pub level: Level,
+    pub withheld: Vec<Withheld>,
+    pub ends: Option<DateAndReason>,
+    pub next_change: Option<NextChange>,
+    pub stopped_by: Option<String>,
+    pub terms: Option<ProxyTerms>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AccessState {
+    /// `active`, `not-started`, `needs-agreement`, `birth-date-unknown` or `ended`.
+    pub state: String,
+    pub age: Option<u32>,
+    /// When ended: `age`, `date` or `stopped`.
+    pub why: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Level {
+    pub id: String,
+    #[serde(deserialize_with = "plain_option")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "plain_option")]
+    pub description: Option<String>,
+}
+
+/// Why part of a record is not shown: which kinds, never which items.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Withheld {
+    /// `age`, `level` or `patient-choice`.
+    pub reason: String,
+    pub age: Option<u32>,
+    pub labels: Vec<String>,
+    /// The only resource types shown, when limited.
+    pub types: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DateAndReason {
+    pub on: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NextChange {
+    pub on: String,
+    /// `ends`, `reduced` or `needs-agreement`.
+    pub kind: String,
+    pub age: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProxyTerms {
+    pub version: String,
+    pub accepted: bool,
+}
+
+/// Someone who can (or lately could) act for the user's own record.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Proxy {
+    pub id: i64,
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+    #[serde(deserialize_with = "plain")]
+    pub proxy_is: String,
+    pub parental: bool,
+    pub level: Level,
+    pub access: AccessState,
+    pub since: Option<String>,
+    pub ends: Option<DateAndReason>,
+    pub next_change: Option<NextChange>,
+    pub stopped_by: Option<String>,
+    pub can_stop: bool,
+    pub agreement: Option<Agreement>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Agreement {
+    pub given: bool,
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! "Download my record": everything this portal holds for the patient, as one FHIR R4 Bundle
 //! made in the browser.
 
-use crate::api::{self, ApiError};
+use crate::acting_for;
+use crate::api::{self, ApiError, types::PatientSummary};
 use serde_json::{Value, json};
 
 /// The record's types, in the order a reader of the file meets them.
@@ -43,9 +44,12 @@ pub fn bundle(resources: Vec<Value>, timestamp: &str) -> Value {
     })
 }
 
-pub async fn fetch_everything(patient_id: &str) -> Result<Vec<Value>, ApiError> {
+/// Everything the user may see of this record: for someone acting for another person, only
+/// what their access includes (the portal leaves out the rest of each search as well).
+pub async fn fetch_everything(patient: &PatientSummary) -> Result<Vec<Value>, ApiError> {
+    let patient_id = patient.id.as_str();
     let mut all = vec![api::read("Patient", patient_id).await?];
-    for t in TYPES {
+    for t in TYPES.iter().filter(|t| acting_for::allows_type(patient, t)) {
         api::search_pages(&api::FhirSearch::new(t), patient_id, usize::MAX, |page| {
             all.extend(page)
         })

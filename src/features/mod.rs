@@ -6,6 +6,7 @@ pub(crate) mod appointments;
 pub(crate) mod documents;
 pub(crate) mod export;
 pub(crate) mod medicines;
+pub(crate) mod people;
 pub(crate) mod problems;
 pub(crate) mod record_layout;
 pub(crate) mod results;
@@ -26,6 +27,7 @@ use leptos::prelude::*;
 pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
     match screen {
         RecordScreen::Layout => view! { <record_layout::RecordLayout/> }.into_any(),
+        RecordScreen::Choose => view! { <record_layout::ChooseRecord/> }.into_any(),
         RecordScreen::Summary => view! { <summary::SummaryPage/> }.into_any(),
         RecordScreen::Results => view! { <results::ResultsPage/> }.into_any(),
         RecordScreen::Trends => view! { <trends::TrendsPage/> }.into_any(),
@@ -37,4 +39,9 @@ pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
         RecordScreen::Visits => view! { <visits::VisitsPage/> }.into_any(),
         RecordScreen::Documents => view! { <documents::DocumentsPage/> }.into_any(),
     }
+}
+
+/// Who can see the user's own record, in its own download (`chunks::people_screen`).
+pub(crate) fn people_screen() -> AnyView {
+    view! { <people::PeoplePage/> }.into_any()
 }

@@ -1,67 +1,362 @@
-//! The signed-in frame around every record section: whose record it is, and the sections.
+//! The signed-in frame around every record section: whose record it is (named in the address,
+//! `/record/{patient}/{section}`, so a link is never ambiguous), the banner while acting for
+//! someone else, what is not shown and why, and the sections. Opening another person's record
+//! loads the list of people afresh (their access may have changed) and draws nothing of the
+//! record before while it does.
 
+use crate::acting_for::{self, Opening};
 use crate::api::{self, ApiError, types::PatientSummary};
 use crate::components::clock::now_iso;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
+use crate::components::page::PageHeading;
+use crate::features::terms::TermsText;
 use crate::fhir::date::FhirDate;
+use crate::route_guard::record_path;
 use crate::session::{Portal, Session};
 use leptos::prelude::*;
-use leptos_router::components::{A, Outlet};
-use leptos_router::hooks::use_location;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::{use_location, use_params_map};
 
-/// The sections of the record, in the order the navigation lists them.
-const SECTIONS: &[(&str, &str)] = &[
-    ("/record/summary", "Summary"),
-    ("/record/results", "Test results"),
-    ("/record/trends", "Trends"),
-    ("/record/medicines", "Medicines"),
-    ("/record/allergies", "Allergies"),
-    ("/record/problems", "Health problems"),
-    ("/record/vaccinations", "Vaccinations"),
-    ("/record/appointments", "Appointments"),
-    ("/record/visits", "Visits"),
-    ("/record/documents", "Documents"),
+/// The sections of the record, in the order the navigation lists them, with the resource types
+/// each shows (the summary shows what the others allow).
+pub const SECTIONS: &[(&str, &str, &[&str])] = &[
+    ("summary", "Summary", &[]),
+    (
+        "results",
+        "Test results",
+        &["Observation", "DiagnosticReport"],
+    ),
+    ("trends", "Trends", &["Observation"]),
+    (
+        "medicines",
+        "Medicines",
+        &["MedicationRequest", "MedicationStatement"],
+    ),
+    ("allergies", "Allergies", &["AllergyIntolerance"]),
+    ("problems", "Health problems", &["Condition"]),
+    ("vaccinations", "Vaccinations", &["Immunization"]),
+    ("appointments", "Appointments", &["Appointment"]),
+    ("visits", "Visits", &["Encounter"]),
+    ("documents", "Documents", &["DocumentReference"]),
 ];
 
-/// Opens the person's own record (acting for others comes with proxy access). The session knows
-/// whose record is open before any section is drawn, since sections read it as they start.
-async fn open_own_record(session: Session) -> Result<PatientSummary, ApiError> {
-    let patients = api::patients().await?;
-    let patient = patients
+/// A section of the open record, for links from within it.
+pub fn section_path(section: &str) -> String {
+    let patient = Session::expect()
+        .patient
+        .with_untracked(|p| p.as_ref().map(|p| p.id.clone()))
+        .unwrap_or_default();
+    record_path(&patient, section)
+}
+
+/// Whether a section shows anything this user may see of this record.
+pub fn section_allowed(patient: &PatientSummary, section: &str) -> bool {
+    SECTIONS
         .iter()
-        .find(|p| p.relationship == "self")
-        .or(patients.first())
-        .cloned()
-        .ok_or(ApiError::NotInScope)?;
-    session.open_patient(patient.clone());
-    Ok(patient)
+        .find(|(s, _, _)| *s == section)
+        .is_some_and(|(_, _, types)| {
+            types.is_empty() || types.iter().any(|t| acting_for::allows_type(patient, t))
+        })
+}
+
+/// Where "my record" is: the user's own, else the list of people (someone who only acts for
+/// others, or for several).
+fn home(people: &[PatientSummary], section: &str) -> String {
+    match people.iter().find(|p| p.is_own()) {
+        Some(own) => record_path(&own.id, section),
+        None if people.len() == 1 => record_path(&people[0].id, section),
+        None => "/record".into(),
+    }
+}
+
+/// Loads who the user may act for, and keeps it where the header's switcher finds it.
+async fn load_people(session: Session) -> Result<Vec<PatientSummary>, ApiError> {
+    let people = api::patients().await?;
+    session.people.set(Some(people.clone()));
+    Ok(people)
 }
 
 #[component]
 pub fn RecordLayout() -> impl IntoView {
     let session = Session::expect();
+    let params = use_params_map();
+    let wanted = Memo::new(move |_| params.with(|p| p.get("patient").unwrap_or_default()));
     let state = RwSignal::new(Load::Loading);
-    let retry = load_into(state, move || open_own_record(session));
-    view! {
-        {move || match state.get() {
-            Load::Loading => view! { <Loading what="Opening your record…"/> }.into_any(),
+    let retry = load_into(state, move || {
+        let id = wanted.get_untracked();
+        async move { load_people(session).await.map(|people| (id, people)) }
+    });
+    // Another person's record: their access may have changed since the list was loaded.
+    Effect::new(move |_| {
+        let id = wanted.get();
+        if state.with_untracked(|s| matches!(s, Load::Ready((loaded_for, _)) if *loaded_for != id))
+        {
+            retry.run(());
+        }
+    });
+    move || {
+        let id = wanted.get();
+        match state.get() {
+            Load::Ready((loaded_for, people)) if loaded_for == id => {
+                match people.iter().find(|p| p.id == id) {
+                    Some(patient) => {
+                        view! { <OpenRecord patient=patient.clone() people retry/> }.into_any()
+                    }
+                    None => view! { <NotOnTheList people/> }.into_any(),
+                }
+            }
             Load::Failed(error) => view! {
                 <h1>"Your record"</h1>
                 <LoadFailure error retry/>
             }
             .into_any(),
-            Load::Ready(patient) => view! {
-                <PatientBanner patient/>
+            _ => view! { <Loading what="Opening the record…"/> }.into_any(),
+        }
+    }
+}
+
+/// One person's record, once the list says it may open; else why not, or their terms first.
+#[component]
+fn OpenRecord(
+    patient: PatientSummary,
+    people: Vec<PatientSummary>,
+    retry: Callback<()>,
+) -> impl IntoView {
+    let session = Session::expect();
+    let locale = Portal::expect().locale.clone();
+    match acting_for::opening(&patient, &locale) {
+        Opening::Open => {
+            // Before any section is drawn: sections read whose record is open as they start,
+            // and nothing fetched for the person before stays.
+            session.open_patient(patient.clone());
+            let back = people
+                .iter()
+                .find(|p| p.is_own())
+                .map(|own| record_path(&own.id, "summary"));
+            view! {
+                {match acting_for::banner(&patient, &locale) {
+                    Some(text) => view! { <ActingForBanner text back/> }.into_any(),
+                    None => view! { <PatientBanner patient=patient.clone()/> }.into_any(),
+                }}
+                <AccessNotes patient=patient.clone()/>
                 <PrintedOn/>
-                <RecordNav/>
+                <RecordNav patient=patient.clone()/>
                 <div class="record-section">
-                    <Outlet/>
+                    <SectionOrWhyNot patient/>
                 </div>
             }
-            .into_any(),
+            .into_any()
+        }
+        Opening::AcceptTerms { .. } => {
+            session.patient.set(None);
+            view! { <ProxyTerms patient retry/> }.into_any()
+        }
+        Opening::Closed { heading, words } => {
+            session.patient.set(None);
+            view! {
+                <PageHeading text=heading/>
+                {words.into_iter().map(|w| view! { <p>{w}</p> }).collect_view()}
+                <p><a href=home(&people, "summary")>"Go to your record"</a></p>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The section asked for, or, for one outside this user's access, why it is not shown.
+#[component]
+fn SectionOrWhyNot(patient: PatientSummary) -> impl IntoView {
+    let location = use_location();
+    let section = move || {
+        location
+            .pathname
+            .get()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    move || {
+        if section_allowed(&patient, &section()) {
+            view! { <Outlet/> }.into_any()
+        } else {
+            let notes = acting_for::withheld_notes(&patient);
+            view! {
+                <PageHeading text="This part of the record is not shown to you"/>
+                {notes.into_iter().map(|n| view! { <p>{n}</p> }).collect_view()}
+                <p><A href=record_path(&patient.id, "summary")>"Go to the summary"</A></p>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Always in view while acting for someone else, with one tap back to the user's own record.
+#[component]
+fn ActingForBanner(text: String, back: Option<String>) -> impl IntoView {
+    view! {
+        <section class="acting-for" aria-label="Whose record this is">
+            <p class="acting-for-text"><bdi>{text}</bdi></p>
+            {match back {
+                Some(href) => view! { <A href=href attr:class="button header-button">"Back to your record"</A> }.into_any(),
+                None => view! { <A href="/record" attr:class="button header-button">"Choose a record"</A> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// What is not shown and why, and any change to come: said, never hidden.
+#[component]
+fn AccessNotes(patient: PatientSummary) -> impl IntoView {
+    let locale = Portal::expect().locale.clone();
+    let notes = acting_for::withheld_notes(&patient);
+    let notice = acting_for::notice(&patient, &locale);
+    view! {
+        {notice.map(|n| view! { <div class="warning-callout"><p>{n}</p></div> })}
+        {(!notes.is_empty()).then(|| view! {
+            <div class="info-callout">
+                {notes.into_iter().map(|n| view! { <p>{n}</p> }).collect_view()}
+            </div>
+        })}
+    }
+}
+
+/// Before the first view of someone's record: the terms for acting for someone else.
+#[component]
+fn ProxyTerms(patient: PatientSummary, retry: Callback<()>) -> impl IntoView {
+    let document = RwSignal::new(Load::Loading);
+    let reload = load_into(document, || async {
+        api::terms().await?.proxy.ok_or(ApiError::NotFound)
+    });
+    let problem = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let who = if patient.name.is_empty() {
+        "this person".to_string()
+    } else {
+        patient.name.clone()
+    };
+    let patient_id = patient.id.clone();
+    let accept = move |version: String| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        problem.set(None);
+        let patient_id = patient_id.clone();
+        spawn_local(async move {
+            let outcome = api::accept_proxy_terms(&version, &patient_id).await;
+            if pending.is_disposed() {
+                return;
+            }
+            pending.set(false);
+            match outcome {
+                // The list says the terms are accepted now, and the record opens.
+                Ok(()) => retry.run(()),
+                Err(ApiError::Refused { status: 409, .. }) => {
+                    problem.set(Some("The terms were updated while you were reading them. Please read the new version below.".into()));
+                    reload.run(());
+                }
+                Err(e) => problem.set(Some(e.message())),
+            }
+        });
+    };
+    let heading = format!("Before you see {}\u{2019}s record", who);
+    view! {
+        <PageHeading text=heading/>
+        <p class="lead">{format!("You are about to act for {who}. Please read these terms first: you need to accept them to see {who}\u{2019}s record.")}</p>
+        {move || problem.get().map(|p| view! { <div class="error-callout" role="alert"><p>{p}</p></div> })}
+        {move || match document.get() {
+            Load::Loading => view! { <Loading what="Loading the terms…"/> }.into_any(),
+            Load::Failed(error) => view! { <LoadFailure error retry=reload/> }.into_any(),
+            Load::Ready(document) => {
+                // The version accepted is the one shown.
+                let shown = document.version.clone();
+                view! {
+                    <TermsText document show_title=true/>
+                    <div class="button-group">
+                        <button type="button" class="button" aria-disabled=move || pending.get().then_some("true")
+                            on:click={let accept = accept.clone(); move |_| accept(shown.clone())}>
+                            {move || if pending.get() { "Saving…" } else { "Accept and continue" }}
+                        </button>
+                        <A href="/record" attr:class="button secondary">"Not now"</A>
+                    </div>
+                }
+                .into_any()
+            }
         }}
     }
-    .into_any()
+}
+
+/// An address naming someone who is not on the user's list: never another patient's details.
+#[component]
+fn NotOnTheList(people: Vec<PatientSummary>) -> impl IntoView {
+    let session = Session::expect();
+    session.patient.set(None);
+    view! {
+        <PageHeading text="You cannot see this record"/>
+        <p>"This record is not one you have access to. If you followed a link, it may be meant for someone else."</p>
+        <p><a href=home(&people, "summary")>"Go to your record"</a></p>
+    }
+}
+
+/// `/record` and old addresses without a person (`/record/allergies`): the user's own record, or
+/// the list of people to choose from.
+#[component]
+pub fn ChooseRecord() -> impl IntoView {
+    let session = Session::expect();
+    let params = use_params_map();
+    let state = RwSignal::new(Load::Loading);
+    let retry = load_into(state, move || load_people(session));
+    let locale = Portal::expect().locale.clone();
+    move || match state.get() {
+        Load::Loading => view! { <Loading what="Opening your record…"/> }.into_any(),
+        Load::Failed(error) => view! {
+            <h1>"Your record"</h1>
+            <LoadFailure error retry/>
+        }
+        .into_any(),
+        Load::Ready(people) => {
+            let section = params.with_untracked(|p| p.get("section"));
+            match section {
+                Some(section) if SECTIONS.iter().any(|(s, _, _)| *s == section) => {
+                    let path = home(&people, &section);
+                    if path != "/record" {
+                        return view! { <Redirect path/> }.into_any();
+                    }
+                }
+                Some(_) => return view! { <Redirect path="/record"/> }.into_any(),
+                // Only one record to open: nothing to choose.
+                None if people.len() == 1 => {
+                    return view! { <Redirect path=record_path(&people[0].id, "summary")/> }
+                        .into_any();
+                }
+                None => {}
+            }
+            let locale = locale.clone();
+            view! {
+                <PageHeading text="Whose record do you want to see?"/>
+                <ul class="people">
+                    {people.into_iter().map(|p| {
+                        let href = record_path(&p.id, "summary");
+                        let who = if p.is_own() { format!("{} (you)", p.name) } else { p.name.clone() };
+                        let about = match (&p.proxy, acting_for::opening(&p, &locale)) {
+                            (None, _) => "Your own record".to_string(),
+                            (Some(proxy), Opening::Closed { heading, .. }) => format!("Your {}. {heading}.", proxy.patient_is),
+                            (Some(proxy), _) => format!("Your {}", proxy.patient_is),
+                        };
+                        view! {
+                            <li><A href=href attr:class="person-link">
+                                <span class="person-name"><bdi>{who}</bdi></span>
+                                <span class="person-about">{about}</span>
+                            </A></li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        }
+    }
 }
 
 #[component]
@@ -77,25 +372,34 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
     } else {
         patient.name.clone()
     };
+    let proxies = Portal::expect().features.proxy;
     view! {
         <section class="patient-banner" aria-label="Whose record this is">
             <p class="patient-name"><bdi>{name}</bdi></p>
             {born.map(|b| view! { <p class="patient-born">{b}</p> })}
+            {proxies.then(|| view! { <p class="patient-links"><A href="/privacy/people">"Who can see my record"</A></p> })}
         </section>
     }
 }
 
 /// A row of links on wide screens; on phones, one "Sections" menu that opens below its button,
-/// so the record starts near the top of the screen.
+/// so the record starts near the top of the screen. Sections outside a proxy's access are left
+/// out (the summary says why).
 #[component]
-fn RecordNav() -> impl IntoView {
+fn RecordNav(patient: PatientSummary) -> impl IntoView {
     let location = use_location();
     let menu: NodeRef<leptos::html::Details> = NodeRef::new();
+    let sections: Vec<(String, &'static str)> = SECTIONS
+        .iter()
+        .filter(|(s, _, _)| section_allowed(&patient, s))
+        .map(|(s, label, _)| (record_path(&patient.id, s), *label))
+        .collect();
+    let labels = sections.clone();
     let current = move || {
         let path = location.pathname.get();
-        SECTIONS
+        labels
             .iter()
-            .find(|(href, _)| path.starts_with(href))
+            .find(|(href, _)| path.starts_with(href.as_str()))
             .map_or("Sections", |(_, label)| label)
     };
     // Choosing a section closes the menu.
@@ -105,12 +409,14 @@ fn RecordNav() -> impl IntoView {
             m.set_open(false);
         }
     });
-    let links = || {
-        SECTIONS
-            .iter()
-            .map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> })
+    let links = move || {
+        sections
+            .clone()
+            .into_iter()
+            .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
             .collect_view()
     };
+    let narrow = links.clone();
     view! {
         <nav class="record-nav record-nav-wide" aria-label="Record sections">
             <ul>{links()}</ul>
@@ -121,7 +427,7 @@ fn RecordNav() -> impl IntoView {
                     <span class="menu-label">"Section: "</span>
                     <span class="menu-current">{current}</span>
                 </summary>
-                <ul>{links()}</ul>
+                <ul>{narrow()}</ul>
             </details>
         </nav>
     }
@@ -140,5 +446,36 @@ fn PrintedOn() -> impl IntoView {
         <p class="print-only">
             {format!("Printed on {date} from the {} patient portal. {}", info.organization.name, info.disclaimer)}
         </p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_addresses_name_the_person() {
+        assert_eq!(
+            record_path("demo-leo", "allergies"),
+            "/record/demo-leo/allergies"
+        );
+        let own = PatientSummary {
+            id: "me".into(),
+            name: "Me".into(),
+            birth_date: None,
+            relationship: "self".into(),
+            proxy: None,
+        };
+        let other = PatientSummary {
+            id: "leo".into(),
+            relationship: "proxy".into(),
+            ..own.clone()
+        };
+        assert_eq!(home(&[other.clone(), own], "results"), "/record/me/results");
+        assert_eq!(
+            home(std::slice::from_ref(&other), "results"),
+            "/record/leo/results"
+        );
+        assert_eq!(home(&[other.clone(), other], "results"), "/record");
     }
 }

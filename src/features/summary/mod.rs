@@ -10,6 +10,7 @@ use crate::components::page::PageHeading;
 use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
 use crate::components::section::DateText;
 use crate::features::appointments::AppointmentCard;
+use crate::features::record_layout::{self, section_path};
 use crate::features::{allergies, appointments, medicines, problems, results};
 use crate::fhir::reference::Resources;
 use crate::session::{Portal, Session};
@@ -23,13 +24,18 @@ const SHOWN: usize = 5;
 #[component]
 fn SummaryCard(
     title: &'static str,
-    href: &'static str,
-    fetch: RecordFetch,
+    section: &'static str,
+    /// None: this section is not part of the user's access to this record.
+    fetch: Option<RecordFetch>,
     children: ChildrenFn,
 ) -> impl IntoView {
+    // Outside the user's access: left out (the note above the record says why).
+    let Some(fetch) = fetch else {
+        return ().into_any();
+    };
     view! {
         <section class="card summary-card">
-            <h2 class="card-title"><A href=href>{title}</A></h2>
+            <h2 class="card-title"><A href=section_path(section)>{title}</A></h2>
             {move || match fetch.status.get() {
                 // A card's searches are each one page: drawn together, so a card never shows
                 // half its answer (prescriptions without the medicines a patient reported).
@@ -46,6 +52,7 @@ fn SummaryCard(
             }}
         </section>
     }
+    .into_any()
 }
 
 /// The distinct names, first seen first: a problem recorded many times is listed once.
@@ -69,84 +76,128 @@ pub fn SummaryPage() -> impl IntoView {
     let locale = StoredValue::new(Portal::expect().locale.clone());
     let today = now_iso().get(..10).unwrap_or_default().to_string();
 
-    let allergy_fetch = RecordFetch::new(vec![Search::all("AllergyIntolerance")]);
-    let problem_fetch = RecordFetch::new(vec![Search::all("Condition")]);
-    let medicine_fetch = RecordFetch::new(vec![
-        Search::all("MedicationRequest"),
-        Search::all("MedicationStatement"),
-    ]);
-    let appointment_fetch = RecordFetch::new(vec![Search::first_page(
-        FhirSearch::new("Appointment")
-            .on_or_after(&today)
-            .oldest_first()
-            .count(10),
-    )]);
-    let result_fetch = RecordFetch::new(vec![
-        Search::first_page(FhirSearch::new("DiagnosticReport").count(3)),
-        Search::first_page(
-            FhirSearch::new("Observation")
-                .category("laboratory")
-                .count(50),
-        ),
-    ]);
+    // Only what the user's access to this record includes is fetched.
+    let patient = Session::expect().patient.get_untracked();
+    let heading = match &patient {
+        Some(p) if !p.is_own() && !p.name.is_empty() => {
+            format!("{}\u{2019}s health record", p.name)
+        }
+        _ => "Your health record".to_string(),
+    };
+    let allowed = |section: &str| {
+        patient
+            .as_ref()
+            .is_some_and(|p| record_layout::section_allowed(p, section))
+    };
+    let fetch =
+        |section: &str, searches: Vec<Search>| allowed(section).then(|| RecordFetch::new(searches));
+    let allergy_fetch = fetch("allergies", vec![Search::all("AllergyIntolerance")]);
+    let problem_fetch = fetch("problems", vec![Search::all("Condition")]);
+    let medicine_fetch = fetch(
+        "medicines",
+        vec![
+            Search::all("MedicationRequest"),
+            Search::all("MedicationStatement"),
+        ],
+    );
+    let appointment_fetch = fetch(
+        "appointments",
+        vec![Search::first_page(
+            FhirSearch::new("Appointment")
+                .on_or_after(&today)
+                .oldest_first()
+                .count(10),
+        )],
+    );
+    let result_fetch = fetch(
+        "results",
+        vec![
+            Search::first_page(FhirSearch::new("DiagnosticReport").count(3)),
+            Search::first_page(
+                FhirSearch::new("Observation")
+                    .category("laboratory")
+                    .count(50),
+            ),
+        ],
+    );
 
     let allergy_names = move || {
-        allergy_fetch.with(|d| {
-            let list = locale.with_value(|l| allergies::model::build(&d[0], l));
-            list.current
-                .into_iter()
-                .map(|a| match a.criticality {
-                    Some(c) if a.high_risk => format!("{} ({})", a.substance, c.to_lowercase()),
-                    _ => a.substance,
+        allergy_fetch
+            .map(|f| {
+                f.with(|d| {
+                    let list = locale.with_value(|l| allergies::model::build(&d[0], l));
+                    list.current
+                        .into_iter()
+                        .map(|a| match a.criticality {
+                            Some(c) if a.high_risk => {
+                                format!("{} ({})", a.substance, c.to_lowercase())
+                            }
+                            _ => a.substance,
+                        })
+                        .collect::<Vec<_>>()
                 })
-                .collect::<Vec<_>>()
-        })
+            })
+            .unwrap_or_default()
     };
     let problem_names = move || {
-        problem_fetch.with(|d| {
-            locale
-                .with_value(|l| problems::model::build(&d[0], l))
-                .current
-                .into_iter()
-                .map(|p| p.name)
-                .collect::<Vec<_>>()
-        })
+        problem_fetch
+            .map(|f| {
+                f.with(|d| {
+                    locale
+                        .with_value(|l| problems::model::build(&d[0], l))
+                        .current
+                        .into_iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
     };
     let medicine_names = move || {
-        medicine_fetch.with(|d| {
-            medicines::model::build(d.iter().flat_map(|l| l.iter()), &Resources::default())
-                .current
-                .into_iter()
-                .map(|m| m.name)
-                .collect::<Vec<_>>()
-        })
+        medicine_fetch
+            .map(|f| {
+                f.with(|d| {
+                    medicines::model::build(d.iter().flat_map(|l| l.iter()), &Resources::default())
+                        .current
+                        .into_iter()
+                        .map(|m| m.name)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
     };
     let next_appointment = move || {
-        appointment_fetch.with(|d| {
-            appointments::model::build(&d[0], js_sys::Date::now())
-                .current
-                .into_iter()
-                .find(|a| !a.status.is_off())
+        appointment_fetch.and_then(|f| {
+            f.with(|d| {
+                appointments::model::build(&d[0], js_sys::Date::now())
+                    .current
+                    .into_iter()
+                    .find(|a| !a.status.is_off())
+            })
         })
     };
     let latest_results = move || {
-        result_fetch.with(|d| {
-            results::model::build(&d[0], &d[1])
-                .groups
-                .into_iter()
-                .take(3)
-                .collect::<Vec<_>>()
-        })
+        result_fetch
+            .map(|f| {
+                f.with(|d| {
+                    results::model::build(&d[0], &d[1])
+                        .groups
+                        .into_iter()
+                        .take(3)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
     };
 
     view! {
-        <PageHeading text="Your health record"/>
+        <PageHeading text=heading/>
         <RecordNotice/>
         <div class="summary-grid">
-            <SummaryCard title="Allergies" href="/record/allergies" fetch=allergy_fetch>
+            <SummaryCard title="Allergies" section="allergies" fetch=allergy_fetch>
                 {move || names(allergy_names(), "No allergies are recorded in this portal.")}
             </SummaryCard>
-            <SummaryCard title="Next appointment" href="/record/appointments" fetch=appointment_fetch>
+            <SummaryCard title="Next appointment" section="appointments" fetch=appointment_fetch>
                 {move || match next_appointment() {
                     Some(a) => view! { <ul class="card-list plain">
                         <AppointmentCard appointment=a/>
@@ -154,13 +205,13 @@ pub fn SummaryPage() -> impl IntoView {
                     None => view! { <p>"No upcoming appointments are recorded in this portal."</p> }.into_any(),
                 }}
             </SummaryCard>
-            <SummaryCard title="Medicines" href="/record/medicines" fetch=medicine_fetch>
+            <SummaryCard title="Medicines" section="medicines" fetch=medicine_fetch>
                 {move || names(medicine_names(), "No current medicines are recorded in this portal.")}
             </SummaryCard>
-            <SummaryCard title="Health problems" href="/record/problems" fetch=problem_fetch>
+            <SummaryCard title="Health problems" section="problems" fetch=problem_fetch>
                 {move || names(problem_names(), "No current health problems are recorded in this portal.")}
             </SummaryCard>
-            <SummaryCard title="Latest test results" href="/record/results" fetch=result_fetch>
+            <SummaryCard title="Latest test results" section="results" fetch=result_fetch>
                 {move || {
                     let groups = latest_results();
                     if groups.is_empty() {
@@ -204,7 +255,7 @@ fn ExportRecord() -> impl IntoView {
         busy.set(true);
         state.set(None);
         spawn_local(async move {
-            let outcome = export::fetch_everything(&patient.id).await;
+            let outcome = export::fetch_everything(&patient).await;
             busy.set(false);
             match outcome {
                 Ok(resources) => {
@@ -222,12 +273,30 @@ fn ExportRecord() -> impl IntoView {
             }
         });
     };
+    // Someone acting for another person downloads what they can see of that person's record.
+    let whose = session
+        .patient
+        .get_untracked()
+        .filter(|p| !p.is_own() && !p.name.is_empty())
+        .map(|p| p.name);
+    let (heading, about, button) = match &whose {
+        Some(name) => (
+            format!("Download {name}\u{2019}s record"),
+            format!("Save what you can see of {name}\u{2019}s record as one file, in the FHIR format other health services and apps can read. Keep it somewhere safe: anyone with the file can read it."),
+            "Download their record",
+        ),
+        None => (
+            "Download your record".to_string(),
+            "Save everything this portal holds about you as one file, in the FHIR format other health services and apps can read. Keep it somewhere safe: anyone with the file can read your record.".to_string(),
+            "Download my record",
+        ),
+    };
     view! {
         <section class="export" aria-labelledby="export-title">
-            <h2 id="export-title">"Download your record"</h2>
-            <p>"Save everything this portal holds about you as one file, in the FHIR format other health services and apps can read. Keep it somewhere safe: anyone with the file can read your record."</p>
+            <h2 id="export-title">{heading}</h2>
+            <p>{about}</p>
             <button type="button" class="button secondary" aria-disabled=move || busy.get().then_some("true") on:click=start>
-                {move || if busy.get() { "Preparing your file…" } else { "Download my record" }}
+                {move || if busy.get() { "Preparing the file…" } else { button }}
             </button>
             <p role="status">
                 {move || match state.get() {

@@ -114,7 +114,7 @@ pub fn TermsPage() -> impl IntoView {
 }
 
 #[component]
-fn TermsText(document: TermsDocument, show_title: bool) -> impl IntoView {
+pub(crate) fn TermsText(document: TermsDocument, show_title: bool) -> impl IntoView {
     let locale = Portal::expect().locale.clone();
     let effective = document
         .effective_date

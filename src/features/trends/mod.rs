@@ -7,6 +7,7 @@ pub mod model;
 use crate::api::encode_component;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section};
+use crate::features::record_layout::section_path;
 use crate::fhir::value::number;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -48,7 +49,7 @@ pub fn TrendsPage() -> impl IntoView {
                             <label for="analyte">"Choose a measurement"</label>
                             <select id="analyte" class="input select" on:change=move |ev| {
                                 let key = event_target_value(&ev);
-                                navigate(&format!("/record/trends?analyte={}", encode_component(&key)), Default::default());
+                                navigate(&format!("{}?analyte={}", section_path("trends"), encode_component(&key)), Default::default());
                             }>
                                 {(!vitals.is_empty()).then(|| view! {
                                     <optgroup label="Vital signs">{vitals.iter().map(|t| option(t, &current)).collect_view()}</optgroup>
