@@ -2,7 +2,7 @@
 //! routes and the one guard in front of them.
 
 use crate::api::{self, types::PortalInfo};
-use crate::chunks::{People, Record, RecordScreen as R};
+use crate::chunks::{People, PeopleScreen as P, Record, RecordScreen as R};
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::Footer;
@@ -87,7 +87,8 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                             <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
                             <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
                         </ParentRoute>
-                        <Route path=path!("/privacy/people") view=|| view! { <Guard area=Area::Record><People/></Guard> }/>
+                        <Route path=path!("/privacy/people") view=|| view! { <Guard area=Area::Record><People screen=P::WhoCanSee/></Guard> }/>
+                        <Route path=path!("/invitation") view=|| view! { <Guard area=Area::Invitation><People screen=P::AcceptInvitation/></Guard> }/>
                     </Routes>
                 </Show>
             </main>

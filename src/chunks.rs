@@ -32,10 +32,16 @@ fn record_screen(screen: RecordScreen) -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::record_screen(screen))
 }
 
-/// Who can see the user's own record.
+/// Who can see the user's own record; accepting an invitation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PeopleScreen {
+    WhoCanSee,
+    AcceptInvitation,
+}
+
 #[leptos::wasm_split::wasm_split(people, fallible, wasm_split_path = leptos::wasm_split)]
-fn people_screen() -> Result<AnyView, SplitLoaderError> {
-    Ok(crate::features::people_screen())
+fn people_screen(screen: PeopleScreen) -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::people_screen(screen))
 }
 
 /// A screen of the record, once the record's part has arrived.
@@ -44,10 +50,10 @@ pub fn Record(screen: RecordScreen) -> impl IntoView {
     view! { <Part load=move || record_screen(screen) heading="Your health record" waiting="Opening your record…"/> }
 }
 
-/// "Who can see my record", once its part has arrived.
+/// "Who can see my record" or accepting an invitation, once their part has arrived.
 #[component]
-pub fn People() -> impl IntoView {
-    view! { <Part load=people_screen heading="Who can see your record" waiting="Loading…"/> }
+pub fn People(screen: PeopleScreen) -> impl IntoView {
+    view! { <Part load=move || people_screen(screen) heading="Who can see your record" waiting="Loading…"/> }
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -22,6 +22,8 @@ pub enum Area {
     SignIn,
     Terms,
     Record,
+    /// Accepting an invitation: signed in or not.
+    Invitation,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +41,8 @@ pub fn decide(area: Area, visitor: Visitor, here: &str, next: Option<&str>) -> D
     match (area, visitor) {
         // The sign-in form is drawn at once: the session check only decides whether it goes.
         (Area::SignIn, Checking | SignedOut | SecondFactorPending) => Show,
+        (Area::Invitation, Checking | SignedOut | SecondFactorPending | SignedIn) => Show,
+        (Area::Invitation, TermsToAccept) => GoTo(with_next("/terms", here)),
         (_, Checking) => Wait,
         (Area::Home, SignedOut | SecondFactorPending) => GoTo("/sign-in".into()),
         (Area::Terms, SignedOut | SecondFactorPending) => GoTo("/sign-in".into()),
@@ -61,10 +65,12 @@ pub fn record_path(patient: &str, section: &str) -> String {
     format!("/record/{}/{section}", encode_component(patient))
 }
 
-/// Where to go after signing in: the screen asked for, if it is one of the record's, else the record.
+/// Where to go after signing in: the screen asked for, if it is one of the record's (or
+/// accepting an invitation), else the record.
 pub fn landing_page(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with("/record/") && !path.contains("//") => path.to_string(),
+        Some("/invitation") => "/invitation".to_string(),
         _ => "/record/summary".to_string(),
     }
 }
@@ -165,6 +171,20 @@ mod tests {
             assert_eq!(landing_page(Some(hostile)), "/record/summary", "{hostile}");
         }
         assert_eq!(landing_page(None), "/record/summary");
+        assert_eq!(landing_page(Some("/invitation")), "/invitation");
+        assert_eq!(
+            decide(
+                Area::Invitation,
+                Visitor::TermsToAccept,
+                "/invitation",
+                None
+            ),
+            GoTo("/terms?next=%2Finvitation".into())
+        );
+        assert_eq!(
+            decide(Area::Invitation, Visitor::SignedOut, "/invitation", None),
+            Show
+        );
         assert_eq!(
             decide(
                 Area::SignIn,

@@ -35,6 +35,8 @@ pub struct Session {
     pub leaving: RwSignal<bool>,
     /// The portal has not confirmed the sign-out yet: the person must be told, plainly.
     pub sign_out_unconfirmed: RwSignal<bool>,
+    /// An invitation code typed in before signing in, kept (in memory only) for after.
+    pub invitation_code: RwSignal<String>,
     /// The open record's lists already fetched: emptied whenever the patient changes.
     pub cache: StoredValue<RecordCache>,
 }
@@ -47,6 +49,7 @@ impl Session {
             second_factor_pending: RwSignal::new(false),
             patient: RwSignal::new(None),
             people: RwSignal::new(None),
+            invitation_code: RwSignal::new(String::new()),
             leaving: RwSignal::new(false),
             sign_out_unconfirmed: RwSignal::new(false),
             cache: StoredValue::new(RecordCache::default()),

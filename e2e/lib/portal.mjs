@@ -33,7 +33,9 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
     execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db]);
   }
   // Plain http on loopback: the browser tests use the development cookie flag, as the demo does.
-  const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo', '--dev-insecure-cookies'];
+  const outbox = path.join(dir, 'outbox');
+  const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo', '--dev-insecure-cookies',
+    '--outbox', outbox];
   if (idleTimeout) args.push('--idle-timeout', String(idleTimeout));
   if (config) {
     fs.writeFileSync(path.join(dir, 'portal.json'), JSON.stringify(config));
@@ -57,6 +59,11 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   return {
     url,
     pid: child.pid,
+    /// The emails the portal has sent, as text.
+    mail() {
+      if (!fs.existsSync(outbox)) return [];
+      return fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'));
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -195,3 +195,82 @@ test('stopping access takes effect in the proxy\u2019s open session, and they ar
   assert.match(await ben.locator('main').innerText(), /Ann Margaret Carter stopped your access/);
   await neighbourContext.close();
 });
+
+/// The code in the newest email to this address.
+function codeSentTo(portal, address) {
+  const mail = portal.mail().find((m) => m.includes(`<${address}>`));
+  assert.ok(mail, `an email went to ${address}`);
+  return mail.match(/^\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\s*$/m)[1];
+}
+
+async function invite(page, { name, email, relationship, level }) {
+  await page.getByRole('button', { name: 'Invite someone' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor();
+  await screen(page, 'invite-errors');
+  await page.getByLabel('Their full name').fill(name);
+  await page.getByLabel('Their email address').fill(email);
+  await page.getByRole('radio', { name: relationship, exact: true }).check();
+  await page.getByRole('radio', { name: level }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
+  await screen(page, 'invite-check');
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await page.getByRole('status').filter({ hasText: `We have emailed an invitation to ${name}` }).waitFor();
+}
+
+test('a patient invites someone without a sign-in, who makes one and then acts for them', async ({ page, context, portal }) => {
+  await signInAs(page, 'ann');
+  await page.getByRole('link', { name: 'Who can see my record' }).click();
+  await invite(page, { name: 'Sam Reid', email: 'sam@example.org', relationship: 'Son', level: 'Limited access' });
+  assert.match(await page.locator('.pending-invitation').innerText(), /Sam Reid \(son\)[\s\S]*Not accepted yet/);
+  await screen(page, 'invite-sent');
+  const mail = portal.mail().join('\n');
+  for (const health of ['Penicillin', 'diabetes', 'Metformin']) assert.ok(!mail.includes(health), `the email says ${health}`);
+  const code = codeSentTo(portal, 'sam@example.org');
+
+  const elsewhere = await context.browser().newContext({ baseURL: portal.url, locale: 'en-GB', timezoneId: 'Europe/London' });
+  const sam = await elsewhere.newPage();
+  await sam.goto('/sign-in');
+  await sam.getByRole('link', { name: 'Accept an invitation' }).click();
+  await sam.getByLabel('Invitation code').fill(code.toLowerCase().replaceAll('-', ' '));
+  await sam.getByRole('button', { name: 'No, make a sign-in' }).click();
+  await sam.getByLabel('Your full name').fill('Sam Reid');
+  await sam.getByLabel('Choose a username').fill('samreid');
+  await sam.getByLabel('Choose a password').fill('short');
+  await sam.getByRole('button', { name: 'Make my sign-in and accept' }).click();
+  await sam.getByText('Choose a password of at least 10 characters').first().waitFor();
+  assert.equal(await sam.getByLabel('Your full name').inputValue(), 'Sam Reid', 'nothing typed is lost');
+  await screen(sam, 'invitation-new-sign-in');
+  await sam.getByLabel('Choose a password').fill('three plain words');
+  await sam.getByRole('button', { name: 'Make my sign-in and accept' }).click();
+  await sam.getByRole('button', { name: 'Accept and continue' }).click();
+  await sam.getByRole('heading', { level: 1, name: 'Before you see Ann Margaret Carter\u2019s record' }).waitFor();
+  await sam.getByRole('button', { name: 'Accept and continue' }).click();
+  await sam.getByRole('heading', { level: 1, name: 'Ann Margaret Carter\u2019s health record' }).waitFor();
+  assert.match(await sam.locator('.acting-for').innerText(), /your mother/);
+  await elsewhere.close();
+
+  await page.reload();
+  assert.match(await page.locator('.person-card').filter({ hasText: 'Sam Reid' }).innerText(), /Sam Reid, your son[\s\S]*Limited access/);
+});
+
+test('someone signed in accepts an invitation with its code, and a wrong code says what to do', async ({ page, context, portal }) => {
+  const inviter = await context.browser().newContext({ baseURL: portal.url, locale: 'en-GB', timezoneId: 'Europe/London' });
+  const ann = await inviter.newPage();
+  await signInAs(ann, 'ann');
+  await ann.getByRole('link', { name: 'Who can see my record' }).click();
+  await invite(ann, { name: 'Claire Hughes', email: 'claire@example.org', relationship: 'Friend', level: 'Appointments only' });
+  const code = codeSentTo(portal, 'claire@example.org');
+  await inviter.close();
+
+  await signInAs(page, 'claire');
+  await page.goto('/invitation');
+  await page.getByLabel('Invitation code').fill('ABCD-EFGH-JKMN');
+  await page.getByRole('button', { name: 'Accept the invitation' }).click();
+  await page.getByText(/That code is not right/).first().waitFor();
+  await screen(page, 'invitation-wrong-code');
+  await page.getByLabel('Invitation code').fill(code);
+  await page.getByRole('button', { name: 'Accept the invitation' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Before you see Ann Margaret Carter\u2019s record' }).waitFor();
+});

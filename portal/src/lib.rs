@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod app_files;
 pub mod audit;
 pub mod demo;
+pub mod mail;
 pub mod portal_info;
 pub mod proxy;
 pub mod records;
@@ -19,6 +20,7 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware;
+use mail::Mailer;
 use proxy::rules::ProxyRules;
 use session::throttle::Throttle;
 use shared::config::{PortalInfo, ServeConfig};
@@ -48,6 +50,8 @@ pub struct AppState {
     pub proxy_rules: Arc<ProxyRules>,
     /// Now, for decisions that hang on a date; tests move it.
     pub clock: Clock,
+    /// How the portal sends email (invitations).
+    pub mailer: Mailer,
     /// Argon2 takes 19 MiB and tens of milliseconds each: it runs only on these few threads, one
     /// per core, so a burst of sign-ins waits in line instead of taking the machine's memory. (A
     /// cap alone is not enough: run on the async runtime's many blocking threads, each thread's
@@ -56,7 +60,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: ServeConfig, info: PortalInfo, proxy_rules: ProxyRules) -> Self {
+    pub fn new(
+        db: Db,
+        config: ServeConfig,
+        info: PortalInfo,
+        proxy_rules: ProxyRules,
+        mailer: Mailer,
+    ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hashing = rayon::ThreadPoolBuilder::new()
             .num_threads(cores)
@@ -70,8 +80,17 @@ impl AppState {
             throttle: Arc::new(Throttle::default()),
             proxy_rules: Arc::new(proxy_rules),
             clock: Clock::default(),
+            mailer,
             hashing: Arc::new(hashing),
         }
+    }
+
+    /// Who the portal's email comes from: the hospital's name and the configured address.
+    pub fn mail_from(&self) -> lettre::message::Mailbox {
+        lettre::message::Mailbox::new(
+            Some(self.info.organization.name.clone()),
+            self.config.mail_from.clone(),
+        )
     }
 
     /// Runs password hashing on its own threads, in turn.
@@ -106,7 +125,7 @@ impl AppState {
 /// | `/session`, `/session/second-factor` | `session/` |
 /// | `/terms`, `/terms/acceptances` | `terms/` |
 /// | `/patients`, `/fhir/…` | `records/` |
-/// | `/proxies…` | `proxy/` |
+/// | `/proxies…`, `/invitations/…` | `proxy/` |
 /// | anything else (the app's files) | `app_files.rs` |
 pub fn router(state: AppState) -> Router {
     let api = Router::new()

@@ -146,7 +146,14 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     }
     password::prepare_decoy();
     let bind = config.bind;
-    let state = AppState::new(db, config, info, rules);
+    let mailer = carefront_portal::mail::Mailer::configure(
+        config.smtp_url.as_deref(),
+        config.outbox.as_ref(),
+    )?;
+    if let Some(outbox) = &config.outbox {
+        println!("Email goes to the outbox folder {}", outbox.display());
+    }
+    let state = AppState::new(db, config, info, rules, mailer);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)

@@ -414,6 +414,107 @@ async fn every_answer_matches_the_documented_contract() {
         .await,
     );
 
+    // Invitations: none can be sent from this portal (no mail transport), then one that can.
+    c.check(
+        "get",
+        "/proxies/invitations",
+        &p.get("/api/v1/proxies/invitations", &ann_again).await,
+    );
+    let invitation = json!({"name": "Carol Jones", "email": "carol@example.org", "relationship": "carer", "level": "full"});
+    c.check(
+        "post",
+        "/proxies/invitations",
+        &p.call(
+            "POST",
+            "/api/v1/proxies/invitations",
+            Some(&ann_again),
+            Some(invitation.clone()),
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/proxies/invitations",
+        &p.call(
+            "POST",
+            "/api/v1/proxies/invitations",
+            Some(&ann_again),
+            Some(json!({"name": ""})),
+        )
+        .await,
+    );
+    let outbox = std::env::temp_dir().join(format!("carefront-contract-{}", std::process::id()));
+    let mailing = common::portal_with(&format!("--outbox {}", outbox.display()), None);
+    let carol_inviter = mailing.ann().await;
+    let made = mailing
+        .call(
+            "POST",
+            "/api/v1/proxies/invitations",
+            Some(&carol_inviter),
+            Some(invitation),
+        )
+        .await;
+    c.check("post", "/proxies/invitations", &made);
+    let id = made.body["id"].as_i64().unwrap();
+    let code = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .flat_map(|m| m.lines().map(|l| l.trim().to_string()).collect::<Vec<_>>())
+        .find(|l| l.len() == 14 && l.matches('-').count() == 2)
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&outbox);
+    let claire_elsewhere = mailing.signed_in("claire").await;
+    for body in [json!({"code": "0000-0000-0000"}), json!({"code": code})] {
+        c.check(
+            "post",
+            "/invitations/accept",
+            &mailing
+                .call(
+                    "POST",
+                    "/api/v1/invitations/accept",
+                    Some(&claire_elsewhere),
+                    Some(body),
+                )
+                .await,
+        );
+    }
+    c.check(
+        "post",
+        "/invitations/accept",
+        &mailing
+            .call(
+                "POST",
+                "/api/v1/invitations/accept",
+                Some(&carol_inviter),
+                Some(json!({"code": code})),
+            )
+            .await,
+    );
+    c.check(
+        "post",
+        "/invitations/accept-new",
+        &mailing
+            .call(
+                "POST",
+                "/api/v1/invitations/accept-new",
+                None,
+                Some(json!({"code": code, "displayName": "Carol", "username": "carol", "password": "long enough now"})),
+            )
+            .await,
+    );
+    c.check(
+        "post",
+        "/proxies/invitations/{id}/cancel",
+        &mailing
+            .call(
+                "POST",
+                &format!("/api/v1/proxies/invitations/{id}/cancel"),
+                Some(&carol_inviter),
+                None,
+            )
+            .await,
+    );
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

@@ -544,3 +544,301 @@ async fn security_labels_are_indexed_as_resources_are_stored() {
         .unwrap();
     assert_eq!(security, " PSY R ");
 }
+
+// --- Invitations ---------------------------------------------------------------------------
+
+/// A portal whose email goes to a fresh outbox folder, and that folder.
+fn portal_with_outbox() -> (Portal, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "carefront-outbox-{}-{}",
+        std::process::id(),
+        carefront_portal::shared::codes::new_code()
+    ));
+    let p = common::portal_with(&format!("--outbox {}", dir.display()), None);
+    (p, dir)
+}
+
+/// Every email in the outbox, as text.
+fn outbox(dir: &std::path::Path) -> Vec<String> {
+    let mut mails: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    mails.sort();
+    mails
+}
+
+fn code_in(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 14 && l.matches('-').count() == 2)
+        .expect("the email holds a code")
+        .to_string()
+}
+
+async fn invite(p: &Portal, cookie: &str, body: Value) -> common::Answer {
+    p.call(
+        "POST",
+        "/api/v1/proxies/invitations",
+        Some(cookie),
+        Some(body),
+    )
+    .await
+}
+
+fn carer(name: &str, email: &str) -> Value {
+    use carefront_portal::shared::time;
+    let next_year = time::date(time::now() + 365 * 86_400);
+    json!({"name": name, "email": email, "relationship": "carer", "level": "full", "keepSensitive": true, "endsOn": next_year})
+}
+
+#[tokio::test]
+async fn an_invitation_emails_a_code_that_works_once_and_says_nothing_of_health() {
+    let (p, dir) = portal_with_outbox();
+    let ann = p.ann().await;
+    let made = invite(&p, &ann, carer("Carol Jones", "carol@example.org")).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let mails = outbox(&dir);
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.contains("To: \"Carol Jones\" <carol@example.org>"));
+    for health in ["Penicillin", "diabetes", "Diabetes", "Metformin", "HbA1c"] {
+        assert!(!mail.contains(health), "the email says {health}");
+    }
+    let code = code_in(mail);
+    let pending = p.get("/api/v1/proxies/invitations", &ann).await;
+    assert_eq!(pending.body["invitations"][0]["name"], "Carol Jones");
+    assert!(
+        !pending.body.to_string().contains(&code),
+        "the code is only in the email"
+    );
+
+    // Ann cannot accept her own invitation; Claire can, once, typed any way.
+    let refused = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(&ann),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let claire = p.signed_in("claire").await;
+    let wrong = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(&claire),
+            Some(json!({"code": "0000-0000-0000"})),
+        )
+        .await;
+    assert_eq!(wrong.reason(), "invitation-not-valid");
+    let typed = code.to_lowercase().replace('-', " ");
+    let accepted = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(&claire),
+            Some(json!({"code": typed})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+    assert_eq!(accepted.body["patient"], "demo-ann");
+    let again = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(&claire),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(again.reason(), "invitation-not-valid");
+
+    let list = p.patients(&claire).await;
+    let ann_entry = &entry(&list, "demo-ann")["proxy"];
+    assert_eq!(ann_entry["proxyIs"], "carer");
+    assert_eq!(ann_entry["withheld"][0]["reason"], "patient-choice");
+    assert_eq!(ann_entry["terms"]["accepted"], false);
+    assert_eq!(
+        p.accept_proxy_terms(&claire, "demo-ann").await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        p.search(&claire, "Condition", "demo-ann").await.status,
+        StatusCode::OK
+    );
+    let theirs = p.get("/api/v1/proxies", &ann).await.body;
+    assert!(
+        theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["name"] == "Claire Hughes" && x["createdBy"] == "invitation")
+    );
+    assert_eq!(
+        p.get("/api/v1/proxies/invitations", &ann).await.body["invitations"],
+        json!([])
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn someone_without_a_sign_in_makes_one_with_the_invitation() {
+    let (p, dir) = portal_with_outbox();
+    let ann = p.ann().await;
+    invite(&p, &ann, json!({"name": "Sam Reid", "email": "sam@example.org", "relationship": "son", "level": "limited"})).await;
+    let code = code_in(&outbox(&dir)[0]);
+    let new_account = |username: &str, password: &str, code: &str| json!({"code": code, "displayName": "Sam Reid", "username": username, "password": password});
+    let short = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept-new",
+            None,
+            Some(new_account("samreid", "short", &code)),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    let taken = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept-new",
+            None,
+            Some(new_account("ann", "a long enough password", &code)),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    let made = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept-new",
+            None,
+            Some(new_account("samreid", "a long enough password", &code)),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
+    assert_eq!(made.body["status"], "signed-in");
+    let sam = made.cookie();
+    // Signed in at once; the terms of use come first, as for anyone.
+    assert_eq!(
+        p.get("/api/v1/patients", &sam).await.reason(),
+        "terms-not-accepted"
+    );
+    let signed_in = p.signed_in_with("samreid", "a long enough password").await;
+    let list = p.patients(&signed_in).await;
+    assert_eq!(list.len(), 1, "Sam has no record of their own here");
+    assert_eq!(
+        list[0]["proxy"]["patientIs"], "mother",
+        "Ann is Sam's mother"
+    );
+    assert_eq!(list[0]["proxy"]["level"]["id"], "limited");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
+    let (p, dir) = portal_with_outbox();
+    let ann = p.ann().await;
+    let claire = p.signed_in("claire").await;
+    for (body, why) in [
+        (carer("", "carol@example.org"), "no name"),
+        (
+            carer("Carol", "carol@example.org\r\nBcc: all@example.org"),
+            "a header in the address",
+        ),
+        (carer("Carol", "not-an-address"), "not an address"),
+        (
+            json!({"name": "Carol", "email": "carol@example.org", "relationship": "MTH", "level": "full"}),
+            "not an offered relationship",
+        ),
+        (
+            json!({"name": "Carol", "email": "carol@example.org", "relationship": "friend", "level": "everything"}),
+            "not a level",
+        ),
+        (
+            json!({"name": "Carol", "email": "carol@example.org", "relationship": "friend", "level": "full", "endsOn": "2020-01-01"}),
+            "an end in the past",
+        ),
+    ] {
+        let answer = invite(&p, &ann, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{why}");
+    }
+    assert!(
+        outbox(&dir).is_empty(),
+        "nothing was sent for a refused invitation"
+    );
+    // A name cannot add a header either.
+    invite(
+        &p,
+        &ann,
+        carer("Carol\r\nBcc: all@example.org", "carol@example.org"),
+    )
+    .await;
+    let mail = &outbox(&dir)[0];
+    assert!(!mail.lines().any(|l| l.starts_with("Bcc:")), "{mail}");
+
+    let id = p.get("/api/v1/proxies/invitations", &ann).await.body["invitations"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let code = code_in(mail);
+    let not_hers = p
+        .call(
+            "POST",
+            &format!("/api/v1/proxies/invitations/{id}/cancel"),
+            Some(&claire),
+            None,
+        )
+        .await;
+    assert_eq!(not_hers.status, StatusCode::NOT_FOUND);
+    let cancelled = p
+        .call(
+            "POST",
+            &format!("/api/v1/proxies/invitations/{id}/cancel"),
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+    let late = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(&claire),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(late.reason(), "invitation-not-valid");
+
+    invite(&p, &ann, carer("Dee", "dee@example.org")).await;
+    let mails = outbox(&dir);
+    let code = mails
+        .iter()
+        .find(|m| m.contains("dee@example.org"))
+        .map(|m| code_in(m))
+        .unwrap();
+    p.state.clock.advance(8 * 86_400);
+    let expired = p
+        .call(
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(&claire),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(expired.reason(), "invitation-not-valid");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn without_a_way_to_send_email_an_invitation_is_refused_not_lost() {
+    let p = portal();
+    let ann = p.ann().await;
+    let answer = invite(&p, &ann, carer("Carol Jones", "carol@example.org")).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.reason(), "mail-not-sent");
+    assert_eq!(
+        p.get("/api/v1/proxies/invitations", &ann).await.body["invitations"],
+        json!([])
+    );
+}

@@ -35,6 +35,11 @@ pub enum ApiError {
     ProxyAccessPaused,
     /// A part of the record outside this proxy's access.
     Withheld,
+    /// An invitation code that is wrong, used, withdrawn or expired.
+    InvitationNotValid,
+    UsernameTaken,
+    /// The portal could not send an email; nothing was kept.
+    MailNotSent,
     NotFound,
     Server {
         status: u16,
@@ -83,6 +88,9 @@ pub fn classify(status: u16, body: &str) -> ApiError {
         Some("proxy-terms-not-accepted") => ApiError::ProxyTermsNotAccepted,
         Some("proxy-access-paused") => ApiError::ProxyAccessPaused,
         Some("withheld") => ApiError::Withheld,
+        Some("invitation-not-valid") => ApiError::InvitationNotValid,
+        Some("username-taken") => ApiError::UsernameTaken,
+        Some("mail-not-sent") => ApiError::MailNotSent,
         _ => match status {
             401 => ApiError::NotSignedIn,
             404 => ApiError::NotFound,
@@ -136,6 +144,9 @@ impl ApiError {
             Self::ProxyTermsNotAccepted => "You need to accept the terms for acting for this person before you can see their record.".into(),
             Self::ProxyAccessPaused => "Your access to this record is paused until they agree to it.".into(),
             Self::Withheld => "This part of the record is not included in your access.".into(),
+            Self::InvitationNotValid => "That code is not right, or it has been used, withdrawn or has expired. Check the email, or ask the person who invited you to invite you again.".into(),
+            Self::UsernameTaken => "That username is taken. Choose another.".into(),
+            Self::MailNotSent => "We could not send the email just now, so nothing was sent. Try again in a few minutes.".into(),
             Self::NotFound => "We could not find this. It may have been removed.".into(),
             Self::Server { .. } => "Something went wrong on our side. Try again in a few minutes. If it keeps happening, call the help desk.".into(),
             Self::Refused { title: Some(t), .. } => t.clone(),
@@ -158,6 +169,7 @@ impl ApiError {
                 | Self::Unreadable
                 | Self::Cancelled
                 | Self::PartNotDownloaded
+                | Self::MailNotSent
         )
     }
 }

@@ -18,7 +18,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use types::{PatientSummary, PortalInfo, Proxy, SessionInfo, SignInOutcome, TermsDocuments};
+use types::{
+    Invitations, NewInvitation, PatientSummary, PortalInfo, Proxy, SessionInfo, SignInOutcome,
+    TermsDocuments,
+};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
 const BASE: &str = "/api/v1";
@@ -266,6 +269,54 @@ pub async fn agree_to_proxy(id: i64, agreed: bool) -> Result<(), ApiError> {
         json!({"agreed": agreed}),
     )
     .await
+}
+
+/// Invitations waiting for an answer, and what a new one may offer.
+pub async fn invitations() -> Result<Invitations, ApiError> {
+    get("/proxies/invitations", Auth::Session).await
+}
+
+pub async fn invite(invitation: &NewInvitation) -> Result<(), ApiError> {
+    post("/proxies/invitations", json!(invitation)).await
+}
+
+pub async fn cancel_invitation(id: i64) -> Result<(), ApiError> {
+    post(&format!("/proxies/invitations/{id}/cancel"), json!({})).await
+}
+
+/// Accepts an invitation while signed in: the id of the patient it is for.
+pub async fn accept_invitation(code: &str) -> Result<String, ApiError> {
+    let text = send(
+        "POST",
+        &format!("{BASE}/invitations/accept"),
+        Some(json!({"code": code}).to_string()),
+        Auth::Session,
+    )
+    .await?;
+    let accepted: Value = parse(&text)?;
+    accepted["patient"]
+        .as_str()
+        .map(String::from)
+        .ok_or(ApiError::Unreadable)
+}
+
+/// Accepts an invitation by making a sign-in with it: signed in at once.
+pub async fn accept_invitation_new(
+    code: &str,
+    display_name: &str,
+    username: &str,
+    password: &str,
+) -> Result<SessionInfo, ApiError> {
+    let body = json!({"code": code, "displayName": display_name, "username": username, "password": password});
+    let text = send(
+        "POST",
+        &format!("{BASE}/invitations/accept-new"),
+        Some(body.to_string()),
+        Auth::Public,
+    )
+    .await?;
+    LAST_ACTIVITY_MS.with(|t| t.set(js_sys::Date::now()));
+    parse(&text)
 }
 
 async fn post(path: &str, body: Value) -> Result<(), ApiError> {

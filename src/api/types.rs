@@ -263,6 +263,44 @@ pub struct Agreement {
     pub given: bool,
 }
 
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Invitations {
+    pub invitations: Vec<Invitation>,
+    /// The levels a patient may give.
+    pub levels: Vec<Level>,
+    /// The relationships offered, by id.
+    pub relationships: Vec<String>,
+    pub can_send: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Invitation {
+    pub id: i64,
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+    #[serde(deserialize_with = "plain")]
+    pub email: String,
+    pub relationship: String,
+    pub level: String,
+    pub ends_on: Option<String>,
+    pub expires_at: String,
+}
+
+/// What a patient asks for when inviting someone.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewInvitation {
+    pub name: String,
+    pub email: String,
+    pub relationship: String,
+    pub level: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<String>,
+    pub keep_sensitive: bool,
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -137,3 +137,69 @@ pub fn TextField(
         </div>
     }
 }
+
+/// One choice of several, as a fieldset of large radio buttons with a legend.
+#[component]
+pub fn Radios(
+    /// Names the group; the first option's id (`{id}-0`) is where the error summary links.
+    id: &'static str,
+    #[prop(into)] legend: String,
+    /// (value, label, hint)
+    options: Vec<(String, String, Option<String>)>,
+    value: RwSignal<String>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let error = move || error_for(&errors.get(), id);
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="form-group" class:form-group-error=move || error().is_some()>
+            <fieldset class="fieldset" aria-describedby=move || error().map(|_| format!("{id}-error"))>
+                <legend class="legend">{legend}</legend>
+                {move || error().map(|m| view! {
+                    <p class="field-error" id=error_id.clone()>
+                        <span class="visually-hidden">"Error: "</span>
+                        {m}
+                    </p>
+                })}
+                <div class="radios">
+                    {options.into_iter().enumerate().map(|(i, (option, label, hint))| {
+                        let input_id = if i == 0 { id.to_string() } else { format!("{id}-{i}") };
+                        let hint_id = format!("{input_id}-hint");
+                        let checked = option.clone();
+                        view! {
+                            <div class="radio">
+                                <input type="radio" class="radio-input" id=input_id.clone() name=id value=option.clone()
+                                    prop:checked=move || value.get() == checked
+                                    aria-describedby=hint.as_ref().map(|_| hint_id.clone())
+                                    on:change=move |_| value.set(option.clone())/>
+                                <label class="radio-label" for=input_id>{label}</label>
+                                {hint.map(|h| view! { <p class="hint radio-hint" id=hint_id>{h}</p> })}
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+        </div>
+    }
+}
+
+/// A yes-or-no choice as one large checkbox.
+#[component]
+pub fn Checkbox(
+    id: &'static str,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] hint: Option<String>,
+    value: RwSignal<bool>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="form-group checkbox">
+            <input type="checkbox" class="checkbox-input" id=id name=id
+                prop:checked=move || value.get()
+                aria-describedby=hint.as_ref().map(|_| hint_id.clone())
+                on:change=move |ev| value.set(event_target_checked(&ev))/>
+            <label class="radio-label" for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint radio-hint" id=hint_id.clone()>{h}</p> })}
+        </div>
+    }
+}

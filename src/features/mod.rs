@@ -20,7 +20,7 @@ pub(crate) mod visits;
 #[cfg(test)]
 mod hl7_examples;
 
-use crate::chunks::RecordScreen;
+use crate::chunks::{PeopleScreen, RecordScreen};
 use leptos::prelude::*;
 
 /// The record's screens, all in the record's download (`chunks::record_screen` is its split point).
@@ -41,7 +41,13 @@ pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
     }
 }
 
-/// Who can see the user's own record, in its own download (`chunks::people_screen`).
-pub(crate) fn people_screen() -> AnyView {
-    view! { <people::PeoplePage/> }.into_any()
+/// Who can see the user's own record, and accepting an invitation to see someone else's: their
+/// own download (`chunks::people_screen`).
+pub(crate) fn people_screen(screen: PeopleScreen) -> AnyView {
+    match screen {
+        PeopleScreen::WhoCanSee => view! { <people::PeoplePage/> }.into_any(),
+        PeopleScreen::AcceptInvitation => {
+            view! { <people::accept::AcceptInvitationPage/> }.into_any()
+        }
+    }
 }

@@ -187,6 +187,8 @@ pub fn SignInPage() -> impl IntoView {
                 </form>
                 <h2 class="heading-small">"Forgotten your password or locked out?"</h2>
                 <HelpDeskLine purpose="to reset your password or unlock your account"/>
+                <h2 class="heading-small">"Invited to see someone\u{2019}s record?"</h2>
+                <p><a href="/invitation">"Accept an invitation"</a></p>
             }
             .into_any(),
             Step::Code => view! {

@@ -145,6 +145,8 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
                              (attorney, ending soon) and Jordan's (17, paused)
     jordan / carefront-demo  Jordan Price, 17: can let their father see their record
 
+  Emails (invitations) are written to target/demo/outbox as .eml files.
+
   Press Ctrl+C to stop.
 "
     );
@@ -161,6 +163,11 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
             "--demo",
             // Plain http on this machine only; the portal warns loudly about it.
             "--dev-insecure-cookies",
+            // Invitation emails, as files to open, since the demo has no mail relay.
+            "--outbox",
+            &root.join("target/demo/outbox").to_string_lossy(),
+            "--public-url",
+            &format!("http://127.0.0.1:{port}"),
         ],
     )
     .run()

@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod fhir;
+pub mod invitations;
 pub mod routes;
 pub mod rules;
 pub mod store;

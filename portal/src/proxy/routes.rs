@@ -1,8 +1,8 @@
 //! `/proxies`: who can act for me, stopping anyone's access at once, and a young person's
 //! agreement to a parent's access.
 
-use super::rules;
 use super::store::{self, Relationship};
+use super::{invitations, rules};
 use crate::AppState;
 use crate::accounts;
 use crate::records::{RecordAccess, patient_details};
@@ -22,6 +22,19 @@ pub fn routes() -> Router<AppState> {
         .route("/proxies", get(list))
         .route("/proxies/{id}/stop", post(stop))
         .route("/proxies/{id}/agreement", post(agree))
+        .route(
+            "/proxies/invitations",
+            get(invitations::list).post(invitations::create),
+        )
+        .route(
+            "/proxies/invitations/{id}/cancel",
+            post(invitations::cancel),
+        )
+        .route("/invitations/accept", post(invitations::accept))
+        .route(
+            "/invitations/accept-new",
+            post(invitations::accept_with_new_account),
+        )
 }
 
 fn entry(

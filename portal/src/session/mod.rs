@@ -4,7 +4,7 @@
 pub mod cookie;
 pub mod lockout;
 pub mod password;
-mod routes;
+pub(crate) mod routes;
 pub mod store;
 pub mod throttle;
 pub mod totp;

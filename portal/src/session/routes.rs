@@ -68,7 +68,7 @@ pub struct Credentials {
 }
 
 /// Refuses a client network that has failed too often; refusals are audited once a window.
-async fn throttle(
+pub(crate) async fn throttle(
     state: &AppState,
     client: &Client,
     username: Option<&str>,
@@ -183,7 +183,7 @@ pub async fn sign_in(
 }
 
 /// A completed sign-in: a fresh session, the network remembered, the event audited.
-fn signed_in(
+pub(crate) fn signed_in(
     state: &AppState,
     conn: &Connection,
     user: &User,

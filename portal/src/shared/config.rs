@@ -40,6 +40,24 @@ pub struct ServeConfig {
     /// ones that `carefront-portal proxy rules` prints.
     #[arg(long, env = "CAREFRONT_PROXY_RULES")]
     pub proxy_rules: Option<PathBuf>,
+    /// The hospital's mail relay, for invitation emails: `smtp://host:port`, or `smtps://`
+    /// (user and password as `smtp://user:pass@host`; `?tls=required` for STARTTLS).
+    #[arg(long, env = "CAREFRONT_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Without a relay, write each email as a `.eml` file in this folder (the demo's outbox).
+    #[arg(long, env = "CAREFRONT_OUTBOX")]
+    pub outbox: Option<PathBuf>,
+    /// The address the portal's email comes from (the hospital's name is its display name).
+    #[arg(
+        long,
+        env = "CAREFRONT_MAIL_FROM",
+        default_value = "no-reply@portal.invalid"
+    )]
+    pub mail_from: lettre::Address,
+    /// The address patients reach the portal at, for links in email. Never taken from a
+    /// request's Host header, which anyone can set.
+    #[arg(long, env = "CAREFRONT_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "CAREFRONT_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_hardening.sql"),
     include_str!("../../migrations/0003_proxy.sql"),
+    include_str!("../../migrations/0004_invitations.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.

@@ -23,6 +23,9 @@ pub enum ApiError {
     ProxyTermsNotAccepted,
     ProxyAccessPaused,
     Withheld,
+    InvitationNotValid,
+    UsernameTaken,
+    MailNotSent,
     NotFound,
     BadRequest(String),
     PayloadTooLarge,
@@ -48,6 +51,9 @@ impl ApiError {
             Self::ProxyTermsNotAccepted => "proxy-terms-not-accepted",
             Self::ProxyAccessPaused => "proxy-access-paused",
             Self::Withheld => "withheld",
+            Self::InvitationNotValid => "invitation-not-valid",
+            Self::UsernameTaken => "username-taken",
+            Self::MailNotSent => "mail-not-sent",
             Self::NotFound => "not-found",
             Self::BadRequest(_) => "bad-request",
             Self::PayloadTooLarge => "payload-too-large",
@@ -73,9 +79,10 @@ impl ApiError {
             | Self::Withheld
             | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
+            Self::MailNotSent => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::UsernameTaken => StatusCode::CONFLICT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +112,12 @@ impl ApiError {
                 "Access to this person's record is paused until they agree to it.".into()
             }
             Self::Withheld => "This part of the record is not included in your access.".into(),
+            Self::InvitationNotValid => {
+                "That code is not right, or the invitation has been used, cancelled or has expired."
+                    .into()
+            }
+            Self::MailNotSent => "The email could not be sent. Try again later.".into(),
+            Self::UsernameTaken => "That username is taken. Choose another.".into(),
             Self::NotFound => "Not found.".into(),
             Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
             Self::PayloadTooLarge => "The request is too large.".into(),

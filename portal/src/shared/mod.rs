@@ -2,6 +2,7 @@
 //! and the headers every answer carries.
 
 pub mod client;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod error;

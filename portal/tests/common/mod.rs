@@ -6,6 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use carefront_portal::mail::Mailer;
 use carefront_portal::proxy::rules::ProxyRules;
 use carefront_portal::session::totp;
 use carefront_portal::shared::config::{PortalInfo, ServeConfig};
@@ -57,7 +58,14 @@ pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
     config.static_dir = static_dir;
     let db = Db::in_memory().unwrap();
     demo::seed_if_empty(&db).unwrap();
-    let state = AppState::new(db, config, PortalInfo::default(), ProxyRules::default());
+    let mailer = Mailer::configure(config.smtp_url.as_deref(), config.outbox.as_ref()).unwrap();
+    let state = AppState::new(
+        db,
+        config,
+        PortalInfo::default(),
+        ProxyRules::default(),
+        mailer,
+    );
     Portal {
         app: router(state.clone()),
         state,
@@ -194,7 +202,11 @@ impl Portal {
     /// Signed in (with the security code, for accounts that have one) and the terms accepted:
     /// ready to read the record.
     pub async fn signed_in(&self, username: &str) -> String {
-        let mut cookie = self.sign_in(username, PASSWORD).await.cookie();
+        self.signed_in_with(username, PASSWORD).await
+    }
+
+    pub async fn signed_in_with(&self, username: &str, password: &str) -> String {
+        let mut cookie = self.sign_in(username, password).await.cookie();
         let secret = carefront_portal::accounts::by_username(&self.state.db.lock(), username)
             .unwrap()
             .and_then(|u| u.totp_secret);

@@ -2,12 +2,16 @@
 //! and until when; stopping anyone's access at once (after a confirmation); and a young
 //! person's agreement to a parent's access.
 
+pub mod accept;
+pub mod invite;
+mod invite_form;
 pub mod model;
 
 use crate::api::{self, ApiError};
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::page::PageHeading;
 use crate::session::Portal;
+use invite_form::InviteSection;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -42,6 +46,7 @@ pub fn PeoplePage() -> impl IntoView {
             }
             .into_any(),
         }}
+        <InviteSection done/>
     }
 }
 
