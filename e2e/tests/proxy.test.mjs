@@ -2,6 +2,7 @@
 // the banner, what is not shown and why, a young person's agreement, and access stopped while
 // the proxy is looking.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { test, screen } from '../lib/harness.mjs';
 import { signIn } from '../lib/pages.mjs';
 import { totp, BEN_SECRET } from '../lib/totp.mjs';
@@ -81,6 +82,13 @@ test('a parent moves between three records and back: the banner after every swit
     for (const word of MAYA_PRIVATE) assert.ok(!html.includes(word), `${section}: ${word} is shown to a parent`);
   }
   assert.match(await page.locator('.acting-for').innerText(), /Maya Hughes/, 'the banner stays on every section');
+  // The download is what the parent may see, and nothing more.
+  await page.getByRole('navigation', { name: 'Record sections' }).getByRole('link', { name: 'Summary', exact: true }).first().click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download their record' }).click();
+  const saved = fs.readFileSync(await (await download).path(), 'utf8');
+  assert.match(saved, /Eczema/);
+  for (const word of MAYA_PRIVATE) assert.ok(!saved.includes(word), `the download holds ${word}`);
 
   await page.locator('.acting-for').getByRole('link', { name: 'Back to your record' }).click();
   await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
@@ -128,6 +136,10 @@ test('a level without some sections shows only what it includes and says why', a
   const cards = await page.locator('.summary-card h2').allInnerTexts();
   assert.deepEqual(cards, ['Next appointment'], 'only what the access includes is on the summary');
   await screen(page, 'proxy-appointments-only');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download their record' }).click();
+  const bundle = JSON.parse(fs.readFileSync(await (await download).path(), 'utf8'));
+  assert.deepEqual([...new Set(bundle.entry.map((e) => e.resource.resourceType))].sort(), ['Appointment', 'Patient']);
   await page.goto('/record/demo-ann/medicines');
   await page.getByRole('heading', { level: 1, name: 'This part of the record is not shown to you' }).waitFor();
   assert.ok(!(await page.locator('body').innerText()).includes('Metformin'));
