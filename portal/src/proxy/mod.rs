@@ -181,3 +181,39 @@ pub fn asks_agreement(r: &Relationship, standing: &Standing) -> bool {
         _ => false,
     }
 }
+
+/// Where a relationship stands, as both sides are told it (`GET /patients` to the proxy,
+/// `GET /proxies` to the patient): who the proxy is, the level, what is withheld and why, and
+/// the dates.
+pub fn standing_json(
+    rules: &ProxyRules,
+    r: &Relationship,
+    standing: &Standing,
+) -> serde_json::Map<String, serde_json::Value> {
+    use crate::shared::time::date;
+    use serde_json::json;
+    let level = rules.level(&r.level);
+    let day = |d: i64| date(d * 86_400);
+    let value = json!({
+        "proxyIs": r.proxy_is,
+        "authority": r.authority_code,
+        "access": standing.state,
+        "level": {
+            "id": r.level,
+            "name": level.map(|l| l.name.clone()),
+            "description": level.map(|l| l.description.clone()),
+        },
+        "withheld": standing.withheld,
+        "since": r.starts_on,
+        "ends": standing.ends.map(|(on, why)| json!({"on": day(on), "reason": why})),
+        "nextChange": standing.next_change.as_ref().map(|c| json!({
+            "on": day(c.on), "kind": c.kind, "age": c.age,
+        })),
+        "stoppedBy": r.stopped_by,
+    });
+    match value {
+        serde_json::Value::Object(map) => map,
+        // json! of an object literal is always an object.
+        _ => serde_json::Map::new(),
+    }
+}

@@ -47,33 +47,26 @@ fn entry(
         .map(|u| u.display_name)
         .unwrap_or_default();
     let (patient_name, _) = patient_details(conn, &r.patient_id)?;
-    let level = rules.level(&r.level);
-    Ok(json!({
-        "id": r.id,
-        "patient": {"id": r.patient_id, "name": patient_name},
-        "name": name,
-        "proxyIs": r.proxy_is,
-        "authority": r.authority_code,
-        "parental": r.parental,
-        "createdBy": r.created_by,
-        "level": {
-            "id": r.level,
-            "name": level.map(|l| l.name.clone()),
-            "description": level.map(|l| l.description.clone()),
-        },
-        "access": standing.state,
-        "withheld": standing.withheld,
-        "since": r.starts_on,
-        "ends": standing.ends.map(|(on, why)| json!({"on": time::date(on * 86_400), "reason": why})),
-        "nextChange": standing.next_change.as_ref().map(|c| json!({
-            "on": time::date(c.on * 86_400), "kind": c.kind, "age": c.age,
-        })),
-        "stoppedBy": r.stopped_by,
-        // A parent's access is the care team's to end, unless the young person's agreement
-        // is what keeps it open.
-        "canStop": r.stopped_at.is_none() && !r.parental,
-        "agreement": super::asks_agreement(r, standing).then(|| json!({"given": r.agreed_at.is_some()})),
-    }))
+    let mut view = super::standing_json(rules, r, standing);
+    view.insert("id".into(), json!(r.id));
+    view.insert(
+        "patient".into(),
+        json!({"id": r.patient_id, "name": patient_name}),
+    );
+    view.insert("name".into(), json!(name));
+    view.insert("parental".into(), json!(r.parental));
+    view.insert("createdBy".into(), json!(r.created_by));
+    // A parent's access is the care team's to end, unless the young person's agreement is
+    // what keeps it open.
+    view.insert(
+        "canStop".into(),
+        json!(r.stopped_at.is_none() && !r.parental),
+    );
+    view.insert(
+        "agreement".into(),
+        json!(super::asks_agreement(r, standing).then(|| json!({"given": r.agreed_at.is_some()}))),
+    );
+    Ok(Value::Object(view))
 }
 
 /// Everyone who can (or until lately could) act for the user's own record.
@@ -98,6 +91,27 @@ async fn list(
             Ok(Json(out))
         })
         .await
+}
+
+/// Audits a change to a relationship, done or refused, and answers for it.
+fn audited(
+    conn: &Connection,
+    event: crate::audit::Event,
+    outcome: Result<Relationship, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    match outcome {
+        Ok(r) => {
+            event
+                .patient(Some(&r.patient_id))
+                .through(Some(r.id))
+                .record(conn)?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(e) => {
+            event.refused(&e).record(conn)?;
+            Err(e)
+        }
+    }
 }
 
 /// Who may do what to a relationship: the patient it concerns, or the proxy themselves.
@@ -143,19 +157,7 @@ async fn stop(
                 store::stop(&conn, id, by, time::now())?;
                 Ok(r)
             })();
-            match outcome {
-                Ok(r) => {
-                    event
-                        .patient(Some(&r.patient_id))
-                        .through(Some(r.id))
-                        .record(&conn)?;
-                    Ok(StatusCode::NO_CONTENT)
-                }
-                Err(e) => {
-                    event.refused(&e).record(&conn)?;
-                    Err(e)
-                }
-            }
+            audited(&conn, event, outcome)
         })
         .await
 }
@@ -199,19 +201,7 @@ async fn agree(
                 store::set_agreed(&conn, id, agreement.agreed.then(time::now))?;
                 Ok(r)
             })();
-            match outcome {
-                Ok(r) => {
-                    event
-                        .patient(Some(&r.patient_id))
-                        .through(Some(r.id))
-                        .record(&conn)?;
-                    Ok(StatusCode::NO_CONTENT)
-                }
-                Err(e) => {
-                    event.refused(&e).record(&conn)?;
-                    Err(e)
-                }
-            }
+            audited(&conn, event, outcome)
         })
         .await
 }

@@ -4,7 +4,6 @@ use crate::AppState;
 use crate::accounts;
 use crate::proxy::{self, rules, store as relationships};
 use crate::shared::error::ApiError;
-use crate::shared::time;
 use axum::Json;
 use axum::extract::State;
 use rusqlite::Connection;
@@ -41,32 +40,22 @@ pub fn proxy_view(
     r: &relationships::Relationship,
     standing: &rules::Standing,
 ) -> rusqlite::Result<Value> {
-    let level = rules.level(&r.level);
-    let terms = crate::terms::current(conn, crate::terms::PROXY)?;
-    Ok(json!({
-        "relationshipId": r.id,
-        "relatedAs": {"system": r.relationship_system, "code": r.relationship_code},
-        "proxyIs": r.proxy_is,
-        "patientIs": r.patient_is,
-        "authority": r.authority_code,
-        "access": standing.state,
-        "level": {
-            "id": r.level,
-            "name": level.map(|l| l.name.clone()),
-            "description": level.map(|l| l.description.clone()),
-        },
-        "withheld": standing.withheld,
-        "since": r.starts_on,
-        "ends": standing.ends.map(|(on, why)| json!({"on": time::date(on * 86_400), "reason": why})),
-        "nextChange": standing.next_change.as_ref().map(|c| json!({
-            "on": time::date(c.on * 86_400), "kind": c.kind, "age": c.age,
-        })),
-        "stoppedBy": r.stopped_by,
-        "terms": terms.map(|t| json!({
+    let mut view = proxy::standing_json(rules, r, standing);
+    view.insert("relationshipId".into(), json!(r.id));
+    view.insert(
+        "relatedAs".into(),
+        json!({"system": r.relationship_system, "code": r.relationship_code}),
+    );
+    view.insert("patientIs".into(), json!(r.patient_is));
+    let terms = match crate::terms::current(conn, crate::terms::PROXY)? {
+        Some(t) => json!({
             "version": t.version,
-            "accepted": relationships::terms_accepted(conn, r.id, &t.version).unwrap_or(false),
-        })),
-    }))
+            "accepted": relationships::terms_accepted(conn, r.id, &t.version)?,
+        }),
+        None => Value::Null,
+    };
+    view.insert("terms".into(), terms);
+    Ok(Value::Object(view))
 }
 
 /// The user's own record first, then everyone they act for: each with where access stands,
