@@ -154,7 +154,8 @@ test('a carer with no record of their own chooses whose record, and a paused one
   await page.getByRole('heading', { level: 1, name: 'Jordan Price needs to agree first' }).waitFor();
   assert.match(await page.locator('main').innerText(), /Jordan Price is 17/);
   await screen(page, 'proxy-needs-agreement');
-  await page.goto('/record');
+  await page.getByRole('link', { name: 'Choose another record' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Whose record do you want to see?' }).waitFor();
   await page.getByRole('link', { name: /Margaret Price/ }).click();
   await page.getByRole('button', { name: 'Accept and continue' }).click();
   await page.getByRole('heading', { level: 1, name: 'Margaret Price\u2019s health record' }).waitFor();

@@ -70,6 +70,15 @@ fn home(people: &[PatientSummary], section: &str) -> String {
     }
 }
 
+/// The link to `home`, in words that fit it.
+fn home_words(people: &[PatientSummary]) -> &'static str {
+    if people.iter().any(PatientSummary::is_own) {
+        "Go to your record"
+    } else {
+        "Choose another record"
+    }
+}
+
 /// Loads who the user may act for, and keeps it where the header's switcher finds it.
 async fn load_people(session: Session) -> Result<Vec<PatientSummary>, ApiError> {
     let people = api::patients().await?;
@@ -157,7 +166,7 @@ fn OpenRecord(
             view! {
                 <PageHeading text=heading/>
                 {words.into_iter().map(|w| view! { <p>{w}</p> }).collect_view()}
-                <p><a href=home(&people, "summary")>"Go to your record"</a></p>
+                <p><a href=home(&people, "summary")>{home_words(&people)}</a></p>
             }
             .into_any()
         }
@@ -296,7 +305,7 @@ fn NotOnTheList(people: Vec<PatientSummary>) -> impl IntoView {
     view! {
         <PageHeading text="You cannot see this record"/>
         <p>"This record is not one you have access to. If you followed a link, it may be meant for someone else."</p>
-        <p><a href=home(&people, "summary")>"Go to your record"</a></p>
+        <p><a href=home(&people, "summary")>{home_words(&people)}</a></p>
     }
 }
 
