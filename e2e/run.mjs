@@ -11,5 +11,6 @@ import './tests/session.test.mjs';
 import './tests/hostile.test.mjs';
 import './tests/data.test.mjs';
 import './tests/proxy.test.mjs';
+import './tests/share-link.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import net from 'node:net';
 
 /// The Synthea patients the portal was given, with the sign-in made for each.
 export const syntheaUsers = [];
@@ -23,7 +24,37 @@ function loadSynthea(bin, db) {
   });
 }
 
-export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, bin = process.env.CAREFRONT_PORTAL } = {}) {
+/// A free loopback port, found by listening on port 0 and letting it go.
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/// A real SMTP server (aiosmtpd, PyPI) on loopback that keeps each message in a Maildir.
+async function startSmtpSink(dir) {
+  const port = await freePort();
+  const maildir = path.join(dir, 'maildir');
+  const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
+    '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const log = [];
+  child.stderr.on('data', (d) => log.push(String(d)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ready = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (ready) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the SMTP server did not start: ${log.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, child, folder: path.join(maildir, 'new') };
+}
+
+export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
@@ -33,9 +64,11 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
     execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db]);
   }
   // Plain http on loopback: the browser tests use the development cookie flag, as the demo does.
-  const outbox = path.join(dir, 'outbox');
+  const sink = smtp ? await startSmtpSink(dir) : null;
+  if (sink) process.once('exit', () => sink.child.kill());
+  const outbox = sink ? sink.folder : path.join(dir, 'outbox');
   const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo', '--dev-insecure-cookies',
-    '--outbox', outbox];
+    ...(sink ? ['--smtp-url', `smtp://127.0.0.1:${sink.port}`] : ['--outbox', outbox])];
   if (idleTimeout) args.push('--idle-timeout', String(idleTimeout));
   if (config) {
     fs.writeFileSync(path.join(dir, 'portal.json'), JSON.stringify(config));
@@ -59,12 +92,13 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   return {
     url,
     pid: child.pid,
-    /// The emails the portal has sent, as text.
+    /// The emails the portal has sent (into the outbox, or received by the SMTP server), as text.
     mail() {
       if (!fs.existsSync(outbox)) return [];
-      return fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'));
+      return fs.readdirSync(outbox).filter((f) => sink || f.endsWith('.eml')).map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'));
     },
     async stop() {
+      if (sink && sink.child.exitCode === null) sink.child.kill('SIGTERM');
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');

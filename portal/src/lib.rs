@@ -14,6 +14,7 @@ pub mod proxy;
 pub mod records;
 pub mod session;
 pub mod shared;
+pub mod shares;
 pub mod terms;
 
 use axum::Router;
@@ -126,7 +127,10 @@ impl AppState {
 /// | `/terms`, `/terms/acceptances` | `terms/` |
 /// | `/patients`, `/fhir/…` | `records/` |
 /// | `/proxies…`, `/invitations/…` | `proxy/` |
-/// | anything else (the app's files) | `app_files.rs` |
+/// | `/shares…`, `/shared/…` | `shares/` |
+///
+/// Outside `/api/v1`: `/shl/…`, SMART Health Links (`shares/links.rs`), and anything else is the
+/// app's files (`app_files.rs`).
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(portal_info::routes())
@@ -134,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(terms::routes())
         .merge(records::routes())
         .merge(proxy::routes::routes())
+        .merge(shares::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
@@ -144,6 +149,7 @@ pub fn router(state: AppState) -> Router {
     let concurrency = state.config.max_concurrent_requests as usize;
     Router::new()
         .nest("/api/v1", api)
+        .merge(shares::links::routes())
         .fallback(app_files::serve)
         .layer(
             ServiceBuilder::new()

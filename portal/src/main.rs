@@ -153,13 +153,19 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     if let Some(outbox) = &config.outbox {
         println!("Email goes to the outbox folder {}", outbox.display());
     }
-    let state = AppState::new(db, config, info, rules, mailer);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let mut config = config;
+        // On this machine only, the address listened on is the public one (links in email and
+        // share links need it); anywhere else the operator must say.
+        if config.public_url.is_none() && address.ip().is_loopback() {
+            config.public_url = Some(format!("http://{address}"));
+        }
+        let state = AppState::new(db, config, info, rules, mailer);
         tokio::spawn(purge(state.clone()));
         // Test harnesses read this line to learn the port when started with port 0.
         println!("Carefront reference portal listening on http://{address}");
@@ -180,6 +186,11 @@ async fn purge(state: AppState) {
                 let now = time::now();
                 let ended = sessions::purge(state, now)?;
                 let counts = lockout::purge(&state.db.lock(), now)?;
+                carefront_portal::shares::store::purge(
+                    &state.db.lock(),
+                    state.clock.now(),
+                    state.config.idle_timeout,
+                )?;
                 Ok((ended, counts))
             })
             .await;

@@ -18,6 +18,8 @@ async fn show(State(state): State<AppState>) -> Result<Json<PortalInfo>, ApiErro
             let conn = state.db.read()?;
             let mut info = (*state.info).clone();
             info.idle_timeout_seconds = state.config.idle_timeout;
+            // Share links need the portal's public address.
+            info.features.share &= state.config.public_url.is_some();
             info.terms = TermsVersions {
                 patient: terms::current(&conn, terms::PATIENT)?.map(|d| d.version),
                 proxy: terms::current(&conn, terms::PROXY)?.map(|d| d.version),

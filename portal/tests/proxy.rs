@@ -547,29 +547,6 @@ async fn security_labels_are_indexed_as_resources_are_stored() {
 
 // --- Invitations ---------------------------------------------------------------------------
 
-/// A portal whose email goes to a fresh outbox folder, and that folder.
-fn portal_with_outbox() -> (Portal, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "carefront-outbox-{}-{}",
-        std::process::id(),
-        carefront_portal::shared::codes::new_code()
-    ));
-    let p = common::portal_with(&format!("--outbox {}", dir.display()), None);
-    (p, dir)
-}
-
-/// Every email in the outbox, as text.
-fn outbox(dir: &std::path::Path) -> Vec<String> {
-    let mut mails: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    mails.sort();
-    mails
-}
-
 fn code_in(mail: &str) -> String {
     mail.lines()
         .map(str::trim)
@@ -596,11 +573,11 @@ fn carer(name: &str, email: &str) -> Value {
 
 #[tokio::test]
 async fn an_invitation_emails_a_code_that_works_once_and_says_nothing_of_health() {
-    let (p, dir) = portal_with_outbox();
+    let (p, dir) = common::portal_with_outbox("");
     let ann = p.ann().await;
     let made = invite(&p, &ann, carer("Carol Jones", "carol@example.org")).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
-    let mails = outbox(&dir);
+    let mails = common::outbox(&dir);
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
     assert!(mail.contains("To: \"Carol Jones\" <carol@example.org>"));
@@ -686,10 +663,10 @@ async fn an_invitation_emails_a_code_that_works_once_and_says_nothing_of_health(
 
 #[tokio::test]
 async fn someone_without_a_sign_in_makes_one_with_the_invitation() {
-    let (p, dir) = portal_with_outbox();
+    let (p, dir) = common::portal_with_outbox("");
     let ann = p.ann().await;
     invite(&p, &ann, json!({"name": "Sam Reid", "email": "sam@example.org", "relationship": "son", "level": "limited"})).await;
-    let code = code_in(&outbox(&dir)[0]);
+    let code = code_in(&common::outbox(&dir)[0]);
     let new_account = |username: &str, password: &str, code: &str| json!({"code": code, "displayName": "Sam Reid", "username": username, "password": password});
     let short = p
         .call(
@@ -738,7 +715,7 @@ async fn someone_without_a_sign_in_makes_one_with_the_invitation() {
 
 #[tokio::test]
 async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
-    let (p, dir) = portal_with_outbox();
+    let (p, dir) = common::portal_with_outbox("");
     let ann = p.ann().await;
     let claire = p.signed_in("claire").await;
     for (body, why) in [
@@ -765,7 +742,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{why}");
     }
     assert!(
-        outbox(&dir).is_empty(),
+        common::outbox(&dir).is_empty(),
         "nothing was sent for a refused invitation"
     );
     // A name cannot add a header either.
@@ -775,7 +752,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
         carer("Carol\r\nBcc: all@example.org", "carol@example.org"),
     )
     .await;
-    let mail = &outbox(&dir)[0];
+    let mail = &common::outbox(&dir)[0];
     assert!(!mail.lines().any(|l| l.starts_with("Bcc:")), "{mail}");
 
     let id = p.get("/api/v1/proxies/invitations", &ann).await.body["invitations"][0]["id"]
@@ -811,7 +788,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
     assert_eq!(late.reason(), "invitation-not-valid");
 
     invite(&p, &ann, carer("Dee", "dee@example.org")).await;
-    let mails = outbox(&dir);
+    let mails = common::outbox(&dir);
     let code = mails
         .iter()
         .find(|m| m.contains("dee@example.org"))

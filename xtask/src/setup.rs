@@ -13,7 +13,8 @@ pub fn all(root: &Path) -> Result<(), String> {
     trunk()?;
     wasm_bindgen(root)?;
     npm_tools(root)?;
-    chromium()?;
+    debian_packages()?;
+    smtp_sink()?;
     fhir_examples(root)?;
     synthea_patients(root)?;
     Ok(())
@@ -46,6 +47,19 @@ fn synthea_patients(root: &Path) -> Result<(), String> {
         &["-p", "3", "-s", "42", "-o", &out.to_string_lossy()],
     )
     .run()
+}
+
+const AIOSMTPD: &str = "aiosmtpd==1.4.6";
+
+/// A real SMTP server for the browser tests to send share emails to, on loopback.
+fn smtp_sink() -> Result<(), String> {
+    if output("python3", &["-c", "import aiosmtpd"]).is_some() {
+        return Ok(());
+    }
+    step(&format!(
+        "Installing an SMTP server for the tests ({AIOSMTPD}, PyPI)"
+    ));
+    command("python3", &["-m", "pip", "install", "--quiet", AIOSMTPD]).run()
 }
 
 const FHIR_EXAMPLES: &str = "hl7.fhir.r4.examples@4.0.1";
@@ -158,7 +172,7 @@ fn npm_tools(root: &Path) -> Result<(), String> {
     if installed && !wanted.is_empty() {
         return Ok(());
     }
-    step("Installing npm tools (wasm-opt, Playwright, axe-core, Lighthouse)");
+    step("Installing npm tools (wasm-opt, Playwright, axe-core, Lighthouse, jose, jsqr, pngjs)");
     command("npm", &["ci", "--no-audit", "--no-fund"])
         .dir(root)
         .run()
@@ -184,11 +198,19 @@ fn pinned_dev_dependencies(manifest: &str) -> Vec<(String, String)> {
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-fn chromium() -> Result<(), String> {
-    if Path::new(CHROMIUM).exists() && Path::new("/usr/bin/chromedriver").exists() {
+/// What the portal and the browser tests need from Debian: Chromium, and OpenSSL's headers for
+/// the JOSE library that encrypts SMART Health Link files.
+fn debian_packages() -> Result<(), String> {
+    let present = [
+        CHROMIUM,
+        "/usr/bin/chromedriver",
+        "/usr/include/openssl/ssl.h",
+        "/usr/bin/pkg-config",
+    ];
+    if present.iter().all(|p| Path::new(p).exists()) {
         return Ok(());
     }
-    step("Installing Chromium for the browser tests (Debian packages)");
+    step("Installing Chromium and OpenSSL's headers (Debian packages)");
     let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
     let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
@@ -200,7 +222,15 @@ fn chromium() -> Result<(), String> {
             .run()
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "chromium", "chromium-driver"])
+    apt(&[
+        "install",
+        "-y",
+        "-q",
+        "chromium",
+        "chromium-driver",
+        "libssl-dev",
+        "pkg-config",
+    ])
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The audit trail: one row for every sign-in event and every record read, refusals as well as
 //! successes: who (user, or the username tried), whose record, what, from where (client network
 //! and user agent), in which session (a hash prefix, never the token), and whether it was
-//! allowed. The table is append-only: triggers refuse UPDATE and DELETE.
+//! allowed. Reads through a share name the share and what its viewer said of themselves. The
+//! table is append-only: triggers refuse UPDATE and DELETE.
 
 use crate::session::store::Session;
 use crate::shared::client::Client;
@@ -20,6 +21,8 @@ pub struct Event {
     client: Option<Client>,
     session_ref: Option<String>,
     proxy_relationship: Option<i64>,
+    share_id: Option<i64>,
+    viewer: Option<String>,
 }
 
 impl Event {
@@ -73,6 +76,14 @@ impl Event {
         self
     }
 
+    /// Concerns this share; `viewer` (JSON: name, organisation, how) when the share's viewer
+    /// made it.
+    pub fn share(mut self, id: Option<i64>, viewer: Option<&str>) -> Self {
+        self.share_id = id;
+        self.viewer = viewer.map(String::from);
+        self
+    }
+
     pub fn record(self, conn: &Connection) -> rusqlite::Result<()> {
         let (outcome, detail) = match self.refused {
             Some(reason) if self.detail.is_empty() => ("refused", reason.to_string()),
@@ -80,8 +91,8 @@ impl Event {
             None => ("success", self.detail),
         };
         conn.execute(
-            "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref, proxy_relationship)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref, proxy_relationship, share_id, viewer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 time::now(),
                 self.user_id,
@@ -94,6 +105,8 @@ impl Event {
                 self.client.and_then(|c| c.user_agent),
                 self.session_ref,
                 self.proxy_relationship,
+                self.share_id,
+                self.viewer,
             ],
         )?;
         Ok(())

@@ -126,6 +126,8 @@ fn visible(
                 .filter(|r| Some(r.proxy_user_id) == proxy)
                 .collect()
         }
+        // Who may act for the patient is not part of any share.
+        Grant::Shared { .. } => Vec::new(),
     })
 }
 

@@ -25,20 +25,22 @@ pub enum Grant {
     Own,
     /// As a proxy, through this relationship, seeing what the filter lets through.
     Proxy { relationship: i64, filter: Filter },
+    /// As the viewer of a share, seeing its sections.
+    Shared { share: i64, filter: Filter },
 }
 
 impl Grant {
     pub fn filter(&self) -> Option<&Filter> {
         match self {
             Grant::Own => None,
-            Grant::Proxy { filter, .. } => Some(filter),
+            Grant::Proxy { filter, .. } | Grant::Shared { filter, .. } => Some(filter),
         }
     }
 
     pub fn relationship(&self) -> Option<i64> {
         match self {
-            Grant::Own => None,
             Grant::Proxy { relationship, .. } => Some(*relationship),
+            Grant::Own | Grant::Shared { .. } => None,
         }
     }
 

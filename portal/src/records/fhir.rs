@@ -1,8 +1,9 @@
 use super::store::{self as records, DateFilter, Search};
-use super::{RecordAccess, is_valid_id};
+use super::{Reader, RecordAccess, is_valid_id};
 use crate::AppState;
 use crate::proxy;
 use crate::shared::error::{ApiError, FhirError};
+use crate::shares::viewer::ShareViewer;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -115,9 +116,9 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-fn page_url(resource_type: &str, s: &Search, offset: usize) -> String {
+fn page_url(base: &str, resource_type: &str, s: &Search, offset: usize) -> String {
     let mut url = format!(
-        "/api/v1/fhir/{resource_type}?patient={}&_count={}&_sort={}",
+        "{base}/{resource_type}?patient={}&_count={}&_sort={}",
         encode(&s.patient_id),
         s.count,
         if s.newest_first { "-date" } else { "date" }
@@ -148,16 +149,36 @@ pub async fn search(
     resource_type: Result<Path<String>, PathRejection>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, FhirError> {
-    let access = access?;
+    search_as(state, Reader::User(access?), resource_type, pairs).await
+}
+
+/// A share's viewer searching the shared record.
+pub async fn shared_search(
+    State(state): State<AppState>,
+    viewer: Result<ShareViewer, ApiError>,
+    resource_type: Result<Path<String>, PathRejection>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, FhirError> {
+    search_as(state, Reader::Viewer(viewer?), resource_type, pairs).await
+}
+
+async fn search_as(
+    state: AppState,
+    reader: Reader,
+    resource_type: Result<Path<String>, PathRejection>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, FhirError> {
     let Path(resource_type) = resource_type.map_err(malformed)?;
     let Query(pairs) = pairs.map_err(malformed)?;
-    let relationships = proxy::fhir::TYPES.contains(&resource_type.as_str());
+    let relationships =
+        reader.reads_relationships() && proxy::fhir::TYPES.contains(&resource_type.as_str());
     if !records::PATIENT_TYPES.contains(&resource_type.as_str()) && !relationships {
         return Err(unsupported(&resource_type));
     }
     let search = parse_search(&pairs)?;
-    let self_url = page_url(&resource_type, &search, search.offset);
-    let event = access
+    let base = reader.base();
+    let self_url = page_url(base, &resource_type, &search, search.offset);
+    let event = reader
         .event("search")
         .patient(Some(&search.patient_id))
         .detail(&self_url);
@@ -165,25 +186,20 @@ pub async fn search(
     let (total, resources) = state
         .run(move |state| {
             let today = state.clock.today();
-            let reader = state.db.read()?;
-            let grant = proxy::grant(
-                &reader,
-                &state.proxy_rules,
-                access.session.user_id,
-                &query.patient_id,
-                today,
-            )
-            .and_then(|grant| {
-                if relationships || grant.allows_type(&kind) {
-                    Ok(grant)
-                } else {
-                    Err(ApiError::Withheld)
-                }
-            });
+            let conn = state.db.read()?;
+            let grant = reader
+                .grant(&conn, state, &query.patient_id)
+                .and_then(|grant| {
+                    if relationships || grant.allows_type(&kind) {
+                        Ok(grant)
+                    } else {
+                        Err(ApiError::Withheld)
+                    }
+                });
             let found = match &grant {
                 Ok(grant) if relationships => {
                     let all = proxy::fhir::search(
-                        &reader,
+                        &conn,
                         &state.proxy_rules,
                         grant,
                         &kind,
@@ -194,11 +210,11 @@ pub async fn search(
                 }
                 Ok(grant) => {
                     query.withheld_labels = grant.withheld_labels();
-                    Ok(records::search(&reader, &kind, &query)?)
+                    Ok(records::search(&conn, &kind, &query)?)
                 }
                 Err(e) => Err(e.clone()),
             };
-            drop(reader);
+            drop(conn);
             let event = event.through(grant.as_ref().ok().and_then(proxy::Grant::relationship));
             match found {
                 Ok(found) => {
@@ -215,13 +231,15 @@ pub async fn search(
     let mut links = vec![json!({"relation": "self", "url": self_url})];
     let next = search.offset + resources.len();
     if next < total {
-        links.push(json!({"relation": "next", "url": page_url(&resource_type, &search, next)}));
+        links.push(
+            json!({"relation": "next", "url": page_url(base, &resource_type, &search, next)}),
+        );
     }
     let entries: Vec<Value> = resources
         .into_iter()
         .map(|r| {
             let url = format!(
-                "/api/v1/fhir/{}/{}",
+                "{base}/{}/{}",
                 r["resourceType"].as_str().unwrap_or_default(),
                 r["id"].as_str().unwrap_or_default()
             );
@@ -242,9 +260,26 @@ pub async fn read(
     access: Result<RecordAccess, ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, FhirError> {
-    let access = access?;
+    read_as(state, Reader::User(access?), path).await
+}
+
+/// A share's viewer reading one resource of the shared record.
+pub async fn shared_read(
+    State(state): State<AppState>,
+    viewer: Result<ShareViewer, ApiError>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, FhirError> {
+    read_as(state, Reader::Viewer(viewer?), path).await
+}
+
+async fn read_as(
+    state: AppState,
+    reader: Reader,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, FhirError> {
     let Path((resource_type, id)) = path.map_err(malformed)?;
-    let relationships = proxy::fhir::TYPES.contains(&resource_type.as_str());
+    let relationships =
+        reader.reads_relationships() && proxy::fhir::TYPES.contains(&resource_type.as_str());
     if !records::is_supported(&resource_type) && !relationships {
         return Err(unsupported(&resource_type));
     }
@@ -257,7 +292,6 @@ pub async fn read(
             let today = state.clock.today();
             let conn = state.db.read()?;
             let rules = &state.proxy_rules;
-            let user = access.session.user_id;
             let patient_of = if relationships {
                 proxy::fhir::patient_of(&conn, &id)?
             } else {
@@ -278,7 +312,7 @@ pub async fn read(
                         .ok_or(ApiError::NotFound),
                 ),
                 (false, None) => (None, Err(ApiError::PatientNotInScope)),
-                (false, Some(patient)) => match proxy::grant(&conn, rules, user, patient, today) {
+                (false, Some(patient)) => match reader.grant(&conn, state, patient) {
                     Err(e) => (None, Err(e)),
                     Ok(grant) => {
                         let found = if relationships {
@@ -294,7 +328,7 @@ pub async fn read(
                 },
             };
             drop(conn);
-            let event = access
+            let event = reader
                 .event("read")
                 .detail(&what)
                 .patient(patient_of.as_deref())
@@ -340,7 +374,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(
-            page_url("Observation", &s, 10),
+            page_url("/api/v1/fhir", "Observation", &s, 10),
             "/api/v1/fhir/Observation?patient=p-1&_count=10&_sort=-date&date=ge2020-01&category=laboratory%2Cvital-signs&_offset=10"
         );
     }

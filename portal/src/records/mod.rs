@@ -1,7 +1,7 @@
 //! `/patients` and `/fhir/…`: the patients a user may see, their FHIR resources (search and
 //! read), and the importer that loads FHIR Bundles into the store.
 
-mod fhir;
+pub(crate) mod fhir;
 pub mod import;
 mod patients;
 mod store;
@@ -11,9 +11,11 @@ pub use store::*;
 
 use crate::AppState;
 use crate::audit::Event;
+use crate::proxy::{self, Grant};
 use crate::session::store::{Session, SignedIn};
 use crate::shared::client::Client;
 use crate::shared::error::ApiError;
+use crate::shares::viewer::ShareViewer;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -64,6 +66,55 @@ impl FromRequestParts<AppState> for RecordAccess {
                 Ok(access)
             })
             .await
+    }
+}
+
+/// Who reads a record, and on what footing: a signed-in user (their own record, or as a proxy),
+/// or the viewer of a share (that patient and those sections only).
+pub enum Reader {
+    User(RecordAccess),
+    Viewer(ShareViewer),
+}
+
+impl Reader {
+    /// An audit event of this reader's.
+    pub fn event(&self, action: &'static str) -> Event {
+        match self {
+            Reader::User(access) => access.event(action),
+            Reader::Viewer(viewer) => viewer.event(action),
+        }
+    }
+
+    /// Whether, and how, this reader may read this patient's record today.
+    pub fn grant(
+        &self,
+        conn: &rusqlite::Connection,
+        state: &AppState,
+        patient_id: &str,
+    ) -> Result<Grant, ApiError> {
+        match self {
+            Reader::User(access) => proxy::grant(
+                conn,
+                &state.proxy_rules,
+                access.session.user_id,
+                patient_id,
+                state.clock.today(),
+            ),
+            Reader::Viewer(viewer) => viewer.grant(patient_id),
+        }
+    }
+
+    /// Where this reader's FHIR answers link to.
+    pub fn base(&self) -> &'static str {
+        match self {
+            Reader::User(_) => "/api/v1/fhir",
+            Reader::Viewer(_) => "/api/v1/shared/fhir",
+        }
+    }
+
+    /// Who may act for a patient (RelatedPerson, Consent) is never part of a share.
+    pub fn reads_relationships(&self) -> bool {
+        matches!(self, Reader::User(_))
     }
 }
 

@@ -7,6 +7,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 pub const SECURE_NAME: &str = "__Host-carefront-session";
 pub const DEVELOPMENT_NAME: &str = "carefront-session";
+/// A share viewer's session: its own cookie, which only `/shared/…` reads.
+pub const SECURE_SHARED_NAME: &str = "__Host-carefront-shared";
+pub const DEVELOPMENT_SHARED_NAME: &str = "carefront-shared";
 
 pub fn name(state: &AppState) -> &'static str {
     if state.config.secure_cookies() {
@@ -16,8 +19,19 @@ pub fn name(state: &AppState) -> &'static str {
     }
 }
 
+pub fn shared_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() {
+        SECURE_SHARED_NAME
+    } else {
+        DEVELOPMENT_SHARED_NAME
+    }
+}
+
 pub fn token(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = name(state);
+    named(headers, name(state))
+}
+
+pub fn named(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -45,8 +59,22 @@ pub fn set(state: &AppState, token: &str, pending: bool) -> HeaderValue {
     .expect("tokens are URL-safe base64")
 }
 
+/// A share viewer's cookie: it ends with the browser, and the server ends it sooner.
+pub fn set_shared(state: &AppState, token: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{}={token}{}",
+        shared_name(state),
+        attributes(state)
+    ))
+    .expect("tokens are URL-safe base64")
+}
+
 pub fn clear(state: &AppState) -> HeaderValue {
-    HeaderValue::from_str(&format!("{}=; Max-Age=0{}", name(state), attributes(state)))
+    clear_named(state, name(state))
+}
+
+pub fn clear_named(state: &AppState, name: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("{name}=; Max-Age=0{}", attributes(state)))
         .expect("a fixed header")
 }
 

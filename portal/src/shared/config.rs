@@ -178,7 +178,7 @@ impl Default for PortalInfo {
             idle_timeout_seconds: 0,
             features: Features {
                 proxy: true,
-                share: false,
+                share: true,
                 linking: false,
             },
             terms: TermsVersions::default(),

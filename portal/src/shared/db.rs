@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_hardening.sql"),
     include_str!("../../migrations/0003_proxy.sql"),
     include_str!("../../migrations/0004_invitations.sql"),
+    include_str!("../../migrations/0005_shares.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.

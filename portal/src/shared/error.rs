@@ -26,6 +26,9 @@ pub enum ApiError {
     InvitationNotValid,
     UsernameTaken,
     MailNotSent,
+    CannotShare,
+    ShareDetailsNotRight,
+    ShareEnded { why: &'static str },
     NotFound,
     BadRequest(String),
     PayloadTooLarge,
@@ -54,6 +57,9 @@ impl ApiError {
             Self::InvitationNotValid => "invitation-not-valid",
             Self::UsernameTaken => "username-taken",
             Self::MailNotSent => "mail-not-sent",
+            Self::CannotShare => "cannot-share",
+            Self::ShareDetailsNotRight => "share-details-not-right",
+            Self::ShareEnded { .. } => "share-ended",
             Self::NotFound => "not-found",
             Self::BadRequest(_) => "bad-request",
             Self::PayloadTooLarge => "payload-too-large",
@@ -68,7 +74,9 @@ impl ApiError {
             | Self::SessionExpired
             | Self::InvalidCredentials
             | Self::InvalidCode
+            | Self::ShareDetailsNotRight
             | Self::SecondFactorPending => StatusCode::UNAUTHORIZED,
+            Self::ShareEnded { .. } => StatusCode::GONE,
             Self::AccountLocked { .. } | Self::SecondFactorLocked { .. } => StatusCode::LOCKED,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TermsNotAccepted
@@ -77,6 +85,7 @@ impl ApiError {
             | Self::ProxyTermsNotAccepted
             | Self::ProxyAccessPaused
             | Self::Withheld
+            | Self::CannotShare
             | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
@@ -117,6 +126,16 @@ impl ApiError {
                     .into()
             }
             Self::MailNotSent => "The email could not be sent. Try again later.".into(),
+            Self::CannotShare => {
+                "Only the patient, or someone with full access to their record, can share it."
+                    .into()
+            }
+            Self::ShareDetailsNotRight => "The code or the date of birth is not right.".into(),
+            Self::ShareEnded { why } => match *why {
+                "stopped" => "The patient has stopped sharing their record.".into(),
+                "locked" => "This share is locked after too many wrong tries.".into(),
+                _ => "This share has ended.".into(),
+            },
             Self::UsernameTaken => "That username is taken. Choose another.".into(),
             Self::NotFound => "Not found.".into(),
             Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
@@ -143,6 +162,9 @@ impl ApiError {
         });
         if let Some(secs) = self.retry_after() {
             body["retryAfterSeconds"] = json!(secs);
+        }
+        if let Self::ShareEnded { why } = self {
+            body["why"] = json!(why);
         }
         body
     }

@@ -72,6 +72,29 @@ pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
     }
 }
 
+/// A portal whose email goes to a fresh outbox folder, and that folder.
+pub fn portal_with_outbox(more: &str) -> (Portal, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "carefront-outbox-{}-{}",
+        std::process::id(),
+        carefront_portal::shared::codes::new_code()
+    ));
+    let p = portal_with(&format!("--outbox {} {more}", dir.display()), None);
+    (p, dir)
+}
+
+/// Every email in the outbox, as text.
+pub fn outbox(dir: &std::path::Path) -> Vec<String> {
+    let mut mails: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    mails.sort();
+    mails
+}
+
 pub fn portal() -> Portal {
     portal_with("", None)
 }

@@ -1,0 +1,68 @@
+//! Share codes: a patient, or someone with full access to their record, lets someone see chosen
+//! sections of it for a short time. The viewer opens it with the code and the patient's date of
+//! birth (this portal's own way, `viewer`), or as a plain SMART Health Link with the code as its
+//! passcode (`links`). Either stops at once when the patient says so, and every opening is
+//! audited, which is where the patient's list of who looked comes from.
+
+pub mod links;
+mod routes;
+pub mod store;
+pub mod viewer;
+
+use crate::AppState;
+use crate::proxy::{self, Grant};
+use crate::shared::error::ApiError;
+use axum::Router;
+use axum::routing::{get, post};
+use rusqlite::Connection;
+
+/// The sections a share can hold, and the resource types each one is read from.
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("results", &["Observation", "DiagnosticReport"]),
+    ("medicines", &["MedicationRequest", "MedicationStatement"]),
+    ("allergies", &["AllergyIntolerance"]),
+    ("problems", &["Condition"]),
+    ("vaccinations", &["Immunization"]),
+    ("appointments", &["Appointment"]),
+    ("visits", &["Encounter"]),
+    ("documents", &["DocumentReference"]),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/shares", get(routes::list).post(routes::create))
+        .route("/shares/{id}/stop", post(routes::stop))
+        .route(
+            "/shared/session",
+            get(viewer::show).post(viewer::open).delete(viewer::leave),
+        )
+        .route(
+            "/shared/fhir/{resource_type}",
+            get(crate::records::fhir::shared_search),
+        )
+        .route(
+            "/shared/fhir/{resource_type}/{id}",
+            get(crate::records::fhir::shared_read),
+        )
+}
+
+/// Whether this user may share this patient's record: their own, or one they have full access
+/// to (nothing withheld), as a proxy.
+pub fn may_share(
+    conn: &Connection,
+    state: &AppState,
+    user_id: i64,
+    patient_id: &str,
+) -> Result<Grant, ApiError> {
+    let grant = proxy::grant(
+        conn,
+        &state.proxy_rules,
+        user_id,
+        patient_id,
+        state.clock.today(),
+    )?;
+    match grant.filter() {
+        Some(f) if f.types.is_some() || !f.labels.is_empty() => Err(ApiError::CannotShare),
+        _ => Ok(grant),
+    }
+}

@@ -1,0 +1,334 @@
+//! `/shares`: making a share (sections, how long, a label, optionally an email to send it to),
+//! the list of a patient's shares with every opening, and "Stop sharing".
+
+use super::store::{self, MAX_FAILED, NewShare, Share};
+use super::{SECTIONS, links, may_share};
+use crate::AppState;
+use crate::accounts;
+use crate::mail::{self, Letter};
+use crate::records::{RecordAccess, patient_details};
+use crate::session::random_token;
+use crate::shared::codes;
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use crate::shared::time;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The longest a share may last: a week.
+pub const MAX_HOURS: i64 = 7 * 24;
+/// Shares open at once for one patient: enough for any real need, too few to spam with.
+const MAX_OPEN: usize = 20;
+const MAX_LABEL: usize = 60;
+
+fn bad(text: &str) -> ApiError {
+    ApiError::BadRequest(text.into())
+}
+
+/// One share as its patient sees it: what, for how long, where it stands, and who opened it.
+fn share_json(conn: &Connection, share: &Share, user_id: i64, now: i64) -> Result<Value, ApiError> {
+    let created_by = if share.created_by == user_id {
+        json!({"you": true, "name": null})
+    } else {
+        json!({"you": false, "name": accounts::by_id(conn, share.created_by)?.display_name})
+    };
+    let views: Vec<Value> = store::openings(conn, share.id)?
+        .into_iter()
+        .filter(|o| o.allowed)
+        .map(|o| {
+            json!({
+                "at": time::rfc3339(o.at),
+                "name": o.viewer["name"],
+                "organisation": o.viewer["organisation"],
+                "how": o.viewer["how"],
+            })
+        })
+        .collect();
+    Ok(json!({
+        "id": share.id,
+        "label": share.label,
+        "sections": share.sections,
+        "createdAt": time::rfc3339(share.created_at),
+        "createdBy": created_by,
+        "expiresAt": time::rfc3339(share.expires_at),
+        "status": share.status(now).as_str(),
+        "stoppedAt": share.stopped_at.map(time::rfc3339),
+        "sentTo": share.sent_to,
+        "failedAttempts": share.failed_attempts,
+        "attemptsLeft": (MAX_FAILED - share.failed_attempts).max(0),
+        "views": views,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct Whose {
+    patient: String,
+}
+
+/// A patient's shares, newest first, and what a new one may hold.
+pub async fn list(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Query(Whose { patient }): Query<Whose>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            let user = access.session.user_id;
+            may_share(&conn, state, user, &patient)?;
+            let now = state.clock.now();
+            let shares = store::of_patient(&conn, &patient)?
+                .iter()
+                .map(|s| share_json(&conn, s, user, now))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Json(json!({
+                "shares": shares,
+                "sections": SECTIONS.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+                "maxHours": MAX_HOURS,
+                "maxFailedAttempts": MAX_FAILED,
+                "canEmail": state.mailer.can_send(),
+                "canShare": state.config.public_url.is_some(),
+            })))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewShareRequest {
+    patient: String,
+    sections: Vec<String>,
+    hours: i64,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// The sections asked for, in the usual order, each once; None if any is unknown.
+fn sections(asked: &[String]) -> Option<Vec<String>> {
+    if asked
+        .iter()
+        .any(|a| !SECTIONS.iter().any(|(id, _)| id == a))
+    {
+        return None;
+    }
+    Some(
+        SECTIONS
+            .iter()
+            .filter(|(id, _)| asked.iter().any(|a| a == id))
+            .map(|(id, _)| id.to_string())
+            .collect(),
+    )
+}
+
+/// Makes a share. The code and the link are in this answer only: neither is kept.
+pub async fn create(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Body(new): Body<NewShareRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let chosen = sections(&new.sections)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("Choose at least one part of the record to share."))?;
+    if !(1..=MAX_HOURS).contains(&new.hours) {
+        return Err(bad("Choose how long to share for: up to 7 days."));
+    }
+    let label: String = new
+        .label
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if label.chars().count() > MAX_LABEL {
+        return Err(bad("Keep the label to 60 characters."));
+    }
+    let email = new
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(String::from);
+    if let Some(e) = &email {
+        if !mail::is_address(e) {
+            return Err(bad(
+                "Enter an email address in the right format, like name@example.com.",
+            ));
+        }
+        if !state.mailer.can_send() {
+            return Err(ApiError::MailNotSent);
+        }
+    }
+    let Some(public) = state.config.public_url.clone() else {
+        return Err(ApiError::Conflict(
+            "Sharing is not set up on this portal yet. Call the help desk.".into(),
+        ));
+    };
+    let code = codes::new_code();
+    let link_id = random_token();
+    let key = random_token();
+    let user = access.session.user_id;
+    let now = state.clock.now();
+    let share = {
+        let code_hash = codes::hash(&codes::normalise(&code).expect("a new code reads back"));
+        let (label, email) = (label.clone(), email.clone());
+        let link_hash = crate::session::token_hash(&link_id);
+        let key = key.clone();
+        state
+            .run(move |state| {
+                let conn = state.db.lock();
+                let grant = may_share(&conn, state, user, &new.patient)?;
+                let (_, born) = patient_details(&conn, &new.patient)?;
+                if born.is_none_or(|b| b.len() != 10) {
+                    return Err(ApiError::Conflict(
+                        "This record has no full date of birth, which a share needs to be checked. Call the help desk.".into(),
+                    ));
+                }
+                let open = store::of_patient(&conn, &new.patient)?
+                    .iter()
+                    .filter(|s| s.status(now) == store::Status::Active)
+                    .count();
+                if open >= MAX_OPEN {
+                    return Err(ApiError::Conflict(format!(
+                        "There are already {MAX_OPEN} shares open. Stop one before making another."
+                    )));
+                }
+                let share = store::insert(
+                    &conn,
+                    &NewShare {
+                        patient_id: &new.patient,
+                        created_by: user,
+                        proxy_relationship: grant.relationship(),
+                        label: &label,
+                        sections: &chosen,
+                        sent_to: email.as_deref(),
+                        code_hash: &code_hash,
+                        link_hash: &link_hash,
+                        link_key: &key,
+                        created_at: now,
+                        expires_at: now + new.hours * 3600,
+                    },
+                )?;
+                access
+                    .event("share-created")
+                    .patient(Some(&share.patient_id))
+                    .through(grant.relationship())
+                    .share(Some(share.id), None)
+                    .detail(&format!("{} for {} hours", share.sections.join(" "), new.hours))
+                    .record(&conn)?;
+                Ok((share, access))
+            })
+            .await?
+    };
+    let (share, access) = share;
+    let viewer_url = format!("{}/shared#{code}", public.trim_end_matches('/'));
+    let link = links::shlink(&public, &link_id, &key, &share);
+    let email_sent = match &share.sent_to {
+        None => None,
+        Some(to) => {
+            let letter = share_letter(&state, to, &viewer_url, share.expires_at);
+            let sent = state.mailer.send(&state.mail_from(), letter).await;
+            let mut event = access
+                .event("share-emailed")
+                .patient(Some(&share.patient_id))
+                .share(Some(share.id), None);
+            if let Err(e) = &sent {
+                event = event.refused(e);
+            }
+            state
+                .run(move |state| Ok(event.record(&state.db.lock())?))
+                .await?;
+            Some(sent.is_ok())
+        }
+    };
+    let body = state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            share_json(&conn, &share, user, now)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "share": body,
+            "code": code,
+            "viewerUrl": viewer_url,
+            "link": link,
+            "emailSent": email_sent,
+        })),
+    ))
+}
+
+/// The email to the person a share is for: where to open it, and that the patient's date of
+/// birth is needed. Never whose record it is, or anything in it: email is not private.
+fn share_letter(state: &AppState, to: &str, viewer_url: &str, expires_at: i64) -> Letter {
+    let org = &state.info.organization.name;
+    let until = time::rfc3339(expires_at);
+    Letter {
+        to_name: String::new(),
+        to: to.to_string(),
+        subject: format!("A patient has shared part of their {org} health record with you"),
+        body: format!(
+            "Hello,\n\n\
+             A patient of {org} has used the patient portal to share part of their health record with you.\n\n\
+             To see it, open this link:\n\n    {viewer_url}\n\n\
+             You will also need the patient's date of birth. Ask the patient for it: it is not in this email.\n\n\
+             The link works until {day} at {time} UTC, unless the patient stops sharing sooner. \
+             The patient can see when it was opened, and the name and organisation you give.\n\n\
+             This email does not say who the patient is or hold any of their health information, because email is not private.\n\n\
+             {org}\n",
+            day = &until[..10],
+            time = &until[11..16],
+        ),
+    }
+}
+
+/// Stops a share at once, for any viewer who has it open too.
+pub async fn stop(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let user = access.session.user_id;
+            // A share of a record this user may not share is answered as missing.
+            let share = store::by_id(&conn, id)?
+                .filter(|s| may_share(&conn, state, user, &s.patient_id).is_ok())
+                .ok_or(ApiError::NotFound)?;
+            let now = state.clock.now();
+            if store::stop(&conn, id, user, now)? {
+                access
+                    .event("share-stopped")
+                    .patient(Some(&share.patient_id))
+                    .share(Some(id), None)
+                    .record(&conn)?;
+            }
+            let share = store::by_id(&conn, id)?.ok_or(ApiError::NotFound)?;
+            Ok(Json(share_json(&conn, &share, user, now)?))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_known_ordered_and_once_each() {
+        let asked =
+            |list: &[&str]| sections(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            asked(&["documents", "results", "results"]),
+            Some(vec!["results".into(), "documents".into()])
+        );
+        assert_eq!(asked(&["results", "Patient"]), None);
+        assert_eq!(asked(&["trends"]), None);
+        assert_eq!(asked(&[]), Some(vec![]));
+    }
+}

@@ -1,0 +1,268 @@
+//! Opening a share with its code and the patient's date of birth, and the viewer's session that
+//! follows: a session of its own kind, with its own cookie, that reads one patient's shared
+//! sections and nothing else. It ends when the share expires or is stopped (checked on every
+//! request), when the viewer leaves, or after the usual idle time.
+
+use super::store::{self, Share, Status};
+use crate::AppState;
+use crate::audit::Event;
+use crate::proxy::Grant;
+use crate::records::patient_details;
+use crate::session::routes as sessions;
+use crate::session::{cookie, random_token, token_hash};
+use crate::shared::client::Client;
+use crate::shared::codes;
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use crate::shared::time;
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const MAX_NAME: usize = 100;
+
+/// A request from a share's viewer whose share is still open.
+pub struct ShareViewer {
+    pub share: Share,
+    /// What the viewer said of themselves (JSON: name, organisation, how).
+    pub viewer: String,
+    pub client: Client,
+    expires_in: i64,
+}
+
+impl ShareViewer {
+    pub fn event(&self, action: &'static str) -> Event {
+        Event::new(action)
+            .client(&self.client)
+            .patient(Some(&self.share.patient_id))
+            .share(Some(self.share.id), Some(&self.viewer))
+    }
+
+    /// The shared sections of the shared patient; nobody else.
+    pub fn grant(&self, patient_id: &str) -> Result<Grant, ApiError> {
+        if patient_id == self.share.patient_id {
+            Ok(Grant::Shared {
+                share: self.share.id,
+                filter: self.share.filter(),
+            })
+        } else {
+            Err(ApiError::PatientNotInScope)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ShareViewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        let token = cookie::named(&parts.headers, cookie::shared_name(state))
+            .ok_or(ApiError::NotSignedIn)?;
+        state
+            .run(move |state| {
+                let conn = state.db.lock();
+                let now = state.clock.now();
+                let hash = token_hash(&token);
+                let (share_id, viewer, last_seen) = conn
+                    .query_row(
+                        "SELECT share_id, viewer, last_seen FROM share_sessions WHERE token_hash = ?1",
+                        [&hash],
+                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
+                    )
+                    .optional()?
+                    .ok_or(ApiError::SessionExpired)?;
+                let share = store::by_id(&conn, share_id)?.ok_or(ApiError::SessionExpired)?;
+                // Checked on every request: a stop or the end of the share closes an open view.
+                match share.status(now) {
+                    Status::Active => {}
+                    ended => return Err(ApiError::ShareEnded { why: ended.as_str() }),
+                }
+                if now - last_seen >= state.config.idle_timeout {
+                    conn.execute("DELETE FROM share_sessions WHERE token_hash = ?1", [&hash])?;
+                    return Err(ApiError::SessionExpired);
+                }
+                conn.execute(
+                    "UPDATE share_sessions SET last_seen = ?1 WHERE token_hash = ?2",
+                    params![now, hash],
+                )?;
+                Ok(ShareViewer {
+                    expires_in: share.expires_at - now,
+                    share,
+                    viewer,
+                    client,
+                })
+            })
+            .await
+    }
+}
+
+/// What the viewer is told: whose record, which sections, until when.
+fn summary(
+    conn: &Connection,
+    share: &Share,
+    viewer: &str,
+    expires_in: i64,
+) -> Result<Value, ApiError> {
+    let (name, born) = patient_details(conn, &share.patient_id)?;
+    let viewer: Value = serde_json::from_str(viewer).unwrap_or_default();
+    Ok(json!({
+        "patient": {"id": share.patient_id, "name": name, "birthDate": born},
+        "sections": share.sections,
+        "types": share.types(),
+        "expiresAt": time::rfc3339(share.expires_at),
+        "secondsLeft": expires_in.max(0),
+        "viewer": {"name": viewer["name"], "organisation": viewer["organisation"]},
+    }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: ShareViewer,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            Ok(Json(summary(
+                &conn,
+                &viewer.share,
+                &viewer.viewer,
+                viewer.expires_in,
+            )?))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Opening {
+    code: String,
+    birth_date: String,
+    name: String,
+    organisation: String,
+}
+
+fn bad(text: &str) -> ApiError {
+    ApiError::BadRequest(text.into())
+}
+
+fn clean(text: &str) -> String {
+    text.trim().chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Opens a share. A wrong code and a wrong date of birth answer alike; a wrong date of birth
+/// also counts against the share, which locks after a few.
+pub async fn open(
+    State(state): State<AppState>,
+    client: Client,
+    Body(opening): Body<Opening>,
+) -> Result<Response, ApiError> {
+    sessions::throttle(&state, &client, None, time::now()).await?;
+    let name = clean(&opening.name);
+    let organisation = clean(&opening.organisation);
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(bad("Enter your full name, up to 100 characters."));
+    }
+    if organisation.is_empty() || organisation.chars().count() > MAX_NAME {
+        return Err(bad(
+            "Enter the organisation you work for, up to 100 characters.",
+        ));
+    }
+    let born = opening.birth_date.trim().to_string();
+    if born.len() != 10 || time::parse_date(&born).is_none() {
+        return Err(bad("Enter the patient's date of birth as a real date."));
+    }
+    let canonical = codes::normalise(&opening.code).ok_or_else(|| {
+        bad("Enter the code as it was given: 12 letters and numbers, like K7Q2-9XMD-4TPA.")
+    })?;
+    let viewer = json!({"name": name, "organisation": organisation, "how": "code"}).to_string();
+    let (token, body) = state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let now = state.clock.now();
+            let event = Event::new("share-opened").client(&client);
+            let wrong = ApiError::ShareDetailsNotRight;
+            let Some(share) = store::by_code_hash(&conn, &codes::hash(&canonical))? else {
+                state.throttle.fail(&client.network(), time::now());
+                event
+                    .share(None, Some(&viewer))
+                    .refused(&wrong)
+                    .record(&conn)?;
+                return Err(wrong);
+            };
+            let event = event
+                .patient(Some(&share.patient_id))
+                .share(Some(share.id), Some(&viewer));
+            if let ended @ (Status::Expired | Status::Stopped | Status::Locked) = share.status(now)
+            {
+                let e = ApiError::ShareEnded {
+                    why: ended.as_str(),
+                };
+                event.refused(&e).record(&conn)?;
+                return Err(e);
+            }
+            let (_, actual) = patient_details(&conn, &share.patient_id)?;
+            if actual.as_deref() != Some(born.as_str()) {
+                store::fail(&conn, share.id)?;
+                state.throttle.fail(&client.network(), time::now());
+                event.refused(&wrong).record(&conn)?;
+                return Err(wrong);
+            }
+            let token = random_token();
+            conn.execute(
+                "INSERT INTO share_sessions (token_hash, share_id, viewer, created_at, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![token_hash(&token), share.id, viewer, now],
+            )?;
+            event.record(&conn)?;
+            let body = summary(&conn, &share, &viewer, share.expires_at - now)?;
+            Ok((token, body))
+        })
+        .await?;
+    let mut res = (StatusCode::CREATED, Json(body)).into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, cookie::set_shared(&state, &token));
+    Ok(res)
+}
+
+/// The viewer leaves: their session ends, whatever state the share is in.
+pub async fn leave(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = cookie::named(&headers, cookie::shared_name(&state)) {
+        state
+            .run(move |state| {
+                let conn = state.db.lock();
+                let hash = token_hash(&token);
+                let session: Option<(i64, String)> = conn
+                    .query_row(
+                        "DELETE FROM share_sessions WHERE token_hash = ?1 RETURNING share_id, viewer",
+                        [&hash],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((share_id, viewer)) = session {
+                    let patient = store::by_id(&conn, share_id)?.map(|s| s.patient_id);
+                    Event::new("share-left")
+                        .client(&client)
+                        .patient(patient.as_deref())
+                        .share(Some(share_id), Some(&viewer))
+                        .record(&conn)?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie::clear_named(&state, cookie::shared_name(&state)),
+    );
+    Ok(res)
+}
