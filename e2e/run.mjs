@@ -12,5 +12,6 @@ import './tests/hostile.test.mjs';
 import './tests/data.test.mjs';
 import './tests/proxy.test.mjs';
 import './tests/share-link.test.mjs';
+import './tests/shares.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -129,14 +129,19 @@ pub fn banner(p: &PatientSummary, locale: &str) -> Option<String> {
 
 /// Whether this resource type is part of what the user may see of this record.
 pub fn allows_type(p: &PatientSummary, resource_type: &str) -> bool {
-    resource_type == "Patient"
-        || p.proxy.as_ref().is_none_or(|proxy| {
-            proxy.withheld.iter().all(|w| {
-                w.types
-                    .as_ref()
-                    .is_none_or(|t| t.iter().any(|t| t == resource_type))
-            })
+    if resource_type == "Patient" {
+        return true;
+    }
+    if let Some(shared) = &p.shared {
+        return shared.iter().any(|t| t == resource_type);
+    }
+    p.proxy.as_ref().is_none_or(|proxy| {
+        proxy.withheld.iter().all(|w| {
+            w.types
+                .as_ref()
+                .is_none_or(|t| t.iter().any(|t| t == resource_type))
         })
+    })
 }
 
 /// What part of a record is in words: "test results", "medicines".
@@ -260,6 +265,7 @@ mod tests {
                 }),
                 ..Default::default()
             }),
+            shared: None,
         }
     }
 
@@ -269,6 +275,18 @@ mod tests {
             proxy: None,
             ..proxy_for("Claire Hughes", "active")
         }
+    }
+
+    #[test]
+    fn a_share_shows_its_types_and_the_patient_only() {
+        let shared = PatientSummary {
+            shared: Some(vec!["Observation".into()]),
+            ..own()
+        };
+        assert!(allows_type(&shared, "Observation"));
+        assert!(allows_type(&shared, "Patient"));
+        assert!(!allows_type(&shared, "Condition"));
+        assert!(allows_type(&own(), "Condition"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! routes and the one guard in front of them.
 
 use crate::api::{self, types::PortalInfo};
-use crate::chunks::{People, PeopleScreen as P, Record, RecordScreen as R};
+use crate::chunks::{People, PeopleScreen as P, Record, RecordScreen as R, Sharing};
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::Footer;
@@ -76,6 +76,20 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                         <Route path=path!("/record") view=|| view! { <Guard area=Area::Record><Record screen=R::Choose/></Guard> }/>
                         <Route path=path!("/record/:section") view=|| view! { <Guard area=Area::Record><Record screen=R::Choose/></Guard> }/>
                         <ParentRoute path=path!("/record/:patient") view=|| view! { <Guard area=Area::Record><Record screen=R::Layout/></Guard> }>
+                            <Route path=path!("summary") view=|| view! { <Record screen=R::Summary/> }/>
+                            <Route path=path!("results") view=|| view! { <Record screen=R::Results/> }/>
+                            <Route path=path!("trends") view=|| view! { <Record screen=R::Trends/> }/>
+                            <Route path=path!("medicines") view=|| view! { <Record screen=R::Medicines/> }/>
+                            <Route path=path!("allergies") view=|| view! { <Record screen=R::Allergies/> }/>
+                            <Route path=path!("problems") view=|| view! { <Record screen=R::Problems/> }/>
+                            <Route path=path!("vaccinations") view=|| view! { <Record screen=R::Vaccinations/> }/>
+                            <Route path=path!("appointments") view=|| view! { <Record screen=R::Appointments/> }/>
+                            <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
+                            <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
+                        </ParentRoute>
+                        <Route path=path!("/shares/:patient") view=|| view! { <Guard area=Area::Record><Sharing/></Guard> }/>
+                        <Route path=path!("/shared") view=|| view! { <Guard area=Area::Shared><Record screen=R::OpenShare/></Guard> }/>
+                        <ParentRoute path=path!("/shared/:patient") view=|| view! { <Guard area=Area::Shared><Record screen=R::Shared/></Guard> }>
                             <Route path=path!("summary") view=|| view! { <Record screen=R::Summary/> }/>
                             <Route path=path!("results") view=|| view! { <Record screen=R::Results/> }/>
                             <Route path=path!("trends") view=|| view! { <Record screen=R::Trends/> }/>

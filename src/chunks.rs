@@ -25,6 +25,10 @@ pub enum RecordScreen {
     Appointments,
     Visits,
     Documents,
+    /// A share's viewer enters the code: in the record's part, which the view needs next.
+    OpenShare,
+    /// The shared parts of a record, for the share's viewer.
+    Shared,
 }
 
 #[leptos::wasm_split::wasm_split(record, fallible, wasm_split_path = leptos::wasm_split)]
@@ -44,10 +48,21 @@ fn people_screen(screen: PeopleScreen) -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::people_screen(screen))
 }
 
+#[leptos::wasm_split::wasm_split(shares, fallible, wasm_split_path = leptos::wasm_split)]
+fn shares_screen() -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::shares_screen())
+}
+
 /// A screen of the record, once the record's part has arrived.
 #[component]
 pub fn Record(screen: RecordScreen) -> impl IntoView {
     view! { <Part load=move || record_screen(screen) heading="Your health record" waiting="Opening your record…"/> }
+}
+
+/// Sharing the record, once its part has arrived.
+#[component]
+pub fn Sharing() -> impl IntoView {
+    view! { <Part load=shares_screen heading="Share your record" waiting="Loading…"/> }
 }
 
 /// "Who can see my record" or accepting an invitation, once their part has arrived.

@@ -24,6 +24,8 @@ pub enum Area {
     Record,
     /// Accepting an invitation: signed in or not.
     Invitation,
+    /// A shared record, for someone without an account: open to anyone with the code.
+    Shared,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +43,7 @@ pub fn decide(area: Area, visitor: Visitor, here: &str, next: Option<&str>) -> D
     match (area, visitor) {
         // The sign-in form is drawn at once: the session check only decides whether it goes.
         (Area::SignIn, Checking | SignedOut | SecondFactorPending) => Show,
+        (Area::Shared, _) => Show,
         (Area::Invitation, Checking | SignedOut | SecondFactorPending | SignedIn) => Show,
         (Area::Invitation, TermsToAccept) => GoTo(with_next("/terms", here)),
         (_, Checking) => Wait,
@@ -63,6 +66,11 @@ pub fn decide(area: Area, visitor: Visitor, here: &str, next: Option<&str>) -> D
 /// `/record/{patient}/{section}`: every record address names whose record it is.
 pub fn record_path(patient: &str, section: &str) -> String {
     format!("/record/{}/{section}", encode_component(patient))
+}
+
+/// `/shared/{patient}/{section}`: the same sections, for the viewer of a share.
+pub fn shared_path(patient: &str, section: &str) -> String {
+    format!("/shared/{}/{section}", encode_component(patient))
 }
 
 /// Where to go after signing in: the screen asked for, if it is one of the record's (or

@@ -40,6 +40,14 @@ pub enum ApiError {
     UsernameTaken,
     /// The portal could not send an email; nothing was kept.
     MailNotSent,
+    /// Sharing a record the user does not have full access to.
+    CannotShare,
+    /// A share code or date of birth that is not right (the portal does not say which).
+    ShareDetailsNotRight,
+    /// The share has `expired`, was `stopped`, or is `locked` after too many wrong tries.
+    ShareEnded {
+        why: String,
+    },
     NotFound,
     Server {
         status: u16,
@@ -91,6 +99,11 @@ pub fn classify(status: u16, body: &str) -> ApiError {
         Some("invitation-not-valid") => ApiError::InvitationNotValid,
         Some("username-taken") => ApiError::UsernameTaken,
         Some("mail-not-sent") => ApiError::MailNotSent,
+        Some("cannot-share") => ApiError::CannotShare,
+        Some("share-details-not-right") => ApiError::ShareDetailsNotRight,
+        Some("share-ended") => ApiError::ShareEnded {
+            why: json["why"].as_str().unwrap_or("expired").to_string(),
+        },
         _ => match status {
             401 => ApiError::NotSignedIn,
             404 => ApiError::NotFound,
@@ -147,6 +160,13 @@ impl ApiError {
             Self::InvitationNotValid => "That code is not right, or it has been used, withdrawn or has expired. Check the email, or ask the person who invited you to invite you again.".into(),
             Self::UsernameTaken => "That username is taken. Choose another.".into(),
             Self::MailNotSent => "We could not send the email just now, so nothing was sent. Try again in a few minutes.".into(),
+            Self::CannotShare => "Only the patient, or someone with full access to their record, can share it.".into(),
+            Self::ShareDetailsNotRight => "The code or the date of birth is not right. Check both with the patient and try again.".into(),
+            Self::ShareEnded { why } => match why.as_str() {
+                "stopped" => "The patient has stopped sharing their record with you.".into(),
+                "locked" => "This share is locked because the code or date of birth was entered wrongly too many times. Ask the patient to share their record again.".into(),
+                _ => "This share has ended. Ask the patient to share their record again if you still need to see it.".into(),
+            },
             Self::NotFound => "We could not find this. It may have been removed.".into(),
             Self::Server { .. } => "Something went wrong on our side. Try again in a few minutes. If it keeps happening, call the help desk.".into(),
             Self::Refused { title: Some(t), .. } => t.clone(),
@@ -195,6 +215,21 @@ mod tests {
         );
         let outcome = r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"terms-not-accepted"}]}}]}"#;
         assert_eq!(classify(403, outcome), ApiError::TermsNotAccepted);
+        let stopped = classify(410, r#"{"reason":"share-ended","why":"stopped"}"#);
+        assert_eq!(
+            stopped,
+            ApiError::ShareEnded {
+                why: "stopped".into()
+            }
+        );
+        assert!(stopped.message().contains("stopped sharing"));
+        let gone = r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"share-ended"}]}}]}"#;
+        assert_eq!(
+            classify(410, gone),
+            ApiError::ShareEnded {
+                why: "expired".into()
+            }
+        );
     }
 
     #[test]

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use types::{
-    Invitations, NewInvitation, PatientSummary, PortalInfo, Proxy, SessionInfo, SignInOutcome,
-    TermsDocuments,
+    Invitations, MadeShare, NewInvitation, NewShare, PatientSummary, PortalInfo, Proxy,
+    SessionInfo, SharedView, Shares, SignInOutcome, TermsDocuments,
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
@@ -30,9 +30,41 @@ const TIMEOUT_MS: i32 = 20_000;
 /// A guard against a server whose next links go round in circles.
 const MAX_PAGES: usize = 200;
 
+/// A share's viewer reads the record here instead, with the viewer's own session.
+const SHARED_BASE: &str = "/api/v1/shared";
+
+/// Told when the share this page shows has ended, and why.
+type ShareEnded = Rc<dyn Fn(ApiError)>;
+
 thread_local! {
     static LAST_ACTIVITY_MS: Cell<f64> = const { Cell::new(0.0) };
     static ON_SESSION_ENDED: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+    /// Set while this page shows a share: record reads go to the share, and its end is reported.
+    static ON_SHARE_ENDED: RefCell<Option<ShareEnded>> = const { RefCell::new(None) };
+}
+
+/// From now on this page shows a share: the record's screens read it, and `ended` hears when it
+/// ends (stopped, expired, or the viewer's session gone) from any of their requests.
+pub fn view_share(ended: impl Fn(ApiError) + 'static) {
+    ON_SHARE_ENDED.with(|h| *h.borrow_mut() = Some(Rc::new(ended)));
+}
+
+/// The page no longer shows a share.
+pub fn stop_viewing_share() {
+    ON_SHARE_ENDED.with(|h| *h.borrow_mut() = None);
+}
+
+fn viewing_share() -> bool {
+    ON_SHARE_ENDED.with(|h| h.borrow().is_some())
+}
+
+/// Where the record is read from, and with which session.
+fn record_base() -> (&'static str, Auth) {
+    if viewing_share() {
+        (SHARED_BASE, Auth::Shared)
+    } else {
+        (BASE, Auth::Session)
+    }
 }
 
 /// When the last signed-in request was sent: the server's idle clock restarted no earlier.
@@ -51,6 +83,8 @@ enum Auth {
     Public,
     /// Runs within a session; success restarts the idle clock, an ended session is reported.
     Session,
+    /// Runs within a share viewer's session: as `Session`, for the share.
+    Shared,
 }
 
 async fn send(
@@ -108,14 +142,19 @@ async fn send(
 /// session dealt with on the way).
 fn answer(status: u16, text: String, sent_ms: f64, auth: Auth) -> Result<String, ApiError> {
     if (200..300).contains(&status) {
-        if auth == Auth::Session {
+        if auth != Auth::Public {
             LAST_ACTIVITY_MS.with(|t| t.set(sent_ms));
         }
         return Ok(text);
     }
     let error = error::classify(status, &text);
-    if auth == Auth::Session && error == ApiError::SessionExpired {
-        report_session_ended();
+    match (auth, &error) {
+        (Auth::Session, ApiError::SessionExpired) => report_session_ended(),
+        (
+            Auth::Shared,
+            ApiError::ShareEnded { .. } | ApiError::SessionExpired | ApiError::NotSignedIn,
+        ) => report_share_ended(error.clone()),
+        _ => {}
     }
     Err(error)
 }
@@ -153,6 +192,12 @@ fn build_request(
         .map_err(|_| ApiError::Unreadable)
 }
 
+fn report_share_ended(error: ApiError) {
+    if let Some(handler) = ON_SHARE_ENDED.with(|h| h.borrow().clone()) {
+        handler(error);
+    }
+}
+
 fn report_session_ended() {
     if let Some(handler) = ON_SESSION_ENDED.with(|h| h.borrow().clone()) {
         handler();
@@ -164,7 +209,11 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
 }
 
 async fn get<T: DeserializeOwned>(path: &str, auth: Auth) -> Result<T, ApiError> {
-    parse(&send("GET", &format!("{BASE}{path}"), None, auth).await?)
+    get_from(BASE, path, auth).await
+}
+
+async fn get_from<T: DeserializeOwned>(base: &str, path: &str, auth: Auth) -> Result<T, ApiError> {
+    parse(&send("GET", &format!("{base}{path}"), None, auth).await?)
 }
 
 /// `GET /{name}`, taking the answer the page asked for early if it is there.
@@ -319,6 +368,70 @@ pub async fn accept_invitation_new(
     parse(&text)
 }
 
+/// A patient's shares, and what a new one may hold.
+pub async fn shares(patient: &str) -> Result<Shares, ApiError> {
+    get(
+        &format!("/shares?patient={}", encode_component(patient)),
+        Auth::Session,
+    )
+    .await
+}
+
+/// Makes a share: its code and link are in this answer only.
+pub async fn make_share(share: &NewShare) -> Result<MadeShare, ApiError> {
+    let text = send(
+        "POST",
+        &format!("{BASE}/shares"),
+        Some(json!(share).to_string()),
+        Auth::Session,
+    )
+    .await?;
+    parse(&text)
+}
+
+pub async fn stop_share(id: i64) -> Result<(), ApiError> {
+    post(&format!("/shares/{id}/stop"), json!({})).await
+}
+
+/// A viewer opens a share with its code and the patient's date of birth.
+pub async fn open_share(
+    code: &str,
+    birth_date: &str,
+    name: &str,
+    organisation: &str,
+) -> Result<SharedView, ApiError> {
+    let body =
+        json!({"code": code, "birthDate": birth_date, "name": name, "organisation": organisation});
+    let text = send(
+        "POST",
+        &format!("{SHARED_BASE}/session"),
+        Some(body.to_string()),
+        Auth::Public,
+    )
+    .await?;
+    LAST_ACTIVITY_MS.with(|t| t.set(js_sys::Date::now()));
+    parse(&text)
+}
+
+/// The open share, as the portal sees it now. `stay`: the viewer is still here (it restarts the
+/// idle clock); a check in the background is not.
+pub async fn shared_view(stay: bool) -> Result<SharedView, ApiError> {
+    let auth = if stay { Auth::Shared } else { Auth::Public };
+    get_from(SHARED_BASE, "/session", auth).await
+}
+
+/// The viewer leaves the share.
+pub async fn leave_share() -> Result<(), ApiError> {
+    send(
+        "DELETE",
+        &format!("{SHARED_BASE}/session"),
+        None,
+        Auth::Public,
+    )
+    .await
+    .map(|_| ())
+}
+
 async fn post(path: &str, body: Value) -> Result<(), ApiError> {
     send(
         "POST",
@@ -339,9 +452,10 @@ pub async fn search_pages(
     max_pages: usize,
     mut on_page: impl FnMut(Vec<Value>),
 ) -> Result<(), ApiError> {
-    let mut url = search.url(BASE, patient_id);
+    let (base, auth) = record_base();
+    let mut url = search.url(base, patient_id);
     for _ in 0..max_pages.min(MAX_PAGES) {
-        let bundle: Value = parse(&send("GET", &url, None, Auth::Session).await?)?;
+        let bundle: Value = parse(&send("GET", &url, None, auth).await?)?;
         let page = Page::from_bundle(&bundle).ok_or(ApiError::Unreadable)?;
         on_page(page.resources);
         // The session cookie must never be offered to, nor records fetched from, anywhere else.
@@ -355,9 +469,11 @@ pub async fn search_pages(
 
 /// One resource by type and id (shared resources such as a referenced Medication).
 pub async fn read(resource_type: &str, id: &str) -> Result<Value, ApiError> {
-    get(
+    let (base, auth) = record_base();
+    get_from(
+        base,
         &format!("/fhir/{resource_type}/{}", encode_component(id)),
-        Auth::Session,
+        auth,
     )
     .await
 }

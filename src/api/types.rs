@@ -36,6 +36,8 @@ pub struct PortalInfo {
 pub struct Features {
     /// People acting for others, and "Who can see my record".
     pub proxy: bool,
+    /// Share codes and links.
+    pub share: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -152,6 +154,9 @@ pub struct PatientSummary {
     /// For someone they act for: where that access stands, and why.
     #[serde(default)]
     pub proxy: Option<ProxyStanding>,
+    /// Opened through a share: the resource types it holds. Never from the server's list.
+    #[serde(skip)]
+    pub shared: Option<Vec<String>>,
 }
 
 impl PatientSummary {
@@ -299,6 +304,125 @@ pub struct NewInvitation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<String>,
     pub keep_sensitive: bool,
+}
+
+/// A patient's shares, and the choices for a new one.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Shares {
+    pub shares: Vec<Share>,
+    pub sections: Vec<String>,
+    pub max_hours: u32,
+    pub max_failed_attempts: u32,
+    pub can_email: bool,
+    pub can_share: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Share {
+    pub id: i64,
+    #[serde(deserialize_with = "plain")]
+    pub label: String,
+    pub sections: Vec<String>,
+    pub created_at: String,
+    pub created_by: CreatedBy,
+    pub expires_at: String,
+    /// `active`, `expired`, `stopped` or `locked`.
+    pub status: String,
+    pub stopped_at: Option<String>,
+    pub sent_to: Option<String>,
+    pub failed_attempts: u32,
+    pub attempts_left: u32,
+    pub views: Vec<ShareViewing>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CreatedBy {
+    pub you: bool,
+    #[serde(deserialize_with = "plain_option")]
+    pub name: Option<String>,
+}
+
+/// One opening of a share: when, who the viewer said they were, and how.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ShareViewing {
+    pub at: String,
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+    #[serde(deserialize_with = "plain_option")]
+    pub organisation: Option<String>,
+    /// `code` or `link`.
+    pub how: String,
+}
+
+/// What a patient asks for when sharing.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewShare {
+    pub patient: String,
+    pub sections: Vec<String>,
+    pub hours: u32,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A share just made: its code and link, shown this once.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MadeShare {
+    pub share: Share,
+    pub code: String,
+    pub viewer_url: String,
+    pub link: String,
+    pub email_sent: Option<bool>,
+}
+
+/// A viewer's open share: whose record, which parts, for how long.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SharedView {
+    pub patient: SharedPatient,
+    pub sections: Vec<String>,
+    pub types: Vec<String>,
+    pub expires_at: String,
+    pub seconds_left: u64,
+    pub viewer: SharedViewer,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SharedPatient {
+    pub id: String,
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+    pub birth_date: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SharedViewer {
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+    #[serde(deserialize_with = "plain")]
+    pub organisation: String,
+}
+
+impl SharedView {
+    /// The record as the record's screens open it: this patient, these types only.
+    pub fn patient_summary(&self) -> PatientSummary {
+        PatientSummary {
+            id: self.patient.id.clone(),
+            name: self.patient.name.clone(),
+            birth_date: self.patient.birth_date.clone(),
+            relationship: "shared".into(),
+            proxy: None,
+            shared: Some(self.types.clone()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -203,3 +203,133 @@ pub fn Checkbox(
         </div>
     }
 }
+
+/// Several choices of many, as a fieldset of large checkboxes with a legend.
+#[component]
+pub fn Checkboxes(
+    /// Names the group; the first option's id (`{id}`) is where the error summary links.
+    id: &'static str,
+    #[prop(into)] legend: String,
+    #[prop(optional, into)] hint: Option<String>,
+    /// (value, label)
+    options: Vec<(String, String)>,
+    value: RwSignal<Vec<String>>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let error = move || error_for(&errors.get(), id);
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let hint_id = hint_id.clone();
+        let has_hint = hint.is_some();
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if error().is_some() {
+                ids.push(format!("{id}-error"));
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="form-group" class:form-group-error=move || error().is_some()>
+            <fieldset class="fieldset" aria-describedby=described_by>
+                <legend class="legend">{legend}</legend>
+                {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+                {move || error().map(|m| view! {
+                    <p class="field-error" id=error_id.clone()>
+                        <span class="visually-hidden">"Error: "</span>
+                        {m}
+                    </p>
+                })}
+                <div class="radios">
+                    {options.into_iter().enumerate().map(|(i, (option, label))| {
+                        let input_id = if i == 0 { id.to_string() } else { format!("{id}-{i}") };
+                        let checked = option.clone();
+                        view! {
+                            <div class="checkbox">
+                                <input type="checkbox" class="checkbox-input" id=input_id.clone() name=id value=option.clone()
+                                    prop:checked=move || value.with(|v| v.contains(&checked))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        value.update(|v| {
+                                            v.retain(|o| *o != option);
+                                            if on {
+                                                v.push(option.clone());
+                                            }
+                                        });
+                                    }/>
+                                <label class="radio-label" for=input_id>{label}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+        </div>
+    }
+}
+
+/// A date people know by heart (a date of birth) as three boxes, day, month and year, in one
+/// fieldset; the day box (`{id}-day`) is where the error summary links.
+#[component]
+pub fn DateInput(
+    id: &'static str,
+    #[prop(into)] legend: String,
+    hint: &'static str,
+    day: RwSignal<String>,
+    month: RwSignal<String>,
+    year: RwSignal<String>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let day_id = format!("{id}-day");
+    let key = day_id.clone();
+    let error = move || {
+        errors.with(|e| {
+            e.iter()
+                .find(|e| e.field == Some(key.as_str()))
+                .map(|e| e.message.clone())
+        })
+    };
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let (error_id, hint_id, error) = (error_id.clone(), hint_id.clone(), error.clone());
+        move || match error() {
+            Some(_) => format!("{hint_id} {error_id}"),
+            None => hint_id.clone(),
+        }
+    };
+    let has_error = error.clone();
+    // Someone else's date of birth: never the browser's autofill of the viewer's own.
+    let boxes = [
+        (day_id, "Day", day, 2),
+        (format!("{id}-month"), "Month", month, 2),
+        (format!("{id}-year"), "Year", year, 4),
+    ];
+    view! {
+        <div class="form-group" class:form-group-error=move || has_error().is_some()>
+            <fieldset class="fieldset" role="group" aria-describedby=described_by>
+                <legend class="legend">{legend}</legend>
+                <p class="hint" id=hint_id.clone()>{hint}</p>
+                {move || error().map(|m| view! {
+                    <p class="field-error" id=error_id.clone()>
+                        <span class="visually-hidden">"Error: "</span>
+                        {m}
+                    </p>
+                })}
+                <div class="date-input">
+                    {boxes.into_iter().map(|(box_id, label, value, width)| view! {
+                        <div class="date-input-item">
+                            <label class="date-input-label" for=box_id.clone()>{label}</label>
+                            <input id=box_id.clone() name=box_id class="input" class:input-width-2=width == 2
+                                class:input-width-4=width == 4 type="text" inputmode="numeric"
+                                autocomplete="off" bind:value=value/>
+                        </div>
+                    }).collect_view()}
+                </div>
+            </fieldset>
+        </div>
+    }
+}

@@ -1,4 +1,5 @@
-//! Signs out a session left alone: warns first, with time to stay, then clears everything.
+//! Ends a session left alone (the patient's, or a share viewer's): warns first, with time to
+//! stay, then clears everything.
 
 use crate::api;
 use crate::session::{Ended, Session};
@@ -25,23 +26,69 @@ pub fn remaining_words(seconds: u32) -> String {
     }
 }
 
+/// What the warning says: the patient's session, or a share's viewer.
+#[derive(Clone, Copy)]
+pub struct IdleWords {
+    pub title: &'static str,
+    /// Before the time left: "…we will sign you out in ".
+    pub text: &'static str,
+    pub stay: &'static str,
+    pub leave: &'static str,
+}
+
+/// The signed-in patient's session.
 #[component]
 pub fn IdleWatcher() -> impl IntoView {
     let session = Session::expect();
+    let timeout = session
+        .info
+        .get_untracked()
+        .map_or(0, |info| info.idle_timeout_seconds);
+    let stay = Callback::new(move |()| {
+        // Any signed-in request restarts the server's idle clock; this one also proves it still runs.
+        spawn_local(async move {
+            if let Ok(info) = api::session().await {
+                session.info.set(Some(info));
+            }
+        });
+    });
+    view! {
+        <IdleDialog timeout_seconds=timeout
+            words=IdleWords {
+                title: "Do you want to stay signed in?",
+                text: "You have not used the portal for a while. To keep your record safe, we will sign you out in ",
+                stay: "Stay signed in",
+                leave: "Sign out now",
+            }
+            stay
+            timed_out=Callback::new(move |()| session.end(Ended::Idle))
+            leave=Callback::new(move |()| session.end(Ended::SignedOut))/>
+    }
+}
+
+/// Warns before `timeout_seconds` pass without a request (`api::last_activity_ms`), with time to
+/// stay; then `timed_out` runs.
+#[component]
+pub fn IdleDialog(
+    timeout_seconds: u32,
+    words: IdleWords,
+    stay: Callback<()>,
+    timed_out: Callback<()>,
+    leave: Callback<()>,
+) -> impl IntoView {
     let remaining = RwSignal::new(None::<u32>);
     let dialog: NodeRef<Dialog> = NodeRef::new();
 
     let tick = move || {
-        let Some(info) = session.info.get_untracked() else {
+        if timeout_seconds == 0 {
             remaining.set(None);
             return;
-        };
-        let timeout = f64::from(info.idle_timeout_seconds);
+        }
         let idle = (js_sys::Date::now() - api::last_activity_ms()) / 1000.0;
-        let left = (timeout - idle).ceil().max(0.0) as u32;
+        let left = (f64::from(timeout_seconds) - idle).ceil().max(0.0) as u32;
         if left == 0 {
-            session.end(Ended::Idle);
-        } else if left <= warning_seconds(info.idle_timeout_seconds) {
+            timed_out.run(());
+        } else if left <= warning_seconds(timeout_seconds) {
             remaining.set(Some(left));
         } else {
             remaining.set(None);
@@ -64,12 +111,7 @@ pub fn IdleWatcher() -> impl IntoView {
 
     let stay = move || {
         remaining.set(None);
-        // Any signed-in request restarts the server's idle clock; this one also proves it still runs.
-        spawn_local(async move {
-            if let Ok(info) = api::session().await {
-                session.info.set(Some(info));
-            }
-        });
+        stay.run(());
     };
 
     view! {
@@ -83,18 +125,18 @@ pub fn IdleWatcher() -> impl IntoView {
                 stay();
             }
         >
-            <h2 id="idle-title">"Do you want to stay signed in?"</h2>
+            <h2 id="idle-title">{words.title}</h2>
             <p id="idle-text">
-                "You have not used the portal for a while. To keep your record safe, we will sign you out in "
+                {words.text}
                 <strong>{move || remaining.get().map(remaining_words).unwrap_or_default()}</strong>
                 "."
             </p>
             <div class="button-group">
                 <button type="button" class="button" autofocus on:click=move |_| stay()>
-                    "Stay signed in"
+                    {words.stay}
                 </button>
-                <button type="button" class="button secondary" on:click=move |_| session.end(Ended::SignedOut)>
-                    "Sign out now"
+                <button type="button" class="button secondary" on:click=move |_| leave.run(())>
+                    {words.leave}
                 </button>
             </div>
         </dialog>

@@ -10,6 +10,8 @@ pub(crate) mod people;
 pub(crate) mod problems;
 pub(crate) mod record_layout;
 pub(crate) mod results;
+pub(crate) mod shared;
+pub(crate) mod sharing;
 pub(crate) mod sign_in;
 pub(crate) mod summary;
 pub(crate) mod terms;
@@ -38,7 +40,14 @@ pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
         RecordScreen::Appointments => view! { <appointments::AppointmentsPage/> }.into_any(),
         RecordScreen::Visits => view! { <visits::VisitsPage/> }.into_any(),
         RecordScreen::Documents => view! { <documents::DocumentsPage/> }.into_any(),
+        RecordScreen::OpenShare => view! { <shared::OpenSharePage/> }.into_any(),
+        RecordScreen::Shared => view! { <shared::SharedLayout/> }.into_any(),
     }
+}
+
+/// Sharing the record: its own download (`chunks::shares_screen`), with the QR code maker.
+pub(crate) fn shares_screen() -> AnyView {
+    view! { <sharing::SharesPage/> }.into_any()
 }
 
 /// Who can see the user's own record, and accepting an invitation to see someone else's: their

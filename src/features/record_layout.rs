@@ -5,13 +5,13 @@
 //! record before while it does.
 
 use crate::acting_for::{self, Opening};
-use crate::api::{self, ApiError, types::PatientSummary};
+use crate::api::{self, ApiError, encode_component, types::PatientSummary};
 use crate::components::clock::now_iso;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::page::PageHeading;
 use crate::features::terms::TermsText;
 use crate::fhir::date::FhirDate;
-use crate::route_guard::record_path;
+use crate::route_guard::{record_path, shared_path};
 use crate::session::{Portal, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -43,11 +43,19 @@ pub const SECTIONS: &[(&str, &str, &[&str])] = &[
 
 /// A section of the open record, for links from within it.
 pub fn section_path(section: &str) -> String {
-    let patient = Session::expect()
-        .patient
-        .with_untracked(|p| p.as_ref().map(|p| p.id.clone()))
-        .unwrap_or_default();
-    record_path(&patient, section)
+    Session::expect().patient.with_untracked(|p| match p {
+        Some(p) => path_for(p, section),
+        None => record_path("", section),
+    })
+}
+
+/// Where a section of this record is: the record's own address, or the share's.
+pub fn path_for(patient: &PatientSummary, section: &str) -> String {
+    if patient.shared.is_some() {
+        shared_path(&patient.id, section)
+    } else {
+        record_path(&patient.id, section)
+    }
 }
 
 /// Whether a section shows anything this user may see of this record.
@@ -143,11 +151,20 @@ fn OpenRecord(
                 .iter()
                 .find(|p| p.is_own())
                 .map(|own| record_path(&own.id, "summary"));
+            // Someone with full access may share the record they act for.
+            let may_share = Portal::expect().features.share
+                && patient
+                    .proxy
+                    .as_ref()
+                    .is_some_and(|p| p.withheld.is_empty());
+            let share = format!("/shares/{}", encode_component(&patient.id));
+            let share_words = format!("Share {}\u{2019}s record", patient.name);
             view! {
                 {match acting_for::banner(&patient, &locale) {
                     Some(text) => view! { <ActingForBanner text back/> }.into_any(),
                     None => view! { <PatientBanner patient=patient.clone()/> }.into_any(),
                 }}
+                {may_share.then(|| view! { <p class="own-record-links"><A href=share>{share_words}</A></p> })}
                 <AccessNotes patient=patient.clone()/>
                 <PrintedOn/>
                 <RecordNav patient=patient.clone()/>
@@ -175,7 +192,7 @@ fn OpenRecord(
 
 /// The section asked for, or, for one outside this user's access, why it is not shown.
 #[component]
-fn SectionOrWhyNot(patient: PatientSummary) -> impl IntoView {
+pub fn SectionOrWhyNot(patient: PatientSummary) -> impl IntoView {
     let location = use_location();
     let section = move || {
         location
@@ -189,12 +206,19 @@ fn SectionOrWhyNot(patient: PatientSummary) -> impl IntoView {
     move || {
         if section_allowed(&patient, &section()) {
             view! { <Outlet/> }.into_any()
+        } else if patient.shared.is_some() {
+            view! {
+                <PageHeading text="This part of the record is not shared with you"/>
+                <p>"The patient chose which parts of their record to share. Ask them if you need to see more."</p>
+                <p><A href=path_for(&patient, "summary")>"Go to the summary"</A></p>
+            }
+            .into_any()
         } else {
             let notes = acting_for::withheld_notes(&patient);
             view! {
                 <PageHeading text="This part of the record is not shown to you"/>
                 {notes.into_iter().map(|n| view! { <p>{n}</p> }).collect_view()}
-                <p><A href=record_path(&patient.id, "summary")>"Go to the summary"</A></p>
+                <p><A href=path_for(&patient, "summary")>"Go to the summary"</A></p>
             }
             .into_any()
         }
@@ -381,12 +405,18 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
     } else {
         patient.name.clone()
     };
-    let proxies = Portal::expect().features.proxy;
+    let features = Portal::expect().features.clone();
+    let share = format!("/shares/{}", encode_component(&patient.id));
     view! {
         <section class="patient-banner" aria-label="Whose record this is">
             <p class="patient-name"><bdi>{name}</bdi></p>
             {born.map(|b| view! { <p class="patient-born">{b}</p> })}
-            {proxies.then(|| view! { <p class="patient-links"><A href="/privacy/people">"Who can see my record"</A></p> })}
+            {(features.proxy || features.share).then(|| view! {
+                <p class="patient-links">
+                    {features.share.then(|| view! { <A href=share>"Share my record"</A> })}
+                    {features.proxy.then(|| view! { <A href="/privacy/people">"Who can see my record"</A> })}
+                </p>
+            })}
         </section>
     }
 }
@@ -395,13 +425,13 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
 /// so the record starts near the top of the screen. Sections outside a proxy's access are left
 /// out (the summary says why).
 #[component]
-fn RecordNav(patient: PatientSummary) -> impl IntoView {
+pub fn RecordNav(patient: PatientSummary) -> impl IntoView {
     let location = use_location();
     let menu: NodeRef<leptos::html::Details> = NodeRef::new();
     let sections: Vec<(String, &'static str)> = SECTIONS
         .iter()
         .filter(|(s, _, _)| section_allowed(&patient, s))
-        .map(|(s, label, _)| (record_path(&patient.id, s), *label))
+        .map(|(s, label, _)| (path_for(&patient, s), *label))
         .collect();
     let labels = sections.clone();
     let current = move || {
@@ -444,7 +474,7 @@ fn RecordNav(patient: PatientSummary) -> impl IntoView {
 
 /// Only on paper: when this was printed, and from where.
 #[component]
-fn PrintedOn() -> impl IntoView {
+pub fn PrintedOn() -> impl IntoView {
     let info = Portal::expect();
     let date = now_iso()
         .get(..10)
@@ -474,6 +504,7 @@ mod tests {
             birth_date: None,
             relationship: "self".into(),
             proxy: None,
+            shared: None,
         };
         let other = PatientSummary {
             id: "leo".into(),

@@ -78,6 +78,7 @@ pub fn SummaryPage() -> impl IntoView {
 
     // Only what the user's access to this record includes is fetched.
     let patient = Session::expect().patient.get_untracked();
+    let viewer = patient.as_ref().is_some_and(|p| p.shared.is_some());
     let heading = match &patient {
         Some(p) if !p.is_own() && !p.name.is_empty() => {
             format!("{}\u{2019}s health record", p.name)
@@ -235,8 +236,11 @@ pub fn SummaryPage() -> impl IntoView {
                 }}
             </SummaryCard>
         </div>
-        <ExportRecord/>
-        <ErrorReport/>
+        // A share's viewer sees the record, not the patient's own tools for it.
+        {(!viewer).then(|| view! {
+            <ExportRecord/>
+            <ErrorReport/>
+        })}
     }
 }
 

@@ -1,0 +1,121 @@
+//! A share just made: the code, large and grouped for reading aloud, the address to open it at
+//! and a QR code of it; the same share as a SMART Health Link with its own QR code. Shown this
+//! once: the portal keeps neither.
+
+use super::model;
+use super::qr;
+use crate::api::types::MadeShare;
+use crate::components::clock::{Style, format_moment};
+use crate::fhir::date::FhirDate;
+use crate::session::Portal;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// About how wide a QR code is drawn, in CSS pixels.
+const QR_PIXELS: i32 = 288;
+
+#[component]
+pub fn ShareResult(made: MadeShare, whose: String, finish: Callback<()>) -> impl IntoView {
+    let info = Portal::expect();
+    let until = FhirDate::parse(&made.share.expires_at)
+        .and_then(|d| d.epoch_ms())
+        .map(|ms| format_moment(ms, &info.locale, &info.time_zone, Style::DateTime))
+        .unwrap_or_default();
+    let spoken = model::spoken(&made.code);
+    let email_note = match made.email_sent {
+        Some(true) => made.share.sent_to.clone().map(|to| {
+            view! { <p>"We have emailed the link to " <bdi>{to}</bdi> ". They will still need the code, or " {whose.clone()} " date of birth, from you."</p> }.into_any()
+        }),
+        Some(false) => Some(view! {
+            <div class="warning-callout"><p>"We could not send the email. The share is made: give them the code and address below yourself, or stop the share and try again later."</p></div>
+        }.into_any()),
+        None => None,
+    };
+    view! {
+        <div class="confirmation" role="status">
+            <h2>"Your share is ready"</h2>
+            <p>{format!("It can be viewed until {until}, unless you stop it sooner.")}</p>
+        </div>
+        {email_note}
+        <div class="warning-callout">
+            <p><strong>"Write the code down or copy it now."</strong> " You will not be able to see it again. If you lose it, stop this share and make a new one."</p>
+        </div>
+        <section class="share-code" aria-labelledby="share-code-title">
+            <h2 id="share-code-title">"The code"</h2>
+            <p>{format!("Give the person you are sharing with this code and {whose} date of birth.")}</p>
+            <p class="code-large" aria-label=spoken>{made.code.clone()}</p>
+            <CopyButton text=made.code.clone() label="Copy the code"/>
+            <p>"They enter both at this address:"</p>
+            <p class="share-address"><bdi>{made.viewer_url.clone()}</bdi></p>
+            <CopyButton text=made.viewer_url.clone() label="Copy the address"/>
+            <p>"Or they can scan this with a phone camera to open the address with the code filled in:"</p>
+            <QrCode text=made.viewer_url.clone() label="QR code of the address with the code"/>
+        </section>
+        <section class="share-link" aria-labelledby="share-link-title">
+            <h2 id="share-link-title">"As a SMART Health Link"</h2>
+            <p>"Some health services use apps that open SMART Health Links. If they ask for one, give them this link or let them scan its QR code. Their app will ask for a passcode: it is the code above."</p>
+            <p class="share-shlink"><bdi>{made.link.clone()}</bdi></p>
+            <CopyButton text=made.link.clone() label="Copy the SMART Health Link"/>
+            <QrCode text=made.link.clone() label="QR code of the SMART Health Link"/>
+        </section>
+        <div class="button-group">
+            <button type="button" class="button" on:click=move |_| finish.run(())>"Done: see your shares"</button>
+        </div>
+    }
+}
+
+/// A QR code of `text`, drawn in the page (nothing is fetched), each module a whole number of
+/// pixels so its edges stay sharp for a camera.
+#[component]
+fn QrCode(text: String, label: &'static str) -> impl IntoView {
+    qr::draw(&text).map(|drawn| {
+        let px = drawn.side * (QR_PIXELS / drawn.side).max(2);
+        view! {
+            <svg class="qr" viewBox=format!("0 0 {0} {0}", drawn.side) width=px height=px role="img" aria-label=label
+                xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">
+                <rect width="100%" height="100%" fill="#fff"/>
+                <path d=drawn.path fill="#000"/>
+            </svg>
+        }
+    })
+}
+
+/// Copies `text` to the clipboard, and says whether it did.
+#[component]
+fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+    let said = RwSignal::new(None::<&'static str>);
+    let copy = move |_| {
+        let text = text.clone();
+        spawn_local(async move {
+            let copied = copy_text(&text).await;
+            let _ = said.try_set(Some(if copied {
+                "Copied"
+            } else {
+                "Could not copy: select it and copy it yourself"
+            }));
+        });
+    };
+    view! {
+        <p class="copy">
+            <button type="button" class="button secondary" on:click=copy>{label}</button>
+            <span class="copy-status" role="status">{move || said.get()}</span>
+        </p>
+    }
+}
+
+/// The browser's clipboard, where it has one (only secure pages do).
+async fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let navigator = window.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    if !has_clipboard {
+        return false;
+    }
+    let clipboard = navigator.clipboard();
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+        .await
+        .is_ok()
+}
