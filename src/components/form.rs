@@ -27,6 +27,19 @@ impl FieldError {
     }
 }
 
+/// One @ with something either side and a dot after it: the portal checks it properly.
+pub fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !text.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
 pub fn error_for(errors: &[FieldError], field: &str) -> Option<String> {
     errors
         .iter()

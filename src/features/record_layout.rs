@@ -166,11 +166,7 @@ fn OpenRecord(
                 }}
                 {may_share.then(|| view! { <p class="own-record-links"><A href=share>{share_words}</A></p> })}
                 <AccessNotes patient=patient.clone()/>
-                <PrintedOn/>
-                <RecordNav patient=patient.clone()/>
-                <div class="record-section">
-                    <SectionOrWhyNot patient/>
-                </div>
+                <RecordBody patient/>
             }
             .into_any()
         }
@@ -190,9 +186,21 @@ fn OpenRecord(
     }
 }
 
+/// The open record under its banner: what goes on paper, the sections, and the one asked for.
+#[component]
+pub fn RecordBody(patient: PatientSummary) -> impl IntoView {
+    view! {
+        <PrintedOn/>
+        <RecordNav patient=patient.clone()/>
+        <div class="record-section">
+            <SectionOrWhyNot patient/>
+        </div>
+    }
+}
+
 /// The section asked for, or, for one outside this user's access, why it is not shown.
 #[component]
-pub fn SectionOrWhyNot(patient: PatientSummary) -> impl IntoView {
+fn SectionOrWhyNot(patient: PatientSummary) -> impl IntoView {
     let location = use_location();
     let section = move || {
         location
@@ -425,7 +433,7 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
 /// so the record starts near the top of the screen. Sections outside a proxy's access are left
 /// out (the summary says why).
 #[component]
-pub fn RecordNav(patient: PatientSummary) -> impl IntoView {
+fn RecordNav(patient: PatientSummary) -> impl IntoView {
     let location = use_location();
     let menu: NodeRef<leptos::html::Details> = NodeRef::new();
     let sections: Vec<(String, &'static str)> = SECTIONS
@@ -474,7 +482,7 @@ pub fn RecordNav(patient: PatientSummary) -> impl IntoView {
 
 /// Only on paper: when this was printed, and from where.
 #[component]
-pub fn PrintedOn() -> impl IntoView {
+fn PrintedOn() -> impl IntoView {
     let info = Portal::expect();
     let date = now_iso()
         .get(..10)

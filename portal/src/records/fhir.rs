@@ -238,12 +238,7 @@ async fn search_as(
     let entries: Vec<Value> = resources
         .into_iter()
         .map(|r| {
-            let url = format!(
-                "{base}/{}/{}",
-                r["resourceType"].as_str().unwrap_or_default(),
-                r["id"].as_str().unwrap_or_default()
-            );
-            json!({"fullUrl": url, "resource": r, "search": {"mode": "match"}})
+            json!({"fullUrl": super::full_url(base, &r), "resource": r, "search": {"mode": "match"}})
         })
         .collect();
     Ok(fhir_json(json!({

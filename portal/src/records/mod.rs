@@ -118,6 +118,15 @@ impl Reader {
     }
 }
 
+/// Where a resource is read, under a FHIR base address: a Bundle entry's `fullUrl`.
+pub fn full_url(base: &str, resource: &serde_json::Value) -> String {
+    format!(
+        "{base}/{}/{}",
+        resource["resourceType"].as_str().unwrap_or_default(),
+        resource["id"].as_str().unwrap_or_default()
+    )
+}
+
 /// FHIR's rule for a logical id: 1 to 64 of `A-Z a-z 0-9 - .`.
 pub fn is_valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len())

@@ -1,6 +1,7 @@
 //! Inviting someone to act for you: the choices offered, and what a filled-in form asks for.
 
 use crate::api::types::NewInvitation;
+use crate::components::form::looks_like_email;
 use crate::fhir::date::FhirDate;
 
 /// Who the person invited is to the patient: the portal's ids, in the patient's words.
@@ -89,19 +90,6 @@ pub fn check(draft: &Draft, today: &str) -> Result<NewInvitation, Vec<(&'static 
         ends_on: draft.has_end.then(|| draft.ends_on.trim().to_string()),
         keep_sensitive: draft.keep_sensitive,
     })
-}
-
-/// One @ with something either side and a dot after it: the portal checks it properly.
-fn looks_like_email(text: &str) -> bool {
-    match text.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.contains('@')
-                && !text.contains(char::is_whitespace)
-        }
-        None => false,
-    }
 }
 
 #[cfg(test)]

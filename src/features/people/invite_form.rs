@@ -2,7 +2,7 @@
 //! the answers, and then the email goes.
 
 use super::invite::{self, Draft, RELATIONSHIPS};
-use crate::api::{self, ApiError, types::Invitations, types::NewInvitation};
+use crate::api::{self, types::Invitations, types::NewInvitation};
 use crate::components::clock::now_iso;
 use crate::components::form::{Checkbox, ErrorSummary, FieldError, Radios, TextField};
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
@@ -162,10 +162,7 @@ fn InviteForm(
                 Err(e) => {
                     // What they typed is kept: back to the answers, with what went wrong.
                     step.set(Step::Check);
-                    errors.set(vec![FieldError::general(match e {
-                        ApiError::Refused { title: Some(t), .. } => t,
-                        e => e.message(),
-                    })]);
+                    errors.set(vec![FieldError::general(e.message())]);
                 }
             }
         });

@@ -13,7 +13,7 @@ use crate::components::form::{DateInput, ErrorSummary, FieldError, TextField};
 use crate::components::idle::{IdleDialog, IdleWords};
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::page::PageHeading;
-use crate::features::record_layout::{PrintedOn, RecordNav, SectionOrWhyNot};
+use crate::features::record_layout::RecordBody;
 use crate::fhir::date::FhirDate;
 use crate::route_guard::shared_path;
 use crate::session::{Portal, Session};
@@ -37,6 +37,15 @@ fn end_view(session: Session, why: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.location().replace(&format!("/shared?ended={why}"));
     }
+}
+
+/// The viewer leaves: whether or not the portal heard, the page forgets the record; the cookie
+/// ends with the browser and the portal's idle clock in any case.
+fn leave(session: Session) {
+    spawn_local(async move {
+        let _ = api::leave_share().await;
+        end_view(session, "left");
+    });
 }
 
 fn why_ended(error: &ApiError) -> &str {
@@ -210,15 +219,8 @@ pub fn SharedLayout() -> impl IntoView {
                     }
                     stay=Callback::new(|()| spawn_local(async { let _ = api::shared_view(true).await; }))
                     timed_out=Callback::new(move |()| end_view(session, "idle"))
-                    leave=Callback::new(move |()| spawn_local(async move {
-                        let _ = api::leave_share().await;
-                        end_view(session, "left");
-                    }))/>
-                <PrintedOn/>
-                <RecordNav patient=patient.clone()/>
-                <div class="record-section">
-                    <SectionOrWhyNot patient/>
-                </div>
+                    leave=Callback::new(move |()| leave(session))/>
+                <RecordBody patient/>
             }
             .into_any()
         }
@@ -265,17 +267,12 @@ fn SharedBanner(view: SharedView) -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     let leaving = RwSignal::new(false);
-    let leave = move |_| {
+    let leave_now = move |_| {
         if leaving.get_untracked() {
             return;
         }
         leaving.set(true);
-        spawn_local(async move {
-            // Whether or not the portal heard, the page forgets the record now; the cookie ends
-            // with the browser and the portal's idle clock in any case.
-            let _ = api::leave_share().await;
-            end_view(session, "left");
-        });
+        leave(session);
     };
     view! {
         <section class="shared-banner" aria-label="Whose record this is">
@@ -283,7 +280,7 @@ fn SharedBanner(view: SharedView) -> impl IntoView {
                 <p class="shared-banner-who"><bdi>{format!("{who}{born}")}</bdi></p>
                 <p>{move || format!("Shared with you until {until} ({} left)", model::time_left(left.get()))}</p>
             </div>
-            <button type="button" class="button header-button" on:click=leave>
+            <button type="button" class="button header-button" on:click=leave_now>
                 {move || if leaving.get() { "Leaving…" } else { "Leave the record" }}
             </button>
         </section>

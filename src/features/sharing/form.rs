@@ -2,7 +2,7 @@
 //! answers; then the share is made and its code shown.
 
 use super::model::{self, DURATIONS, Draft};
-use crate::api::{self, ApiError, types::MadeShare, types::NewShare, types::Shares};
+use crate::api::{self, types::MadeShare, types::NewShare, types::Shares};
 use crate::components::form::{Checkbox, Checkboxes, ErrorSummary, FieldError, Radios, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -73,10 +73,7 @@ pub fn ShareForm(
                 Err(e) => {
                     // What they chose is kept: back to the answers, with what went wrong.
                     step.set(Step::Check);
-                    errors.set(vec![FieldError::general(match e {
-                        ApiError::Refused { title: Some(t), .. } => t,
-                        e => e.message(),
-                    })]);
+                    errors.set(vec![FieldError::general(e.message())]);
                 }
             }
         });

@@ -3,6 +3,7 @@
 //! spelled out for reading aloud.
 
 use crate::api::types::{NewShare, Share};
+use crate::components::form::looks_like_email;
 use crate::features::record_layout::SECTIONS;
 
 /// How long a share may last: the portal allows up to a week.
@@ -107,19 +108,6 @@ pub fn check(draft: &Draft, patient: &str) -> Result<NewShare, Vec<(&'static str
         label: label.to_string(),
         email: draft.send.then(|| email.to_string()),
     })
-}
-
-/// One @ with something either side and a dot after it: the portal checks it properly.
-fn looks_like_email(text: &str) -> bool {
-    match text.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.contains('@')
-                && !text.contains(char::is_whitespace)
-        }
-        None => false,
-    }
 }
 
 /// A share as its card says it.
