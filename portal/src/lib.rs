@@ -10,6 +10,7 @@ pub mod audit;
 pub mod demo;
 pub mod mail;
 pub mod portal_info;
+pub mod privacy;
 pub mod proxy;
 pub mod records;
 pub mod session;

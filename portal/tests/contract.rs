@@ -272,6 +272,8 @@ async fn every_answer_matches_the_documented_contract() {
         &p.call("GET", "/api/v1/patients", None, None).await,
     );
     for uri in [
+        "/api/v1/fhir/AuditEvent?patient=demo-ann&_count=2",
+        "/api/v1/fhir/AuditEvent?patient=demo-ben",
         "/api/v1/fhir/Observation?patient=demo-ann&_count=2",
         "/api/v1/fhir/Observation?patient=demo-ben",
         "/api/v1/fhir/Observation?_count=2",

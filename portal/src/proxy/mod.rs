@@ -44,6 +44,13 @@ impl Grant {
         }
     }
 
+    /// Whether nothing of the record is withheld: the patient's own access, or a proxy's that
+    /// no level, age or choice narrows.
+    pub fn is_full(&self) -> bool {
+        self.filter()
+            .is_none_or(|f| f.types.is_none() && f.labels.is_empty())
+    }
+
     pub fn allows_type(&self, resource_type: &str) -> bool {
         self.filter().is_none_or(|f| f.allows_type(resource_type))
     }

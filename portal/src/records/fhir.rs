@@ -1,6 +1,7 @@
 use super::store::{self as records, DateFilter, Search};
 use super::{Reader, RecordAccess, is_valid_id};
 use crate::AppState;
+use crate::privacy::audit_events;
 use crate::proxy;
 use crate::shared::error::{ApiError, FhirError};
 use crate::shares::viewer::ShareViewer;
@@ -172,7 +173,9 @@ async fn search_as(
     let Query(pairs) = pairs.map_err(malformed)?;
     let relationships =
         reader.reads_relationships() && proxy::fhir::TYPES.contains(&resource_type.as_str());
-    if !records::PATIENT_TYPES.contains(&resource_type.as_str()) && !relationships {
+    // Who looked at a record: for the patient, and whoever has full access to it.
+    let log = reader.reads_relationships() && resource_type == audit_events::TYPE;
+    if !records::PATIENT_TYPES.contains(&resource_type.as_str()) && !relationships && !log {
         return Err(unsupported(&resource_type));
     }
     let search = parse_search(&pairs)?;
@@ -187,16 +190,27 @@ async fn search_as(
         .run(move |state| {
             let today = state.clock.today();
             let conn = state.db.read()?;
-            let grant = reader
-                .grant(&conn, state, &query.patient_id)
-                .and_then(|grant| {
-                    if relationships || grant.allows_type(&kind) {
-                        Ok(grant)
-                    } else {
-                        Err(ApiError::Withheld)
-                    }
-                });
+            let grant = reader.grant(&conn, state, &query.patient_id);
+            // A proxy refused a part of the record still asked as a proxy.
+            let through = grant.as_ref().ok().and_then(proxy::Grant::relationship);
+            let grant = grant.and_then(|grant| {
+                let allowed = if log {
+                    grant.is_full()
+                } else {
+                    relationships || grant.allows_type(&kind)
+                };
+                if allowed {
+                    Ok(grant)
+                } else {
+                    Err(ApiError::Withheld)
+                }
+            });
             let found = match &grant {
+                Ok(_) if log => Ok(audit_events::search(
+                    &conn,
+                    &query,
+                    &state.info.organization.name,
+                )?),
                 Ok(grant) if relationships => {
                     let all = proxy::fhir::search(
                         &conn,
@@ -215,7 +229,7 @@ async fn search_as(
                 Err(e) => Err(e.clone()),
             };
             drop(conn);
-            let event = event.through(grant.as_ref().ok().and_then(proxy::Grant::relationship));
+            let event = event.through(through);
             match found {
                 Ok(found) => {
                     event.record(&state.db.lock())?;

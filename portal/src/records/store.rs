@@ -197,16 +197,18 @@ impl DateFilter {
         })
     }
 
-    /// Compares the stored date cut to the filter's precision, so `le2020-12` takes all of December.
-    fn sql(&self) -> &'static str {
-        match self.op.as_str() {
-            "ne" => "substr(date, 1, length(?)) != ?",
-            "gt" => "substr(date, 1, length(?)) > ?",
-            "lt" => "substr(date, 1, length(?)) < ?",
-            "ge" => "substr(date, 1, length(?)) >= ?",
-            "le" => "substr(date, 1, length(?)) <= ?",
-            _ => "substr(date, 1, length(?)) = ?",
-        }
+    /// Compares a stored ISO date (the SQL expression `column`) cut to the filter's precision, so
+    /// `le2020-12` takes all of December. Binds the value twice.
+    pub fn sql(&self, column: &str) -> String {
+        let op = match self.op.as_str() {
+            "ne" => "!=",
+            "gt" => ">",
+            "lt" => "<",
+            "ge" => ">=",
+            "le" => "<=",
+            _ => "=",
+        };
+        format!("substr({column}, 1, length(?)) {op} ?")
     }
 }
 
@@ -232,7 +234,7 @@ pub fn search(
     let mut args: Vec<String> = vec![resource_type.into(), s.patient_id.clone()];
     for d in &s.dates {
         sql.push_str(" AND date IS NOT NULL AND ");
-        sql.push_str(d.sql());
+        sql.push_str(&d.sql("date"));
         args.push(d.value.clone());
         args.push(d.value.clone());
     }

@@ -61,8 +61,9 @@ pub fn may_share(
         patient_id,
         state.clock.today(),
     )?;
-    match grant.filter() {
-        Some(f) if f.types.is_some() || !f.labels.is_empty() => Err(ApiError::CannotShare),
-        _ => Ok(grant),
+    if grant.is_full() {
+        Ok(grant)
+    } else {
+        Err(ApiError::CannotShare)
     }
 }

@@ -1,0 +1,221 @@
+//! The audit trail as FHIR AuditEvents shaped after IHE Basic Audit Log Patterns, searched by
+//! the patient whose record each row concerns (`GET /fhir/AuditEvent?patient=…`). One row, one
+//! event: who (the patient, someone acting for them, the viewer of a share), what (a read, a
+//! search, or another event on the record), when, and whether it was allowed. Network addresses
+//! are kept for the hospital, never shown to the patient.
+
+use crate::records::Search;
+use crate::shared::time;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rusqlite::{Connection, params_from_iter};
+use serde_json::{Value, json};
+
+pub const TYPE: &str = "AuditEvent";
+
+const BALP: &str = "https://profiles.ihe.net/ITI/BALP/StructureDefinition";
+const EVENT_TYPE: &str = "http://terminology.hl7.org/CodeSystem/audit-event-type";
+const INTERACTION: &str = "http://hl7.org/fhir/restful-interaction";
+const ENTITY_TYPE: &str = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
+const OBJECT_ROLE: &str = "http://terminology.hl7.org/CodeSystem/object-role";
+const PARTICIPATION: &str = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+const ROLE_CLASS: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleClass";
+const DICOM: &str = "http://dicom.nema.org/resources/ontology/DCM";
+/// This portal's own events (sign-in steps, shares, proxy changes), by their audit action.
+pub const PORTAL_EVENTS: &str = "urn:carefront:audit-event";
+
+/// One audit row about a patient's record, with the user's name when there is a user.
+struct Row {
+    id: i64,
+    at: i64,
+    action: String,
+    outcome: String,
+    detail: String,
+    patient_id: String,
+    user_name: Option<String>,
+    own: bool,
+    proxy_relationship: Option<i64>,
+    share_id: Option<i64>,
+    viewer: Option<String>,
+}
+
+/// A page of the patient's audit trail, and how many rows match in all.
+pub fn search(conn: &Connection, s: &Search, site: &str) -> rusqlite::Result<(usize, Vec<Value>)> {
+    let mut sql =
+        String::from("FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.patient_id = ?");
+    let mut args = vec![s.patient_id.clone()];
+    for d in &s.dates {
+        sql.push_str(" AND ");
+        sql.push_str(&d.sql("strftime('%Y-%m-%dT%H:%M:%SZ', a.at, 'unixepoch')"));
+        args.push(d.value.clone());
+        args.push(d.value.clone());
+    }
+    let total: usize = conn.query_row(
+        &format!("SELECT count(*) {sql}"),
+        params_from_iter(&args),
+        |r| r.get(0),
+    )?;
+    let order = if s.newest_first { "DESC" } else { "ASC" };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT a.id, a.at, a.action, a.outcome, a.detail, a.patient_id, u.display_name,
+             EXISTS (SELECT 1 FROM user_patients p WHERE p.user_id = a.user_id
+                 AND p.patient_id = a.patient_id AND p.relationship = 'self'),
+             a.proxy_relationship, a.share_id, a.viewer
+         {sql} ORDER BY a.at {order}, a.id {order} LIMIT {} OFFSET {}",
+        s.count, s.offset
+    ))?;
+    let rows = stmt
+        .query_map(params_from_iter(&args), |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                action: r.get(2)?,
+                outcome: r.get(3)?,
+                detail: r.get(4)?,
+                patient_id: r.get(5)?,
+                user_name: r.get(6)?,
+                own: r.get(7)?,
+                proxy_relationship: r.get(8)?,
+                share_id: r.get(9)?,
+                viewer: r.get(10)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<Row>>>()?;
+    Ok((total, rows.iter().map(|row| event(row, site)).collect()))
+}
+
+/// Who asked: the patient, someone acting for them, or the viewer of a share (and the
+/// organisation the viewer gave).
+fn agents(row: &Row) -> Vec<Value> {
+    let human = |who: Value, name: &str, role: Value| {
+        json!({
+            "type": {"coding": [{"system": PARTICIPATION, "code": "IRCP", "display": "information recipient"}]},
+            "who": who,
+            "name": name,
+            "role": [role],
+            "requestor": true,
+        })
+    };
+    let role = |code: &str, display: &str| json!({"coding": [{"system": ROLE_CLASS, "code": code, "display": display}]});
+    let name = row.user_name.clone().unwrap_or_default();
+    let mut agents = Vec::new();
+    if let Some(relationship) = row.proxy_relationship {
+        agents.push(human(
+            json!({"reference": format!("RelatedPerson/proxy-{relationship}"), "display": name}),
+            &name,
+            role("AGNT", "agent"),
+        ));
+    } else if row.own {
+        agents.push(human(
+            json!({"reference": format!("Patient/{}", row.patient_id), "display": name}),
+            &name,
+            role("PAT", "patient"),
+        ));
+    } else if let Some(viewer) = row.viewer.as_deref() {
+        // Someone the patient shared the record with, as they named themselves; the share is
+        // the policy that let them in.
+        let viewer: Value = serde_json::from_str(viewer).unwrap_or_default();
+        let name = viewer["name"].as_str().unwrap_or_default();
+        let mut person = human(
+            json!({"display": name}),
+            name,
+            json!({"text": "shared with"}),
+        );
+        person["policy"] = json!([format!(
+            "urn:carefront:share:{}",
+            row.share_id.unwrap_or_default()
+        )]);
+        agents.push(person);
+        if let Some(organisation) = viewer["organisation"].as_str().filter(|o| !o.is_empty()) {
+            agents.push(json!({
+                "type": {"coding": [{"system": ROLE_CLASS, "code": "PROV", "display": "healthcare provider"}]},
+                "who": {"display": organisation},
+                "requestor": false,
+            }));
+        }
+    } else if !name.is_empty() {
+        agents.push(human(
+            json!({"display": name}),
+            &name,
+            role("PROV", "healthcare provider"),
+        ));
+    }
+    agents.push(json!({
+        "type": {"coding": [{"system": DICOM, "code": "110152", "display": "Destination Role ID"}]},
+        "who": {"display": "patient portal"},
+        "requestor": false,
+    }));
+    agents
+}
+
+fn event(row: &Row, site: &str) -> Value {
+    let patient = json!({
+        "what": {"reference": format!("Patient/{}", row.patient_id)},
+        "type": {"system": ENTITY_TYPE, "code": "1", "display": "Person"},
+        "role": {"system": OBJECT_ROLE, "code": "1", "display": "Patient"},
+    });
+    // A refusal's detail starts with its reason.
+    let (reason, what) = match row.outcome.as_str() {
+        "success" => (None, row.detail.as_str()),
+        _ => match row.detail.split_once(": ") {
+            Some((reason, rest)) => (Some(reason), rest),
+            None => (Some(row.detail.as_str()), ""),
+        },
+    };
+    let (kind, profile, data) = match row.action.as_str() {
+        "read" => (
+            json!([{"system": INTERACTION, "code": "read", "display": "read"}]),
+            Some("IHE.BasicAudit.PatientRead"),
+            Some(json!({
+                "what": {"reference": what},
+                "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
+                "role": {"system": OBJECT_ROLE, "code": "4", "display": "Domain Resource"},
+            })),
+        ),
+        "search" => (
+            json!([{"system": INTERACTION, "code": "search-type", "display": "search-type"}]),
+            Some("IHE.BasicAudit.PatientQuery"),
+            Some(json!({
+                "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
+                "role": {"system": OBJECT_ROLE, "code": "24", "display": "Query"},
+                "description": what,
+                "query": STANDARD.encode(what),
+            })),
+        ),
+        other => (
+            json!([{"system": PORTAL_EVENTS, "code": other}]),
+            None,
+            None,
+        ),
+    };
+    let rest = profile.is_some();
+    let mut entity = vec![patient];
+    entity.extend(data);
+    let mut event = json!({
+        "resourceType": TYPE,
+        "id": format!("audit-{}", row.id),
+        "type": if rest {
+            json!({"system": EVENT_TYPE, "code": "rest", "display": "Restful Operation"})
+        } else {
+            json!({"system": PORTAL_EVENTS, "code": "portal", "display": "Patient portal event"})
+        },
+        "subtype": kind,
+        "action": match row.action.as_str() { "read" => "R", "share-created" => "C", _ => "E" },
+        "recorded": time::rfc3339(row.at),
+        "outcome": if reason.is_some() { "4" } else { "0" },
+        "agent": agents(row),
+        "source": {
+            "site": site,
+            "observer": {"display": format!("{site} patient portal")},
+            "type": [{"system": "http://terminology.hl7.org/CodeSystem/security-source-type", "code": "4", "display": "Application Server"}],
+        },
+        "entity": entity,
+    });
+    if let (Some(profile), None) = (profile, reason) {
+        event["meta"] = json!({"profile": [format!("{BALP}/{profile}")]});
+    }
+    if let Some(reason) = reason {
+        event["outcomeDesc"] = json!(reason);
+    }
+    event
+}
