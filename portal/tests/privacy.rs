@@ -14,16 +14,25 @@ impl Portal {
             .await
     }
 
-    async fn accept_proxy_terms_for(&self, cookie: &str, patient: &str) {
-        let terms = self.call("GET", "/api/v1/terms", None, None).await;
-        let version = terms.body["proxy"]["version"].as_str().unwrap().to_string();
-        self.call(
-            "POST",
-            "/api/v1/terms/acceptances",
-            Some(cookie),
-            Some(json!({"document": "proxy", "version": version, "patient": patient})),
-        )
-        .await;
+    /// Ann shares her results; a viewer opens the share: the viewer's cookie.
+    async fn ann_shares_with_a_viewer(&self, ann: &str) -> String {
+        let made = self
+            .call(
+                "POST",
+                "/api/v1/shares",
+                Some(ann),
+                Some(json!({"patient": "demo-ann", "sections": ["results"], "hours": 1})),
+            )
+            .await;
+        let born = carefront_portal::records::patient_details(&self.state.db.lock(), "demo-ann")
+            .unwrap()
+            .1
+            .unwrap();
+        self.send(Call::new("POST", "/api/v1/shared/session").json(json!({
+            "code": made.body["code"], "birthDate": born, "name": "Dr Ada Jones", "organisation": "Leeds Clinic",
+        })))
+        .await
+        .cookie()
     }
 }
 
@@ -102,29 +111,12 @@ async fn each_kind_of_looker_is_told_apart_and_refusals_say_why() {
     let p = common::portal_with("--public-url http://portal.test", None);
     let ann = p.ann().await;
     // A share's viewer.
-    let made = p
-        .call(
-            "POST",
-            "/api/v1/shares",
-            Some(&ann),
-            Some(json!({"patient": "demo-ann", "sections": ["results"], "hours": 1})),
-        )
-        .await;
-    let born = carefront_portal::records::patient_details(&p.state.db.lock(), "demo-ann")
-        .unwrap()
-        .1
-        .unwrap();
-    let viewer = p
-        .send(Call::new("POST", "/api/v1/shared/session").json(json!({
-            "code": made.body["code"], "birthDate": born, "name": "Dr Ada Jones", "organisation": "Leeds Clinic",
-        })))
-        .await
-        .cookie();
+    let viewer = p.ann_shares_with_a_viewer(&ann).await;
     p.get("/api/v1/shared/fhir/Observation?patient=demo-ann", &viewer)
         .await;
     // Ben acts for Ann (appointments only) and tries her conditions.
     let ben = p.signed_in("ben").await;
-    p.accept_proxy_terms_for(&ben, "demo-ann").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
     p.get("/api/v1/fhir/Appointment?patient=demo-ann", &ben)
         .await;
     p.get("/api/v1/fhir/Condition?patient=demo-ann", &ben).await;
@@ -184,14 +176,14 @@ async fn only_the_patient_and_whoever_has_full_access_may_read_the_log() {
     );
     // A proxy with appointments only.
     let ben = p.signed_in("ben").await;
-    p.accept_proxy_terms_for(&ben, "demo-ann").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
     let refused = p.log(&ben, "patient=demo-ann").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.reason(), "withheld");
     // A parent: Leo (8) yes, Maya (14) no.
     let claire = p.signed_in("claire").await;
     for child in ["demo-leo", "demo-maya"] {
-        p.accept_proxy_terms_for(&claire, child).await;
+        p.accept_proxy_terms(&claire, child).await;
     }
     assert_eq!(
         p.log(&claire, "patient=demo-leo").await.status,
@@ -202,24 +194,7 @@ async fn only_the_patient_and_whoever_has_full_access_may_read_the_log() {
         StatusCode::FORBIDDEN
     );
     // Never through a share.
-    let made = p
-        .call(
-            "POST",
-            "/api/v1/shares",
-            Some(&ann),
-            Some(json!({"patient": "demo-ann", "sections": ["results"], "hours": 1})),
-        )
-        .await;
-    let born = carefront_portal::records::patient_details(&p.state.db.lock(), "demo-ann")
-        .unwrap()
-        .1
-        .unwrap();
-    let viewer = p
-        .send(Call::new("POST", "/api/v1/shared/session").json(json!({
-            "code": made.body["code"], "birthDate": born, "name": "X", "organisation": "Y",
-        })))
-        .await
-        .cookie();
+    let viewer = p.ann_shares_with_a_viewer(&ann).await;
     assert_eq!(
         p.get("/api/v1/shared/fhir/AuditEvent?patient=demo-ann", &viewer)
             .await

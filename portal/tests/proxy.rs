@@ -10,19 +10,6 @@ use common::{Portal, portal};
 use serde_json::{Value, json};
 
 impl Portal {
-    async fn accept_proxy_terms(&self, cookie: &str, patient: &str) -> StatusCode {
-        let terms = self.call("GET", "/api/v1/terms", None, None).await;
-        let version = terms.body["proxy"]["version"].as_str().unwrap().to_string();
-        self.call(
-            "POST",
-            "/api/v1/terms/acceptances",
-            Some(cookie),
-            Some(json!({"document": "proxy", "version": version, "patient": patient})),
-        )
-        .await
-        .status
-    }
-
     async fn patients(&self, cookie: &str) -> Vec<Value> {
         let answer = self.get("/api/v1/patients", cookie).await;
         assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);

@@ -254,6 +254,20 @@ impl Portal {
         cookie
     }
 
+    /// Accepts the proxy terms now in force for acting for this patient.
+    pub async fn accept_proxy_terms(&self, cookie: &str, patient: &str) -> StatusCode {
+        let terms = self.call("GET", "/api/v1/terms", None, None).await;
+        let version = terms.body["proxy"]["version"].as_str().unwrap().to_string();
+        self.call(
+            "POST",
+            "/api/v1/terms/acceptances",
+            Some(cookie),
+            Some(json!({"document": "proxy", "version": version, "patient": patient})),
+        )
+        .await
+        .status
+    }
+
     pub async fn ann(&self) -> String {
         self.signed_in("ann").await
     }
