@@ -34,6 +34,26 @@ async function makeShare(page, { keep, label, hours }) {
   await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
 }
 
+/// Ann signs in and shares these sections: the code and the address she is given.
+async function annShares(page, choices) {
+  await signInAsAnn(page);
+  await page.getByRole('link', { name: 'Share my record' }).click();
+  await makeShare(page, choices);
+  await page.getByRole('button', { name: 'Confirm and share' }).click();
+  return {
+    code: (await page.locator('.code-large').innerText()).trim(),
+    address: (await page.locator('.share-address').innerText()).trim(),
+  };
+}
+
+/// The clinician opens Ann's share from its address, on a clock the test moves.
+async function openOnFakeClock(clinician, address) {
+  await clinician.clock.install();
+  await clinician.goto(address);
+  await openWith(clinician, { day: '12', month: '3', year: '1954' });
+  await clinician.getByRole('heading', { level: 1, name: 'Ann Margaret Carter\u2019s health record' }).waitFor();
+}
+
 /// A second browser, as the clinician's: no cookies of the patient's.
 async function clinicianBrowser(context, portal) {
   const other = await context.browser().newContext({ baseURL: portal.url, locale: 'en-GB', timezoneId: 'Europe/London' });
@@ -140,11 +160,7 @@ test('a patient shares two sections; a clinician opens them; the patient sees th
 });
 
 test('a wrong date of birth says so and keeps what was typed; five lock the share for everyone', async ({ page, context, portal }) => {
-  await signInAsAnn(page);
-  await page.getByRole('link', { name: 'Share my record' }).click();
-  await makeShare(page, { keep: ['Allergies'] });
-  await page.getByRole('button', { name: 'Confirm and share' }).click();
-  const code = (await page.locator('.code-large').innerText()).trim();
+  const { code } = await annShares(page, { keep: ['Allergies'] });
   const { other, page: clinician } = await clinicianBrowser(context, portal);
   try {
     await clinician.goto('/shared');
@@ -171,17 +187,10 @@ test('a wrong date of birth says so and keeps what was typed; five lock the shar
 });
 
 test('the end of a share closes the clinician\u2019s view, counted on their screen', async ({ page, context, portal }) => {
-  await signInAsAnn(page);
-  await page.getByRole('link', { name: 'Share my record' }).click();
-  await makeShare(page, { keep: ['Test results'] });
-  await page.getByRole('button', { name: 'Confirm and share' }).click();
-  const address = (await page.locator('.share-address').innerText()).trim();
+  const { address } = await annShares(page, { keep: ['Test results'] });
   const { other, page: clinician } = await clinicianBrowser(context, portal);
   try {
-    await clinician.clock.install();
-    await clinician.goto(address);
-    await openWith(clinician, { day: '12', month: '3', year: '1954' });
-    await clinician.getByRole('heading', { level: 1, name: 'Ann Margaret Carter\u2019s health record' }).waitFor();
+    await openOnFakeClock(clinician, address);
     await clinician.clock.fastForward('59:00');
     await clinician.locator('.shared-banner').getByText(/\((1 minute|[0-9]+ seconds) left\)/).waitFor();
     await clinician.clock.fastForward('01:01');
@@ -193,17 +202,10 @@ test('the end of a share closes the clinician\u2019s view, counted on their scre
 }, { portal: { idleTimeout: 7200 } });
 
 test('a clinician who stops using the shared record is warned, can stay, then it closes', async ({ page, context, portal }) => {
-  await signInAsAnn(page);
-  await page.getByRole('link', { name: 'Share my record' }).click();
-  await makeShare(page, { keep: ['Test results'], hours: '4 hours' });
-  await page.getByRole('button', { name: 'Confirm and share' }).click();
-  const address = (await page.locator('.share-address').innerText()).trim();
+  const { address } = await annShares(page, { keep: ['Test results'], hours: '4 hours' });
   const { other, page: clinician } = await clinicianBrowser(context, portal);
   try {
-    await clinician.clock.install();
-    await clinician.goto(address);
-    await openWith(clinician, { day: '12', month: '3', year: '1954' });
-    await clinician.getByRole('heading', { level: 1, name: 'Ann Margaret Carter\u2019s health record' }).waitFor();
+    await openOnFakeClock(clinician, address);
     await clinician.clock.fastForward('13:30');
     const dialog = clinician.getByRole('dialog', { name: 'Are you still looking at the record?' });
     await dialog.waitFor();

@@ -19,6 +19,14 @@ impl FieldError {
         }
     }
 
+    /// A model's problems with a form, each on its field.
+    pub fn each_on(problems: Vec<(&'static str, String)>) -> Vec<Self> {
+        problems
+            .into_iter()
+            .map(|(field, message)| Self::on(field, message))
+            .collect()
+    }
+
     pub fn general(message: impl Into<String>) -> Self {
         Self {
             field: None,

@@ -45,10 +45,11 @@ pub fn search(conn: &Connection, s: &Search, site: &str) -> rusqlite::Result<(us
         String::from("FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.patient_id = ?");
     let mut args = vec![s.patient_id.clone()];
     for d in &s.dates {
-        sql.push_str(" AND ");
-        sql.push_str(&d.sql("strftime('%Y-%m-%dT%H:%M:%SZ', a.at, 'unixepoch')"));
-        args.push(d.value.clone());
-        args.push(d.value.clone());
+        d.narrow(
+            "strftime('%Y-%m-%dT%H:%M:%SZ', a.at, 'unixepoch')",
+            &mut sql,
+            &mut args,
+        );
     }
     let total: usize = conn.query_row(
         &format!("SELECT count(*) {sql}"),

@@ -197,9 +197,9 @@ impl DateFilter {
         })
     }
 
-    /// Compares a stored ISO date (the SQL expression `column`) cut to the filter's precision, so
-    /// `le2020-12` takes all of December. Binds the value twice.
-    pub fn sql(&self, column: &str) -> String {
+    /// Narrows a query to this filter: compares a stored ISO date (the SQL expression `column`)
+    /// cut to the filter's precision, so `le2020-12` takes all of December.
+    pub fn narrow(&self, column: &str, sql: &mut String, args: &mut Vec<String>) {
         let op = match self.op.as_str() {
             "ne" => "!=",
             "gt" => ">",
@@ -208,7 +208,9 @@ impl DateFilter {
             "le" => "<=",
             _ => "=",
         };
-        format!("substr({column}, 1, length(?)) {op} ?")
+        sql.push_str(&format!(" AND substr({column}, 1, length(?)) {op} ?"));
+        args.push(self.value.clone());
+        args.push(self.value.clone());
     }
 }
 
@@ -233,10 +235,8 @@ pub fn search(
     let mut sql = String::from("FROM resources WHERE type = ? AND patient_id = ?");
     let mut args: Vec<String> = vec![resource_type.into(), s.patient_id.clone()];
     for d in &s.dates {
-        sql.push_str(" AND date IS NOT NULL AND ");
-        sql.push_str(&d.sql("date"));
-        args.push(d.value.clone());
-        args.push(d.value.clone());
+        sql.push_str(" AND date IS NOT NULL");
+        d.narrow("date", &mut sql, &mut args);
     }
     if !s.categories.is_empty() {
         let any: Vec<&str> = s.categories.iter().map(|_| "category LIKE ?").collect();

@@ -130,12 +130,7 @@ fn InviteForm(
                 asked.set(Some(invitation));
                 step.set(Step::Check);
             }
-            Err(problems) => errors.set(
-                problems
-                    .into_iter()
-                    .map(|(field, message)| FieldError::on(field, message))
-                    .collect(),
-            ),
+            Err(problems) => errors.set(FieldError::each_on(problems)),
         }
     };
     let send = move |_| {

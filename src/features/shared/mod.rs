@@ -101,12 +101,7 @@ pub fn OpenSharePage() -> impl IntoView {
         let opening = match model::check(&draft) {
             Ok(o) => o,
             Err(problems) => {
-                errors.set(
-                    problems
-                        .into_iter()
-                        .map(|(f, m)| FieldError::on(f, m))
-                        .collect(),
-                );
+                errors.set(FieldError::each_on(problems));
                 return;
             }
         };

@@ -47,12 +47,7 @@ pub fn ShareForm(
                 asked.set(Some(share));
                 step.set(Step::Check);
             }
-            Err(problems) => errors.set(
-                problems
-                    .into_iter()
-                    .map(|(field, message)| FieldError::on(field, message))
-                    .collect(),
-            ),
+            Err(problems) => errors.set(FieldError::each_on(problems)),
         }
     };
     let make = move |_| {
