@@ -827,6 +827,12 @@ fn family(today: i64) -> Vec<Value> {
         "Dental Hospital",
     );
     h.condition("43116000", "Eczema", today - 8 * 365, None);
+    h.document(
+        today - 120,
+        "Clinic letter",
+        "Orthodontic assessment",
+        "Maya was seen in the orthodontic clinic. Her teeth are developing normally. We will see her again in six months.",
+    );
     // Confidential between Maya and the people caring for her.
     h.condition("197480006", "Anxiety", today - 200, None);
     h.labelled(&["PSY", "R"]);

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod mail;
 pub mod portal_info;
 pub mod privacy;
+pub mod professional;
 pub mod proxy;
 pub mod records;
 pub mod session;
@@ -129,9 +130,11 @@ impl AppState {
 /// | `/patients`, `/fhir/…` | `records/` |
 /// | `/proxies…`, `/invitations/…` | `proxy/` |
 /// | `/shares…`, `/shared/…` | `shares/` |
+/// | `/privacy/…` | `privacy/` |
 ///
-/// Outside `/api/v1`: `/shl/…`, SMART Health Links (`shares/links.rs`), and anything else is the
-/// app's files (`app_files.rs`).
+/// Outside `/api/v1`: `/shl/…`, SMART Health Links (`shares/links.rs`); `/professional/…`,
+/// other organisations' systems (`professional/`); and anything else is the app's files
+/// (`app_files.rs`).
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(portal_info::routes())
@@ -140,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(records::routes())
         .merge(proxy::routes::routes())
         .merge(shares::routes())
+        .merge(privacy::routes::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
@@ -151,6 +155,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(shares::links::routes())
+        .merge(professional::routes(&state))
         .fallback(app_files::serve)
         .layer(
             ServiceBuilder::new()

@@ -1,4 +1,7 @@
 use carefront_portal::accounts::commands::{self, UserCommand};
+use carefront_portal::professional::commands::{
+    self as professional_commands, ProfessionalCommand,
+};
 use carefront_portal::proxy::commands::{self as proxy_commands, ProxyCommand, load_rules};
 use carefront_portal::session::{lockout, password, store as sessions, totp};
 use carefront_portal::shared::config::{PortalInfo, ServeConfig};
@@ -56,6 +59,18 @@ enum Command {
         #[arg(long, env = "CAREFRONT_PROXY_RULES", global = true)]
         proxy_rules: Option<PathBuf>,
     },
+    /// Other organisations' systems: register their keys, or read as one.
+    Professional {
+        #[command(subcommand)]
+        command: ProfessionalCommand,
+        #[arg(
+            long,
+            env = "CAREFRONT_DB",
+            default_value = "carefront-portal.db",
+            global = true
+        )]
+        db: PathBuf,
+    },
     /// Print a user's current security code (demo accounts).
     Code {
         username: String,
@@ -85,6 +100,7 @@ fn main() -> ExitCode {
             proxy_rules,
         } => load_rules(proxy_rules.as_deref())
             .and_then(|rules| proxy_commands::run(&open(&db), &rules, command)),
+        Command::Professional { command, db } => professional_commands::run(|| open(&db), command),
         Command::Code { username, db } => print_code(&open(&db), &username),
         Command::BenchPatient {
             reports,
@@ -191,6 +207,7 @@ async fn purge(state: AppState) {
                     state.clock.now(),
                     state.config.idle_timeout,
                 )?;
+                carefront_portal::professional::purge(&state.db.lock(), now)?;
                 Ok((ended, counts))
             })
             .await;

@@ -751,6 +751,194 @@ async fn every_answer_matches_the_documented_contract() {
             .await,
     );
 
+    // The privacy centre, and other organisations' systems reading under its choices.
+    let pro = common::professional::portal();
+    let north = pro.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let ann_pro = pro.ann().await;
+    let david = pro.signed_in("david").await;
+    c.check(
+        "get",
+        "/privacy/{patient}",
+        &pro.get("/api/v1/privacy/demo-ann", &ann_pro).await,
+    );
+    c.check(
+        "get",
+        "/privacy/{patient}",
+        &pro.get("/api/v1/privacy/demo-ann", &david).await,
+    );
+    c.check(
+        "get",
+        "/privacy/{patient}",
+        &pro.call("GET", "/api/v1/privacy/demo-ann", None, None)
+            .await,
+    );
+    let objected = pro
+        .object(&ann_pro, "demo-ann", "organisation", "northgate")
+        .await;
+    c.check("post", "/privacy/{patient}/objections", &objected);
+    for (who, kind, target) in [
+        (&ann_pro, "organisation", "northgate"),
+        (&ann_pro, "visit", "nowhere"),
+        (&david, "all", ""),
+    ] {
+        c.check(
+            "post",
+            "/privacy/{patient}/objections",
+            &pro.object(who, "demo-ann", kind, target).await,
+        );
+    }
+    c.check(
+        "post",
+        "/privacy/{patient}/objections",
+        &pro.call(
+            "POST",
+            "/api/v1/privacy/demo-ann/objections",
+            None,
+            Some(json!({"kind": "all"})),
+        )
+        .await,
+    );
+    c.check(
+        "get",
+        "/professional/fhir/.well-known/smart-configuration",
+        &pro.call(
+            "GET",
+            "/professional/fhir/.well-known/smart-configuration",
+            None,
+            None,
+        )
+        .await,
+    );
+    let token = pro.token(&north, "TREAT").await;
+    c.check(
+        "post",
+        "/professional/token",
+        &pro.token_with("not-a-jwt", "system/*.rs").await,
+    );
+    c.check(
+        "post",
+        "/professional/token",
+        &pro.token_with(
+            &common::professional::assertion(&north, common::professional::claims(&north, "TREAT")),
+            "user/*.rs",
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/professional/token",
+        &pro.token_with(
+            &common::professional::assertion(
+                &north,
+                common::professional::claims(&north, "ETREAT"),
+            ),
+            "system/*.rs",
+        )
+        .await,
+    );
+    for path in [
+        "Observation?patient=demo-ann",
+        "Observation?_count=1",
+        "Observation?patient=demo-ann&_count=x",
+    ] {
+        c.check(
+            "get",
+            "/professional/fhir/{type}",
+            &pro.fhir(&token, path).await,
+        );
+    }
+    c.check(
+        "get",
+        "/professional/fhir/{type}",
+        &pro.fhir("expired", "Observation?patient=demo-ann").await,
+    );
+    let emergency = pro.token(&north, "ETREAT").await;
+    c.check(
+        "get",
+        "/professional/fhir/{type}",
+        &pro.fhir(&emergency, "Observation?patient=demo-ann&_count=2")
+            .await,
+    );
+    for path in ["Patient/demo-ann", "Patient/nobody", "Patient/a%20b"] {
+        c.check(
+            "get",
+            "/professional/fhir/{type}/{id}",
+            &pro.fhir(&token, path).await,
+        );
+        c.check(
+            "get",
+            "/professional/fhir/{type}/{id}",
+            &pro.fhir(&emergency, path).await,
+        );
+    }
+    c.check(
+        "get",
+        "/professional/fhir/{type}/{id}",
+        &pro.fhir("nonsense", "Patient/demo-ann").await,
+    );
+    let hospital = pro.register("riverside-ehr", "riverside", "Riverside General Hospital");
+    let reporter = pro
+        .token_with(
+            &common::professional::assertion(
+                &hospital,
+                common::professional::claims(&hospital, "TREAT"),
+            ),
+            "system/AuditEvent.c",
+        )
+        .await;
+    c.check("post", "/professional/token", &reporter);
+    let reporter = reporter.body["access_token"].as_str().unwrap().to_string();
+    let report = json!({
+        "resourceType": "AuditEvent",
+        "subtype": [{"code": "search-type"}],
+        "recorded": "2026-05-03T14:02:00Z",
+        "agent": [{"name": "Nurse Kim Lee", "role": [{"text": "Ward nurse"}], "requestor": true}],
+        "entity": [
+            {"what": {"reference": "Patient/demo-ann"}, "role": {"code": "1"}},
+            {"description": "Observation?patient=demo-ann", "role": {"code": "24"}},
+        ],
+    });
+    for (token, body) in [
+        (reporter.as_str(), report.clone()),
+        (reporter.as_str(), json!({"resourceType": "AuditEvent"})),
+        (token.as_str(), report.clone()),
+        ("nonsense", report),
+    ] {
+        let answer = pro
+            .send(
+                Call::new("POST", "/professional/fhir/AuditEvent")
+                    .header("authorization", format!("Bearer {token}"))
+                    .json(body),
+            )
+            .await;
+        c.check("post", "/professional/fhir/{type}", &answer);
+    }
+    let consent = objected.body["id"].as_str().unwrap();
+    let withdrawal = format!("/api/v1/privacy/demo-ann/objections/{consent}/withdrawal");
+    for who in [&ann_pro, &ann_pro, &david] {
+        c.check(
+            "post",
+            "/privacy/{patient}/objections/{id}/withdrawal",
+            &pro.call("POST", &withdrawal, Some(who), None).await,
+        );
+    }
+    c.check(
+        "post",
+        "/privacy/{patient}/objections/{id}/withdrawal",
+        &pro.call(
+            "POST",
+            "/api/v1/privacy/demo-ann/objections/objection-999/withdrawal",
+            Some(&ann_pro),
+            None,
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/privacy/{patient}/objections/{id}/withdrawal",
+        &pro.call("POST", &withdrawal, None, None).await,
+    );
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

@@ -1,7 +1,8 @@
 //! The audit trail: one row for every sign-in event and every record read, refusals as well as
 //! successes: who (user, or the username tried), whose record, what, from where (client network
 //! and user agent), in which session (a hash prefix, never the token), and whether it was
-//! allowed. Reads through a share name the share and what its viewer said of themselves. The
+//! allowed. Reads through a share name the share and what its viewer said of themselves; reads by
+//! a professional name them, their organisation and purpose, and any objection set aside. The
 //! table is append-only: triggers refuse UPDATE and DELETE.
 
 use crate::session::store::Session;
@@ -23,6 +24,9 @@ pub struct Event {
     proxy_relationship: Option<i64>,
     share_id: Option<i64>,
     viewer: Option<String>,
+    professional: Option<String>,
+    set_aside: Vec<i64>,
+    at: Option<i64>,
 }
 
 impl Event {
@@ -34,8 +38,13 @@ impl Event {
     }
 
     /// Not allowed, for this reason.
-    pub fn refused(mut self, why: &ApiError) -> Self {
-        self.refused = Some(why.reason());
+    pub fn refused(self, why: &ApiError) -> Self {
+        self.refused_for(why.reason())
+    }
+
+    /// Not allowed, for a reason given as its machine-readable code.
+    pub fn refused_for(mut self, reason: &'static str) -> Self {
+        self.refused = Some(reason);
         self
     }
 
@@ -84,6 +93,25 @@ impl Event {
         self
     }
 
+    /// Made by a professional at another organisation (JSON: client, organisation, name, role,
+    /// purpose).
+    pub fn professional(mut self, who: &str) -> Self {
+        self.professional = Some(who.to_string());
+        self
+    }
+
+    /// These objections (by id) were set aside for an emergency.
+    pub fn set_aside(mut self, objections: &[i64]) -> Self {
+        self.set_aside = objections.to_vec();
+        self
+    }
+
+    /// Happened at this time (Unix seconds), not now: an access reported by another system.
+    pub fn at(mut self, at: i64) -> Self {
+        self.at = Some(at);
+        self
+    }
+
     pub fn record(self, conn: &Connection) -> rusqlite::Result<()> {
         let (outcome, detail) = match self.refused {
             Some(reason) if self.detail.is_empty() => ("refused", reason.to_string()),
@@ -91,10 +119,10 @@ impl Event {
             None => ("success", self.detail),
         };
         conn.execute(
-            "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref, proxy_relationship, share_id, viewer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref, proxy_relationship, share_id, viewer, professional, set_aside)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
-                time::now(),
+                self.at.unwrap_or_else(time::now),
                 self.user_id,
                 self.username,
                 self.patient_id,
@@ -107,6 +135,14 @@ impl Event {
                 self.proxy_relationship,
                 self.share_id,
                 self.viewer,
+                self.professional,
+                (!self.set_aside.is_empty()).then(|| {
+                    self.set_aside
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                }),
             ],
         )?;
         Ok(())

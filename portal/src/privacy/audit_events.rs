@@ -2,8 +2,11 @@
 //! the patient whose record each row concerns (`GET /fhir/AuditEvent?patient=…`). One row, one
 //! event: who (the patient, someone acting for them, the viewer of a share), what (a read, a
 //! search, or another event on the record), when, and whether it was allowed. Network addresses
-//! are kept for the hospital, never shown to the patient.
+//! are kept for the hospital, never shown to the patient. A professional's read says who, in what
+//! role, at which organisation, why (`purposeOfUse`), and which objections an emergency set aside.
 
+use super::consent;
+use crate::professional::claims::{ACT_REASON, Purpose};
 use crate::records::Search;
 use crate::shared::time;
 use base64::Engine;
@@ -21,6 +24,8 @@ const OBJECT_ROLE: &str = "http://terminology.hl7.org/CodeSystem/object-role";
 const PARTICIPATION: &str = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
 const ROLE_CLASS: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleClass";
 const DICOM: &str = "http://dicom.nema.org/resources/ontology/DCM";
+const ORGANISATION: &str = "urn:carefront:organisation";
+const CLIENT: &str = "urn:carefront:client";
 /// This portal's own events (sign-in steps, shares, proxy changes), by their audit action.
 pub const PORTAL_EVENTS: &str = "urn:carefront:audit-event";
 
@@ -37,6 +42,8 @@ struct Row {
     proxy_relationship: Option<i64>,
     share_id: Option<i64>,
     viewer: Option<String>,
+    professional: Option<String>,
+    set_aside: Option<String>,
 }
 
 /// A page of the patient's audit trail, and how many rows match in all.
@@ -61,7 +68,7 @@ pub fn search(conn: &Connection, s: &Search, site: &str) -> rusqlite::Result<(us
         "SELECT a.id, a.at, a.action, a.outcome, a.detail, a.patient_id, u.display_name,
              EXISTS (SELECT 1 FROM user_patients p WHERE p.user_id = a.user_id
                  AND p.patient_id = a.patient_id AND p.relationship = 'self'),
-             a.proxy_relationship, a.share_id, a.viewer
+             a.proxy_relationship, a.share_id, a.viewer, a.professional, a.set_aside
          {sql} ORDER BY a.at {order}, a.id {order} LIMIT {} OFFSET {}",
         s.count, s.offset
     ))?;
@@ -79,14 +86,17 @@ pub fn search(conn: &Connection, s: &Search, site: &str) -> rusqlite::Result<(us
                 proxy_relationship: r.get(8)?,
                 share_id: r.get(9)?,
                 viewer: r.get(10)?,
+                professional: r.get(11)?,
+                set_aside: r.get(12)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<Row>>>()?;
     Ok((total, rows.iter().map(|row| event(row, site)).collect()))
 }
 
-/// Who asked: the patient, someone acting for them, or the viewer of a share (and the
-/// organisation the viewer gave).
+/// Who asked: the patient, someone acting for them, the viewer of a share (and the
+/// organisation the viewer gave), or a professional at another organisation (their role, their
+/// organisation and the system they used).
 fn agents(row: &Row) -> Vec<Value> {
     let human = |who: Value, name: &str, role: Value| {
         json!({
@@ -100,7 +110,31 @@ fn agents(row: &Row) -> Vec<Value> {
     let role = |code: &str, display: &str| json!({"coding": [{"system": ROLE_CLASS, "code": code, "display": display}]});
     let name = row.user_name.clone().unwrap_or_default();
     let mut agents = Vec::new();
-    if let Some(relationship) = row.proxy_relationship {
+    if let Some(professional) = professional(row) {
+        let mut person = human(
+            json!({"type": "Practitioner", "display": professional["name"]}),
+            professional["name"].as_str().unwrap_or_default(),
+            role_concept(&professional["role"]),
+        );
+        if let Some(purpose) = purpose_concept(&professional) {
+            person["purposeOfUse"] = json!([purpose]);
+        }
+        agents.push(person);
+        agents.push(json!({
+            "type": {"coding": [{"system": ROLE_CLASS, "code": "PROV", "display": "healthcare provider"}]},
+            "who": {
+                "type": "Organization",
+                "identifier": {"system": ORGANISATION, "value": professional["organisationId"]},
+                "display": professional["organisation"],
+            },
+            "requestor": false,
+        }));
+        agents.push(json!({
+            "type": {"coding": [{"system": DICOM, "code": "110153", "display": "Source Role ID"}]},
+            "who": {"identifier": {"system": CLIENT, "value": professional["client"]}},
+            "requestor": false,
+        }));
+    } else if let Some(relationship) = row.proxy_relationship {
         agents.push(human(
             json!({"reference": format!("RelatedPerson/proxy-{relationship}"), "display": name}),
             &name,
@@ -149,6 +183,29 @@ fn agents(row: &Row) -> Vec<Value> {
     agents
 }
 
+fn professional(row: &Row) -> Option<Value> {
+    serde_json::from_str(row.professional.as_deref()?).ok()
+}
+
+/// The professional's role as their system coded it, with the words the patient is shown.
+fn role_concept(role: &Value) -> Value {
+    let mut coding = json!({"display": role["display"]});
+    for key in ["system", "code"] {
+        if let Some(v) = role[key].as_str() {
+            coding[key] = json!(v);
+        }
+    }
+    json!({"coding": [coding], "text": role["display"]})
+}
+
+/// Why they read, if their system said.
+fn purpose_concept(professional: &Value) -> Option<Value> {
+    let purpose = Purpose::from_code(professional["purpose"].as_str()?)?;
+    Some(
+        json!({"coding": [{"system": ACT_REASON, "code": purpose.code(), "display": purpose.display()}]}),
+    )
+}
+
 fn event(row: &Row, site: &str) -> Value {
     let patient = json!({
         "what": {"reference": format!("Patient/{}", row.patient_id)},
@@ -192,6 +249,22 @@ fn event(row: &Row, site: &str) -> Value {
     let rest = profile.is_some();
     let mut entity = vec![patient];
     entity.extend(data);
+    // Objections an emergency read set aside.
+    entity.extend(
+        row.set_aside
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse::<i64>().ok())
+            .map(|id| {
+                json!({
+                    "what": {"reference": format!("Consent/{}", consent::resource_id(id))},
+                    "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
+                    "role": {"system": OBJECT_ROLE, "code": "13", "display": "Security Resource"},
+                    "description": "objection set aside for an emergency",
+                })
+            }),
+    );
     let mut event = json!({
         "resourceType": TYPE,
         "id": format!("audit-{}", row.id),
@@ -217,6 +290,18 @@ fn event(row: &Row, site: &str) -> Value {
     }
     if let Some(reason) = reason {
         event["outcomeDesc"] = json!(reason);
+    }
+    if let Some(professional) = professional(row) {
+        if let Some(purpose) = purpose_concept(&professional) {
+            event["purposeOfUse"] = json!([purpose]);
+        }
+        // An access another of the hospital's systems reported was observed there.
+        if professional["reported"] == true {
+            event["source"]["observer"] = json!({
+                "identifier": {"system": CLIENT, "value": professional["client"]},
+                "display": professional["organisation"],
+            });
+        }
     }
     event
 }

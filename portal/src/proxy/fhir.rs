@@ -126,8 +126,8 @@ fn visible(
                 .filter(|r| Some(r.proxy_user_id) == proxy)
                 .collect()
         }
-        // Who may act for the patient is not part of any share.
-        Grant::Shared { .. } => Vec::new(),
+        // Who may act for the patient is not part of any share, nor for other organisations.
+        Grant::Shared { .. } | Grant::Professional { .. } => Vec::new(),
     })
 }
 

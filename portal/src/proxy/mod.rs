@@ -11,6 +11,7 @@ pub mod rules;
 pub mod store;
 
 use crate::accounts;
+use crate::privacy::objections::Restrictions;
 use crate::records;
 use crate::shared::error::ApiError;
 use crate::terms;
@@ -27,6 +28,13 @@ pub enum Grant {
     Proxy { relationship: i64, filter: Filter },
     /// As the viewer of a share, seeing its sections.
     Shared { share: i64, filter: Filter },
+    /// As a professional at another organisation: the types their token's scope names, less
+    /// what the patient's objections keep back, unless for an emergency.
+    Professional {
+        scope: Filter,
+        restrictions: Restrictions,
+        emergency: bool,
+    },
 }
 
 impl Grant {
@@ -34,21 +42,24 @@ impl Grant {
         match self {
             Grant::Own => None,
             Grant::Proxy { filter, .. } | Grant::Shared { filter, .. } => Some(filter),
+            Grant::Professional { scope, .. } => Some(scope),
         }
     }
 
     pub fn relationship(&self) -> Option<i64> {
         match self {
             Grant::Proxy { relationship, .. } => Some(*relationship),
-            Grant::Own | Grant::Shared { .. } => None,
+            _ => None,
         }
     }
 
     /// Whether nothing of the record is withheld: the patient's own access, or a proxy's that
-    /// no level, age or choice narrows.
+    /// no level, age or choice narrows. Never a professional's: they read only for care.
     pub fn is_full(&self) -> bool {
-        self.filter()
-            .is_none_or(|f| f.types.is_none() && f.labels.is_empty())
+        !matches!(self, Grant::Professional { .. })
+            && self
+                .filter()
+                .is_none_or(|f| f.types.is_none() && f.labels.is_empty())
     }
 
     pub fn allows_type(&self, resource_type: &str) -> bool {
@@ -56,16 +67,43 @@ impl Grant {
     }
 
     pub fn allows(&self, resource_type: &str, resource: &serde_json::Value) -> bool {
-        self.filter().is_none_or(|f| {
-            let labels = records::security_labels(resource);
-            f.allows_type(resource_type) && f.allows_labels(labels.iter().map(String::as_str))
-        })
+        let kept_back = match self {
+            Grant::Professional {
+                restrictions,
+                emergency: false,
+                ..
+            } => restrictions.hides(resource_type, resource),
+            _ => false,
+        };
+        !kept_back
+            && self.filter().is_none_or(|f| {
+                let labels = records::security_labels(resource);
+                f.allows_type(resource_type) && f.allows_labels(labels.iter().map(String::as_str))
+            })
     }
 
-    pub fn withheld_labels(&self) -> Vec<String> {
-        self.filter()
-            .map(|f| f.labels.iter().cloned().collect())
-            .unwrap_or_default()
+    /// Narrows a search of `resource_type` to what this grant lets through.
+    pub fn narrow(&self, search: &mut records::Search, resource_type: &str) {
+        if let Some(f) = self.filter() {
+            search.withheld_labels.extend(f.labels.iter().cloned());
+        }
+        if let Grant::Professional {
+            restrictions,
+            emergency: false,
+            ..
+        } = self
+        {
+            restrictions.narrow(search, resource_type);
+        }
+    }
+
+    /// How a refusal of something this grant does not let through is said: a professional is
+    /// told the patient objected, so their system can say so; anyone else hears "not found".
+    pub fn withheld(&self) -> ApiError {
+        match self {
+            Grant::Professional { .. } => ApiError::PatientObjected { whole: false },
+            _ => ApiError::Withheld,
+        }
     }
 }
 

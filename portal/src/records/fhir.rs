@@ -1,7 +1,9 @@
 use super::store::{self as records, DateFilter, Search};
 use super::{Reader, RecordAccess, is_valid_id};
 use crate::AppState;
+use crate::privacy;
 use crate::privacy::audit_events;
+use crate::professional::ProfessionalAccess;
 use crate::proxy;
 use crate::shared::error::{ApiError, FhirError};
 use crate::shares::viewer::ShareViewer;
@@ -163,6 +165,16 @@ pub async fn shared_search(
     search_as(state, Reader::Viewer(viewer?), resource_type, pairs).await
 }
 
+/// A professional at another organisation searching a patient's record.
+pub async fn professional_search(
+    State(state): State<AppState>,
+    access: Result<ProfessionalAccess, ApiError>,
+    resource_type: Result<Path<String>, PathRejection>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, FhirError> {
+    search_as(state, Reader::Professional(access?), resource_type, pairs).await
+}
+
 async fn search_as(
     state: AppState,
     reader: Reader,
@@ -186,11 +198,14 @@ async fn search_as(
         .patient(Some(&search.patient_id))
         .detail(&self_url);
     let (kind, mut query) = (resource_type.clone(), search.clone());
-    let (total, resources) = state
+    let (total, resources, effect) = state
         .run(move |state| {
             let today = state.clock.today();
             let conn = state.db.read()?;
-            let grant = reader.grant(&conn, state, &query.patient_id);
+            let mut effect = privacy::Effect::default();
+            let grant = reader
+                .grant(&conn, state, &query.patient_id)
+                .and_then(|grant| reader.may(&kind, true).map(|()| grant));
             // A proxy refused a part of the record still asked as a proxy.
             let through = grant.as_ref().ok().and_then(proxy::Grant::relationship);
             let grant = grant.and_then(|grant| {
@@ -212,7 +227,7 @@ async fn search_as(
                     &state.info.organization.name,
                 )?),
                 Ok(grant) if relationships => {
-                    let all = proxy::fhir::search(
+                    let mut all = proxy::fhir::search(
                         &conn,
                         &state.proxy_rules,
                         grant,
@@ -220,20 +235,29 @@ async fn search_as(
                         &query.patient_id,
                         today,
                     )?;
+                    if kind == "Consent" {
+                        all.extend(privacy::routes::visible_consents(
+                            &conn,
+                            state,
+                            grant,
+                            &query.patient_id,
+                        )?);
+                    }
                     Ok((all.len(), all))
                 }
                 Ok(grant) => {
-                    query.withheld_labels = grant.withheld_labels();
+                    effect = privacy::search_effect(&conn, grant, &kind, &query)?;
+                    grant.narrow(&mut query, &kind);
                     Ok(records::search(&conn, &kind, &query)?)
                 }
                 Err(e) => Err(e.clone()),
             };
             drop(conn);
-            let event = event.through(through);
+            let event = event.through(through).set_aside(&effect.set_aside);
             match found {
-                Ok(found) => {
+                Ok((total, resources)) => {
                     event.record(&state.db.lock())?;
-                    Ok(found)
+                    Ok((total, resources, effect))
                 }
                 Err(e) => {
                     event.refused(&e).record(&state.db.lock())?;
@@ -249,12 +273,16 @@ async fn search_as(
             json!({"relation": "next", "url": page_url(base, &resource_type, &search, next)}),
         );
     }
-    let entries: Vec<Value> = resources
+    let mut entries: Vec<Value> = resources
         .into_iter()
         .map(|r| {
             json!({"fullUrl": super::full_url(base, &r), "resource": r, "search": {"mode": "match"}})
         })
         .collect();
+    if effect.kept_back {
+        entries
+            .push(json!({"resource": privacy::KEPT_BACK.clone(), "search": {"mode": "outcome"}}));
+    }
     Ok(fhir_json(json!({
         "resourceType": "Bundle",
         "type": "searchset",
@@ -281,6 +309,15 @@ pub async fn shared_read(
     read_as(state, Reader::Viewer(viewer?), path).await
 }
 
+/// A professional at another organisation reading one resource.
+pub async fn professional_read(
+    State(state): State<AppState>,
+    access: Result<ProfessionalAccess, ApiError>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, FhirError> {
+    read_as(state, Reader::Professional(access?), path).await
+}
+
 async fn read_as(
     state: AppState,
     reader: Reader,
@@ -301,7 +338,11 @@ async fn read_as(
             let today = state.clock.today();
             let conn = state.db.read()?;
             let rules = &state.proxy_rules;
-            let patient_of = if relationships {
+            let objection =
+                privacy::consent::objection_id(&id).filter(|_| resource_type == "Consent");
+            let patient_of = if let Some(n) = objection {
+                privacy::objections::by_id(&conn, n)?.map(|o| o.patient_id)
+            } else if relationships {
                 proxy::fhir::patient_of(&conn, &id)?
             } else {
                 // Another patient's resource is answered exactly like a missing one: its
@@ -313,6 +354,10 @@ async fn read_as(
             };
             let shared =
                 !relationships && !records::PATIENT_TYPES.contains(&resource_type.as_str());
+            if shared {
+                reader.may(&resource_type, false)?;
+            }
+            let mut set_aside = Vec::new();
             let (grant, found) = match (shared, &patient_of) {
                 (true, _) => (
                     None,
@@ -321,18 +366,27 @@ async fn read_as(
                         .ok_or(ApiError::NotFound),
                 ),
                 (false, None) => (None, Err(ApiError::PatientNotInScope)),
-                (false, Some(patient)) => match reader.grant(&conn, state, patient) {
+                (false, Some(patient)) => match reader
+                    .grant(&conn, state, patient)
+                    .and_then(|grant| reader.may(&resource_type, false).map(|()| grant))
+                {
                     Err(e) => (None, Err(e)),
                     Ok(grant) => {
-                        let found = if relationships {
+                        let found = if let Some(n) = objection {
+                            privacy::routes::visible_consent(&conn, state, &grant, n)?
+                        } else if relationships {
                             proxy::fhir::read(&conn, rules, &grant, &resource_type, &id, today)?
                         } else {
-                            records::read(&conn, &resource_type, &id)?
-                                .map(|(_, r)| r)
-                                .filter(|r| grant.allows(&resource_type, r))
+                            let resource =
+                                records::read(&conn, &resource_type, &id)?.map(|(_, r)| r);
+                            if let Some(r) = &resource {
+                                set_aside = privacy::read_effect(&grant, &resource_type, r);
+                            }
+                            resource.filter(|r| grant.allows(&resource_type, r))
                         };
-                        // Withheld is answered like missing: the proxy is never told what was hidden.
-                        (grant.relationship(), found.ok_or(ApiError::Withheld))
+                        // Withheld is answered like missing to a proxy, who is never told what
+                        // was hidden; a professional is told the patient objected.
+                        (grant.relationship(), found.ok_or_else(|| grant.withheld()))
                     }
                 },
             };
@@ -341,7 +395,8 @@ async fn read_as(
                 .event("read")
                 .detail(&what)
                 .patient(patient_of.as_deref())
-                .through(grant);
+                .through(grant)
+                .set_aside(&set_aside);
             match found {
                 Ok(resource) => {
                     event.record(&state.db.lock())?;
@@ -352,7 +407,10 @@ async fn read_as(
                     // What is out of reach is answered as missing; what the user can put right
                     // (terms to accept, a young person's agreement) is said.
                     match e {
-                        ApiError::ProxyTermsNotAccepted | ApiError::ProxyAccessPaused => Err(e),
+                        ApiError::ProxyTermsNotAccepted
+                        | ApiError::ProxyAccessPaused
+                        | ApiError::PatientObjected { .. }
+                        | ApiError::ScopeNotGranted => Err(e),
                         _ => Err(ApiError::NotFound),
                     }
                 }

@@ -11,6 +11,7 @@ pub use store::*;
 
 use crate::AppState;
 use crate::audit::Event;
+use crate::professional::ProfessionalAccess;
 use crate::proxy::{self, Grant};
 use crate::session::store::{Session, SignedIn};
 use crate::shared::client::Client;
@@ -70,10 +71,12 @@ impl FromRequestParts<AppState> for RecordAccess {
 }
 
 /// Who reads a record, and on what footing: a signed-in user (their own record, or as a proxy),
-/// or the viewer of a share (that patient and those sections only).
+/// the viewer of a share (that patient and those sections only), or a professional at another
+/// organisation (what their scope names and the patient's objections leave).
 pub enum Reader {
     User(RecordAccess),
     Viewer(ShareViewer),
+    Professional(ProfessionalAccess),
 }
 
 impl Reader {
@@ -82,6 +85,7 @@ impl Reader {
         match self {
             Reader::User(access) => access.event(action),
             Reader::Viewer(viewer) => viewer.event(action),
+            Reader::Professional(access) => access.event(action),
         }
     }
 
@@ -101,6 +105,9 @@ impl Reader {
                 state.clock.today(),
             ),
             Reader::Viewer(viewer) => viewer.grant(patient_id),
+            Reader::Professional(access) => {
+                crate::privacy::professional_grant(conn, state, access, patient_id)
+            }
         }
     }
 
@@ -109,6 +116,22 @@ impl Reader {
         match self {
             Reader::User(_) => "/api/v1/fhir",
             Reader::Viewer(_) => "/api/v1/shared/fhir",
+            Reader::Professional(_) => crate::professional::FHIR_BASE,
+        }
+    }
+
+    /// Whether its token lets a professional read (or search) this type; anyone else is not
+    /// limited by type here.
+    pub fn may(&self, resource_type: &str, search: bool) -> Result<(), ApiError> {
+        match self {
+            Reader::Professional(access)
+                if !access
+                    .scope
+                    .permits(resource_type, if search { 's' } else { 'r' }) =>
+            {
+                Err(ApiError::ScopeNotGranted)
+            }
+            _ => Ok(()),
         }
     }
 

@@ -34,17 +34,31 @@ pub struct Indexed {
     pub date: Option<String>,
     pub category: String,
     pub security: String,
+    /// The visit it was recorded in.
+    pub encounter: Option<String>,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, key| v.get(key))?.as_str()
 }
 
-/// `Patient/123`, or an absolute URL ending so, to `123`.
-fn patient_id_of(reference: &str) -> Option<String> {
+/// `Patient/123` (for `kind` Patient), or an absolute URL ending so, to `123`.
+fn id_of(reference: &str, kind: &str) -> Option<String> {
     let mut parts = reference.rsplit('/');
     let id = parts.next()?;
-    (parts.next()? == "Patient" && !id.is_empty()).then(|| id.to_string())
+    (parts.next()? == kind && !id.is_empty()).then(|| id.to_string())
+}
+
+fn patient_id_of(reference: &str) -> Option<String> {
+    id_of(reference, "Patient")
+}
+
+/// The Encounter a resource was recorded in (`encounter`, or a document's `context`).
+fn encounter_of(resource: &Value) -> Option<String> {
+    str_at(resource, &["encounter", "reference"])
+        .or_else(|| str_at(&resource["context"]["encounter"][0], &["reference"]))
+        .or_else(|| str_at(resource, &["context", "reference"]))
+        .and_then(|r| id_of(r, "Encounter"))
 }
 
 fn patient_of(resource: &Value) -> Option<String> {
@@ -143,6 +157,7 @@ pub fn index(resource: &Value) -> Option<Indexed> {
         date: date_of(resource),
         category: category_of(resource),
         security: spaced(&security_labels(resource)),
+        encounter: encounter_of(resource),
     })
 }
 
@@ -152,8 +167,8 @@ pub fn put(conn: &Connection, resource: &Value) -> rusqlite::Result<bool> {
         return Ok(false);
     };
     conn.execute(
-        "INSERT OR REPLACE INTO resources (type, id, patient_id, date, category, security, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![ix.resource_type, ix.id, ix.patient_id, ix.date, ix.category, ix.security, resource.to_string()],
+        "INSERT OR REPLACE INTO resources (type, id, patient_id, date, category, security, encounter, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![ix.resource_type, ix.id, ix.patient_id, ix.date, ix.category, ix.security, ix.encounter, resource.to_string()],
     )?;
     Ok(true)
 }
@@ -222,6 +237,9 @@ pub struct Search {
     pub categories: Vec<String>,
     /// Resources with any of these security labels are left out, from the count as well.
     pub withheld_labels: Vec<String>,
+    /// So are these resources (by id), and whatever was recorded in these visits.
+    pub withheld_ids: Vec<String>,
+    pub withheld_visits: Vec<String>,
     pub newest_first: bool,
     pub count: usize,
     pub offset: usize,
@@ -250,6 +268,18 @@ pub fn search(
     for label in &s.withheld_labels {
         sql.push_str(" AND security NOT LIKE ?");
         args.push(format!("% {} %", escape_like(label)));
+    }
+    for id in &s.withheld_ids {
+        sql.push_str(" AND id != ?");
+        args.push(id.clone());
+    }
+    for visit in &s.withheld_visits {
+        sql.push_str(" AND coalesce(encounter, '') != ?");
+        args.push(visit.clone());
+        if resource_type == "Encounter" {
+            sql.push_str(" AND id != ?");
+            args.push(visit.clone());
+        }
     }
     let total: usize = conn.query_row(
         &format!("SELECT count(*) {sql}"),
@@ -307,6 +337,14 @@ mod tests {
             "start": "2027-01-02T09:00:00Z"
         });
         assert_eq!(index(&appt).unwrap().patient_id.as_deref(), Some("p3"));
+
+        let letter = json!({
+            "resourceType": "DocumentReference", "id": "d1",
+            "subject": {"reference": "Patient/p1"},
+            "context": {"encounter": [{"reference": "Encounter/e7"}]}
+        });
+        assert_eq!(index(&letter).unwrap().encounter.as_deref(), Some("e7"));
+        assert_eq!(index(&obs).unwrap().encounter, None);
         assert!(index(&json!({"resourceType": "Observation"})).is_none());
     }
 

@@ -101,6 +101,92 @@ pub struct PortalInfo {
     pub features: Features,
     #[serde(default)]
     pub terms: TermsVersions,
+    /// What the privacy centre says; served with the patient's choices, not on every load.
+    #[serde(default, skip_serializing)]
+    pub privacy: PrivacyInfo,
+}
+
+/// The hospital's words for the privacy centre: how long the access log is kept, how to ask
+/// about an emergency access, the kinds of information a patient may hide, what each kind of
+/// objection means for their care, and when an objection may not be followed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivacyInfo {
+    pub log_kept_years: u32,
+    pub ask_why: String,
+    pub categories: Vec<SensitiveCategory>,
+    pub consequences: Consequences,
+    pub not_followed: Vec<String>,
+}
+
+/// A kind of information a patient may hide, and the security labels that mark it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SensitiveCategory {
+    pub id: String,
+    pub name: String,
+    pub labels: Vec<String>,
+}
+
+/// For each kind of objection, what it will mean, in the patient's words.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consequences {
+    pub all: Vec<String>,
+    pub organisation: Vec<String>,
+    pub visit: Vec<String>,
+    pub item: Vec<String>,
+    pub category: Vec<String>,
+}
+
+impl Default for PrivacyInfo {
+    fn default() -> Self {
+        let words = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        let category = |id: &str, name: &str, labels: &[&str]| SensitiveCategory {
+            id: id.into(),
+            name: name.into(),
+            labels: words(labels),
+        };
+        Self {
+            log_kept_years: 8,
+            ask_why: "To ask why someone used emergency access, contact our Data Protection Officer on 0300 555 0199 or at privacy@riverside.example. You will get an answer within one month.".into(),
+            categories: vec![
+                category("sexual-health", "Sexual health", &["SEX", "STD"]),
+                category("mental-health", "Mental health", &["MH", "PSY"]),
+                category("substance-use", "Drug and alcohol use", &["ETH", "SUD"]),
+                category("hiv", "HIV", &["HIV"]),
+            ],
+            consequences: Consequences {
+                all: words(&[
+                    "Doctors, nurses and other staff at other hospitals, GP surgeries and care services will not see your record from us, not even your allergies or medicines.",
+                    "If you go to A&E at another hospital, staff there may not know about your allergies or the medicines you take.",
+                    "You may be asked the same questions again, and some tests may be done again.",
+                ]),
+                organisation: words(&[
+                    "Staff at this organisation will not see your record from us, not even your allergies or medicines.",
+                    "If you are treated there, they may not know about your allergies or the medicines you take.",
+                ]),
+                visit: words(&[
+                    "Other organisations will not see this visit, or anything recorded at it, such as test results and letters.",
+                    "If it matters for your care elsewhere, staff there may not know about it.",
+                ]),
+                item: words(&[
+                    "Other organisations will not see this item.",
+                    "If it matters for your care elsewhere, staff there may not know about it.",
+                ]),
+                category: words(&[
+                    "Other organisations will not see this kind of information in your record.",
+                    "Staff treating you elsewhere may not know about a condition or medicine that matters, for example a medicine that should not be taken with another.",
+                ]),
+            },
+            not_followed: words(&[
+                "To protect you, a child or another adult from serious harm (safeguarding).",
+                "When the law says we must share information, for example a court order.",
+                "When it is in the public interest, for example to stop a serious crime or the spread of a serious illness.",
+                "In an emergency, when you cannot tell staff what you want and they need your information to treat you.",
+            ]),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -182,6 +268,7 @@ impl Default for PortalInfo {
                 linking: false,
             },
             terms: TermsVersions::default(),
+            privacy: PrivacyInfo::default(),
         }
     }
 }

@@ -11,11 +11,17 @@ pub enum ApiError {
     NotSignedIn,
     SessionExpired,
     InvalidCredentials,
-    AccountLocked { retry_after: i64 },
+    AccountLocked {
+        retry_after: i64,
+    },
     AccountDisabled,
-    TooManyAttempts { retry_after: i64 },
+    TooManyAttempts {
+        retry_after: i64,
+    },
     InvalidCode,
-    SecondFactorLocked { retry_after: i64 },
+    SecondFactorLocked {
+        retry_after: i64,
+    },
     SecondFactorPending,
     TermsNotAccepted,
     MissingCsrfHeader,
@@ -28,7 +34,16 @@ pub enum ApiError {
     MailNotSent,
     CannotShare,
     ShareDetailsNotRight,
-    ShareEnded { why: &'static str },
+    ShareEnded {
+        why: &'static str,
+    },
+    CannotObject,
+    TokenNotValid,
+    ScopeNotGranted,
+    /// The patient objected to sharing with this organisation: all of the record, or a part.
+    PatientObjected {
+        whole: bool,
+    },
     NotFound,
     BadRequest(String),
     PayloadTooLarge,
@@ -60,6 +75,10 @@ impl ApiError {
             Self::CannotShare => "cannot-share",
             Self::ShareDetailsNotRight => "share-details-not-right",
             Self::ShareEnded { .. } => "share-ended",
+            Self::CannotObject => "cannot-object",
+            Self::TokenNotValid => "invalid-token",
+            Self::ScopeNotGranted => "insufficient-scope",
+            Self::PatientObjected { .. } => "patient-objected",
             Self::NotFound => "not-found",
             Self::BadRequest(_) => "bad-request",
             Self::PayloadTooLarge => "payload-too-large",
@@ -75,6 +94,7 @@ impl ApiError {
             | Self::InvalidCredentials
             | Self::InvalidCode
             | Self::ShareDetailsNotRight
+            | Self::TokenNotValid
             | Self::SecondFactorPending => StatusCode::UNAUTHORIZED,
             Self::ShareEnded { .. } => StatusCode::GONE,
             Self::AccountLocked { .. } | Self::SecondFactorLocked { .. } => StatusCode::LOCKED,
@@ -86,6 +106,9 @@ impl ApiError {
             | Self::ProxyAccessPaused
             | Self::Withheld
             | Self::CannotShare
+            | Self::CannotObject
+            | Self::ScopeNotGranted
+            | Self::PatientObjected { .. }
             | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
@@ -136,6 +159,23 @@ impl ApiError {
                 "locked" => "This share is locked after too many wrong tries.".into(),
                 _ => "This share has ended.".into(),
             },
+            Self::CannotObject => {
+                "Only the patient, or someone with full access to their record, can make this choice."
+                    .into()
+            }
+            Self::TokenNotValid => "The access token is missing, not right or has expired.".into(),
+            Self::ScopeNotGranted => "The access token's scope does not include this.".into(),
+            Self::PatientObjected { whole: true } => {
+                "The patient has asked that their record is not shared with your organisation. \
+                 In an emergency, ask again with purpose of use ETREAT or BTG: the access will be \
+                 recorded and the patient told."
+                    .into()
+            }
+            Self::PatientObjected { whole: false } => {
+                "The patient has asked that this part of their record is not shared with other \
+                 organisations. In an emergency, ask again with purpose of use ETREAT or BTG."
+                    .into()
+            }
             Self::UsernameTaken => "That username is taken. Choose another.".into(),
             Self::NotFound => "Not found.".into(),
             Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
@@ -196,6 +236,12 @@ impl ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         if let Some(secs) = self.retry_after() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if *self == Self::TokenNotValid {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
         }
         res
     }

@@ -21,14 +21,25 @@ pub async fn api_headers(State(state): State<AppState>, req: Request, next: Next
     } else {
         ApiError::MissingCsrfHeader.into_response()
     };
-    let headers = res.headers_mut();
+    personal(res.headers_mut(), state.config.secure_cookies());
+    res
+}
+
+/// The same headers for answers to other systems, which send a bearer token and never a cookie,
+/// so need no CSRF rule.
+pub async fn system_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    personal(res.headers_mut(), state.config.secure_cookies());
+    res
+}
+
+fn personal(headers: &mut HeaderMap, https: bool) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
     );
-    security_headers(headers, state.config.secure_cookies());
-    res
+    security_headers(headers, https);
 }
 
 /// Headers for every answer, API and app alike. HSTS whenever the session cookie is `Secure`:

@@ -50,6 +50,40 @@ pub fn parse_date(text: &str) -> Option<i64> {
     (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
+/// A FHIR instant (`2026-05-03T14:02:00Z`, `2026-05-03T15:02:00.123+01:00`) as Unix seconds.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let (date, rest) = text.split_once('T')?;
+    let days = parse_date(date).filter(|_| date.len() == 10)?;
+    let (clock, offset) = match rest.strip_suffix('Z') {
+        Some(clock) => (clock, 0),
+        None => {
+            let at = rest.rfind(['+', '-'])?;
+            let (clock, zone) = rest.split_at(at);
+            let (hours, minutes) = zone[1..].split_once(':')?;
+            let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+            if zone.len() != 6 || hours > 14 || minutes > 59 {
+                return None;
+            }
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            (clock, sign * (hours * 3600 + minutes * 60))
+        }
+    };
+    let whole = clock.split('.').next()?;
+    let mut parts = whole.split(':');
+    let mut part = |max: i64| -> Option<i64> {
+        let p = parts.next()?;
+        (p.len() == 2)
+            .then(|| p.parse().ok())
+            .flatten()
+            .filter(|n| (0..=max).contains(n))
+    };
+    let (h, m, sec) = (part(23)?, part(59)?, part(60)?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(days * 86_400 + h * 3600 + m * 60 + sec - offset)
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Hinnant's algorithm).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -128,5 +162,23 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_709_647_620), "2024-03-05T14:07:00Z");
         assert_eq!(date(1_709_647_620), "2024-03-05");
+    }
+
+    #[test]
+    fn reads_instants_with_any_offset() {
+        let utc = parse_instant("2026-05-03T14:02:00Z").unwrap();
+        assert_eq!(rfc3339(utc), "2026-05-03T14:02:00Z");
+        assert_eq!(parse_instant("2026-05-03T15:02:00.123+01:00"), Some(utc));
+        assert_eq!(parse_instant("2026-05-03T09:32:00-04:30"), Some(utc));
+        for bad in [
+            "2026-05-03",
+            "2026-05-03T25:00:00Z",
+            "2026-05-03T14:02Z",
+            "2026-5-3T14:02:00Z",
+            "2026-05-03T14:02:00+1:00",
+            "x",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! any peer address with any headers.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod professional;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;

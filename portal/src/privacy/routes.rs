@@ -1,0 +1,320 @@
+//! `/privacy/{patient}`: the patient's choices about sharing with other organisations, what
+//! each means, and making or withdrawing one. A proxy makes them as the proxy rules allow: with
+//! full access, any; with access narrowed (a parent of a young person), only to hide visits and
+//! items they can see themselves, and they see no other choice, since even that one was made
+//! would tell them something.
+
+use super::consent;
+use super::objections::{self, By, ITEM_TYPES, Kind, Objection};
+use crate::AppState;
+use crate::professional::registry;
+use crate::proxy::{self, Grant};
+use crate::records::{self, RecordAccess};
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/privacy/{patient}", get(show))
+        .route("/privacy/{patient}/objections", post(object))
+        .route(
+            "/privacy/{patient}/objections/{id}/withdrawal",
+            post(withdraw),
+        )
+}
+
+/// What this user may choose for this patient.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum May {
+    Everything,
+    SeenItems,
+    Nothing,
+}
+
+impl May {
+    fn of(grant: &Grant) -> Self {
+        match grant {
+            Grant::Own => May::Everything,
+            Grant::Proxy { .. } if grant.is_full() => May::Everything,
+            Grant::Proxy { .. } => May::SeenItems,
+            _ => May::Nothing,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            May::Everything => "everything",
+            May::SeenItems => "visits-and-items",
+            May::Nothing => "nothing",
+        }
+    }
+}
+
+/// Whether this user may make (or withdraw, or see) this choice.
+fn may_touch(
+    conn: &Connection,
+    grant: &Grant,
+    patient_id: &str,
+    kind: Kind,
+    target: &str,
+) -> rusqlite::Result<bool> {
+    Ok(match May::of(grant) {
+        May::Everything => true,
+        May::Nothing => false,
+        May::SeenItems => match kind {
+            Kind::Visit => seen(conn, grant, patient_id, "Encounter", target)?,
+            Kind::Item => match target.split_once('/') {
+                Some((kind, id)) => seen(conn, grant, patient_id, kind, id)?,
+                None => false,
+            },
+            _ => false,
+        },
+    })
+}
+
+fn seen(
+    conn: &Connection,
+    grant: &Grant,
+    patient_id: &str,
+    resource_type: &str,
+    id: &str,
+) -> rusqlite::Result<bool> {
+    Ok(
+        records::read(conn, resource_type, id)?.is_some_and(|(patient, r)| {
+            patient.as_deref() == Some(patient_id) && grant.allows(resource_type, &r)
+        }),
+    )
+}
+
+fn grant(
+    conn: &Connection,
+    state: &AppState,
+    access: &RecordAccess,
+    patient_id: &str,
+) -> Result<Grant, ApiError> {
+    proxy::grant(
+        conn,
+        &state.proxy_rules,
+        access.session.user_id,
+        patient_id,
+        state.clock.today(),
+    )
+}
+
+/// The choices this user may see, as Consents, newest first.
+pub fn visible_consents(
+    conn: &Connection,
+    state: &AppState,
+    grant: &Grant,
+    patient_id: &str,
+) -> rusqlite::Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for o in objections::of_patient(conn, patient_id)? {
+        if may_touch(conn, grant, patient_id, o.kind, &o.target)? {
+            out.push(consent::consent(conn, &o, &state.info.privacy)?);
+        }
+    }
+    Ok(out)
+}
+
+/// One choice as a Consent, if this user may see it.
+pub fn visible_consent(
+    conn: &Connection,
+    state: &AppState,
+    grant: &Grant,
+    id: i64,
+) -> rusqlite::Result<Option<Value>> {
+    match objections::by_id(conn, id)? {
+        Some(o) if may_touch(conn, grant, &o.patient_id, o.kind, &o.target)? => {
+            consent::consent(conn, &o, &state.info.privacy).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The privacy centre's page: the choices made, what may be chosen, what each would mean,
+/// when a choice may not be followed, and how long the access log is kept.
+async fn show(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Path(patient_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            let grant = grant(&conn, state, &access, &patient_id)?;
+            let may = May::of(&grant);
+            let privacy = &state.info.privacy;
+            let organisations: Vec<Value> = match may {
+                May::Everything => registry::organisations(&conn)?
+                    .into_iter()
+                    .map(|o| json!({"id": o.id, "name": o.name}))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let categories: Vec<Value> = match may {
+                May::Everything => privacy
+                    .categories
+                    .iter()
+                    .map(|c| json!({"id": c.id, "name": c.name}))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Ok(Json(json!({
+                "may": may.word(),
+                "objections": visible_consents(&conn, state, &grant, &patient_id)?,
+                "organisations": organisations,
+                "categories": categories,
+                "consequences": privacy.consequences,
+                "notFollowed": privacy.not_followed,
+                "logKeptYears": privacy.log_kept_years,
+                "askWhy": privacy.ask_why,
+            })))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewObjection {
+    kind: Kind,
+    #[serde(default)]
+    target: String,
+}
+
+/// Whether the target names something this objection can be about, for this patient.
+fn check_target(
+    conn: &Connection,
+    state: &AppState,
+    patient_id: &str,
+    new: &NewObjection,
+) -> Result<(), ApiError> {
+    let bad = |what: &str| Err(ApiError::BadRequest(what.to_string()));
+    let belongs = |resource_type: &str, id: &str| -> Result<bool, ApiError> {
+        Ok(records::is_valid_id(id)
+            && records::read(conn, resource_type, id)?
+                .is_some_and(|(p, _)| p.as_deref() == Some(patient_id)))
+    };
+    match new.kind {
+        Kind::All if new.target.is_empty() => Ok(()),
+        Kind::All => bad("An objection to all sharing names no target."),
+        Kind::Organisation => match registry::organisation(conn, &new.target)? {
+            Some(_) => Ok(()),
+            None => bad("There is no such organisation."),
+        },
+        Kind::Visit if belongs("Encounter", &new.target)? => Ok(()),
+        Kind::Visit => bad("There is no such visit in this record."),
+        Kind::Item => match new.target.split_once('/') {
+            Some((kind, id)) if ITEM_TYPES.contains(&kind) && belongs(kind, id)? => Ok(()),
+            _ => bad("There is no such document or result in this record."),
+        },
+        Kind::Category => match state
+            .info
+            .privacy
+            .categories
+            .iter()
+            .any(|c| c.id == new.target)
+        {
+            true => Ok(()),
+            false => bad("There is no such kind of information."),
+        },
+    }
+}
+
+fn by(access: &RecordAccess, grant: &Grant) -> By {
+    By {
+        user: access.session.user_id,
+        through: grant.relationship(),
+    }
+}
+
+async fn object(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Path(patient_id): Path<String>,
+    Body(new): Body<NewObjection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let grant = grant(&conn, state, &access, &patient_id)?;
+            check_target(&conn, state, &patient_id, &new)?;
+            let event = access
+                .event("objection-made")
+                .patient(Some(&patient_id))
+                .through(grant.relationship());
+            if !may_touch(&conn, &grant, &patient_id, new.kind, &new.target)? {
+                let e = ApiError::CannotObject;
+                event.refused(&e).record(&conn)?;
+                return Err(e);
+            }
+            let now = state.clock.now();
+            let id = objections::add(
+                &conn,
+                &patient_id,
+                new.kind,
+                &new.target,
+                by(&access, &grant),
+                now,
+            )?;
+            event
+                .detail(&format!("Consent/{}", consent::resource_id(id)))
+                .record(&conn)?;
+            let made = objections::by_id(&conn, id)?.ok_or(ApiError::Internal)?;
+            Ok((
+                StatusCode::CREATED,
+                Json(consent::consent(&conn, &made, &state.info.privacy)?),
+            ))
+        })
+        .await
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    access: RecordAccess,
+    Path((patient_id, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let grant = grant(&conn, state, &access, &patient_id)?;
+            let found: Option<Objection> = match consent::objection_id(&id) {
+                Some(n) => objections::by_id(&conn, n)?,
+                None => None,
+            }
+            .filter(|o| o.patient_id == patient_id);
+            let Some(o) = found else {
+                return Err(ApiError::NotFound);
+            };
+            let event = access
+                .event("objection-withdrawn")
+                .patient(Some(&patient_id))
+                .through(grant.relationship())
+                .detail(&format!("Consent/{}", consent::resource_id(o.id)));
+            if !may_touch(&conn, &grant, &patient_id, o.kind, &o.target)? {
+                // Choices this user may not see are answered as missing.
+                event.refused(&ApiError::CannotObject).record(&conn)?;
+                return Err(ApiError::NotFound);
+            }
+            if !objections::withdraw(&conn, o.id, by(&access, &grant), state.clock.now())? {
+                return Err(ApiError::Conflict(
+                    "This choice has already been withdrawn.".into(),
+                ));
+            }
+            event.record(&conn)?;
+            let withdrawn = objections::by_id(&conn, o.id)?.ok_or(ApiError::Internal)?;
+            Ok(Json(consent::consent(
+                &conn,
+                &withdrawn,
+                &state.info.privacy,
+            )?))
+        })
+        .await
+}

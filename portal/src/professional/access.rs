@@ -1,0 +1,112 @@
+//! A professional's system reading with a bearer token: who the token was issued to, who is
+//! reading and why, and what it may read.
+
+use super::claims::{Scope, Subject};
+use super::registry::Organisation;
+use crate::AppState;
+use crate::audit::Event;
+use crate::session::token_hash;
+use crate::shared::client::Client;
+use crate::shared::error::ApiError;
+use crate::shared::time;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use rusqlite::OptionalExtension;
+use serde_json::json;
+
+pub struct ProfessionalAccess {
+    pub client_id: String,
+    pub organisation: Organisation,
+    pub subject: Subject,
+    pub scope: Scope,
+    pub client: Client,
+}
+
+impl ProfessionalAccess {
+    /// An audit event of this professional's.
+    pub fn event(&self, action: &'static str) -> Event {
+        Event::new(action)
+            .client(&self.client)
+            .professional(&self.audit_json())
+    }
+
+    /// An access this professional's system reports from the hospital's other systems.
+    pub fn reported(&self, action: &'static str) -> Event {
+        let mut who = self.audit_value();
+        who["reported"] = json!(true);
+        Event::new(action)
+            .client(&self.client)
+            .professional(&who.to_string())
+    }
+
+    /// What the audit trail keeps of them.
+    fn audit_json(&self) -> String {
+        self.audit_value().to_string()
+    }
+
+    fn audit_value(&self) -> serde_json::Value {
+        json!({
+            "client": self.client_id,
+            "organisationId": self.organisation.id,
+            "organisation": self.organisation.name,
+            "name": self.subject.name,
+            "role": self.subject.role,
+            "purpose": self.subject.purpose,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for ProfessionalAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| token_hash(t.trim()))
+            .ok_or(ApiError::TokenNotValid)?;
+        state
+            .run(move |state| {
+                let found = state
+                    .db
+                    .read()?
+                    .query_row(
+                        "SELECT t.client_id, o.id, o.name, t.subject, t.scope
+                         FROM professional_tokens t
+                         JOIN professional_clients c ON c.client_id = t.client_id
+                         JOIN organisations o ON o.id = c.organisation_id
+                         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND c.removed_at IS NULL",
+                        rusqlite::params![token, time::now()],
+                        |r| {
+                            Ok((
+                                r.get::<_, String>(0)?,
+                                Organisation {
+                                    id: r.get(1)?,
+                                    name: r.get(2)?,
+                                },
+                                r.get::<_, String>(3)?,
+                                r.get::<_, String>(4)?,
+                            ))
+                        },
+                    )
+                    .optional()?;
+                let (client_id, organisation, subject, scope) =
+                    found.ok_or(ApiError::TokenNotValid)?;
+                Ok(Self {
+                    client_id,
+                    organisation,
+                    subject: serde_json::from_str(&subject).map_err(|_| ApiError::Internal)?,
+                    scope: Scope::grant(&scope).unwrap_or_default(),
+                    client,
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,299 @@
+//! The token endpoint of SMART Backend Services: a registered system proves itself with a JWT
+//! it signed (RS384 or ES384, `private_key_jwt`) and receives an opaque access token for five
+//! minutes. The assertion's `iss` and `sub` are the client, its `aud` this endpoint, its `exp`
+//! at most five minutes away, and its `jti` never seen before; its IUA claims say who is reading
+//! and why.
+
+use super::claims::{self, Scope, Subject};
+use super::registry;
+use crate::AppState;
+use crate::audit::Event;
+use crate::session::{random_token, token_hash};
+use crate::shared::client::Client;
+use crate::shared::time;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use josekit::jwk::JwkSet;
+use josekit::jws::{ES384, JwsVerifier, RS384};
+use rusqlite::params;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// How long an access token works.
+pub const TOKEN_SECONDS: i64 = 300;
+/// How far ahead an assertion may expire (the specification's five minutes), and the clock
+/// difference forgiven.
+const ASSERTION_SECONDS: i64 = 300;
+const SKEW: i64 = 60;
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub const ALGORITHMS: [&str; 2] = ["RS384", "ES384"];
+const MAX_ASSERTION: usize = 8 * 1024;
+
+pub fn endpoint(public_url: &str) -> String {
+    format!("{}/professional/token", public_url.trim_end_matches('/'))
+}
+
+#[derive(Deserialize)]
+pub struct TokenRequest {
+    #[serde(default)]
+    grant_type: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    client_assertion_type: String,
+    #[serde(default)]
+    client_assertion: String,
+}
+
+/// An OAuth error (RFC 6749 §5.2): the code a client matches on and words for its operator.
+#[derive(Debug)]
+pub struct TokenError {
+    pub error: &'static str,
+    pub description: String,
+}
+
+fn refuse(error: &'static str, description: impl Into<String>) -> TokenError {
+    TokenError {
+        error,
+        description: description.into(),
+    }
+}
+
+impl IntoResponse for TokenError {
+    fn into_response(self) -> Response {
+        let status = if self.error == "invalid_client" {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let body = json!({"error": self.error, "error_description": self.description});
+        let mut res = (status, axum::Json(body)).into_response();
+        res.headers_mut()
+            .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        res
+    }
+}
+
+pub async fn issue(
+    State(state): State<AppState>,
+    client: Client,
+    form: Result<Form<TokenRequest>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, TokenError> {
+    let Form(request) = form.map_err(|e| refuse("invalid_request", e.body_text()))?;
+    let audience = state
+        .config
+        .public_url
+        .as_deref()
+        .map(endpoint)
+        .ok_or_else(|| refuse("server_error", "this portal has no public address set"))?;
+    state
+        .run(move |state| {
+            let now = time::now();
+            let conn = state.db.lock();
+            let (client_id, outcome) = match authenticate(&conn, &request, &audience, now) {
+                Ok((registered, subject, scope)) => {
+                    let token = random_token();
+                    conn.execute(
+                        "INSERT INTO professional_tokens (token_hash, client_id, scope, subject, expires_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            token_hash(&token),
+                            registered.client_id,
+                            scope.text(),
+                            serde_json::to_string(&subject).unwrap_or_default(),
+                            now + TOKEN_SECONDS,
+                        ],
+                    )?;
+                    (Some(registered.client_id), Ok((token, scope)))
+                }
+                Err((client_id, e)) => (client_id, Err(e)),
+            };
+            let event = Event::new("professional-token")
+                .client(&client)
+                .detail(client_id.as_deref().unwrap_or_default());
+            match outcome {
+                Ok((token, scope)) => {
+                    event.record(&conn)?;
+                    let mut res = axum::Json(json!({
+                        "access_token": token,
+                        "token_type": "bearer",
+                        "expires_in": TOKEN_SECONDS,
+                        "scope": scope.text(),
+                    }))
+                    .into_response();
+                    res.headers_mut()
+                        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+                    Ok(Ok(res))
+                }
+                Err(e) => {
+                    event.refused_for(e.error).record(&conn)?;
+                    Ok(Err(e))
+                }
+            }
+        })
+        .await
+        .map_err(|_| refuse("server_error", "the token could not be issued"))?
+}
+
+type Refusal = (Option<String>, TokenError);
+
+/// The client, who is reading and why, and the scope granted; or why not (with the client's
+/// id once it is known, for the audit trail).
+fn authenticate(
+    conn: &rusqlite::Connection,
+    request: &TokenRequest,
+    audience: &str,
+    now: i64,
+) -> Result<(registry::Registered, Subject, Scope), Refusal> {
+    let early = |e| (None, e);
+    if request.grant_type != "client_credentials" {
+        return Err(early(refuse(
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
+        )));
+    }
+    if request.client_assertion_type != JWT_BEARER {
+        return Err(early(refuse(
+            "invalid_request",
+            format!("client_assertion_type must be {JWT_BEARER}"),
+        )));
+    }
+    let assertion = request.client_assertion.as_str();
+    if assertion.is_empty() || assertion.len() > MAX_ASSERTION {
+        return Err(early(refuse(
+            "invalid_request",
+            "client_assertion is missing or too long",
+        )));
+    }
+    // The issuer names the keys to check the signature with, so it is read before the signature
+    // is checked, and believed only after.
+    let issuer = unverified_claims(assertion)
+        .and_then(|claims| claims["iss"].as_str().map(String::from))
+        .ok_or_else(|| early(refuse("invalid_client", "the assertion has no iss")))?;
+    let client_id = Some(issuer.chars().take(100).collect::<String>());
+    let fail = |e| (client_id.clone(), e);
+    let registered = registry::client(conn, &issuer)
+        .map_err(|_| fail(refuse("server_error", "the client could not be looked up")))?
+        .filter(|c| !c.removed)
+        .ok_or_else(|| fail(refuse("invalid_client", "this client is not registered")))?;
+    let claims = verify(assertion, &registered.jwks).map_err(fail)?;
+    let get = |name: &str| claims.get(name).and_then(Value::as_str);
+    if get("sub") != Some(issuer.as_str()) {
+        return Err(fail(refuse(
+            "invalid_client",
+            "the assertion's sub must equal its iss",
+        )));
+    }
+    let audience_ok = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == audience,
+        Some(Value::Array(list)) => list.iter().any(|a| a == audience),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(fail(refuse(
+            "invalid_client",
+            format!("the assertion's aud must be {audience}"),
+        )));
+    }
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| fail(refuse("invalid_client", "the assertion has no exp")))?;
+    if exp <= now - SKEW {
+        return Err(fail(refuse("invalid_client", "the assertion has expired")));
+    }
+    if exp > now + ASSERTION_SECONDS + SKEW {
+        return Err(fail(refuse(
+            "invalid_client",
+            "the assertion's exp is more than five minutes away",
+        )));
+    }
+    let jti = get("jti")
+        .filter(|j| !j.is_empty() && j.len() <= 255)
+        .ok_or_else(|| fail(refuse("invalid_client", "the assertion has no jti")))?;
+    conn.execute(
+        "DELETE FROM assertion_ids WHERE expires_at < ?1",
+        [now - SKEW],
+    )
+    .map_err(|_| fail(refuse("server_error", "the assertion could not be checked")))?;
+    let fresh = conn
+        .execute(
+            "INSERT OR IGNORE INTO assertion_ids (client_id, jti, expires_at) VALUES (?1, ?2, ?3)",
+            params![issuer, jti, exp],
+        )
+        .map_err(|_| fail(refuse("server_error", "the assertion could not be checked")))?;
+    if fresh == 0 {
+        return Err(fail(refuse(
+            "invalid_client",
+            "this assertion has been used before (jti)",
+        )));
+    }
+    let scope = Scope::grant(&request.scope).ok_or_else(|| {
+        fail(refuse(
+            "invalid_scope",
+            "ask for system scopes to read and search record types, such as system/*.rs",
+        ))
+    })?;
+    // Whoever reads must be named, with their role and purpose; a system that only reports
+    // accesses names each person in each report.
+    let subject = if scope.reads() {
+        claims::subject(&Value::Object(claims), &registered.organisation.name)
+            .map_err(|e| fail(refuse("invalid_request", e)))?
+    } else {
+        Subject {
+            name: registered.client_id.clone(),
+            role: claims::Coding::default(),
+            purpose: String::new(),
+        }
+    };
+    Ok((registered, subject, scope))
+}
+
+fn unverified_claims(jwt: &str) -> Option<Value> {
+    let payload = jwt.split('.').nth(1)?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+/// The assertion's claims, if one of the client's keys signed it with an accepted algorithm.
+fn verify(assertion: &str, jwks: &str) -> Result<serde_json::Map<String, Value>, TokenError> {
+    let not_signed = || refuse("invalid_client", "the assertion's signature is not right");
+    let header = josekit::jwt::decode_header(assertion).map_err(|_| not_signed())?;
+    let alg = header
+        .claim("alg")
+        .and_then(Value::as_str)
+        .filter(|a| ALGORITHMS.contains(a))
+        .ok_or_else(|| {
+            refuse(
+                "invalid_client",
+                "the assertion must be signed RS384 or ES384",
+            )
+        })?;
+    let kid = header
+        .claim("kid")
+        .and_then(Value::as_str)
+        .ok_or_else(|| refuse("invalid_client", "the assertion's header has no kid"))?;
+    if header.claim("typ").is_some_and(|t| t != "JWT") {
+        return Err(refuse("invalid_client", "the assertion's typ must be JWT"));
+    }
+    let keys = JwkSet::from_bytes(jwks).map_err(|_| not_signed())?;
+    for jwk in keys.get(kid) {
+        let verifier: Box<dyn JwsVerifier> = match alg {
+            "RS384" => match RS384.verifier_from_jwk(jwk) {
+                Ok(v) => Box::new(v),
+                Err(_) => continue,
+            },
+            _ => match ES384.verifier_from_jwk(jwk) {
+                Ok(v) => Box::new(v),
+                Err(_) => continue,
+            },
+        };
+        if let Ok((payload, _)) = josekit::jwt::decode_with_verifier(assertion, &*verifier) {
+            return Ok(payload.claims_set().clone());
+        }
+    }
+    Err(not_signed())
+}
