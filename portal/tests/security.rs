@@ -455,10 +455,10 @@ async fn every_refusal_is_audited_with_who_where_and_which_session() {
     );
     assert_eq!(
         p.audit_count(
-            "action IN ('search', 'read') AND (session_ref IS NULL OR length(session_ref) != 12)"
+            "action IN ('search', 'read') AND professional IS NULL AND (session_ref IS NULL OR length(session_ref) != 12)"
         ),
         0,
-        "every record event names its session by a short hash prefix"
+        "every record event of a signed-in user names its session by a short hash prefix"
     );
     let token = cookie.split_once('=').unwrap().1;
     assert_eq!(

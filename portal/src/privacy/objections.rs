@@ -6,7 +6,6 @@
 
 use crate::records::{self, Search};
 use crate::shared::config::SensitiveCategory;
-use crate::shared::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -117,7 +116,7 @@ pub struct By {
     pub through: Option<i64>,
 }
 
-/// Records a new objection; the same one already in force is a conflict.
+/// Records a new objection; None if the same one is already in force.
 pub fn add(
     conn: &Connection,
     patient_id: &str,
@@ -125,18 +124,13 @@ pub fn add(
     target: &str,
     by: By,
     now: i64,
-) -> Result<i64, ApiError> {
+) -> rusqlite::Result<Option<i64>> {
     let added = conn.execute(
         "INSERT OR IGNORE INTO objections (patient_id, kind, target, made_at, made_by, made_through)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![patient_id, kind.as_str(), target, now, by.user, by.through],
     )?;
-    if added == 0 {
-        return Err(ApiError::Conflict(
-            "You have already made this choice.".into(),
-        ));
-    }
-    Ok(conn.last_insert_rowid())
+    Ok((added > 0).then(|| conn.last_insert_rowid()))
 }
 
 /// Withdraws an objection in force; false if it was not.
@@ -329,7 +323,9 @@ mod tests {
     fn organisations_and_categories_apply_to_whom_and_what_they_name() {
         let db = db();
         let conn = db.lock();
-        let org = add(&conn, "p", Kind::Organisation, "north", BY, 10).unwrap();
+        let org = add(&conn, "p", Kind::Organisation, "north", BY, 10)
+            .unwrap()
+            .unwrap();
         add(&conn, "p", Kind::Category, "hiv", BY, 11).unwrap();
         let north = Restrictions::for_organisation(&conn, &categories(), "p", "north").unwrap();
         let south = Restrictions::for_organisation(&conn, &categories(), "p", "south").unwrap();
@@ -338,10 +334,10 @@ mod tests {
         let (_, hiv) = records::read(&conn, "Observation", "o3").unwrap().unwrap();
         assert!(south.hides("Observation", &hiv));
         // The same choice twice is refused; once withdrawn, it can be made again.
-        assert!(matches!(
-            add(&conn, "p", Kind::Organisation, "north", BY, 12),
-            Err(ApiError::Conflict(_))
-        ));
+        assert_eq!(
+            add(&conn, "p", Kind::Organisation, "north", BY, 12).unwrap(),
+            None
+        );
         assert!(withdraw(&conn, org, BY, 13).unwrap());
         assert!(!withdraw(&conn, org, BY, 14).unwrap());
         let north = Restrictions::for_organisation(&conn, &categories(), "p", "north").unwrap();

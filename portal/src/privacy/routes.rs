@@ -263,7 +263,8 @@ async fn object(
                 &new.target,
                 by(&access, &grant),
                 now,
-            )?;
+            )?
+            .ok_or_else(|| ApiError::Conflict("You have already made this choice.".into()))?;
             event
                 .detail(&format!("Consent/{}", consent::resource_id(id)))
                 .record(&conn)?;

@@ -1,6 +1,8 @@
 //! Demo patients with years of synthetic history, the same on every run for the same day.
 //! Everything here is invented; it lives only in the reference portal.
 
+mod accesses;
+
 use crate::accounts::{self, NewUser};
 use crate::records;
 use crate::session::password;
@@ -93,6 +95,8 @@ pub fn seed_if_empty(db: &Db) -> rusqlite::Result<bool> {
         records::put(&tx, resource)?;
     }
     relationships(&tx, today)?;
+    let ann = accounts::by_username(&tx, "ann")?.map_or(0, |u| u.id);
+    accesses::seed(&tx, ann, today)?;
     tx.commit()?;
     Ok(true)
 }
