@@ -13,5 +13,6 @@ import './tests/data.test.mjs';
 import './tests/proxy.test.mjs';
 import './tests/share-link.test.mjs';
 import './tests/shares.test.mjs';
+import './tests/privacy.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -33,6 +33,15 @@ fn name(p: &PatientSummary) -> String {
     }
 }
 
+/// Whose record, as words go before it: "your", or "Leo Hughes’s".
+pub fn whose(patient: Option<&PatientSummary>) -> String {
+    match patient {
+        Some(p) if !p.is_own() && !p.name.is_empty() => possessive(&p.name),
+        Some(p) if !p.is_own() => "their".into(),
+        _ => "your".into(),
+    }
+}
+
 fn possessive(name: &str) -> String {
     format!("{name}\u{2019}s")
 }

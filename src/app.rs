@@ -2,7 +2,9 @@
 //! routes and the one guard in front of them.
 
 use crate::api::{self, types::PortalInfo};
-use crate::chunks::{People, PeopleScreen as P, Record, RecordScreen as R, Sharing};
+use crate::chunks::{
+    People, PeopleScreen as P, Privacy, PrivacyScreen as V, Record, RecordScreen as R, Sharing,
+};
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::Footer;
@@ -101,7 +103,11 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                             <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
                             <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
                         </ParentRoute>
+                        // Before the privacy centre's `:patient`: the first route that matches wins.
                         <Route path=path!("/privacy/people") view=|| view! { <Guard area=Area::Record><People screen=P::WhoCanSee/></Guard> }/>
+                        <Route path=path!("/privacy/:patient") view=|| view! { <Guard area=Area::Record><Privacy screen=V::Centre/></Guard> }/>
+                        <Route path=path!("/privacy/:patient/log") view=|| view! { <Guard area=Area::Record><Privacy screen=V::Log/></Guard> }/>
+                        <Route path=path!("/privacy/:patient/choices") view=|| view! { <Guard area=Area::Record><Privacy screen=V::Choices/></Guard> }/>
                         <Route path=path!("/invitation") view=|| view! { <Guard area=Area::Invitation><People screen=P::AcceptInvitation/></Guard> }/>
                     </Routes>
                 </Show>

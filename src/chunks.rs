@@ -48,6 +48,19 @@ fn people_screen(screen: PeopleScreen) -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::people_screen(screen))
 }
 
+/// The privacy centre's screens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PrivacyScreen {
+    Centre,
+    Log,
+    Choices,
+}
+
+#[leptos::wasm_split::wasm_split(privacy, fallible, wasm_split_path = leptos::wasm_split)]
+fn privacy_screen(screen: PrivacyScreen) -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::privacy_screen(screen))
+}
+
 #[leptos::wasm_split::wasm_split(shares, fallible, wasm_split_path = leptos::wasm_split)]
 fn shares_screen() -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::shares_screen())
@@ -63,6 +76,12 @@ pub fn Record(screen: RecordScreen) -> impl IntoView {
 #[component]
 pub fn Sharing() -> impl IntoView {
     view! { <Part load=shares_screen heading="Share your record" waiting="Loading…"/> }
+}
+
+/// The privacy centre, once its part has arrived.
+#[component]
+pub fn Privacy(screen: PrivacyScreen) -> impl IntoView {
+    view! { <Part load=move || privacy_screen(screen) heading="Your privacy" waiting="Loading…"/> }
 }
 
 /// "Who can see my record" or accepting an invitation, once their part has arrived.

@@ -39,3 +39,9 @@ export async function expectText(locator, pattern) {
 export async function bodyText(page) {
   return page.locator('body').innerText();
 }
+
+/// Opens another record through the header's switcher.
+export async function switchTo(page, name) {
+  await page.locator('.switcher summary').click();
+  await page.locator('.switcher').getByRole('link', { name }).click();
+}

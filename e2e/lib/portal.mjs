@@ -1,5 +1,5 @@
 // Starts a reference portal with a fresh database on a free loopback port, for one test.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +92,28 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   return {
     url,
     pid: child.pid,
+    /// Runs a `carefront-portal` command against this portal's database: { status, out }.
+    cli(...command) {
+      const r = spawnSync(bin, [...command, '--db', db], { encoding: 'utf8' });
+      return { status: r.status, out: `${r.stdout}${r.stderr}` };
+    },
+    /// Registers a system for a demo organisation, with a key made for it: a client that reads
+    /// as a professional through `carefront-portal professional read`, returning { status, out }.
+    professional(clientId, organisation, organisationName) {
+      const key = path.join(dir, `${clientId}.key.json`);
+      const jwks = path.join(dir, `${clientId}.jwks.json`);
+      for (const command of [
+        ['professional', 'keygen', '--private', key, '--public', jwks],
+        ['professional', 'register', '--client-id', clientId, '--organisation', organisation,
+          '--organisation-name', organisationName, '--jwks', jwks],
+      ]) {
+        const r = this.cli(...command);
+        if (r.status !== 0) throw new Error(`${command.join(' ')}: ${r.out}`);
+      }
+      return ({ name, role, purpose, patient = 'demo-ann', what = 'AllergyIntolerance' }) => this.cli('professional', 'read',
+        '--portal', url, '--client-id', clientId, '--key', key, '--name', name, '--role', role,
+        '--purpose', purpose, '--patient', patient, what);
+    },
     /// The emails the portal has sent (into the outbox, or received by the SMTP server), as text.
     mail() {
       if (!fs.existsSync(outbox)) return [];

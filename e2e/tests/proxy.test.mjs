@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test, screen } from '../lib/harness.mjs';
-import { signIn } from '../lib/pages.mjs';
+import { signIn, switchTo } from '../lib/pages.mjs';
 import { totp, BEN_SECRET } from '../lib/totp.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -36,11 +36,6 @@ async function signInAs(page, username) {
     await page.getByRole('button', { name: 'Continue' }).click();
   }
   await page.getByRole('button', { name: 'Accept and continue' }).click();
-}
-
-async function switchTo(page, name) {
-  await page.locator('.switcher summary').click();
-  await page.locator('.switcher').getByRole('link', { name }).click();
 }
 
 async function summaryLoaded(page) {

@@ -7,10 +7,25 @@ mod common;
 use axum::http::{StatusCode, header};
 use carefront_portal::professional::registry;
 use common::professional::{TOKEN_URL, assertion, claims, now, portal, signed};
-use common::{Answer, Call};
+use common::{Answer, Call, Portal};
 use josekit::jwk::KeyPair;
 use josekit::jws::RS384;
 use serde_json::{Value, json};
+
+impl Portal {
+    /// The cardiologist the tests read as, in Ann's log: newest first.
+    async fn cardiologists_reads(&self, ann: &str) -> Vec<Value> {
+        self.get("/api/v1/fhir/AuditEvent?patient=demo-ann&_count=50", ann)
+            .await
+            .body["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource"].clone())
+            .filter(|e| e["agent"][0]["name"] == "Dr Sam Patel")
+            .collect()
+    }
+}
 
 fn entries(answer: &Answer) -> Vec<Value> {
     answer.body["entry"]
@@ -81,16 +96,7 @@ async fn a_registered_system_gets_a_token_and_reads_and_the_patient_sees_who_and
 
     // Ann's log names the cardiologist, their organisation and why.
     let ann = p.ann().await;
-    let log = p
-        .get("/api/v1/fhir/AuditEvent?patient=demo-ann&_count=50", &ann)
-        .await;
-    let professional: Vec<&Value> = log.body["entry"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["resource"])
-        .filter(|e| e["agent"][0]["name"] == "Dr Sam Patel")
-        .collect();
+    let professional = p.cardiologists_reads(&ann).await;
     assert_eq!(professional.len(), 4, "two reads, two refusals");
     let read = professional
         .iter()
@@ -365,16 +371,7 @@ async fn an_objection_to_all_sharing_refuses_every_read_but_an_emergency_one_whi
     assert_eq!(allowed.status, StatusCode::OK);
     assert!(!entries(&allowed).is_empty());
 
-    let log = p
-        .get("/api/v1/fhir/AuditEvent?patient=demo-ann&_count=10", &ann)
-        .await;
-    let events: Vec<&Value> = log.body["entry"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["resource"])
-        .filter(|e| e["agent"][0]["name"] == "Dr Sam Patel")
-        .collect();
+    let events = p.cardiologists_reads(&ann).await;
     let [overridden, refused_search, refused_read] = &events[..] else {
         panic!("three professional events: {events:?}")
     };
@@ -737,6 +734,14 @@ async fn choices_are_consents_in_the_fhir_api_and_the_privacy_page_says_what_the
         .map(|o| o["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"Northgate Surgery"), "{names:?}");
+    // The hospital itself (whose own systems report accesses) is not another organisation.
+    assert!(!names.contains(&"Riverside General Hospital"), "{names:?}");
+    assert_eq!(
+        p.object(&ann, "demo-ann", "organisation", "riverside")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
     assert!(names.is_sorted(), "in alphabetical order: {names:?}");
     assert_eq!(page.body["categories"].as_array().unwrap().len(), 4);
     assert!(

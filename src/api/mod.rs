@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use types::{
-    Invitations, MadeShare, NewInvitation, NewShare, PatientSummary, PortalInfo, Proxy,
-    SessionInfo, SharedView, Shares, SignInOutcome, TermsDocuments,
+    Invitations, MadeShare, NewInvitation, NewShare, PatientSummary, PortalInfo, PrivacySettings,
+    Proxy, SessionInfo, SharedView, Shares, SignInOutcome, TermsDocuments,
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
@@ -391,6 +391,36 @@ pub async fn make_share(share: &NewShare) -> Result<MadeShare, ApiError> {
 
 pub async fn stop_share(id: i64) -> Result<(), ApiError> {
     post(&format!("/shares/{id}/stop"), json!({})).await
+}
+
+/// The patient's choices about sharing with other organisations.
+pub async fn privacy(patient: &str) -> Result<PrivacySettings, ApiError> {
+    get(
+        &format!("/privacy/{}", encode_component(patient)),
+        Auth::Session,
+    )
+    .await
+}
+
+/// Objects to sharing: `kind` all, organisation, visit, item or category, with its target.
+pub async fn object(patient: &str, kind: &str, target: &str) -> Result<(), ApiError> {
+    post(
+        &format!("/privacy/{}/objections", encode_component(patient)),
+        json!({"kind": kind, "target": target}),
+    )
+    .await
+}
+
+pub async fn withdraw_objection(patient: &str, id: &str) -> Result<(), ApiError> {
+    post(
+        &format!(
+            "/privacy/{}/objections/{}/withdrawal",
+            encode_component(patient),
+            encode_component(id)
+        ),
+        json!({}),
+    )
+    .await
 }
 
 /// A viewer opens a share with its code and the patient's date of birth.

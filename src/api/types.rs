@@ -457,3 +457,50 @@ mod tests {
         assert!(s.terms_outstanding());
     }
 }
+
+/// The patient's choices about sharing with other organisations, and the hospital's words for
+/// what each means (`GET /privacy/{patient}`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PrivacySettings {
+    /// `everything`, `visits-and-items` (a proxy whose access is narrowed) or `nothing`.
+    pub may: String,
+    /// Each choice as a FHIR Consent, in force and withdrawn, newest first.
+    pub objections: Vec<serde_json::Value>,
+    pub organisations: Vec<Named>,
+    pub categories: Vec<Named>,
+    pub consequences: Consequences,
+    #[serde(deserialize_with = "plain_list")]
+    pub not_followed: Vec<String>,
+    pub log_kept_years: u32,
+    #[serde(deserialize_with = "plain")]
+    pub ask_why: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Named {
+    pub id: String,
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+}
+
+/// For each kind of choice, what it will mean, in the hospital's words.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Consequences {
+    #[serde(deserialize_with = "plain_list")]
+    pub all: Vec<String>,
+    #[serde(deserialize_with = "plain_list")]
+    pub organisation: Vec<String>,
+    #[serde(deserialize_with = "plain_list")]
+    pub visit: Vec<String>,
+    #[serde(deserialize_with = "plain_list")]
+    pub item: Vec<String>,
+    #[serde(deserialize_with = "plain_list")]
+    pub category: Vec<String>,
+}
+
+fn plain_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Vec::<String>::deserialize(d).map(|l| l.iter().map(|s| crate::fhir::plain_text(s)).collect())
+}

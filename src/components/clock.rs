@@ -20,6 +20,8 @@ pub enum Style {
     DateTime,
     /// 10:30
     Time,
+    /// Tuesday 3 March 2026
+    Day,
 }
 
 pub fn format_moment(ms: f64, locale: &str, time_zone: &str, style: Style) -> String {
@@ -27,19 +29,21 @@ pub fn format_moment(ms: f64, locale: &str, time_zone: &str, style: Style) -> St
     let set = |k: &str, v: &str| {
         let _ = Reflect::set(&options, &k.into(), &v.into());
     };
-    if let Style::DateTime = style {
+    if let Style::DateTime | Style::Day = style {
         set("weekday", "long");
         set("day", "numeric");
         set("month", "long");
         set("year", "numeric");
     }
-    set("hour", "numeric");
-    set("minute", "2-digit");
+    if let Style::DateTime | Style::Time = style {
+        set("hour", "numeric");
+        set("minute", "2-digit");
+    }
     if !time_zone.is_empty() {
         set("timeZone", time_zone);
         // Times are the hospital's (that is where the patient has to be); a patient whose own
         // clock is in another zone is told which zone they are in.
-        if browser_time_zone().is_some_and(|own| own != time_zone) {
+        if !matches!(style, Style::Day) && browser_time_zone().is_some_and(|own| own != time_zone) {
             set("timeZoneName", "short");
         }
     }

@@ -7,6 +7,7 @@ pub(crate) mod documents;
 pub(crate) mod export;
 pub(crate) mod medicines;
 pub(crate) mod people;
+pub(crate) mod privacy;
 pub(crate) mod problems;
 pub(crate) mod record_layout;
 pub(crate) mod results;
@@ -22,7 +23,7 @@ pub(crate) mod visits;
 #[cfg(test)]
 mod hl7_examples;
 
-use crate::chunks::{PeopleScreen, RecordScreen};
+use crate::chunks::{PeopleScreen, PrivacyScreen, RecordScreen};
 use leptos::prelude::*;
 
 /// The record's screens, all in the record's download (`chunks::record_screen` is its split point).
@@ -58,5 +59,15 @@ pub(crate) fn people_screen(screen: PeopleScreen) -> AnyView {
         PeopleScreen::AcceptInvitation => {
             view! { <people::accept::AcceptInvitationPage/> }.into_any()
         }
+    }
+}
+
+/// The privacy centre: who has looked at a record and who may see it, in their own download
+/// (`chunks::privacy_screen`).
+pub(crate) fn privacy_screen(screen: PrivacyScreen) -> AnyView {
+    match screen {
+        PrivacyScreen::Centre => view! { <privacy::PrivacyPage/> }.into_any(),
+        PrivacyScreen::Log => view! { <privacy::LogPage/> }.into_any(),
+        PrivacyScreen::Choices => view! { <privacy::ChoicesPage/> }.into_any(),
     }
 }

@@ -159,12 +159,19 @@ fn OpenRecord(
                     .is_some_and(|p| p.withheld.is_empty());
             let share = format!("/shares/{}", encode_component(&patient.id));
             let share_words = format!("Share {}\u{2019}s record", patient.name);
+            let privacy = format!("/privacy/{}", encode_component(&patient.id));
+            let privacy_words = format!("{}\u{2019}s privacy", patient.name);
             view! {
                 {match acting_for::banner(&patient, &locale) {
                     Some(text) => view! { <ActingForBanner text back/> }.into_any(),
                     None => view! { <PatientBanner patient=patient.clone()/> }.into_any(),
                 }}
-                {may_share.then(|| view! { <p class="own-record-links"><A href=share>{share_words}</A></p> })}
+                {patient.proxy.is_some().then(|| view! {
+                    <p class="own-record-links">
+                        {may_share.then(|| view! { <A href=share>{share_words}</A> })}
+                        <A href=privacy>{privacy_words}</A>
+                    </p>
+                })}
                 <AccessNotes patient=patient.clone()/>
                 <RecordBody patient/>
             }
@@ -377,7 +384,7 @@ pub fn ChooseRecord() -> impl IntoView {
             let locale = locale.clone();
             view! {
                 <PageHeading text="Whose record do you want to see?"/>
-                <ul class="people">
+                <ul class="link-cards">
                     {people.into_iter().map(|p| {
                         let href = record_path(&p.id, "summary");
                         let who = if p.is_own() { format!("{} (you)", p.name) } else { p.name.clone() };
@@ -387,9 +394,9 @@ pub fn ChooseRecord() -> impl IntoView {
                             (Some(proxy), _) => format!("Your {}", proxy.patient_is),
                         };
                         view! {
-                            <li><A href=href attr:class="person-link">
-                                <span class="person-name"><bdi>{who}</bdi></span>
-                                <span class="person-about">{about}</span>
+                            <li><A href=href attr:class="link-card">
+                                <span class="link-card-title"><bdi>{who}</bdi></span>
+                                <span class="link-card-about">{about}</span>
                             </A></li>
                         }
                     }).collect_view()}
@@ -415,16 +422,16 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
     };
     let features = Portal::expect().features.clone();
     let share = format!("/shares/{}", encode_component(&patient.id));
+    let privacy = format!("/privacy/{}", encode_component(&patient.id));
     view! {
         <section class="patient-banner" aria-label="Whose record this is">
             <p class="patient-name"><bdi>{name}</bdi></p>
             {born.map(|b| view! { <p class="patient-born">{b}</p> })}
-            {(features.proxy || features.share).then(|| view! {
-                <p class="patient-links">
-                    {features.share.then(|| view! { <A href=share>"Share my record"</A> })}
-                    {features.proxy.then(|| view! { <A href="/privacy/people">"Who can see my record"</A> })}
-                </p>
-            })}
+            <p class="patient-links">
+                {features.share.then(|| view! { <A href=share>"Share my record"</A> })}
+                {features.proxy.then(|| view! { <A href="/privacy/people">"Who can see my record"</A> })}
+                <A href=privacy>"Privacy"</A>
+            </p>
         </section>
     }
 }

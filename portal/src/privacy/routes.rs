@@ -155,6 +155,7 @@ async fn show(
             let organisations: Vec<Value> = match may {
                 May::Everything => registry::organisations(&conn)?
                     .into_iter()
+                    .filter(|o| !is_this_hospital(state, o))
                     .map(|o| json!({"id": o.id, "name": o.name}))
                     .collect(),
                 _ => Vec::new(),
@@ -206,8 +207,8 @@ fn check_target(
         Kind::All if new.target.is_empty() => Ok(()),
         Kind::All => bad("An objection to all sharing names no target."),
         Kind::Organisation => match registry::organisation(conn, &new.target)? {
-            Some(_) => Ok(()),
-            None => bad("There is no such organisation."),
+            Some(o) if !is_this_hospital(state, &o) => Ok(()),
+            _ => bad("There is no such organisation."),
         },
         Kind::Visit if belongs("Encounter", &new.target)? => Ok(()),
         Kind::Visit => bad("There is no such visit in this record."),
@@ -226,6 +227,14 @@ fn check_target(
             false => bad("There is no such kind of information."),
         },
     }
+}
+
+/// The hospital's own systems (registered to report accesses) are not another organisation: a
+/// patient's choices are about sharing beyond it.
+fn is_this_hospital(state: &AppState, organisation: &registry::Organisation) -> bool {
+    organisation
+        .name
+        .eq_ignore_ascii_case(&state.info.organization.name)
 }
 
 fn by(access: &RecordAccess, grant: &Grant) -> By {

@@ -6,6 +6,7 @@ use crate::privacy::audit_events;
 use crate::professional::ProfessionalAccess;
 use crate::proxy;
 use crate::shared::error::{ApiError, FhirError};
+use crate::shared::http::encode_component;
 use crate::shares::viewer::ShareViewer;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -108,29 +109,21 @@ fn parse_search(pairs: &[(String, String)]) -> Result<Search, ApiError> {
     Ok(search)
 }
 
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn page_url(base: &str, resource_type: &str, s: &Search, offset: usize) -> String {
     let mut url = format!(
         "{base}/{resource_type}?patient={}&_count={}&_sort={}",
-        encode(&s.patient_id),
+        encode_component(&s.patient_id),
         s.count,
         if s.newest_first { "-date" } else { "date" }
     );
     for d in &s.dates {
-        url.push_str(&format!("&date={}{}", d.op, encode(&d.value)));
+        url.push_str(&format!("&date={}{}", d.op, encode_component(&d.value)));
     }
     if !s.categories.is_empty() {
-        url.push_str(&format!("&category={}", encode(&s.categories.join(","))));
+        url.push_str(&format!(
+            "&category={}",
+            encode_component(&s.categories.join(","))
+        ));
     }
     if offset > 0 {
         url.push_str(&format!("&_offset={offset}"));

@@ -68,6 +68,18 @@ pub fn security_headers(headers: &mut HeaderMap, https: bool) {
     }
 }
 
+/// Percent-encodes a query value: RFC 3986 unreserved characters pass through.
+pub fn encode_component(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A JSON body whose faults are answered as problem+json like every other refusal.
 pub struct Body<T>(pub T);
 

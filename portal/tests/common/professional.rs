@@ -5,6 +5,7 @@ use super::{Answer, Call, Portal};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use carefront_portal::professional::registry::{self, Organisation};
+use carefront_portal::shared::http::encode_component;
 use josekit::jwk::{Jwk, JwkSet, KeyPair};
 use josekit::jws::{ES384, JwsHeader, RS384};
 use josekit::jwt::JwtPayload;
@@ -49,7 +50,7 @@ impl Portal {
     pub async fn token_request(&self, form: &[(&str, &str)]) -> Answer {
         let body: String = form
             .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .map(|(k, v)| format!("{k}={}", encode_component(v)))
             .collect::<Vec<_>>()
             .join("&");
         let req = Request::builder()
@@ -111,17 +112,6 @@ impl Portal {
         .body["entry"][0]["resource"]
             .clone()
     }
-}
-
-pub fn urlencode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub fn now() -> i64 {

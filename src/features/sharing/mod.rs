@@ -7,7 +7,8 @@ pub mod model;
 mod qr;
 mod result;
 
-use crate::api::{self, ApiError, types::MadeShare, types::PatientSummary, types::Shares};
+use crate::acting_for::whose;
+use crate::api::{self, ApiError, types::MadeShare, types::Shares};
 use crate::components::clock::{Style, format_moment};
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::page::PageHeading;
@@ -26,15 +27,6 @@ use result::ShareResult;
 enum Showing {
     List,
     Form,
-}
-
-/// Whose record, as words go before it: "your", or "Leo Hughes’s".
-fn whose(patient: Option<&PatientSummary>) -> String {
-    match patient {
-        Some(p) if !p.is_own() && !p.name.is_empty() => format!("{}\u{2019}s", p.name),
-        Some(p) if !p.is_own() => "their".into(),
-        _ => "your".into(),
-    }
 }
 
 #[component]
