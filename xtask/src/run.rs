@@ -136,7 +136,9 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
   Open http://127.0.0.1:{port} in a browser. Demo sign-ins (all invented people):
 
     ann / carefront-demo     Ann Carter: several allergies, no security code;
-                             her neighbour Ben sees her appointments
+                             her neighbour Ben sees her appointments; her
+                             Privacy page: two years of other organisations
+                             looking at her record, one an emergency
     ben / carefront-demo     Ben Okafor: asks for a security code (get the current
                              one with `cargo xtask code ben`); acts for Ann
     claire / carefront-demo  Claire Hughes: her own record, and her children's:

@@ -151,6 +151,60 @@ mod tests {
     }
 
     #[test]
+    fn visits_already_stored_are_indexed_when_the_schema_moves_on() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        for (id, json) in [
+            ("o", r#"{"encounter": {"reference": "Encounter/e1"}}"#),
+            (
+                "d",
+                r#"{"context": {"encounter": [{"reference": "https://x.example/fhir/Encounter/e2"}]}}"#,
+            ),
+            ("u", r#"{"encounter": {"reference": "urn:uuid:1234"}}"#),
+            (
+                "h",
+                r#"{"encounter": {"reference": "Encounter/e3/_history/2"}}"#,
+            ),
+            ("n", "{}"),
+        ] {
+            conn.execute(
+                "INSERT INTO resources (type, id, patient_id, json) VALUES ('Observation', ?1, 'p', ?2)",
+                [id, json],
+            )
+            .unwrap();
+        }
+        let conn = migrated(conn).unwrap();
+        let visit = |id: &str| -> Option<String> {
+            conn.query_row("SELECT encounter FROM resources WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(visit("o").as_deref(), Some("e1"));
+        assert_eq!(visit("d").as_deref(), Some("e2"));
+        // What the importer would not index as a visit is not one here either.
+        for id in ["u", "h", "n"] {
+            assert_eq!(visit(id), None, "{id}");
+            let stored: String = conn
+                .query_row("SELECT json FROM resources WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            let mut resource: serde_json::Value = serde_json::from_str(&stored).unwrap();
+            resource["resourceType"] = "Observation".into();
+            resource["id"] = id.into();
+            assert_eq!(
+                crate::records::index(&resource).unwrap().encounter,
+                None,
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
     fn readers_see_the_writers_work_and_cannot_write() {
         let dir = std::env::temp_dir().join(format!("carefront-db-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
