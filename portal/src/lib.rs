@@ -131,6 +131,7 @@ impl AppState {
 /// | `/proxies…`, `/invitations/…` | `proxy/` |
 /// | `/shares…`, `/shared/…` | `shares/` |
 /// | `/privacy/…` | `privacy/` |
+/// | `/account/…` | `accounts/` |
 ///
 /// Outside `/api/v1`: `/shl/…`, SMART Health Links (`shares/links.rs`); `/professional/…`,
 /// other organisations' systems (`professional/`); and anything else is the app's files
@@ -144,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(proxy::routes::routes())
         .merge(shares::routes())
         .merge(privacy::routes::routes())
+        .merge(accounts::routes::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(

@@ -939,6 +939,161 @@ async fn every_answer_matches_the_documented_contract() {
         &pro.call("POST", &withdrawal, None, None).await,
     );
 
+    // The account's own settings.
+    let other = pro.signed_in("ann").await;
+    let sessions = pro.get("/api/v1/account/sessions", &ann_pro).await;
+    c.check("get", "/account/sessions", &sessions);
+    c.check(
+        "get",
+        "/account/sessions",
+        &pro.call("GET", "/api/v1/account/sessions", None, None)
+            .await,
+    );
+    let other_id = sessions.body["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [other_id.as_str(), "000000000000"] {
+        c.check(
+            "post",
+            "/account/sessions/{id}/end",
+            &pro.call(
+                "POST",
+                &format!("/api/v1/account/sessions/{id}/end"),
+                Some(&ann_pro),
+                None,
+            )
+            .await,
+        );
+    }
+    c.check(
+        "post",
+        "/account/sessions/{id}/end",
+        &pro.call("POST", "/api/v1/account/sessions/x/end", None, None)
+            .await,
+    );
+    c.check(
+        "post",
+        "/account/sessions/end-others",
+        &pro.call(
+            "POST",
+            "/api/v1/account/sessions/end-others",
+            Some(&ann_pro),
+            None,
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/account/sessions/end-others",
+        &pro.call(
+            "POST",
+            "/api/v1/account/sessions/end-others",
+            Some(&other),
+            None,
+        )
+        .await,
+    );
+    let change =
+        |current: &str, new: &str| json!({"current": current, "new": new, "keepThisSession": true});
+    for body in [
+        change(PASSWORD, "short"),
+        change("wrong", "kettle orbit velvet pine"),
+        change(PASSWORD, "kettle orbit velvet pine"),
+    ] {
+        c.check(
+            "post",
+            "/account/password",
+            &pro.call(
+                "POST",
+                "/api/v1/account/password",
+                Some(&ann_pro),
+                Some(body),
+            )
+            .await,
+        );
+    }
+    for _ in 0..6 {
+        pro.call(
+            "POST",
+            "/api/v1/account/password",
+            Some(&ann_pro),
+            Some(change("wrong", "harbour lantern quietly moss")),
+        )
+        .await;
+    }
+    c.check(
+        "post",
+        "/account/password",
+        &pro.call(
+            "POST",
+            "/api/v1/account/password",
+            Some(&ann_pro),
+            Some(change("wrong", "harbour lantern quietly moss")),
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/account/password",
+        &pro.call(
+            "POST",
+            "/api/v1/account/password",
+            None,
+            Some(change("x", "y")),
+        )
+        .await,
+    );
+    let david_pro = pro.signed_in("david").await;
+    let report = |current: &str, new: &str| json!({"current": current, "new": new});
+    for body in [
+        report(PASSWORD, "short"),
+        report("wrong", "kettle orbit velvet pine"),
+        report(PASSWORD, "kettle orbit velvet pine"),
+    ] {
+        c.check(
+            "post",
+            "/account/compromised",
+            &pro.call(
+                "POST",
+                "/api/v1/account/compromised",
+                Some(&david_pro),
+                Some(body),
+            )
+            .await,
+        );
+    }
+    // A new sign-in with the new password (the terms are accepted again: they are per account,
+    // so this changes nothing).
+    let david_again = pro
+        .signed_in_with("david", "kettle orbit velvet pine")
+        .await;
+    for _ in 0..6 {
+        pro.call(
+            "POST",
+            "/api/v1/account/compromised",
+            Some(&david_again),
+            Some(report("wrong", "harbour lantern quietly moss")),
+        )
+        .await;
+    }
+    c.check(
+        "post",
+        "/account/compromised",
+        &pro.call(
+            "POST",
+            "/api/v1/account/compromised",
+            Some(&david_again),
+            Some(report("wrong", "harbour lantern quietly moss")),
+        )
+        .await,
+    );
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

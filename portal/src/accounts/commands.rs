@@ -99,7 +99,8 @@ pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
         UserCommand::SetPassword { username } => {
             let user = find(&username)?;
             let password = read_password()?;
-            store::set_password(&conn, user.id, &password).map_err(|e| e.to_string())?;
+            store::set_password_hash(&conn, user.id, &password::hash(&password), time::now())
+                .map_err(|e| e.to_string())?;
             let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
             operator("password-set", &user, "new password")?;
             println!("New password set for {username}; {ended} session(s) ended.");

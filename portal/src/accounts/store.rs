@@ -1,6 +1,6 @@
 //! Sign-in accounts and the patients each may see.
 
-use crate::session::{password, totp};
+use crate::session::totp;
 use crate::shared::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -95,10 +95,16 @@ pub fn use_code(conn: &Connection, user: &User, code: &str, now: i64) -> Result<
     Ok(())
 }
 
-pub fn set_password(conn: &Connection, user_id: i64, new: &str) -> rusqlite::Result<()> {
+/// Stores a new password's hash (made with `password::hash`, off the database's thread).
+pub fn set_password_hash(
+    conn: &Connection,
+    user_id: i64,
+    hash: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-        params![password::hash(new), user_id],
+        "UPDATE users SET password_hash = ?1, password_changed_at = ?2 WHERE id = ?3",
+        params![hash, now, user_id],
     )?;
     Ok(())
 }

@@ -162,7 +162,7 @@ pub async fn sign_in(
                 if let Err(e) = lockout::code_lock(&conn, user.id, now) {
                     return Ok(Err(e));
                 }
-                let (token, session) = store::create(&conn, user.id, Stage::SecondFactor)?;
+                let (token, session) = store::create(&conn, user.id, Stage::SecondFactor, &client)?;
                 Event::new("sign-in-password-accepted")
                     .user(Some(user.id))
                     .client(&client)
@@ -190,7 +190,7 @@ pub(crate) fn signed_in(
     client: &Client,
     how: &str,
 ) -> Result<Response, ApiError> {
-    let (token, session) = store::create(conn, user.id, Stage::Active)?;
+    let (token, session) = store::create(conn, user.id, Stage::Active, client)?;
     lockout::remember_client(conn, user.id, &client.network(), session.created_at)?;
     Event::new("signed-in")
         .user(Some(user.id))

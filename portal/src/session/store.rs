@@ -38,6 +38,8 @@ pub struct Session {
     pub stage: Stage,
     pub created_at: i64,
     pub last_seen: i64,
+    /// The browser it was started from, for the list of signed-in devices.
+    pub user_agent: Option<String>,
 }
 
 impl Session {
@@ -62,11 +64,12 @@ impl Session {
     }
 }
 
-/// Starts a session; the token is for the cookie and is not kept.
+/// Starts a session from this client; the token is for the cookie and is not kept.
 pub fn create(
     conn: &Connection,
     user_id: i64,
     stage: Stage,
+    client: &Client,
 ) -> rusqlite::Result<(String, Session)> {
     let token = random_token();
     let now = time::now();
@@ -76,12 +79,32 @@ pub fn create(
         stage,
         created_at: now,
         last_seen: now,
+        user_agent: client.user_agent.clone(),
     };
     conn.execute(
-        "INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![session.token_hash, user_id, stage.as_str(), now, now],
+        "INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![session.token_hash, user_id, stage.as_str(), now, now, session.user_agent],
     )?;
     Ok((token, session))
+}
+
+/// An account's signed-in sessions (not those waiting for a code), most recently used first.
+pub fn of_user(
+    conn: &Connection,
+    state: &AppState,
+    user_id: i64,
+) -> rusqlite::Result<Vec<Session>> {
+    let now = time::now();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 AND stage = 'active' ORDER BY last_seen DESC"
+    ))?;
+    let all = stmt
+        .query_map([user_id], session_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(all
+        .into_iter()
+        .filter(|s| !s.has_ended(state, now))
+        .collect())
 }
 
 pub fn delete(conn: &Connection, token_hash: &str) -> rusqlite::Result<bool> {
@@ -96,7 +119,7 @@ pub fn delete_all(conn: &Connection, user_id: i64, keep: Option<&str>) -> rusqli
     )
 }
 
-const SESSION_COLUMNS: &str = "token_hash, user_id, stage, created_at, last_seen";
+const SESSION_COLUMNS: &str = "token_hash, user_id, stage, created_at, last_seen, user_agent";
 
 fn session_from_row(r: &rusqlite::Row) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -109,6 +132,7 @@ fn session_from_row(r: &rusqlite::Row) -> rusqlite::Result<Session> {
         },
         created_at: r.get(3)?,
         last_seen: r.get(4)?,
+        user_agent: r.get(5)?,
     })
 }
 

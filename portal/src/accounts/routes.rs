@@ -1,0 +1,281 @@
+//! `/account/…`: what a patient keeps for themselves. The browsers signed in to their account
+//! (sign out any, or all others); a new password (the current one first, counted against the
+//! same lockout as signing in; every other session ends); and "I think someone else is using my
+//! account": a new password, every session ended, and an event the help desk acts on.
+
+use super::password_rules;
+use super::store::{self, User};
+use crate::AppState;
+use crate::audit::Event;
+use crate::session::store::{self as sessions, SignedIn};
+use crate::session::{cookie, lockout, password};
+use crate::shared::client::Client;
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use crate::shared::time;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/account/sessions", get(list_sessions))
+        .route("/account/sessions/end-others", post(end_others))
+        .route("/account/sessions/{id}/end", post(end_one))
+        .route("/account/password", post(change_password))
+        .route("/account/compromised", post(compromised))
+}
+
+/// Every browser signed in to this account: when it signed in, when it was last used, what it
+/// is, and which is this one. A session is named by its audit reference, never its token.
+async fn list_sessions(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            let list: Vec<Value> = sessions::of_user(&conn, state, signed_in.session.user_id)?
+                .iter()
+                .map(|s| {
+                    json!({
+                        "id": s.reference(),
+                        "signedInAt": time::rfc3339(s.created_at),
+                        "lastActiveAt": time::rfc3339(s.last_seen),
+                        "userAgent": s.user_agent,
+                        "current": s.token_hash == signed_in.session.token_hash,
+                    })
+                })
+                .collect();
+            Ok(Json(json!({"sessions": list})))
+        })
+        .await
+}
+
+fn signed_out(state: &AppState, body: Value) -> Response {
+    let mut res = Json(body).into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, cookie::clear(state));
+    res
+}
+
+async fn end_one(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let SignedIn { session, client } = signed_in;
+            let found = sessions::of_user(&conn, state, session.user_id)?
+                .into_iter()
+                .find(|s| s.reference() == id)
+                .ok_or(ApiError::NotFound)?;
+            sessions::delete(&conn, &found.token_hash)?;
+            Event::new("session-ended")
+                .user(Some(session.user_id))
+                .session(&session)
+                .client(&client)
+                .detail(found.reference())
+                .record(&conn)?;
+            let body = json!({"ended": 1});
+            Ok(if found.token_hash == session.token_hash {
+                signed_out(state, body)
+            } else {
+                Json(body).into_response()
+            })
+        })
+        .await
+}
+
+async fn end_others(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let SignedIn { session, client } = signed_in;
+            let ended = sessions::delete_all(&conn, session.user_id, Some(&session.token_hash))?;
+            Event::new("sessions-ended")
+                .user(Some(session.user_id))
+                .session(&session)
+                .client(&client)
+                .detail(&format!("{ended} other sessions"))
+                .record(&conn)?;
+            Ok(Json(json!({"ended": ended})))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewPassword {
+    current: String,
+    new: String,
+    /// Keep this browser signed in (every other one is signed out either way).
+    #[serde(default)]
+    keep_this_session: bool,
+}
+
+/// The current password, checked as signing in checks it: counted first, against the same
+/// lockout, on the hashing threads.
+async fn check_current(
+    state: &AppState,
+    user: &User,
+    client: &Client,
+    given: String,
+) -> Result<(), ApiError> {
+    let now = time::now();
+    let (username, network) = (user.username.clone(), client.network());
+    let reserved = state
+        .run(move |state| lockout::reserve_password(&state.db.lock(), &username, &network, now))
+        .await?;
+    let stored = user.password_hash.clone();
+    if state
+        .hash(move || password::verify(&given, &stored))
+        .await?
+    {
+        state
+            .run(move |state| Ok(lockout::forgive_password(&state.db.lock(), &reserved)?))
+            .await
+    } else {
+        state.throttle.fail(&client.network(), now);
+        Err(match reserved.locks_for {
+            Some(retry_after) => ApiError::AccountLocked { retry_after },
+            None => ApiError::InvalidCredentials,
+        })
+    }
+}
+
+/// Checks the current password and the new one, and stores the new one's hash. The new one is
+/// checked first: a weak choice costs no attempt.
+async fn replace_password(
+    state: &AppState,
+    signed_in: &SignedIn,
+    current: String,
+    new: String,
+    refused_action: &'static str,
+) -> Result<User, ApiError> {
+    let user_id = signed_in.session.user_id;
+    let user = state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            store::by_id(&conn, user_id)
+        })
+        .await?;
+    let about_them = password_rules::personal_words(&user.username, &user.display_name);
+    let about_them: Vec<&str> = about_them.iter().map(String::as_str).collect();
+    if let Some(problem) = password_rules::problem(&new, &about_them) {
+        return Err(ApiError::BadRequest(problem));
+    }
+    if new == current {
+        return Err(ApiError::BadRequest(
+            "Choose a password you have not used here before.".into(),
+        ));
+    }
+    if let Err(e) = check_current(state, &user, &signed_in.client, current).await {
+        let event = Event::new(refused_action)
+            .user(Some(user_id))
+            .session(&signed_in.session)
+            .client(&signed_in.client)
+            .refused(&e);
+        state
+            .run(move |state| Ok(event.record(&state.db.lock())?))
+            .await?;
+        return Err(e);
+    }
+    let hash = state.hash(move || password::hash(&new)).await?;
+    state
+        .run(move |state| {
+            Ok(store::set_password_hash(
+                &state.db.lock(),
+                user_id,
+                &hash,
+                time::now(),
+            )?)
+        })
+        .await?;
+    Ok(user)
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(change): Body<NewPassword>,
+) -> Result<Response, ApiError> {
+    let keep = change.keep_this_session;
+    replace_password(
+        &state,
+        &signed_in,
+        change.current,
+        change.new,
+        "password-changed",
+    )
+    .await?;
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let SignedIn { session, client } = signed_in;
+            let this = keep.then_some(session.token_hash.as_str());
+            let ended = sessions::delete_all(&conn, session.user_id, this)?;
+            Event::new("password-changed")
+                .user(Some(session.user_id))
+                .session(&session)
+                .client(&client)
+                .detail(&format!("{ended} sessions ended"))
+                .record(&conn)?;
+            let body = json!({"ended": ended, "signedIn": keep});
+            Ok(if keep {
+                Json(body).into_response()
+            } else {
+                signed_out(state, body)
+            })
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Compromise {
+    current: String,
+    new: String,
+}
+
+/// "I think someone else is using my account": a new password, every session ended (this one
+/// too), and an event of its own for the help desk to act on.
+async fn compromised(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(report): Body<Compromise>,
+) -> Result<Response, ApiError> {
+    replace_password(
+        &state,
+        &signed_in,
+        report.current,
+        report.new,
+        "account-compromise-reported",
+    )
+    .await?;
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let SignedIn { session, client } = signed_in;
+            let ended = sessions::delete_all(&conn, session.user_id, None)?;
+            Event::new("account-compromise-reported")
+                .user(Some(session.user_id))
+                .session(&session)
+                .client(&client)
+                .detail(&format!(
+                    "password changed; {ended} sessions ended; the help desk should check this account"
+                ))
+                .record(&conn)?;
+            Ok(signed_out(state, json!({"ended": ended, "signedIn": false})))
+        })
+        .await
+}
