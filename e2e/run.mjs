@@ -14,5 +14,6 @@ import './tests/proxy.test.mjs';
 import './tests/share-link.test.mjs';
 import './tests/shares.test.mjs';
 import './tests/privacy.test.mjs';
+import './tests/account.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

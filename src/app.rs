@@ -3,7 +3,8 @@
 
 use crate::api::{self, types::PortalInfo};
 use crate::chunks::{
-    People, PeopleScreen as P, Privacy, PrivacyScreen as V, Record, RecordScreen as R, Sharing,
+    Account, People, PeopleScreen as P, Privacy, PrivacyScreen as V, Record, RecordScreen as R,
+    Sharing,
 };
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
@@ -103,6 +104,7 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                             <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
                             <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
                         </ParentRoute>
+                        <Route path=path!("/account") view=|| view! { <Guard area=Area::Record><Account/></Guard> }/>
                         // Before the privacy centre's `:patient`: the first route that matches wins.
                         <Route path=path!("/privacy/people") view=|| view! { <Guard area=Area::Record><People screen=P::WhoCanSee/></Guard> }/>
                         <Route path=path!("/privacy/:patient") view=|| view! { <Guard area=Area::Record><Privacy screen=V::Centre/></Guard> }/>
@@ -228,6 +230,7 @@ fn Header() -> impl IntoView {
                     <div class="account">
                         <RecordSwitcher/>
                         <span class="signed-in-as">"Signed in as " <bdi>{s.user.display_name}</bdi></span>
+                        <A href="/account" attr:class="header-link">"Your account"</A>
                         <button type="button" class="button header-button" on:click=move |_| session.end(Ended::SignedOut)>
                             "Sign out"
                         </button>

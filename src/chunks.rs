@@ -61,6 +61,11 @@ fn privacy_screen(screen: PrivacyScreen) -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::privacy_screen(screen))
 }
 
+#[leptos::wasm_split::wasm_split(account, fallible, wasm_split_path = leptos::wasm_split)]
+fn account_screen() -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::account_screen())
+}
+
 #[leptos::wasm_split::wasm_split(shares, fallible, wasm_split_path = leptos::wasm_split)]
 fn shares_screen() -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::shares_screen())
@@ -76,6 +81,12 @@ pub fn Record(screen: RecordScreen) -> impl IntoView {
 #[component]
 pub fn Sharing() -> impl IntoView {
     view! { <Part load=shares_screen heading="Share your record" waiting="Loading…"/> }
+}
+
+/// The user's account settings, once their part has arrived.
+#[component]
+pub fn Account() -> impl IntoView {
+    view! { <Part load=account_screen heading="Your account" waiting="Loading…"/> }
 }
 
 /// The privacy centre, once its part has arrived.

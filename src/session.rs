@@ -155,6 +155,10 @@ pub enum Ended {
     Idle,
     Expired,
     DeclinedTerms,
+    /// A new password, with this device not kept signed in.
+    PasswordChanged,
+    /// "Someone else is using my account": every device signed out.
+    Secured,
 }
 
 impl Ended {
@@ -164,6 +168,8 @@ impl Ended {
             Ended::Idle => "idle",
             Ended::Expired => "expired",
             Ended::DeclinedTerms => "declined-terms",
+            Ended::PasswordChanged => "password-changed",
+            Ended::Secured => "secured",
         }
     }
 
@@ -173,6 +179,8 @@ impl Ended {
             Ended::Idle,
             Ended::Expired,
             Ended::DeclinedTerms,
+            Ended::PasswordChanged,
+            Ended::Secured,
         ]
         .into_iter()
         .find(|e| e.as_query() == q)
@@ -187,6 +195,8 @@ impl Ended {
             ),
             Ended::Expired => "Your session has ended. Sign in again to continue.".into(),
             Ended::DeclinedTerms => "You signed out because you did not accept the terms of use. You need to accept them to use the portal. If you have questions about the terms, call the help desk.".into(),
+            Ended::PasswordChanged => "Your password is changed, and you are signed out on every device. Sign in with your new password.".into(),
+            Ended::Secured => "Your account is safe again: your password is changed, every device is signed out, and we have told the help desk. Sign in with your new password, then check \u{2018}Who has looked at your record\u{2019} for anything you do not recognise.".into(),
         }
     }
 }

@@ -20,7 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use types::{
     Invitations, MadeShare, NewInvitation, NewShare, PatientSummary, PortalInfo, PrivacySettings,
-    Proxy, SessionInfo, SharedView, Shares, SignInOutcome, TermsDocuments,
+    Proxy, SessionInfo, SharedView, Shares, SignInOutcome, SignedInSessions, TermsDocuments,
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
@@ -391,6 +391,42 @@ pub async fn make_share(share: &NewShare) -> Result<MadeShare, ApiError> {
 
 pub async fn stop_share(id: i64) -> Result<(), ApiError> {
     post(&format!("/shares/{id}/stop"), json!({})).await
+}
+
+/// The browsers signed in to the user's account.
+pub async fn account_sessions() -> Result<SignedInSessions, ApiError> {
+    get("/account/sessions", Auth::Session).await
+}
+
+/// Signs one browser out, by its reference.
+pub async fn end_session(id: &str) -> Result<(), ApiError> {
+    post(
+        &format!("/account/sessions/{}/end", encode_component(id)),
+        json!({}),
+    )
+    .await
+}
+
+pub async fn end_other_sessions() -> Result<(), ApiError> {
+    post("/account/sessions/end-others", json!({})).await
+}
+
+/// A new password; every other browser is signed out, this one too unless `keep`.
+pub async fn change_password(current: &str, new: &str, keep: bool) -> Result<(), ApiError> {
+    post(
+        "/account/password",
+        json!({"current": current, "new": new, "keepThisSession": keep}),
+    )
+    .await
+}
+
+/// "I think someone else is using my account": a new password, every browser signed out.
+pub async fn report_compromise(current: &str, new: &str) -> Result<(), ApiError> {
+    post(
+        "/account/compromised",
+        json!({"current": current, "new": new}),
+    )
+    .await
 }
 
 /// The patient's choices about sharing with other organisations.

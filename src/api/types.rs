@@ -504,3 +504,21 @@ pub struct Consequences {
 fn plain_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Vec::<String>::deserialize(d).map(|l| l.iter().map(|s| crate::fhir::plain_text(s)).collect())
 }
+
+/// The browsers signed in to the user's account (`GET /account/sessions`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SignedInSessions {
+    pub sessions: Vec<SignedInSession>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SignedInSession {
+    /// The session's audit reference, which signing it out names.
+    pub id: String,
+    pub signed_in_at: String,
+    pub last_active_at: String,
+    pub user_agent: Option<String>,
+    pub current: bool,
+}

@@ -1,6 +1,7 @@
 //! One module per screen, named as its address is (`/record/medicines` is `medicines`); each keeps
 //! its FHIR-to-screen logic in a `model` beside its view, entered through `model::build`.
 
+pub(crate) mod account;
 pub(crate) mod allergies;
 pub(crate) mod appointments;
 pub(crate) mod documents;
@@ -70,4 +71,9 @@ pub(crate) fn privacy_screen(screen: PrivacyScreen) -> AnyView {
         PrivacyScreen::Log => view! { <privacy::LogPage/> }.into_any(),
         PrivacyScreen::Choices => view! { <privacy::ChoicesPage/> }.into_any(),
     }
+}
+
+/// The user's own account settings: their own download (`chunks::account_screen`).
+pub(crate) fn account_screen() -> AnyView {
+    view! { <account::AccountPage/> }.into_any()
 }
