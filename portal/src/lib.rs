@@ -30,6 +30,7 @@ use shared::config::{PortalInfo, ServeConfig};
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::http;
+use shared::sealed::SecretsKey;
 use shared::time::Clock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +61,8 @@ pub struct AppState {
     /// cap alone is not enough: run on the async runtime's many blocking threads, each thread's
     /// allocator arena keeps its own 19 MiB blocks, and 300 sign-ins peaked at 5.5 GiB.)
     pub hashing: Arc<rayon::ThreadPool>,
+    /// Seals and opens the authenticator secrets stored in the database.
+    pub secrets: Arc<SecretsKey>,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
         info: PortalInfo,
         proxy_rules: ProxyRules,
         mailer: Mailer,
+        secrets: SecretsKey,
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hashing = rayon::ThreadPoolBuilder::new()
@@ -85,6 +89,7 @@ impl AppState {
             clock: Clock::default(),
             mailer,
             hashing: Arc::new(hashing),
+            secrets: Arc::new(secrets),
         }
     }
 

@@ -1,10 +1,12 @@
 use carefront_portal::accounts::commands::{self, UserCommand};
+use carefront_portal::accounts::two_step;
 use carefront_portal::professional::commands::{
     self as professional_commands, ProfessionalCommand,
 };
 use carefront_portal::proxy::commands::{self as proxy_commands, ProxyCommand, load_rules};
 use carefront_portal::session::{lockout, password, store as sessions, totp};
 use carefront_portal::shared::config::{PortalInfo, ServeConfig};
+use carefront_portal::shared::sealed::SecretsKey;
 use carefront_portal::shared::{db::Db, time};
 use carefront_portal::{AppState, demo, records, router};
 use clap::{Parser, Subcommand};
@@ -32,7 +34,8 @@ enum Command {
         #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
         db: PathBuf,
     },
-    /// Accounts: add, set a password, unlock, turn off or on, list or end sessions.
+    /// Accounts: add, set a password, unlock, turn two-step off, turn off or on, list or end
+    /// sessions.
     User {
         #[command(subcommand)]
         command: UserCommand,
@@ -43,6 +46,9 @@ enum Command {
             global = true
         )]
         db: PathBuf,
+        /// The key that seals authenticator secrets (as for serve).
+        #[arg(long, env = "CAREFRONT_SECRETS_KEY_FILE", global = true)]
+        secrets_key_file: Option<PathBuf>,
     },
     /// Proxy access: add, list or stop relationships; print the built-in rules.
     Proxy {
@@ -76,6 +82,13 @@ enum Command {
         username: String,
         #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
         db: PathBuf,
+        #[arg(long, env = "CAREFRONT_SECRETS_KEY_FILE")]
+        secrets_key_file: Option<PathBuf>,
+    },
+    /// Make a new key for sealing authenticator secrets, in a file only its owner can read.
+    SecretsKey {
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Add user `bench`: N reports of 10 results each, and M more sign-ins `bench-1` … to the
     /// same record (for `cargo xtask bench`).
@@ -93,7 +106,13 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Serve(config) => serve(config),
         Command::Load { files, db } => load(&open(&db), &files),
-        Command::User { command, db } => commands::run(&open(&db), command),
+        Command::User {
+            command,
+            db,
+            secrets_key_file,
+        } => commands::run(&open(&db), command, || {
+            SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)
+        }),
         Command::Proxy {
             command,
             db,
@@ -101,7 +120,18 @@ fn main() -> ExitCode {
         } => load_rules(proxy_rules.as_deref())
             .and_then(|rules| proxy_commands::run(&open(&db), &rules, command)),
         Command::Professional { command, db } => professional_commands::run(|| open(&db), command),
-        Command::Code { username, db } => print_code(&open(&db), &username),
+        Command::Code {
+            username,
+            db,
+            secrets_key_file,
+        } => SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)
+            .and_then(|key| print_code(&open(&db), &key, &username)),
+        Command::SecretsKey { out } => SecretsKey::create(&out).map(|_| {
+            println!(
+                "Wrote a new secrets key to {}. Keep it apart from the database and its backups, and pass it to serve with --secrets-key-file.",
+                out.display()
+            )
+        }),
         Command::BenchPatient {
             reports,
             sign_ins,
@@ -154,10 +184,18 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         None => PortalInfo::default(),
     };
     let rules = load_rules(config.proxy_rules.as_deref())?;
+    if config.secure_cookies() && config.secrets_key_file.is_none() {
+        return Err("--secrets-key-file is required: the key that seals authenticator secrets, kept apart from the database (make one with `carefront-portal secrets-key --out FILE`)".into());
+    }
+    let secrets = SecretsKey::for_database(config.secrets_key_file.as_deref(), &config.db, true)?;
     let db = Db::open(&config.db)
         .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
+    let sealed = two_step::seal_stored_secrets(&db.lock(), &secrets)?;
+    if sealed > 0 {
+        println!("Sealed {sealed} authenticator secret(s) stored before secrets were sealed");
+    }
     demo::ensure_terms(&db).map_err(|e| e.to_string())?;
-    if config.demo && demo::seed_if_empty(&db).map_err(|e| e.to_string())? {
+    if config.demo && demo::seed_if_empty(&db, &secrets).map_err(|e| e.to_string())? {
         println!("Created the demo patients in {}", config.db.display());
     }
     password::prepare_decoy();
@@ -181,7 +219,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         if config.public_url.is_none() && address.ip().is_loopback() {
             config.public_url = Some(format!("http://{address}"));
         }
-        let state = AppState::new(db, config, info, rules, mailer);
+        let state = AppState::new(db, config, info, rules, mailer, secrets);
         tokio::spawn(purge(state.clone()));
         // Test harnesses read this line to learn the port when started with port 0.
         println!("Carefront reference portal listening on http://{address}");
@@ -276,13 +314,16 @@ fn load(db: &Db, files: &[PathBuf]) -> Result<(), String> {
     Ok(())
 }
 
-fn print_code(db: &Db, username: &str) -> Result<(), String> {
+fn print_code(db: &Db, key: &SecretsKey, username: &str) -> Result<(), String> {
     let user = carefront_portal::accounts::by_username(&db.lock(), username)
         .map_err(|e| e.to_string())?
         .ok_or(format!("no user {username}"))?;
-    let secret = user
+    let sealed = user
         .totp_secret
         .ok_or(format!("{username} signs in without a second factor"))?;
+    let secret = key
+        .open(&sealed)
+        .map_err(|why| format!("the stored secret does not open with this key: {why:?}"))?;
     println!(
         "{}",
         totp::current_code(&secret, time::now()).ok_or("the stored secret is not base32")?

@@ -1094,6 +1094,96 @@ async fn every_answer_matches_the_documented_contract() {
         .await,
     );
 
+    // Two-step sign-in: Claire turns it on, makes new recovery codes, and turns it off.
+    let claire = p.signed_in("claire").await;
+    let post = |path: &'static str, body: Value| {
+        let (p, claire) = (p.clone(), claire.clone());
+        async move { p.call("POST", path, Some(&claire), Some(body)).await }
+    };
+    let setup = post("/api/v1/account/two-step/setup", json!({})).await;
+    c.check("post", "/account/two-step/setup", &setup);
+    let secret = setup.body["secret"].as_str().unwrap().to_string();
+    for code in [
+        "000000".to_string(),
+        totp::current_code(&secret, time::now()).unwrap(),
+    ] {
+        c.check(
+            "post",
+            "/account/two-step/confirm",
+            &post("/api/v1/account/two-step/confirm", json!({"code": code})).await,
+        );
+    }
+    c.check(
+        "post",
+        "/account/two-step/setup",
+        &post("/api/v1/account/two-step/setup", json!({})).await,
+    );
+    c.check(
+        "get",
+        "/account/security",
+        &p.get("/api/v1/account/security", &claire).await,
+    );
+    for (path, doc) in [
+        (
+            "/api/v1/account/two-step/recovery-codes",
+            "/account/two-step/recovery-codes",
+        ),
+        ("/api/v1/account/two-step/off", "/account/two-step/off"),
+    ] {
+        c.check("post", doc, &post(path, json!({"password": "wrong"})).await);
+        c.check(
+            "post",
+            doc,
+            &post(path, json!({"password": PASSWORD})).await,
+        );
+    }
+    c.check(
+        "post",
+        "/account/two-step/off",
+        &post(
+            "/api/v1/account/two-step/off",
+            json!({"password": PASSWORD}),
+        )
+        .await,
+    );
+    // A portal that requires a second factor leads Ann through setting one up.
+    let required = common::portal_with("--require-second-factor", None);
+    let first = required.sign_in("ann", PASSWORD).await;
+    c.check("post", "/session", &first);
+    let setting_up = first.cookie();
+    c.check(
+        "get",
+        "/session",
+        &required.get("/api/v1/session", &setting_up).await,
+    );
+    let setup = required
+        .call(
+            "POST",
+            "/api/v1/account/two-step/setup",
+            Some(&setting_up),
+            Some(json!({})),
+        )
+        .await;
+    let secret = setup.body["secret"].as_str().unwrap().to_string();
+    let code = totp::current_code(&secret, time::now()).unwrap();
+    let confirmed = required
+        .call(
+            "POST",
+            "/api/v1/account/two-step/confirm",
+            Some(&setting_up),
+            Some(json!({"code": code})),
+        )
+        .await;
+    c.check("post", "/account/two-step/confirm", &confirmed);
+    // Signing in with a recovery code.
+    let codes = confirmed.body["recoveryCodes"].clone();
+    let waiting = required.sign_in("ann", PASSWORD).await.cookie();
+    c.check(
+        "post",
+        "/session/second-factor",
+        &required.code(&waiting, codes[0].as_str().unwrap()).await,
+    );
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

@@ -100,6 +100,7 @@ async fn signing_in_again_does_not_reset_the_count_of_wrong_codes() {
         UserCommand::Unlock {
             username: "ben".into(),
         },
+        || Err("no secret is stored".into()),
     )
     .unwrap();
     let pending = p.sign_in("ben", PASSWORD).await.cookie();
@@ -228,6 +229,7 @@ async fn a_turned_off_account_says_so_only_to_someone_with_its_password() {
         UserCommand::Disable {
             username: "ann".into(),
         },
+        || Err("no secret is stored".into()),
     )
     .unwrap();
     assert_eq!(

@@ -3,10 +3,12 @@
 //! command line, where other users of the machine and the shell history would see them.
 
 use super::store::{self, NewUser, User};
+use super::two_step;
 use crate::audit::Event;
 use crate::demo;
 use crate::session::{lockout, password, store as sessions, totp};
 use crate::shared::db::Db;
+use crate::shared::sealed::SecretsKey;
 use crate::shared::time;
 use clap::Subcommand;
 use std::io::{BufRead, IsTerminal};
@@ -35,6 +37,12 @@ pub enum UserCommand {
     Unlock {
         username: String,
     },
+    /// Turn two-step sign-in off, for a patient who has lost both their phone and their
+    /// recovery codes (check who they are first), and sign the account out everywhere. Where
+    /// the portal requires a second factor they are led through setting one up again.
+    TwoStepOff {
+        username: String,
+    },
     /// Turn the account off and sign it out everywhere; `enable` turns it back on.
     Disable {
         username: String,
@@ -50,7 +58,13 @@ pub enum UserCommand {
     },
 }
 
-pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
+/// `secrets` gives the key that seals authenticator secrets, asked for only by a command that
+/// stores one.
+pub fn run(
+    db: &Db,
+    command: UserCommand,
+    secrets: impl FnOnce() -> Result<SecretsKey, String>,
+) -> Result<(), String> {
     // A portal with accounts has terms for them to accept.
     demo::ensure_terms(db).map_err(|e| e.to_string())?;
     let conn = db.lock();
@@ -73,6 +87,7 @@ pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
             display_name,
             totp: with_code,
         } => {
+            let key = with_code.then(secrets).transpose()?;
             let password = read_password()?;
             let secret = with_code.then(totp::new_secret);
             store::add(
@@ -81,7 +96,7 @@ pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
                     username: &username,
                     display_name: display_name.as_deref().unwrap_or(&username),
                     password_hash: &password::hash(&password),
-                    totp_secret: secret.clone(),
+                    totp_secret: secret.as_deref().zip(key).map(|(s, key)| key.seal(s)),
                     patient_id: patient.as_deref(),
                 },
             )
@@ -110,6 +125,17 @@ pub fn run(db: &Db, command: UserCommand) -> Result<(), String> {
             lockout::unlock(&conn, &user.username).map_err(|e| e.to_string())?;
             operator("account-unlocked", &user, "lockouts lifted")?;
             println!("{username} may sign in again straight away.");
+        }
+        UserCommand::TwoStepOff { username } => {
+            let user = find(&username)?;
+            two_step::turn_off(&conn, user.id).map_err(|e| e.to_string())?;
+            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
+            operator(
+                "two-step-turned-off",
+                &user,
+                "lost phone and recovery codes",
+            )?;
+            println!("Two-step sign-in is off for {username}; {ended} session(s) ended.");
         }
         UserCommand::Disable { username } => {
             let user = find(&username)?;

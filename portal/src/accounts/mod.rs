@@ -6,5 +6,7 @@ pub mod commands;
 pub mod password_rules;
 pub mod routes;
 mod store;
+pub mod two_step;
+mod two_step_routes;
 
 pub use store::*;

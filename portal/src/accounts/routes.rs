@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/sessions/{id}/end", post(end_one))
         .route("/account/password", post(change_password))
         .route("/account/compromised", post(compromised))
+        .merge(super::two_step_routes::routes())
 }
 
 /// Every browser signed in to this account: when it signed in, when it was last used, what it
@@ -125,7 +126,7 @@ struct NewPassword {
 
 /// The current password, checked as signing in checks it: counted first, against the same
 /// lockout, on the hashing threads.
-async fn check_current(
+pub(super) async fn check_current(
     state: &AppState,
     user: &User,
     client: &Client,

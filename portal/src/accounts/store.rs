@@ -1,6 +1,5 @@
 //! Sign-in accounts and the patients each may see.
 
-use crate::session::totp;
 use crate::shared::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -10,6 +9,7 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
+    /// Sealed; open it with the portal's secrets key.
     pub totp_secret: Option<String>,
     pub last_totp_step: Option<i64>,
     pub disabled_at: Option<i64>,
@@ -59,6 +59,7 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     /// From [`password::hash`]: several accounts may share one made once (the demo's).
     pub password_hash: &'a str,
+    /// Sealed with the portal's secrets key (`SecretsKey::seal`).
     pub totp_secret: Option<String>,
     /// Their own record, if they are a patient here (someone may only act for others).
     pub patient_id: Option<&'a str>,
@@ -66,8 +67,14 @@ pub struct NewUser<'a> {
 
 pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
     conn.execute(
-        "INSERT INTO users (username, display_name, password_hash, totp_secret) VALUES (?1, ?2, ?3, ?4)",
-        params![normalise(new.username), new.display_name, new.password_hash, new.totp_secret],
+        "INSERT INTO users (username, display_name, password_hash, totp_secret, two_step_since)
+         VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE unixepoch() END)",
+        params![
+            normalise(new.username),
+            new.display_name,
+            new.password_hash,
+            new.totp_secret
+        ],
     )?;
     let id = conn.last_insert_rowid();
     if let Some(patient_id) = new.patient_id {
@@ -77,22 +84,6 @@ pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
         )?;
     }
     Ok(id)
-}
-
-/// Accepts a code once: the step it used is claimed in the same statement that checks no later
-/// step was used, so two sign-ins racing with one overheard code cannot both pass.
-pub fn use_code(conn: &Connection, user: &User, code: &str, now: i64) -> Result<(), ApiError> {
-    let secret = user.totp_secret.as_deref().ok_or(ApiError::InvalidCode)?;
-    let step = totp::verify(secret, code, now, user.last_totp_step).ok_or(ApiError::InvalidCode)?;
-    let claimed = conn.execute(
-        "UPDATE users SET last_totp_step = ?1
-         WHERE id = ?2 AND (last_totp_step IS NULL OR last_totp_step < ?1)",
-        params![step, user.id],
-    )?;
-    if claimed == 0 {
-        return Err(ApiError::InvalidCode);
-    }
-    Ok(())
 }
 
 /// Stores a new password's hash (made with `password::hash`, off the database's thread).

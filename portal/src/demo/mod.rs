@@ -7,6 +7,7 @@ use crate::accounts::{self, NewUser};
 use crate::records;
 use crate::session::password;
 use crate::shared::db::Db;
+use crate::shared::sealed::SecretsKey;
 use crate::shared::time;
 use crate::terms::{self, TermsDocument};
 use serde_json::{Value, json};
@@ -64,7 +65,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
 
 /// Fills an empty database with the demo terms, users and records. A database that already has
 /// users is left alone, so a restarted demo keeps what was done in it.
-pub fn seed_if_empty(db: &Db) -> rusqlite::Result<bool> {
+pub fn seed_if_empty(db: &Db, secrets: &SecretsKey) -> rusqlite::Result<bool> {
     let users: i64 = db
         .lock()
         .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
@@ -81,7 +82,7 @@ pub fn seed_if_empty(db: &Db) -> rusqlite::Result<bool> {
                 username: user.username,
                 display_name: user.display_name,
                 password_hash: &hash,
-                totp_secret: user.totp_secret.map(String::from),
+                totp_secret: user.totp_secret.map(|s| secrets.seal(s)),
                 patient_id: user.patient_id,
             },
         )?;
@@ -1114,7 +1115,8 @@ mod tests {
     #[test]
     fn seeds_once() {
         let db = Db::in_memory().unwrap();
-        assert!(seed_if_empty(&db).unwrap());
-        assert!(!seed_if_empty(&db).unwrap());
+        let key = SecretsKey::generate();
+        assert!(seed_if_empty(&db, &key).unwrap());
+        assert!(!seed_if_empty(&db, &key).unwrap());
     }
 }

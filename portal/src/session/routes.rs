@@ -2,6 +2,7 @@ use super::store::{self, Lookup, PendingSecondFactor, Session, Stage};
 use super::throttle::Refused;
 use super::{cookie, lockout, password};
 use crate::AppState;
+use crate::accounts::two_step::{self, Accepted};
 use crate::accounts::{self, User};
 use crate::audit::Event;
 use crate::shared::client::Client;
@@ -33,6 +34,11 @@ fn second_factor_required() -> Value {
     json!({"status": "second-factor-required", "method": "totp"})
 }
 
+/// The portal asks every account for a second factor and this one has none yet.
+fn set_up_required() -> Value {
+    json!({"status": "second-factor-setup-required", "methods": ["totp"]})
+}
+
 fn with_cookie(body: Value, cookie: HeaderValue) -> Response {
     let mut res = Json(body).into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -51,6 +57,10 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             )),
             Lookup::Live(session) if session.stage == Stage::SecondFactor => {
                 Ok(Json(second_factor_required()).into_response())
+            }
+            Lookup::Live(mut session) if session.stage == Stage::SetUp => {
+                store::touch(&state.db.lock(), &mut session)?;
+                Ok(Json(set_up_required()).into_response())
             }
             Lookup::Live(mut session) => {
                 let conn = state.db.lock();
@@ -173,6 +183,20 @@ pub async fn sign_in(
                     cookie::set(state, &token, true),
                 )));
             }
+            if state.config.require_second_factor {
+                let (token, session) = store::create(&conn, user.id, Stage::SetUp, &client)?;
+                lockout::remember_client(&conn, user.id, &client.network(), session.created_at)?;
+                Event::new("sign-in-password-accepted")
+                    .user(Some(user.id))
+                    .client(&client)
+                    .session(&session)
+                    .detail("a second factor to set up")
+                    .record(&conn)?;
+                return Ok(Ok(with_cookie(
+                    set_up_required(),
+                    cookie::set(state, &token, false),
+                )));
+            }
             signed_in(state, &conn, &user, &client, "password").map(Ok)
         })
         .await?;
@@ -190,6 +214,18 @@ pub(crate) fn signed_in(
     client: &Client,
     how: &str,
 ) -> Result<Response, ApiError> {
+    let (view, cookie) = start_session(state, conn, user, client, how)?;
+    Ok(with_cookie(view, cookie))
+}
+
+/// A fresh signed-in session: what `GET /session` would say of it, and its cookie.
+pub(crate) fn start_session(
+    state: &AppState,
+    conn: &Connection,
+    user: &User,
+    client: &Client,
+    how: &str,
+) -> Result<(Value, HeaderValue), ApiError> {
     let (token, session) = store::create(conn, user.id, Stage::Active, client)?;
     lockout::remember_client(conn, user.id, &client.network(), session.created_at)?;
     Event::new("signed-in")
@@ -198,7 +234,7 @@ pub(crate) fn signed_in(
         .session(&session)
         .detail(how)
         .record(conn)?;
-    Ok(with_cookie(
+    Ok((
         session_view(state, conn, &session)?,
         cookie::set(state, &token, false),
     ))
@@ -238,29 +274,45 @@ pub async fn second_factor(
                     return refuse(e);
                 }
             };
-            if let Err(e) = accounts::use_code(&conn, &user, &code.code, now) {
-                let Some(retry_after) = pauses_for else {
-                    return refuse(e);
-                };
-                let paused = ApiError::SecondFactorLocked { retry_after };
-                Event::new("second-factor-locked")
-                    .refused(&paused)
-                    .user(Some(user.id))
-                    .client(&client)
-                    .session(&pending)
-                    .record(&conn)?;
-                // Every half-finished sign-in of the account ends: guessing must start over.
-                conn.execute(
-                    "DELETE FROM sessions WHERE user_id = ?1 AND stage = 'second-factor'",
-                    [user.id],
-                )?;
-                return refuse(paused);
-            }
+            let accepted = match two_step::accept(&conn, &state.secrets, &user, &code.code, now) {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    let Some(retry_after) = pauses_for else {
+                        return refuse(e);
+                    };
+                    let paused = ApiError::SecondFactorLocked { retry_after };
+                    Event::new("second-factor-locked")
+                        .refused(&paused)
+                        .user(Some(user.id))
+                        .client(&client)
+                        .session(&pending)
+                        .record(&conn)?;
+                    // Every half-finished sign-in of the account ends: guessing must start over.
+                    conn.execute(
+                        "DELETE FROM sessions WHERE user_id = ?1 AND stage = 'second-factor'",
+                        [user.id],
+                    )?;
+                    return refuse(paused);
+                }
+            };
             lockout::forgive_code(&conn, user.id)?;
             // A fresh token for the signed-in session, so one seen before the code was entered
             // is worthless.
             store::delete(&conn, &pending.token_hash)?;
-            signed_in(state, &conn, &user, &client, "password and code")
+            let Accepted::RecoveryCode { left } = accepted else {
+                return signed_in(state, &conn, &user, &client, "password and code");
+            };
+            Event::new("recovery-code-used")
+                .user(Some(user.id))
+                .client(&client)
+                .session(&pending)
+                .detail(&format!("{left} left"))
+                .record(&conn)?;
+            let (mut view, cookie) =
+                start_session(state, &conn, &user, &client, "password and recovery code")?;
+            // The app tells the patient how many are left, and how to make more.
+            view["recoveryCodesLeft"] = json!(left);
+            Ok(with_cookie(view, cookie))
         })
         .await;
     // Every refusal of a code is a failed step: a wrong code, or one tried while codes are paused.

@@ -19,6 +19,9 @@ const REFERENCE_LENGTH: usize = 12;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Stage {
     SecondFactor,
+    /// The password was right, but the portal asks every account for a second factor and this
+    /// one has none yet: only setting one up is open.
+    SetUp,
     Active,
 }
 
@@ -26,8 +29,16 @@ impl Stage {
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::SecondFactor => "second-factor",
+            Stage::SetUp => "set-up",
             Stage::Active => "active",
         }
+    }
+
+    fn from_str(s: &str) -> Self {
+        [Stage::SetUp, Stage::Active]
+            .into_iter()
+            .find(|stage| stage.as_str() == s)
+            .unwrap_or(Stage::SecondFactor)
     }
 }
 
@@ -59,7 +70,7 @@ impl Session {
     fn has_ended(&self, state: &AppState, now: i64) -> bool {
         match self.stage {
             Stage::SecondFactor => now - self.created_at > SECOND_FACTOR_WINDOW,
-            Stage::Active => now >= self.idle_expires_at(state),
+            Stage::SetUp | Stage::Active => now >= self.idle_expires_at(state),
         }
     }
 }
@@ -125,11 +136,7 @@ fn session_from_row(r: &rusqlite::Row) -> rusqlite::Result<Session> {
     Ok(Session {
         token_hash: r.get(0)?,
         user_id: r.get(1)?,
-        stage: if r.get::<_, String>(2)? == "active" {
-            Stage::Active
-        } else {
-            Stage::SecondFactor
-        },
+        stage: Stage::from_str(&r.get::<_, String>(2)?),
         created_at: r.get(3)?,
         last_seen: r.get(4)?,
         user_agent: r.get(5)?,
@@ -227,7 +234,36 @@ impl FromRequestParts<AppState> for SignedIn {
         let session = state
             .run(move |state| {
                 let mut session = current(state, &headers)?;
-                if session.stage != Stage::Active {
+                match session.stage {
+                    Stage::Active => {}
+                    Stage::SetUp => return Err(ApiError::SecondFactorSetUpRequired),
+                    Stage::SecondFactor => return Err(ApiError::SecondFactorPending),
+                }
+                touch(&state.db.lock(), &mut session)?;
+                Ok(session)
+            })
+            .await?;
+        Ok(Self { session, client })
+    }
+}
+
+/// The account holder, signed in or being led through setting up a second factor: what they
+/// may do to their own sign-in settings before anything else.
+pub struct AccountHolder {
+    pub session: Session,
+    pub client: Client,
+}
+
+impl FromRequestParts<AppState> for AccountHolder {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        let headers = parts.headers.clone();
+        let session = state
+            .run(move |state| {
+                let mut session = current(state, &headers)?;
+                if session.stage == Stage::SecondFactor {
                     return Err(ApiError::SecondFactorPending);
                 }
                 touch(&state.db.lock(), &mut session)?;

@@ -64,6 +64,15 @@ pub struct ServeConfig {
     /// Requests handled at once; more wait their turn.
     #[arg(long, env = "CAREFRONT_MAX_CONCURRENT_REQUESTS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_requests: u32,
+    /// Every account must have a second factor: one without is led through setting one up
+    /// straight after its password, before anything else.
+    #[arg(long, env = "CAREFRONT_REQUIRE_SECOND_FACTOR")]
+    pub require_second_factor: bool,
+    /// The key that seals authenticator secrets in the database (32 bytes, base64url, in a file
+    /// kept apart from the database and its backups; `carefront-portal secrets-key --out FILE`
+    /// makes one). Required unless --dev-insecure-cookies, which keeps one beside the database.
+    #[arg(long, env = "CAREFRONT_SECRETS_KEY_FILE")]
+    pub secrets_key_file: Option<PathBuf>,
     /// Add the invented demo patients to an empty database.
     #[arg(long)]
     pub demo: bool,

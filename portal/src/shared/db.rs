@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_shares.sql"),
     include_str!("../../migrations/0006_privacy.sql"),
     include_str!("../../migrations/0007_account.sql"),
+    include_str!("../../migrations/0008_two_step.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.

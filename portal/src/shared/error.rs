@@ -23,6 +23,7 @@ pub enum ApiError {
         retry_after: i64,
     },
     SecondFactorPending,
+    SecondFactorSetUpRequired,
     TermsNotAccepted,
     MissingCsrfHeader,
     PatientNotInScope,
@@ -63,6 +64,7 @@ impl ApiError {
             Self::InvalidCode => "invalid-code",
             Self::SecondFactorLocked { .. } => "second-factor-locked",
             Self::SecondFactorPending => "second-factor-required",
+            Self::SecondFactorSetUpRequired => "second-factor-setup-required",
             Self::TermsNotAccepted => "terms-not-accepted",
             Self::MissingCsrfHeader => "csrf-header-missing",
             Self::PatientNotInScope => "patient-not-in-scope",
@@ -109,6 +111,7 @@ impl ApiError {
             | Self::CannotObject
             | Self::ScopeNotGranted
             | Self::PatientObjected { .. }
+            | Self::SecondFactorSetUpRequired
             | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
@@ -134,6 +137,9 @@ impl ApiError {
                 "Security codes are paused for this account after too many wrong codes.".into()
             }
             Self::SecondFactorPending => "Enter your security code first.".into(),
+            Self::SecondFactorSetUpRequired => {
+                "Set up two-step sign-in first: this portal asks every account for it.".into()
+            }
             Self::TermsNotAccepted => "The current terms have not been accepted.".into(),
             Self::MissingCsrfHeader => "The request is missing its X-Carefront header.".into(),
             Self::PatientNotInScope => "You may not view this patient's record.".into(),

@@ -13,6 +13,7 @@ use carefront_portal::proxy::rules::ProxyRules;
 use carefront_portal::session::totp;
 use carefront_portal::shared::config::{PortalInfo, ServeConfig};
 use carefront_portal::shared::db::Db;
+use carefront_portal::shared::sealed::SecretsKey;
 use carefront_portal::shared::time;
 use carefront_portal::{AppState, demo, router};
 use http_body_util::BodyExt;
@@ -59,7 +60,8 @@ pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
     let mut config = ServeConfig::from_args(&args).unwrap();
     config.static_dir = static_dir;
     let db = Db::in_memory().unwrap();
-    demo::seed_if_empty(&db).unwrap();
+    let secrets = SecretsKey::generate();
+    demo::seed_if_empty(&db, &secrets).unwrap();
     let mailer = Mailer::configure(config.smtp_url.as_deref(), config.outbox.as_ref()).unwrap();
     let state = AppState::new(
         db,
@@ -67,6 +69,7 @@ pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
         PortalInfo::default(),
         ProxyRules::default(),
         mailer,
+        secrets,
     );
     Portal {
         app: router(state.clone()),
@@ -224,6 +227,15 @@ impl Portal {
         .await
     }
 
+    /// What the account's authenticator app shows now, if it has two-step sign-in.
+    pub fn current_code(&self, username: &str) -> Option<String> {
+        let sealed = carefront_portal::accounts::by_username(&self.state.db.lock(), username)
+            .unwrap()?
+            .totp_secret?;
+        let secret = self.state.secrets.open(&sealed).unwrap();
+        totp::current_code(&secret, time::now())
+    }
+
     /// Signed in (with the security code, for accounts that have one) and the terms accepted:
     /// ready to read the record.
     pub async fn signed_in(&self, username: &str) -> String {
@@ -232,11 +244,7 @@ impl Portal {
 
     pub async fn signed_in_with(&self, username: &str, password: &str) -> String {
         let mut cookie = self.sign_in(username, password).await.cookie();
-        let secret = carefront_portal::accounts::by_username(&self.state.db.lock(), username)
-            .unwrap()
-            .and_then(|u| u.totp_secret);
-        if let Some(secret) = secret {
-            let code = totp::current_code(&secret, time::now()).unwrap();
+        if let Some(code) = self.current_code(username) {
             cookie = self.code(&cookie, &code).await.cookie();
         }
         let terms = self.call("GET", "/api/v1/terms", None, None).await;

@@ -1,0 +1,265 @@
+//! `/account/security` and `/account/two-step/…`: a patient sets up two-step sign-in (a secret
+//! for their authenticator app, confirmed by its first code, then ten recovery codes shown
+//! once), makes new recovery codes, or turns it off; the last two only with their password. A
+//! sign-in that the portal leads through setting one up may use the first three, nothing else.
+
+use super::routes::check_current;
+use super::store::{self, User};
+use super::two_step;
+use crate::AppState;
+use crate::audit::Event;
+use crate::session::lockout;
+use crate::session::routes::{start_session, throttle};
+use crate::session::store::{self as sessions, AccountHolder, Session, SignedIn, Stage};
+use crate::shared::client::Client;
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use crate::shared::time;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/account/security", get(security))
+        .route("/account/two-step/setup", post(set_up))
+        .route("/account/two-step/confirm", post(confirm))
+        .route("/account/two-step/recovery-codes", post(new_recovery_codes))
+        .route("/account/two-step/off", post(turn_off))
+}
+
+/// How the account signs in: whether two-step is on, since when, how many recovery codes are
+/// left, and whether the hospital asks every account for it.
+async fn security(
+    State(state): State<AppState>,
+    holder: AccountHolder,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            let user = store::by_id(&conn, holder.session.user_id)?;
+            let since = two_step::since(&conn, user.id)?;
+            Ok(Json(json!({
+                "twoStep": {
+                    "on": user.totp_secret.is_some(),
+                    "since": since.map(time::rfc3339),
+                    "recoveryCodesLeft": two_step::recovery_codes_left(&conn, user.id)?,
+                },
+                "secondFactorRequired": state.config.require_second_factor,
+            })))
+        })
+        .await
+}
+
+/// A new secret for the authenticator app, as text and as the address its QR code holds. It
+/// takes effect only once a code made from it is entered.
+async fn set_up(
+    State(state): State<AppState>,
+    holder: AccountHolder,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let user = store::by_id(&conn, holder.session.user_id)?;
+            if user.totp_secret.is_some() {
+                return Err(ApiError::Conflict(
+                    "Two-step sign-in is already on for this account.".into(),
+                ));
+            }
+            let secret = two_step::begin(&conn, &state.secrets, user.id, time::now())?;
+            Ok(Json(json!({
+                "secret": secret,
+                "uri": two_step::otpauth_uri(&state.info.organization.name, &user.username, &secret),
+                "expiresInSeconds": two_step::PENDING_WINDOW,
+            })))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Code {
+    code: String,
+}
+
+/// The app's first code: two-step sign-in is on, and the recovery codes are answered once. A
+/// sign-in being led through set-up becomes a signed-in session here (with a fresh cookie).
+/// Wrong codes count against the same pause as at sign-in.
+async fn confirm(
+    State(state): State<AppState>,
+    holder: AccountHolder,
+    Body(code): Body<Code>,
+) -> Result<Response, ApiError> {
+    let now = time::now();
+    throttle(&state, &holder.client, None, now).await?;
+    let network = holder.client.network();
+    let answer = state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let AccountHolder { session, client } = holder;
+            let user = store::by_id(&conn, session.user_id)?;
+            let refuse = |e: ApiError| -> Result<Response, ApiError> {
+                audit("two-step-turned-on", &user, &session, &client)
+                    .refused(&e)
+                    .record(&conn)?;
+                Err(e)
+            };
+            if user.totp_secret.is_some() {
+                return refuse(ApiError::Conflict(
+                    "Two-step sign-in is already on for this account.".into(),
+                ));
+            }
+            let Some(secret) = two_step::pending(&conn, &state.secrets, user.id, now)? else {
+                return refuse(ApiError::Conflict(
+                    "The code to set up with has expired. Start again to get a new one.".into(),
+                ));
+            };
+            let pauses_for = match lockout::reserve_code(&conn, user.id, now) {
+                Ok(p) => p,
+                Err(e) => return refuse(e),
+            };
+            let Some(step) = crate::session::totp::verify(&secret, &code.code, now, None) else {
+                return refuse(match pauses_for {
+                    Some(retry_after) => ApiError::SecondFactorLocked { retry_after },
+                    None => ApiError::InvalidCode,
+                });
+            };
+            lockout::forgive_code(&conn, user.id)?;
+            let codes = two_step::turn_on(&conn, user.id, step, now)?;
+            audit("two-step-turned-on", &user, &session, &client).record(&conn)?;
+            let mut body = json!({"recoveryCodes": codes});
+            if session.stage != Stage::SetUp {
+                return Ok(Json(body).into_response());
+            }
+            // Set up as the portal asked: the sign-in is complete, under a fresh token.
+            sessions::delete(&conn, &session.token_hash)?;
+            let (view, cookie) = start_session(
+                state,
+                &conn,
+                &user,
+                &client,
+                "password, then two-step set up",
+            )?;
+            body["session"] = view;
+            let mut res = Json(body).into_response();
+            res.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(res)
+        })
+        .await;
+    if matches!(
+        answer,
+        Err(ApiError::InvalidCode | ApiError::SecondFactorLocked { .. })
+    ) {
+        state.throttle.fail(&network, now);
+    }
+    answer
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Password {
+    password: String,
+}
+
+fn audit(action: &'static str, user: &User, session: &Session, client: &Client) -> Event {
+    Event::new(action)
+        .user(Some(user.id))
+        .session(session)
+        .client(client)
+}
+
+/// The password again, as signing in checks it; a wrong one is audited under `action`.
+async fn password_again(
+    state: &AppState,
+    signed_in: &SignedIn,
+    given: String,
+    action: &'static str,
+) -> Result<User, ApiError> {
+    let user_id = signed_in.session.user_id;
+    let user = state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            store::by_id(&conn, user_id)
+        })
+        .await?;
+    if let Err(e) = check_current(state, &user, &signed_in.client, given).await {
+        let event = audit(action, &user, &signed_in.session, &signed_in.client).refused(&e);
+        state
+            .run(move |state| Ok(event.record(&state.db.lock())?))
+            .await?;
+        return Err(e);
+    }
+    Ok(user)
+}
+
+fn two_step_is_off() -> ApiError {
+    ApiError::Conflict("Two-step sign-in is not on for this account.".into())
+}
+
+/// Ten new recovery codes, answered once; the earlier ones stop working.
+async fn new_recovery_codes(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(given): Body<Password>,
+) -> Result<Json<Value>, ApiError> {
+    let user = password_again(
+        &state,
+        &signed_in,
+        given.password,
+        "recovery-codes-replaced",
+    )
+    .await?;
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            if user.totp_secret.is_none() {
+                return Err(two_step_is_off());
+            }
+            let codes = two_step::new_recovery_codes(&conn, user.id, time::now())?;
+            audit(
+                "recovery-codes-replaced",
+                &user,
+                &signed_in.session,
+                &signed_in.client,
+            )
+            .record(&conn)?;
+            Ok(Json(json!({"recoveryCodes": codes})))
+        })
+        .await
+}
+
+/// Two-step sign-in off, unless the hospital asks every account for it.
+async fn turn_off(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(given): Body<Password>,
+) -> Result<Json<Value>, ApiError> {
+    if state.config.require_second_factor {
+        return Err(ApiError::Conflict(
+            "This portal asks every account to use two-step sign-in, so it cannot be turned off."
+                .into(),
+        ));
+    }
+    let user = password_again(&state, &signed_in, given.password, "two-step-turned-off").await?;
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            if user.totp_secret.is_none() {
+                return Err(two_step_is_off());
+            }
+            two_step::turn_off(&conn, user.id)?;
+            audit(
+                "two-step-turned-off",
+                &user,
+                &signed_in.session,
+                &signed_in.client,
+            )
+            .record(&conn)?;
+            Ok(Json(json!({"twoStep": {"on": false}})))
+        })
+        .await
+}
