@@ -12,6 +12,7 @@ use crate::fhir::date::FhirDate;
 use crate::session::{Ended, Portal, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use model::Field;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -110,73 +111,146 @@ fn Devices(done: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// A refusal, on the field it is about.
-fn password_error(e: ApiError) -> FieldError {
-    match e {
-        ApiError::InvalidCredentials => {
-            FieldError::on("current-password", "Your current password is not right")
+/// One password form's boxes, their errors, and whether it is being sent: the same for changing
+/// a password and for securing the account, each with its own element ids.
+#[derive(Clone, Copy)]
+struct PasswordForm {
+    ids: [&'static str; 3],
+    current: RwSignal<String>,
+    new: RwSignal<String>,
+    again: RwSignal<String>,
+    errors: RwSignal<Vec<FieldError>>,
+    pending: RwSignal<bool>,
+}
+
+impl PasswordForm {
+    fn new(ids: [&'static str; 3]) -> Self {
+        Self {
+            ids,
+            current: RwSignal::new(String::new()),
+            new: RwSignal::new(String::new()),
+            again: RwSignal::new(String::new()),
+            errors: RwSignal::new(Vec::new()),
+            pending: RwSignal::new(false),
         }
-        ApiError::Refused {
-            status: 400,
-            title: Some(title),
-        } => FieldError::on("new-password", title),
-        other => FieldError::general(other.message()),
+    }
+
+    fn id(self, field: Field) -> &'static str {
+        self.ids[field as usize]
+    }
+
+    /// The current and new passwords to send, once nothing is missing and the form is not
+    /// already being sent; otherwise what is wrong, on its box.
+    fn to_send(self) -> Option<(String, String)> {
+        if self.pending.get_untracked() {
+            return None;
+        }
+        let (c, n, a) = (
+            self.current.get_untracked(),
+            self.new.get_untracked(),
+            self.again.get_untracked(),
+        );
+        let problems = model::password_problems(&c, &n, &a)
+            .into_iter()
+            .map(|(field, message)| (self.id(field), message))
+            .collect();
+        self.errors.set(FieldError::each_on(problems));
+        self.errors.with_untracked(Vec::is_empty).then(|| {
+            self.pending.set(true);
+            (c, n)
+        })
+    }
+
+    /// The portal's answer is in: whether the form is still on the page to take it.
+    fn answered(self) -> bool {
+        if self.pending.is_disposed() {
+            return false;
+        }
+        self.pending.set(false);
+        true
+    }
+
+    /// A refusal, on the box it is about.
+    fn refused(self, e: ApiError) {
+        let error = match e {
+            ApiError::InvalidCredentials => FieldError::on(
+                self.id(Field::Current),
+                "Your current password is not right",
+            ),
+            ApiError::Refused {
+                status: 400,
+                title: Some(title),
+            } => FieldError::on(self.id(Field::New), title),
+            other => FieldError::general(other.message()),
+        };
+        self.errors.set(vec![error]);
+    }
+
+    fn clear(self) {
+        for field in [self.current, self.new, self.again] {
+            field.set(String::new());
+        }
+    }
+}
+
+const NEW_PASSWORD_HINT: &str = "At least 10 characters. Three or four random words make a password that is strong and easy to remember.";
+
+/// A password form's error summary and its three boxes.
+#[component]
+fn PasswordInputs(
+    form: PasswordForm,
+    new_label: &'static str,
+    again_label: &'static str,
+) -> impl IntoView {
+    let PasswordForm {
+        ids,
+        current,
+        new,
+        again,
+        errors,
+        ..
+    } = form;
+    view! {
+        <ErrorSummary errors/>
+        <TextField id=ids[0] label="Your current password" value=current errors kind="password" autocomplete="current-password"/>
+        <TextField id=ids[1] label=new_label value=new errors kind="password" autocomplete="new-password" hint=NEW_PASSWORD_HINT/>
+        <TextField id=ids[2] label=again_label value=again errors kind="password" autocomplete="new-password"/>
     }
 }
 
 #[component]
 fn ChangePassword(done: RwSignal<Option<String>>) -> impl IntoView {
     let session = Session::expect();
-    let current = RwSignal::new(String::new());
-    let new = RwSignal::new(String::new());
-    let again = RwSignal::new(String::new());
+    let form = PasswordForm::new(["current-password", "new-password", "new-password-again"]);
     let keep = RwSignal::new(true);
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let pending = RwSignal::new(false);
+    let pending = form.pending;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if pending.get_untracked() {
+        let Some((current, new)) = form.to_send() else {
             return;
-        }
-        let (c, n, a) = (
-            current.get_untracked(),
-            new.get_untracked(),
-            again.get_untracked(),
-        );
-        errors.set(FieldError::each_on(model::password_problems(&c, &n, &a)));
-        if !errors.with_untracked(Vec::is_empty) {
-            return;
-        }
-        pending.set(true);
+        };
         let stay = keep.get_untracked();
         spawn_local(async move {
-            let outcome = api::change_password(&c, &n, stay).await;
-            if pending.is_disposed() {
+            let outcome = api::change_password(&current, &new, stay).await;
+            if !form.answered() {
                 return;
             }
-            pending.set(false);
             match outcome {
                 Ok(()) if stay => {
-                    for field in [current, new, again] {
-                        field.set(String::new());
-                    }
+                    form.clear();
                     done.set(Some(
                         "Your password is changed. Every other device is signed out.".into(),
                     ));
                 }
                 Ok(()) => session.end(Ended::PasswordChanged),
-                Err(e) => errors.set(vec![password_error(e)]),
+                Err(e) => form.refused(e),
             }
         });
     };
     view! {
         <h2>"Change your password"</h2>
         <form class="account-form" on:submit=submit novalidate>
-            <ErrorSummary errors/>
-            <TextField id="current-password" label="Your current password" value=current errors kind="password" autocomplete="current-password"/>
-            <TextField id="new-password" label="Your new password" value=new errors kind="password" autocomplete="new-password"
-                hint="At least 10 characters. Three or four random words make a password that is strong and easy to remember."/>
-            <TextField id="new-password-again" label="Your new password again" value=again errors kind="password" autocomplete="new-password"/>
+            <PasswordInputs form new_label="Your new password" again_label="Your new password again"/>
             <Checkbox id="keep-signed-in" label="Stay signed in on this device" hint="Every other device is signed out either way." value=keep/>
             <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
                 {move || if pending.get() { "Changing your password…" } else { "Change my password" }}
@@ -189,58 +263,21 @@ fn ChangePassword(done: RwSignal<Option<String>>) -> impl IntoView {
 fn Compromised() -> impl IntoView {
     let session = Session::expect();
     let open = RwSignal::new(false);
-    let current = RwSignal::new(String::new());
-    let new = RwSignal::new(String::new());
-    let again = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let pending = RwSignal::new(false);
+    let form = PasswordForm::new(["secure-current", "secure-new", "secure-new-again"]);
+    let pending = form.pending;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if pending.get_untracked() {
+        let Some((current, new)) = form.to_send() else {
             return;
-        }
-        let (c, n, a) = (
-            current.get_untracked(),
-            new.get_untracked(),
-            again.get_untracked(),
-        );
-        let problems: Vec<_> = model::password_problems(&c, &n, &a)
-            .into_iter()
-            .map(|(field, message)| {
-                (
-                    match field {
-                        "current-password" => "secure-current",
-                        "new-password" => "secure-new",
-                        _ => "secure-new-again",
-                    },
-                    message,
-                )
-            })
-            .collect();
-        errors.set(FieldError::each_on(problems));
-        if !errors.with_untracked(Vec::is_empty) {
-            return;
-        }
-        pending.set(true);
+        };
         spawn_local(async move {
-            let outcome = api::report_compromise(&c, &n).await;
-            if pending.is_disposed() {
+            let outcome = api::report_compromise(&current, &new).await;
+            if !form.answered() {
                 return;
             }
-            pending.set(false);
             match outcome {
                 Ok(()) => session.end(Ended::Secured),
-                Err(e) => errors.set(vec![match password_error(e) {
-                    FieldError {
-                        field: Some("current-password"),
-                        message,
-                    } => FieldError::on("secure-current", message),
-                    FieldError {
-                        field: Some("new-password"),
-                        message,
-                    } => FieldError::on("secure-new", message),
-                    other => other,
-                }]),
+                Err(e) => form.refused(e),
             }
         });
     };
@@ -250,11 +287,7 @@ fn Compromised() -> impl IntoView {
         {move || if open.get() {
             view! {
                 <form class="account-form" on:submit=submit novalidate>
-                    <ErrorSummary errors/>
-                    <TextField id="secure-current" label="Your current password" value=current errors kind="password" autocomplete="current-password"/>
-                    <TextField id="secure-new" label="A new password" value=new errors kind="password" autocomplete="new-password"
-                        hint="At least 10 characters. Three or four random words make a password that is strong and easy to remember."/>
-                    <TextField id="secure-new-again" label="The new password again" value=again errors kind="password" autocomplete="new-password"/>
+                    <PasswordInputs form new_label="A new password" again_label="The new password again"/>
                     <div class="button-group">
                         <button type="submit" class="button danger" aria-disabled=move || pending.get().then_some("true")>
                             {move || if pending.get() { "Securing your account…" } else { "Sign out everywhere and change my password" }}

@@ -46,23 +46,28 @@ pub fn device_name(user_agent: Option<&str>) -> String {
     }
 }
 
+/// The three boxes of a password form.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Field {
+    Current,
+    New,
+    Again,
+}
+
 /// What is wrong with a new password before it is sent (the portal checks it properly).
-pub fn password_problems(current: &str, new: &str, again: &str) -> Vec<(&'static str, String)> {
+pub fn password_problems(current: &str, new: &str, again: &str) -> Vec<(Field, String)> {
     let mut problems = Vec::new();
     if current.is_empty() {
-        problems.push((
-            "current-password",
-            "Enter your current password".to_string(),
-        ));
+        problems.push((Field::Current, "Enter your current password".to_string()));
     }
     if new.chars().count() < 10 {
         problems.push((
-            "new-password",
+            Field::New,
             "Use at least 10 characters for your new password".to_string(),
         ));
     } else if new != again {
         problems.push((
-            "new-password-again",
+            Field::Again,
             "The two new passwords are not the same".to_string(),
         ));
     }
@@ -109,7 +114,7 @@ mod tests {
         assert_eq!(password_problems("", "short", "").len(), 2);
         assert_eq!(
             password_problems("old", "kettle orbit velvet", "kettle orbit velvit")[0].0,
-            "new-password-again"
+            Field::Again
         );
         assert!(password_problems("old", "kettle orbit velvet", "kettle orbit velvet").is_empty());
     }
