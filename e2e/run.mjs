@@ -15,5 +15,6 @@ import './tests/share-link.test.mjs';
 import './tests/shares.test.mjs';
 import './tests/privacy.test.mjs';
 import './tests/account.test.mjs';
+import './tests/two-step.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -61,9 +61,17 @@ fn privacy_screen(screen: PrivacyScreen) -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::privacy_screen(screen))
 }
 
+/// The account's screens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AccountScreen {
+    Settings,
+    /// Setting up two-step sign-in (also where a required set-up is sent).
+    TwoStep,
+}
+
 #[leptos::wasm_split::wasm_split(account, fallible, wasm_split_path = leptos::wasm_split)]
-fn account_screen() -> Result<AnyView, SplitLoaderError> {
-    Ok(crate::features::account_screen())
+fn account_screen(screen: AccountScreen) -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::account_screen(screen))
 }
 
 #[leptos::wasm_split::wasm_split(shares, fallible, wasm_split_path = leptos::wasm_split)]
@@ -85,8 +93,8 @@ pub fn Sharing() -> impl IntoView {
 
 /// The user's account settings, once their part has arrived.
 #[component]
-pub fn Account() -> impl IntoView {
-    view! { <Part load=account_screen heading="Your account" waiting="Loading…"/> }
+pub fn Account(screen: AccountScreen) -> impl IntoView {
+    view! { <Part load=move || account_screen(screen) heading="Your account" waiting="Loading…"/> }
 }
 
 /// The privacy centre, once its part has arrived.

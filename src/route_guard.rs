@@ -11,6 +11,8 @@ pub enum Visitor {
     SignedOut,
     /// The password was right; the security code is still to come.
     SecondFactorPending,
+    /// The password was right; the portal requires a second factor, still to be set up.
+    SetUpSecondFactor,
     TermsToAccept,
     SignedIn,
 }
@@ -26,7 +28,12 @@ pub enum Area {
     Invitation,
     /// A shared record, for someone without an account: open to anyone with the code.
     Shared,
+    /// Setting up two-step sign-in: from the account's settings, or required before anything.
+    TwoStep,
 }
+
+/// Where a sign-in that must set up a second factor is sent.
+pub const TWO_STEP_PATH: &str = "/account/two-step";
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
@@ -44,6 +51,11 @@ pub fn decide(area: Area, visitor: Visitor, here: &str, next: Option<&str>) -> D
         // The sign-in form is drawn at once: the session check only decides whether it goes.
         (Area::SignIn, Checking | SignedOut | SecondFactorPending) => Show,
         (Area::Shared, _) => Show,
+        (Area::TwoStep, SetUpSecondFactor | SignedIn) => Show,
+        (_, SetUpSecondFactor) => GoTo(TWO_STEP_PATH.into()),
+        (Area::TwoStep, Checking) => Wait,
+        (Area::TwoStep, SignedOut | SecondFactorPending) => GoTo("/sign-in".into()),
+        (Area::TwoStep, TermsToAccept) => GoTo("/terms".into()),
         (Area::Invitation, Checking | SignedOut | SecondFactorPending | SignedIn) => Show,
         (Area::Invitation, TermsToAccept) => GoTo(with_next("/terms", here)),
         (_, Checking) => Wait,
@@ -166,6 +178,45 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_required_second_factor_is_set_up_before_anything_else() {
+        for area in [
+            Area::Home,
+            Area::SignIn,
+            Area::Terms,
+            Area::Record,
+            Area::Invitation,
+        ] {
+            assert_eq!(
+                decide(area, Visitor::SetUpSecondFactor, "/record/summary", None),
+                GoTo(TWO_STEP_PATH.into()),
+                "{area:?}"
+            );
+        }
+        assert_eq!(
+            decide(
+                Area::TwoStep,
+                Visitor::SetUpSecondFactor,
+                TWO_STEP_PATH,
+                None
+            ),
+            Show
+        );
+        assert_eq!(
+            decide(Area::TwoStep, Visitor::SignedIn, TWO_STEP_PATH, None),
+            Show
+        );
+        assert_eq!(
+            decide(Area::TwoStep, Visitor::SignedOut, TWO_STEP_PATH, None),
+            GoTo("/sign-in".into())
+        );
+        // A shared record is the viewer's, whoever else this browser is.
+        assert_eq!(
+            decide(Area::Shared, Visitor::SetUpSecondFactor, "/shared", None),
+            Show
+        );
     }
 
     #[test]

@@ -27,6 +27,11 @@ pub struct Session {
     pub info: RwSignal<Option<SessionInfo>>,
     /// Signed in with a password, the security code still to come (the page was reloaded then).
     pub second_factor_pending: RwSignal<bool>,
+    /// Signed in with a password, and the portal requires a second factor this account has not
+    /// set up yet: setting one up is all there is to do.
+    pub set_up_required: RwSignal<bool>,
+    /// Signed in with a recovery code: how many are left, until the person has read it.
+    pub recovery_codes_left: RwSignal<Option<u32>>,
     pub patient: RwSignal<Option<PatientSummary>>,
     /// Everyone whose record the user may open (their own first), once loaded: the header's
     /// switcher lists them.
@@ -47,6 +52,8 @@ impl Session {
             checked: RwSignal::new(Load::Loading),
             info: RwSignal::new(None),
             second_factor_pending: RwSignal::new(false),
+            set_up_required: RwSignal::new(false),
+            recovery_codes_left: RwSignal::new(None),
             patient: RwSignal::new(None),
             people: RwSignal::new(None),
             invitation_code: RwSignal::new(String::new()),
@@ -72,6 +79,14 @@ impl Session {
         expect_context()
     }
 
+    /// Signing in is complete: who is signed in, nothing half-finished left.
+    pub fn signed_in(self, info: SessionInfo) {
+        self.second_factor_pending.set(false);
+        self.set_up_required.set(false);
+        self.recovery_codes_left.set(info.recovery_codes_left);
+        self.info.set(Some(info));
+    }
+
     /// Asks the portal who this browser is (at start, and again after a failed check).
     pub fn check(self) {
         self.checked.set(Load::Loading);
@@ -83,6 +98,10 @@ impl Session {
                 }
                 Err(ApiError::SecondFactorRequired) => {
                     self.second_factor_pending.set(true);
+                    Ok(())
+                }
+                Err(ApiError::SecondFactorSetUpRequired) => {
+                    self.set_up_required.set(true);
                     Ok(())
                 }
                 Err(ApiError::NotSignedIn | ApiError::SessionExpired) => Ok(()),
@@ -104,6 +123,7 @@ impl Session {
             Some(s) if s.terms_outstanding() => Visitor::TermsToAccept,
             Some(_) => Visitor::SignedIn,
             None if self.second_factor_pending.get() => Visitor::SecondFactorPending,
+            None if self.set_up_required.get() => Visitor::SetUpSecondFactor,
             None => Visitor::SignedOut,
         }
     }

@@ -54,7 +54,7 @@ async function startSmtpSink(dir) {
   return { port, child, folder: path.join(maildir, 'new') };
 }
 
-export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, bin = process.env.CAREFRONT_PORTAL } = {}) {
+export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
@@ -70,6 +70,7 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo', '--dev-insecure-cookies',
     ...(sink ? ['--smtp-url', `smtp://127.0.0.1:${sink.port}`] : ['--outbox', outbox])];
   if (idleTimeout) args.push('--idle-timeout', String(idleTimeout));
+  if (requireSecondFactor) args.push('--require-second-factor');
   if (config) {
     fs.writeFileSync(path.join(dir, 'portal.json'), JSON.stringify(config));
     args.push('--portal-config', path.join(dir, 'portal.json'));

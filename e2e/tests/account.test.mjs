@@ -45,6 +45,8 @@ test('a patient sees where they are signed in and signs another device out', asy
   await screen(page, 'account');
   await page.getByRole('button', { name: 'Sign out this device' }).click();
   await page.getByText('That device is signed out.').waitFor();
+  // The list is asked for again once the device is signed out: wait for it to come back.
+  await page.locator('.device-card').first().waitFor();
   assert.equal(await page.locator('.device-card').count(), 1);
   assert.equal(await stillSignedIn(iphone), false, 'the phone is signed out');
   assert.equal(await stillSignedIn(page), true);

@@ -14,6 +14,8 @@ pub enum ApiError {
     NotSignedIn,
     SessionExpired,
     SecondFactorRequired,
+    /// The portal requires a second factor; this account must set one up before anything else.
+    SecondFactorSetUpRequired,
     InvalidCredentials,
     AccountLocked {
         minutes: Option<u64>,
@@ -79,6 +81,7 @@ pub fn classify(status: u16, body: &str) -> ApiError {
         Some("not-signed-in") => ApiError::NotSignedIn,
         Some("session-expired") => ApiError::SessionExpired,
         Some("second-factor-required") => ApiError::SecondFactorRequired,
+        Some("second-factor-setup-required") => ApiError::SecondFactorSetUpRequired,
         Some("invalid-credentials") => ApiError::InvalidCredentials,
         Some("account-locked") => ApiError::AccountLocked {
             minutes: retry_after.map(|s| s.div_ceil(60)),
@@ -134,6 +137,7 @@ impl ApiError {
             Self::NotSignedIn => "You are not signed in. Sign in to continue.".into(),
             Self::SessionExpired => "Your session has ended. Sign in again to continue.".into(),
             Self::SecondFactorRequired => "Enter your security code to finish signing in.".into(),
+            Self::SecondFactorSetUpRequired => "Set up two-step sign-in to finish signing in.".into(),
             Self::InvalidCredentials => "The username or password is not right. Check them and try again.".into(),
             Self::AccountLocked { minutes: Some(m) } => format!(
                 "Your account is locked after too many wrong tries. Try again in {m} {}, or call the help desk.",

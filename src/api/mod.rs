@@ -19,8 +19,9 @@ use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use types::{
-    Invitations, MadeShare, NewInvitation, NewShare, PatientSummary, PortalInfo, PrivacySettings,
-    Proxy, SessionInfo, SharedView, Shares, SignInOutcome, SignedInSessions, TermsDocuments,
+    AccountSecurity, Invitations, MadeShare, NewInvitation, NewShare, PatientSummary, PortalInfo,
+    PrivacySettings, Proxy, RecoveryCodes, SessionInfo, SharedView, Shares, SignInOutcome,
+    SignedInSessions, TermsDocuments, TwoStepSecret,
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
@@ -236,6 +237,7 @@ pub async fn session() -> Result<SessionInfo, ApiError> {
     match value["status"].as_str() {
         Some("signed-in") => serde_json::from_value(value).map_err(|_| ApiError::Unreadable),
         Some("second-factor-required") => Err(ApiError::SecondFactorRequired),
+        Some("second-factor-setup-required") => Err(ApiError::SecondFactorSetUpRequired),
         Some("signed-out") if value["ended"] == true => {
             report_session_ended();
             Err(ApiError::SessionExpired)
@@ -249,8 +251,10 @@ pub async fn sign_in(username: &str, password: &str) -> Result<SignInOutcome, Ap
     let body = json!({"username": username, "password": password}).to_string();
     let text = send("POST", &format!("{BASE}/session"), Some(body), Auth::Public).await?;
     let value: Value = parse(&text)?;
-    if value["status"] == "second-factor-required" {
-        return Ok(SignInOutcome::SecondFactorRequired);
+    match value["status"].as_str() {
+        Some("second-factor-required") => return Ok(SignInOutcome::SecondFactorRequired),
+        Some("second-factor-setup-required") => return Ok(SignInOutcome::SetUpRequired),
+        _ => {}
     }
     LAST_ACTIVITY_MS.with(|t| t.set(js_sys::Date::now()));
     Ok(SignInOutcome::SignedIn(
@@ -379,14 +383,7 @@ pub async fn shares(patient: &str) -> Result<Shares, ApiError> {
 
 /// Makes a share: its code and link are in this answer only.
 pub async fn make_share(share: &NewShare) -> Result<MadeShare, ApiError> {
-    let text = send(
-        "POST",
-        &format!("{BASE}/shares"),
-        Some(json!(share).to_string()),
-        Auth::Session,
-    )
-    .await?;
-    parse(&text)
+    post_for("/shares", json!(share)).await
 }
 
 pub async fn stop_share(id: i64) -> Result<(), ApiError> {
@@ -427,6 +424,33 @@ pub async fn report_compromise(current: &str, new: &str) -> Result<(), ApiError>
         json!({"current": current, "new": new}),
     )
     .await
+}
+
+/// How the account signs in: two-step sign-in, and whether the portal requires it.
+pub async fn account_security() -> Result<AccountSecurity, ApiError> {
+    get("/account/security", Auth::Session).await
+}
+
+/// A new secret for an authenticator app; it takes effect with the app's first code.
+pub async fn start_two_step() -> Result<TwoStepSecret, ApiError> {
+    post_for("/account/two-step/setup", json!({})).await
+}
+
+/// The app's first code: two-step sign-in is on; the recovery codes come back this once.
+pub async fn confirm_two_step(code: &str) -> Result<RecoveryCodes, ApiError> {
+    post_for("/account/two-step/confirm", json!({"code": code})).await
+}
+
+pub async fn new_recovery_codes(password: &str) -> Result<RecoveryCodes, ApiError> {
+    post_for(
+        "/account/two-step/recovery-codes",
+        json!({"password": password}),
+    )
+    .await
+}
+
+pub async fn turn_off_two_step(password: &str) -> Result<(), ApiError> {
+    post("/account/two-step/off", json!({"password": password})).await
 }
 
 /// The patient's choices about sharing with other organisations.
@@ -499,14 +523,22 @@ pub async fn leave_share() -> Result<(), ApiError> {
 }
 
 async fn post(path: &str, body: Value) -> Result<(), ApiError> {
+    post_text(path, body, Auth::Session).await.map(|_| ())
+}
+
+/// A signed-in `POST` whose answer the screen reads.
+async fn post_for<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ApiError> {
+    parse(&post_text(path, body, Auth::Session).await?)
+}
+
+async fn post_text(path: &str, body: Value, auth: Auth) -> Result<String, ApiError> {
     send(
         "POST",
         &format!("{BASE}{path}"),
         Some(body.to_string()),
-        Auth::Session,
+        auth,
     )
     .await
-    .map(|_| ())
 }
 
 /// Every resource a search matches, page by page: `on_page` gets each page as it arrives, so a

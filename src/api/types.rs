@@ -81,6 +81,9 @@ pub struct SessionInfo {
     pub idle_timeout_seconds: u32,
     #[serde(default)]
     pub terms: Vec<TermsRequirement>,
+    /// Signed in with a recovery code: how many are left.
+    #[serde(default)]
+    pub recovery_codes_left: Option<u32>,
 }
 
 impl SessionInfo {
@@ -109,6 +112,8 @@ pub struct TermsRequirement {
 pub enum SignInOutcome {
     SignedIn(SessionInfo),
     SecondFactorRequired,
+    /// The portal requires a second factor and this account has none: set one up first.
+    SetUpRequired,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -521,4 +526,37 @@ pub struct SignedInSession {
     pub last_active_at: String,
     pub user_agent: Option<String>,
     pub current: bool,
+}
+
+/// How the account signs in (`GET /account/security`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AccountSecurity {
+    pub two_step: TwoStep,
+    pub second_factor_required: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TwoStep {
+    pub on: bool,
+    pub since: Option<String>,
+    pub recovery_codes_left: u32,
+}
+
+/// A new authenticator secret, waiting for the app's first code.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TwoStepSecret {
+    pub secret: String,
+    /// The `otpauth://` address its QR code holds.
+    pub uri: String,
+}
+
+/// Recovery codes, shown this once; with a session when setting up completed a sign-in.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+    #[serde(default)]
+    pub session: Option<SessionInfo>,
 }

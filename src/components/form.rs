@@ -35,6 +35,12 @@ impl FieldError {
     }
 }
 
+/// An authenticator app's 6-digit code as typed (spaces allowed), ready to send.
+pub fn security_code(typed: &str) -> Option<String> {
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    (digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+}
+
 /// One @ with something either side and a dot after it: the portal checks it properly.
 pub fn looks_like_email(text: &str) -> bool {
     match text.split_once('@') {
@@ -352,5 +358,18 @@ pub fn DateInput(
                 </div>
             </fieldset>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_security_code_is_six_digits_however_spaced() {
+        assert_eq!(security_code(" 123 456 "), Some("123456".into()));
+        for wrong in ["12345", "1234567", "12345a", "", "１２３４５６"] {
+            assert_eq!(security_code(wrong), None, "{wrong}");
+        }
     }
 }

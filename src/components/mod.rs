@@ -7,5 +7,6 @@ pub mod idle;
 pub mod load;
 pub mod notices;
 pub mod page;
+pub mod qr;
 pub mod record_fetch;
 pub mod section;

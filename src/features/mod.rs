@@ -24,7 +24,7 @@ pub(crate) mod visits;
 #[cfg(test)]
 mod hl7_examples;
 
-use crate::chunks::{PeopleScreen, PrivacyScreen, RecordScreen};
+use crate::chunks::{AccountScreen, PeopleScreen, PrivacyScreen, RecordScreen};
 use leptos::prelude::*;
 
 /// The record's screens, all in the record's download (`chunks::record_screen` is its split point).
@@ -74,6 +74,9 @@ pub(crate) fn privacy_screen(screen: PrivacyScreen) -> AnyView {
 }
 
 /// The user's own account settings: their own download (`chunks::account_screen`).
-pub(crate) fn account_screen() -> AnyView {
-    view! { <account::AccountPage/> }.into_any()
+pub(crate) fn account_screen(screen: AccountScreen) -> AnyView {
+    match screen {
+        AccountScreen::Settings => view! { <account::AccountPage/> }.into_any(),
+        AccountScreen::TwoStep => view! { <account::two_step::TwoStepSetUpPage/> }.into_any(),
+    }
 }

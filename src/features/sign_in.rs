@@ -2,7 +2,7 @@
 //! What was typed survives every failure except the password itself.
 
 use crate::api::{self, ApiError, types::SessionInfo, types::SignInOutcome};
-use crate::components::form::{ErrorSummary, FieldError, TextField};
+use crate::components::form::{ErrorSummary, FieldError, TextField, security_code};
 use crate::components::notices::HelpDeskLine;
 use crate::components::page::PageHeading;
 use crate::session::{Ended, Portal, Session};
@@ -15,15 +15,42 @@ use leptos_router::hooks::use_query_map;
 enum Step {
     Password,
     Code,
+    /// The phone is not to hand: one of the recovery codes instead.
+    RecoveryCode,
+}
+
+/// What to send for the second step, or why it cannot be right: six digits from the app, or a
+/// recovery code (12 letters and digits, typed with any spacing or dashes).
+fn second_step_entry(step: Step, typed: &str) -> Result<String, &'static str> {
+    let compact: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    match step {
+        Step::RecoveryCode
+            if compact.len() == 12 && compact.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            Ok(typed.trim().to_string())
+        }
+        Step::RecoveryCode => {
+            Err("Enter a recovery code: 12 letters and numbers, like K7Q2-9XMD-4TPA")
+        }
+        _ => security_code(typed)
+            .ok_or("Enter the 6-digit security code from your authenticator app"),
+    }
 }
 
 const COOKIES_BLOCKED: &str = "Your browser is blocking cookies for this site. The portal needs a cookie to keep you signed in. Allow cookies for this site, then try again.";
 
-fn error_message(e: &ApiError) -> FieldError {
-    match e {
-        ApiError::InvalidCredentials => FieldError::on("password", e.message()),
-        ApiError::InvalidCode => FieldError::on("code", e.message()),
-        other => FieldError::general(other.message()),
+fn error_message(e: &ApiError, step: Step) -> FieldError {
+    match (e, step) {
+        (ApiError::InvalidCredentials, _) => FieldError::on("password", e.message()),
+        (ApiError::InvalidCode, Step::RecoveryCode) => FieldError::on(
+            "recovery-code",
+            "That recovery code is not right, or has been used. Check it, or try another of your codes.",
+        ),
+        (ApiError::InvalidCode, _) => FieldError::on("code", e.message()),
+        (other, _) => FieldError::general(other.message()),
     }
 }
 
@@ -54,21 +81,26 @@ pub fn SignInPage() -> impl IntoView {
         .map(|v| v.as_bool() != Some(false))
         .unwrap_or(true);
 
-    // Signed in: make sure the browser kept the cookie; the route guard then moves on.
-    let finish = move |signed_in: SessionInfo| {
+    // The password (and code) were right: make sure the browser kept the cookie; the route
+    // guard then moves on, to the record or to setting up a second factor.
+    let finish = move |signed_in: Option<SessionInfo>| {
         spawn_local(async move {
-            match api::session().await {
-                Ok(_) => {
-                    session.second_factor_pending.set(false);
-                    session.info.set(Some(signed_in));
+            match (api::session().await, signed_in) {
+                (Ok(_), Some(info)) => session.signed_in(info),
+                (Err(ApiError::SecondFactorSetUpRequired), None) => {
+                    session.set_up_required.set(true)
                 }
-                Err(ApiError::NotSignedIn) => {
+                (Err(ApiError::NotSignedIn), _) => {
                     pending.set(false);
                     errors.set(vec![FieldError::general(COOKIES_BLOCKED)]);
                 }
-                Err(e) => {
+                (Ok(_), None) => {
                     pending.set(false);
-                    errors.set(vec![error_message(&e)]);
+                    errors.set(vec![FieldError::general(ApiError::Unreadable.message())]);
+                }
+                (Err(e), _) => {
+                    pending.set(false);
+                    errors.set(vec![error_message(&e, step.get_untracked())]);
                 }
             }
         });
@@ -97,7 +129,11 @@ pub fn SignInPage() -> impl IntoView {
                 let outcome =
                     api::sign_in(&username.get_untracked(), &password.get_untracked()).await;
                 match outcome {
-                    Ok(SignInOutcome::SignedIn(info)) => finish(info),
+                    Ok(SignInOutcome::SignedIn(info)) => finish(Some(info)),
+                    Ok(SignInOutcome::SetUpRequired) => {
+                        password.set(String::new());
+                        finish(None);
+                    }
                     Ok(SignInOutcome::SecondFactorRequired) => {
                         password.set(String::new());
                         pending.set(false);
@@ -106,7 +142,7 @@ pub fn SignInPage() -> impl IntoView {
                     Err(e) => {
                         password.set(String::new());
                         pending.set(false);
-                        errors.set(vec![error_message(&e)]);
+                        errors.set(vec![error_message(&e, Step::Password)]);
                     }
                 }
             });
@@ -118,23 +154,24 @@ pub fn SignInPage() -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let entered: String = code
-            .get_untracked()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if entered.len() != 6 || !entered.chars().all(|c| c.is_ascii_digit()) {
-            errors.set(vec![FieldError::on(
-                "code",
-                "Enter the 6-digit security code from your authenticator app",
-            )]);
-            return;
-        }
+        let now = step.get_untracked();
+        let field = if now == Step::RecoveryCode {
+            "recovery-code"
+        } else {
+            "code"
+        };
+        let entered = match second_step_entry(now, &code.get_untracked()) {
+            Ok(entered) => entered,
+            Err(problem) => {
+                errors.set(vec![FieldError::on(field, problem)]);
+                return;
+            }
+        };
         errors.set(Vec::new());
         pending.set(true);
         spawn_local(async move {
             match api::second_factor(&entered).await {
-                Ok(info) => finish(info),
+                Ok(info) => finish(Some(info)),
                 Err(e) => {
                     code.set(String::new());
                     pending.set(false);
@@ -150,13 +187,18 @@ pub fn SignInPage() -> impl IntoView {
                             step.set(Step::Password);
                             errors.set(vec![FieldError::general(COOKIES_BLOCKED)]);
                         }
-                        other => errors.set(vec![error_message(&other)]),
+                        other => errors.set(vec![error_message(&other, now)]),
                     }
                 }
             }
         });
     };
 
+    let use_step = move |to: Step| {
+        code.set(String::new());
+        errors.set(Vec::new());
+        step.set(to);
+    };
     let start_again = move |_| {
         session.second_factor_pending.set(false);
         code.set(String::new());
@@ -209,11 +251,52 @@ pub fn SignInPage() -> impl IntoView {
                         {move || if pending.get() { "Checking…" } else { "Continue" }}
                     </button>
                 </form>
+                <p><button type="button" class="link-button" on:click=move |_| use_step(Step::RecoveryCode)>"I cannot use my phone: use a recovery code"</button></p>
                 <p><button type="button" class="link-button" on:click=start_again>"Start again with your password"</button></p>
-                <HelpDeskLine purpose="if you have lost your phone or cannot get a code"/>
+                <HelpDeskLine purpose="if you have lost your phone and your recovery codes"/>
+            }
+            .into_any(),
+            Step::RecoveryCode => view! {
+                <PageHeading text="Enter a recovery code"/>
+                <p>"When you set up two-step sign-in you were given 10 recovery codes to print or save. Each one works once."</p>
+                <form class="form" novalidate on:submit=submit_code>
+                    <TextField
+                        id="recovery-code"
+                        label="Recovery code"
+                        value=code
+                        errors
+                        hint="For example K7Q2-9XMD-4TPA. Capital or small letters, with or without the dashes."
+                    />
+                    <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
+                        {move || if pending.get() { "Checking…" } else { "Continue" }}
+                    </button>
+                </form>
+                <p><button type="button" class="link-button" on:click=move |_| use_step(Step::Code)>"Use the code from my authenticator app instead"</button></p>
+                <HelpDeskLine purpose="if you have lost your phone and your recovery codes"/>
             }
             .into_any(),
         }}
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_second_step_takes_six_digits_or_a_recovery_code() {
+        assert_eq!(
+            second_step_entry(Step::Code, " 123 456 "),
+            Ok("123456".into())
+        );
+        assert!(second_step_entry(Step::Code, "12345").is_err());
+        assert!(second_step_entry(Step::Code, "K7Q2-9XMD-4TPA").is_err());
+        assert_eq!(
+            second_step_entry(Step::RecoveryCode, " k7q2 9xmd-4tpa "),
+            Ok("k7q2 9xmd-4tpa".into())
+        );
+        assert!(second_step_entry(Step::RecoveryCode, "123456").is_err());
+        assert!(second_step_entry(Step::RecoveryCode, "K7Q2-9XMD-4TP\u{e9}").is_err());
+    }
 }

@@ -1,7 +1,9 @@
-//! "Your account": the devices signed in to it (sign out any, or all others), a new password,
-//! and what to do if someone else is using it. Its own download (`chunks::account_screen`).
+//! "Your account": the devices signed in to it (sign out any, or all others), two-step sign-in,
+//! a new password, and what to do if someone else is using it; and setting up two-step sign-in.
+//! Its own download (`chunks::account_screen`).
 
 pub mod model;
+pub mod two_step;
 
 use crate::api::{self, ApiError, types::SignedInSession};
 use crate::components::clock::{Style, format_moment};
@@ -19,21 +21,26 @@ pub fn AccountPage() -> impl IntoView {
     let done = RwSignal::new(None::<String>);
     view! {
         <PageHeading text="Your account"/>
-        <p class="lead">"Keep your account safe: see where you are signed in, and change your password."</p>
+        <p class="lead">"Keep your account safe: see where you are signed in, how you sign in, and change your password."</p>
         <p role="status" class="done">{move || done.get()}</p>
         <Devices done/>
+        <two_step::TwoStepSection done/>
         <ChangePassword done/>
         <Compromised/>
     }
 }
 
 /// When, as the hospital's clock says it.
-fn moment(iso: &str) -> String {
-    let info = Portal::expect();
+fn when(iso: &str, style: Style) -> String {
     FhirDate::parse(iso)
         .and_then(|d| d.epoch_ms())
-        .map(|ms| format_moment(ms, &info.locale, &info.time_zone, Style::DateTime))
+        .map(|ms| when_ms(ms, style))
         .unwrap_or_default()
+}
+
+fn when_ms(ms: f64, style: Style) -> String {
+    let info = Portal::expect();
+    format_moment(ms, &info.locale, &info.time_zone, style)
 }
 
 #[component]
@@ -80,7 +87,7 @@ fn Devices(done: RwSignal<Option<String>>) -> impl IntoView {
                                         {model::device_name(s.user_agent.as_deref())}
                                         {s.current.then(|| view! { <span class="tag">"This device"</span> })}
                                     </p>
-                                    <p>{format!("Signed in {}. Last used {}.", moment(&s.signed_in_at), moment(&s.last_active_at))}</p>
+                                    <p>{format!("Signed in {}. Last used {}.", when(&s.signed_in_at, Style::DateTime), when(&s.last_active_at, Style::DateTime))}</p>
                                     {(!s.current).then(|| view! {
                                         <button type="button" class="button secondary"
                                             aria-disabled=move || busy.get().then_some("true")

@@ -1,5 +1,6 @@
-//! The account screen's words: each signed-in browser as people know it ("Chrome on an Android
-//! phone"), and what is wrong with a new password before the portal is asked.
+//! The account screens' words: each signed-in browser as people know it ("Chrome on an Android
+//! phone"), what is wrong with a new password before the portal is asked, and two-step sign-in
+//! (where it stands, the secret grouped for typing, the recovery codes as a file to keep).
 
 /// A browser's user agent as a person would name their device; plain words for anything else.
 pub fn device_name(user_agent: Option<&str>) -> String {
@@ -74,6 +75,65 @@ pub fn password_problems(current: &str, new: &str, again: &str) -> Vec<(Field, S
     problems
 }
 
+/// Where two-step sign-in stands, in a sentence or two; `since` already in words.
+pub fn two_step_status(on: bool, since: Option<&str>, codes_left: u32) -> String {
+    if !on {
+        return "Two-step sign-in is off. Anyone who knows your password can sign in as you."
+            .into();
+    }
+    let on = since.map_or("is on".to_string(), |s| format!("has been on since {s}"));
+    let codes = match codes_left {
+        0 => "You have no recovery codes left: make new ones now, in case you lose your phone."
+            .to_string(),
+        1 => "You have 1 recovery code left. Make new ones soon.".to_string(),
+        n => format!("You have {n} recovery codes left."),
+    };
+    format!("Two-step sign-in {on}. {codes}")
+}
+
+/// An authenticator secret in groups of four, as people type it from the screen.
+pub fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The recovery codes as a text file to keep: whose they are, for which portal, and how to use
+/// them, so a file found months later still makes sense.
+pub fn recovery_codes_file(
+    hospital: &str,
+    username: &str,
+    made_on: &str,
+    codes: &[String],
+) -> String {
+    let mut text = format!(
+        "Recovery codes for the {hospital} patient portal\r\nUsername: {username}\r\nMade on {made_on}\r\n\r\n\
+         If you cannot use your phone to sign in, enter one of these codes instead of the security code.\r\n\
+         Each code works once. Keep them somewhere safe, away from your phone.\r\n\r\n"
+    );
+    for (n, code) in codes.iter().enumerate() {
+        text.push_str(&format!("{:>2}. {code}\r\n", n + 1));
+    }
+    text
+}
+
+/// Each recovery code as a screen reader should say it: character by character, in groups.
+pub fn spoken_code(code: &str) -> String {
+    code.split('-')
+        .map(|group| {
+            group
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +177,32 @@ mod tests {
             Field::Again
         );
         assert!(password_problems("old", "kettle orbit velvet", "kettle orbit velvet").is_empty());
+    }
+
+    #[test]
+    fn two_step_status_says_where_it_stands_and_what_to_do() {
+        assert!(two_step_status(false, None, 0).starts_with("Two-step sign-in is off."));
+        assert_eq!(
+            two_step_status(true, Some("3 December 2026"), 10),
+            "Two-step sign-in has been on since 3 December 2026. You have 10 recovery codes left."
+        );
+        assert!(two_step_status(true, None, 1).contains("1 recovery code left"));
+        assert!(two_step_status(true, None, 0).contains("make new ones now"));
+    }
+
+    #[test]
+    fn the_secret_is_grouped_for_typing() {
+        assert_eq!(grouped("JBSWY3DPEHPK3PXPJBSW"), "JBSW Y3DP EHPK 3PXP JBSW");
+        assert_eq!(grouped("ABCDEF"), "ABCD EF");
+    }
+
+    #[test]
+    fn the_codes_file_says_what_it_is_and_lists_every_code() {
+        let codes: Vec<String> = (0..10).map(|n| format!("AAAA-BBBB-CCC{n}")).collect();
+        let file = recovery_codes_file("Riverside Hospital", "ann", "3 December 2026", &codes);
+        assert!(file.starts_with("Recovery codes for the Riverside Hospital patient portal\r\n"));
+        assert!(file.contains("Username: ann"));
+        assert!(file.contains(" 1. AAAA-BBBB-CCC0\r\n") && file.contains("10. AAAA-BBBB-CCC9\r\n"));
+        assert_eq!(spoken_code("K7Q2-9XMD"), "K 7 Q 2, 9 X M D");
     }
 }

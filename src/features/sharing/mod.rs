@@ -4,7 +4,6 @@
 
 mod form;
 pub mod model;
-mod qr;
 mod result;
 
 use crate::acting_for::whose;

@@ -3,16 +3,12 @@
 //! once: the portal keeps neither.
 
 use super::model;
-use super::qr;
 use crate::api::types::MadeShare;
 use crate::components::clock::{Style, format_moment};
+use crate::components::qr::{CopyButton, QrCode};
 use crate::fhir::date::FhirDate;
 use crate::session::Portal;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-
-/// About how wide a QR code is drawn, in CSS pixels.
-const QR_PIXELS: i32 = 288;
 
 #[component]
 pub fn ShareResult(made: MadeShare, whose: String, finish: Callback<()>) -> impl IntoView {
@@ -62,60 +58,4 @@ pub fn ShareResult(made: MadeShare, whose: String, finish: Callback<()>) -> impl
             <button type="button" class="button" on:click=move |_| finish.run(())>"Done: see your shares"</button>
         </div>
     }
-}
-
-/// A QR code of `text`, drawn in the page (nothing is fetched), each module a whole number of
-/// pixels so its edges stay sharp for a camera.
-#[component]
-fn QrCode(text: String, label: &'static str) -> impl IntoView {
-    qr::draw(&text).map(|drawn| {
-        let px = drawn.side * (QR_PIXELS / drawn.side).max(2);
-        view! {
-            <svg class="qr" viewBox=format!("0 0 {0} {0}", drawn.side) width=px height=px role="img" aria-label=label
-                xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">
-                <rect width="100%" height="100%" fill="#fff"/>
-                <path d=drawn.path fill="#000"/>
-            </svg>
-        }
-    })
-}
-
-/// Copies `text` to the clipboard, and says whether it did.
-#[component]
-fn CopyButton(text: String, label: &'static str) -> impl IntoView {
-    let said = RwSignal::new(None::<&'static str>);
-    let copy = move |_| {
-        let text = text.clone();
-        spawn_local(async move {
-            let copied = copy_text(&text).await;
-            let _ = said.try_set(Some(if copied {
-                "Copied"
-            } else {
-                "Could not copy: select it and copy it yourself"
-            }));
-        });
-    };
-    view! {
-        <p class="copy">
-            <button type="button" class="button secondary" on:click=copy>{label}</button>
-            <span class="copy-status" role="status">{move || said.get()}</span>
-        </p>
-    }
-}
-
-/// The browser's clipboard, where it has one (only secure pages do).
-async fn copy_text(text: &str) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let navigator = window.navigator();
-    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
-        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
-    if !has_clipboard {
-        return false;
-    }
-    let clipboard = navigator.clipboard();
-    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
-        .await
-        .is_ok()
 }
