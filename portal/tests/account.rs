@@ -228,3 +228,94 @@ async fn someone_else_using_the_account_ends_every_session_and_tells_the_help_de
         .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn closing_an_account_asks_for_the_password_then_stops_sign_in_until_the_help_desk_acts() {
+    use carefront_portal::accounts::commands::{self, UserCommand};
+    let p = common::portal();
+    let phone = p.ann_on(PHONE).await;
+    let laptop = p.ann_on(LAPTOP).await;
+    let wrong = p
+        .post(
+            "/api/v1/account/close",
+            &phone,
+            json!({"password": "not it"}),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(p.still_signed_in(&laptop).await);
+
+    let closed = p
+        .post(
+            "/api/v1/account/close",
+            &phone,
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK);
+    assert_eq!(closed.body["closureRequested"], true);
+    assert!(closed.set_cookie().contains("Max-Age=0"));
+    assert!(
+        !p.still_signed_in(&laptop).await,
+        "every device is signed out"
+    );
+    let again = p.sign_in("ann", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+    assert_eq!(again.reason(), "account-closed");
+    // A wrong password still says only that it is wrong: nothing about the account.
+    assert_eq!(
+        p.sign_in("ann", "not it").await.reason(),
+        "invalid-credentials"
+    );
+    assert_eq!(
+        p.audit_count("action = 'account-closure-requested' AND outcome = 'success'"),
+        1
+    );
+    assert_eq!(
+        p.audit_count("action = 'account-closure-requested' AND outcome = 'refused'"),
+        1
+    );
+    // The record is kept.
+    let kept: i64 = p
+        .state
+        .db
+        .lock()
+        .query_row(
+            "SELECT count(*) FROM resources WHERE patient_id = 'demo-ann'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(kept > 0);
+
+    // The help desk sees the request and completes it.
+    let waiting = carefront_portal::accounts::closures_waiting(&p.state.db.lock()).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].0, "ann");
+    let no_key = || Err("no secret is stored".to_string());
+    commands::run(
+        &p.state.db,
+        UserCommand::Close {
+            username: "ann".into(),
+        },
+        no_key,
+    )
+    .unwrap();
+    assert!(
+        carefront_portal::accounts::closures_waiting(&p.state.db.lock())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(p.sign_in("ann", PASSWORD).await.reason(), "account-closed");
+    assert_eq!(p.audit_count("action = 'account-closed'"), 1);
+    // Turned on again by the help desk, the account signs in.
+    commands::run(
+        &p.state.db,
+        UserCommand::Enable {
+            username: "ann".into(),
+        },
+        no_key,
+    )
+    .unwrap();
+    assert_eq!(p.sign_in("ann", PASSWORD).await.body["status"], "signed-in");
+}

@@ -1184,6 +1184,23 @@ async fn every_answer_matches_the_documented_contract() {
         &required.code(&waiting, codes[0].as_str().unwrap()).await,
     );
 
+    // Closing an account: a wrong password, then the request; signing in then says so.
+    let jordan = p.signed_in("jordan").await;
+    for password in ["wrong", PASSWORD] {
+        c.check(
+            "post",
+            "/account/close",
+            &p.call(
+                "POST",
+                "/api/v1/account/close",
+                Some(&jordan),
+                Some(json!({"password": password})),
+            )
+            .await,
+        );
+    }
+    c.check("post", "/session", &p.sign_in("jordan", PASSWORD).await);
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

@@ -43,11 +43,19 @@ pub enum UserCommand {
     TwoStepOff {
         username: String,
     },
-    /// Turn the account off and sign it out everywhere; `enable` turns it back on.
+    /// Turn the account off and sign it out everywhere; `enable` turns it back on (and
+    /// withdraws a request to close it).
     Disable {
         username: String,
     },
     Enable {
+        username: String,
+    },
+    /// The accounts whose holders asked for them to be closed, waiting for `close`.
+    Closing,
+    /// Complete closing an account: it stays off, and its authenticator secret and recovery
+    /// codes go. The medical record is kept.
+    Close {
         username: String,
     },
     /// List the account's sessions; with --revoke, end them all.
@@ -149,6 +157,20 @@ pub fn run(
             store::set_disabled(&conn, user.id, None).map_err(|e| e.to_string())?;
             operator("account-enabled", &user, "turned on")?;
             println!("{username} is turned on again.");
+        }
+        UserCommand::Closing => {
+            let waiting = store::closures_waiting(&conn).map_err(|e| e.to_string())?;
+            for (username, at) in &waiting {
+                println!("  {username:<24} asked {}", time::rfc3339(*at));
+            }
+            println!("{} account(s) waiting to be closed.", waiting.len());
+        }
+        UserCommand::Close { username } => {
+            let user = find(&username)?;
+            store::close(&conn, user.id, time::now()).map_err(|e| e.to_string())?;
+            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
+            operator("account-closed", &user, "closure completed")?;
+            println!("{username} is closed; {ended} session(s) ended. The medical record is kept.");
         }
         UserCommand::Sessions { username, revoke } => {
             let user = find(&username)?;

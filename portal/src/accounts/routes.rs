@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/sessions/{id}/end", post(end_one))
         .route("/account/password", post(change_password))
         .route("/account/compromised", post(compromised))
+        .route("/account/close", post(close))
         .merge(super::two_step_routes::routes())
 }
 
@@ -277,6 +278,60 @@ async fn compromised(
                 ))
                 .record(&conn)?;
             Ok(signed_out(state, json!({"ended": ended, "signedIn": false})))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Closing {
+    password: String,
+}
+
+/// "Close my account": with the password, sign-in stops at once, every session ends, and the
+/// request waits for the help desk (`carefront-portal user closing`, then `user close`). The
+/// medical record is not touched.
+async fn close(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(closing): Body<Closing>,
+) -> Result<Response, ApiError> {
+    let user_id = signed_in.session.user_id;
+    let user = state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            store::by_id(&conn, user_id)
+        })
+        .await?;
+    if let Err(e) = check_current(&state, &user, &signed_in.client, closing.password).await {
+        let event = Event::new("account-closure-requested")
+            .user(Some(user_id))
+            .session(&signed_in.session)
+            .client(&signed_in.client)
+            .refused(&e);
+        state
+            .run(move |state| Ok(event.record(&state.db.lock())?))
+            .await?;
+        return Err(e);
+    }
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let SignedIn { session, client } = signed_in;
+            store::request_closure(&conn, user_id, time::now())?;
+            let ended = sessions::delete_all(&conn, user_id, None)?;
+            Event::new("account-closure-requested")
+                .user(Some(user_id))
+                .session(&session)
+                .client(&client)
+                .detail(&format!(
+                    "{ended} sessions ended; the help desk completes it with `user close`"
+                ))
+                .record(&conn)?;
+            Ok(signed_out(
+                state,
+                json!({"closureRequested": true, "ended": ended}),
+            ))
         })
         .await
 }

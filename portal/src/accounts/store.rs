@@ -13,10 +13,11 @@ pub struct User {
     pub totp_secret: Option<String>,
     pub last_totp_step: Option<i64>,
     pub disabled_at: Option<i64>,
+    /// When the patient asked for the account to be closed (it is turned off from then on).
+    pub closure_requested_at: Option<i64>,
 }
 
-const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, totp_secret, last_totp_step, disabled_at";
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, totp_secret, last_totp_step, disabled_at, closure_requested_at";
 
 fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -27,6 +28,7 @@ fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
         totp_secret: r.get(4)?,
         last_totp_step: r.get(5)?,
         disabled_at: r.get(6)?,
+        closure_requested_at: r.get(7)?,
     })
 }
 
@@ -100,12 +102,47 @@ pub fn set_password_hash(
     Ok(())
 }
 
+/// Turns the account off (`Some`), or on again (`None`: any request to close it is withdrawn).
 pub fn set_disabled(conn: &Connection, user_id: i64, at: Option<i64>) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE users SET disabled_at = ?1 WHERE id = ?2",
+        "UPDATE users SET disabled_at = ?1,
+           closure_requested_at = CASE WHEN ?1 IS NULL THEN NULL ELSE closure_requested_at END,
+           closed_at = CASE WHEN ?1 IS NULL THEN NULL ELSE closed_at END
+         WHERE id = ?2",
         params![at, user_id],
     )?;
     Ok(())
+}
+
+/// The patient asked to close their account: sign-in stops now; the help desk completes it.
+pub fn request_closure(conn: &Connection, user_id: i64, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET closure_requested_at = ?1, disabled_at = ?1 WHERE id = ?2",
+        params![now, user_id],
+    )?;
+    Ok(())
+}
+
+/// The help desk completes a closure: the account stays off for good, and the means of signing
+/// in beyond the password (authenticator secrets, recovery codes) are removed.
+pub fn close(conn: &Connection, user_id: i64, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET closed_at = ?1, disabled_at = coalesce(disabled_at, ?1),
+           closure_requested_at = coalesce(closure_requested_at, ?1)
+         WHERE id = ?2",
+        params![now, user_id],
+    )?;
+    super::two_step::turn_off(conn, user_id)
+}
+
+/// Accounts whose holders asked for them to be closed, not yet completed: (username, when).
+pub fn closures_waiting(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    conn.prepare(
+        "SELECT username, closure_requested_at FROM users
+         WHERE closure_requested_at IS NOT NULL AND closed_at IS NULL ORDER BY closure_requested_at",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
 }
 
 /// The patients whose own record this account is (one, or none for someone who only acts for

@@ -165,6 +165,9 @@ pub async fn sign_in(
         .run(move |state| {
             let conn = state.db.lock();
             lockout::forgive_password(&conn, &reserved)?;
+            if user.closure_requested_at.is_some() {
+                return Ok(Err(ApiError::AccountClosed));
+            }
             if user.disabled_at.is_some() {
                 return Ok(Err(ApiError::AccountDisabled));
             }

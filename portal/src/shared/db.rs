@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_privacy.sql"),
     include_str!("../../migrations/0007_account.sql"),
     include_str!("../../migrations/0008_two_step.sql"),
+    include_str!("../../migrations/0009_closing.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.

@@ -15,6 +15,8 @@ pub enum ApiError {
         retry_after: i64,
     },
     AccountDisabled,
+    /// Closed, or being closed, at the holder's request.
+    AccountClosed,
     TooManyAttempts {
         retry_after: i64,
     },
@@ -60,6 +62,7 @@ impl ApiError {
             Self::InvalidCredentials => "invalid-credentials",
             Self::AccountLocked { .. } => "account-locked",
             Self::AccountDisabled => "account-disabled",
+            Self::AccountClosed => "account-closed",
             Self::TooManyAttempts { .. } => "too-many-attempts",
             Self::InvalidCode => "invalid-code",
             Self::SecondFactorLocked { .. } => "second-factor-locked",
@@ -112,6 +115,7 @@ impl ApiError {
             | Self::ScopeNotGranted
             | Self::PatientObjected { .. }
             | Self::SecondFactorSetUpRequired
+            | Self::AccountClosed
             | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
@@ -132,6 +136,10 @@ impl ApiError {
             }
             Self::TooManyAttempts { .. } => "Too many attempts. Wait a moment.".into(),
             Self::AccountDisabled => "This account has been turned off. Call the help desk.".into(),
+            Self::AccountClosed => {
+                "This account is closed, as its holder asked. Call the help desk to use it again."
+                    .into()
+            }
             Self::InvalidCode => "The security code is not right or has expired.".into(),
             Self::SecondFactorLocked { .. } => {
                 "Security codes are paused for this account after too many wrong codes.".into()
