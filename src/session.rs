@@ -179,6 +179,8 @@ pub enum Ended {
     PasswordChanged,
     /// "Someone else is using my account": every device signed out.
     Secured,
+    /// "Close my account": every device signed out, sign-in stopped.
+    AccountClosed,
 }
 
 impl Ended {
@@ -190,6 +192,7 @@ impl Ended {
             Ended::DeclinedTerms => "declined-terms",
             Ended::PasswordChanged => "password-changed",
             Ended::Secured => "secured",
+            Ended::AccountClosed => "account-closed",
         }
     }
 
@@ -201,6 +204,7 @@ impl Ended {
             Ended::DeclinedTerms,
             Ended::PasswordChanged,
             Ended::Secured,
+            Ended::AccountClosed,
         ]
         .into_iter()
         .find(|e| e.as_query() == q)
@@ -216,6 +220,7 @@ impl Ended {
             Ended::Expired => "Your session has ended. Sign in again to continue.".into(),
             Ended::DeclinedTerms => "You signed out because you did not accept the terms of use. You need to accept them to use the portal. If you have questions about the terms, call the help desk.".into(),
             Ended::PasswordChanged => "Your password is changed, and you are signed out on every device. Sign in with your new password.".into(),
+            Ended::AccountClosed => "Your account is being closed, and you are signed out on every device. Your medical record is kept by the hospital. If you change your mind, call the help desk.".into(),
             Ended::Secured => "Your account is safe again: your password is changed, every device is signed out, and we have told the help desk. Sign in with your new password, then check \u{2018}Who has looked at your record\u{2019} for anything you do not recognise.".into(),
         }
     }
@@ -240,6 +245,9 @@ mod tests {
             Ended::Idle,
             Ended::Expired,
             Ended::DeclinedTerms,
+            Ended::PasswordChanged,
+            Ended::Secured,
+            Ended::AccountClosed,
         ] {
             assert_eq!(Ended::from_query(e.as_query()), Some(e));
         }

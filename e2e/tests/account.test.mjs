@@ -100,3 +100,22 @@ test('securing an account someone else may be using signs out everywhere and say
   await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
   await phone.close();
 });
+
+test('closing the account says what happens, asks for the password, and then sign-in says it is closed', async ({ page }) => {
+  await signInAsAnn(page);
+  await openAccount(page);
+  await page.getByRole('heading', { name: 'Close your account' }).waitFor();
+  await page.getByText('does not delete your medical record').waitFor();
+  await page.getByRole('button', { name: 'Close my account' }).click();
+  await page.getByLabel('Your password', { exact: true }).fill('not my password');
+  await page.locator('form.account-form').getByRole('button', { name: 'Close my account' }).click();
+  await page.getByText('Your password is not right').first().waitFor();
+  await screen(page, 'account-close');
+  await page.getByLabel('Your password', { exact: true }).fill('carefront-demo');
+  await page.locator('form.account-form').getByRole('button', { name: 'Close my account' }).click();
+  await page.getByText('Your account is being closed, and you are signed out on every device.').waitFor();
+  assert.ok(page.url().includes('/sign-in?ended=account-closed'), page.url());
+  await signIn(page, 'ann');
+  await page.getByText('This account is closed, as you asked.').first().waitFor();
+  await screen(page, 'sign-in-account-closed');
+});

@@ -29,6 +29,8 @@ pub enum ApiError {
         minutes: Option<u64>,
     },
     AccountDisabled,
+    /// Closed, or being closed, as the account holder asked.
+    AccountClosed,
     TermsNotAccepted,
     NotInScope,
     /// Acting for this person needs the proxy terms accepted for them first.
@@ -94,6 +96,7 @@ pub fn classify(status: u16, body: &str) -> ApiError {
             minutes: retry_after.map(|s| s.div_ceil(60)),
         },
         Some("account-disabled") => ApiError::AccountDisabled,
+        Some("account-closed") => ApiError::AccountClosed,
         Some("terms-not-accepted") => ApiError::TermsNotAccepted,
         Some("patient-not-in-scope") => ApiError::NotInScope,
         Some("proxy-terms-not-accepted") => ApiError::ProxyTermsNotAccepted,
@@ -156,6 +159,7 @@ impl ApiError {
                 }
             ),
             Self::AccountDisabled => "This account has been turned off. Call the help desk to find out why and to turn it back on.".into(),
+            Self::AccountClosed => "This account is closed, as you asked. Your medical record is kept by the hospital. If you want to use the portal again, call the help desk.".into(),
             Self::TermsNotAccepted => "You need to accept the terms of use before you can see your record.".into(),
             Self::NotInScope => "You do not have access to this record. If you used to, your access may have ended: open your list of records to see why.".into(),
             Self::ProxyTermsNotAccepted => "You need to accept the terms for acting for this person before you can see their record.".into(),

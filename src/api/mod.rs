@@ -426,6 +426,11 @@ pub async fn report_compromise(current: &str, new: &str) -> Result<(), ApiError>
     .await
 }
 
+/// "Close my account": sign-in stops and every browser is signed out; the help desk completes it.
+pub async fn close_account(password: &str) -> Result<(), ApiError> {
+    post("/account/close", json!({"password": password})).await
+}
+
 /// How the account signs in: two-step sign-in, and whether the portal requires it.
 pub async fn account_security() -> Result<AccountSecurity, ApiError> {
     get("/account/security", Auth::Session).await

@@ -1,5 +1,6 @@
 //! "Your account": the devices signed in to it (sign out any, or all others), two-step sign-in,
-//! a new password, and what to do if someone else is using it; and setting up two-step sign-in.
+//! a new password, what to do if someone else is using it, and closing it; and setting up
+//! two-step sign-in.
 //! Its own download (`chunks::account_screen`).
 
 pub mod model;
@@ -27,6 +28,7 @@ pub fn AccountPage() -> impl IntoView {
         <two_step::TwoStepSection done/>
         <ChangePassword done/>
         <Compromised/>
+        <CloseAccount/>
     }
 }
 
@@ -307,6 +309,79 @@ fn Compromised() -> impl IntoView {
         } else {
             view! {
                 <button type="button" class="button secondary" on:click=move |_| open.set(true)>"Secure my account"</button>
+            }
+            .into_any()
+        }}
+    }
+}
+
+/// "Close my account": what happens first, then the password, then signed out everywhere.
+#[component]
+fn CloseAccount() -> impl IntoView {
+    let session = Session::expect();
+    let open = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let pending = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let given = password.get_untracked();
+        if given.is_empty() {
+            errors.set(vec![FieldError::on(
+                "close-password",
+                "Enter your password",
+            )]);
+            return;
+        }
+        pending.set(true);
+        errors.set(Vec::new());
+        spawn_local(async move {
+            let outcome = api::close_account(&given).await;
+            if pending.is_disposed() {
+                return;
+            }
+            pending.set(false);
+            password.set(String::new());
+            match outcome {
+                Ok(()) => session.end(Ended::AccountClosed),
+                Err(ApiError::InvalidCredentials) => errors.set(vec![FieldError::on(
+                    "close-password",
+                    "Your password is not right",
+                )]),
+                Err(e) => errors.set(vec![FieldError::general(e.message())]),
+            }
+        });
+    };
+    view! {
+        <h2>"Close your account"</h2>
+        <p>"You can stop using this portal at any time. Closing your account:"</p>
+        <ul class="list">
+            <li>"signs you out on every device, and you cannot sign in again"</li>
+            <li>"does not delete your medical record: the hospital keeps it, as it must by law"</li>
+            <li>"does not change your care in any way"</li>
+        </ul>
+        <p>"You may want to " <a href="/record/summary">"download a copy of your record"</a> " first, from your record\u{2019}s summary page. If you change your mind later, call the help desk."</p>
+        {move || if open.get() {
+            view! {
+                <form class="account-form" on:submit=submit novalidate>
+                    <ErrorSummary errors/>
+                    <TextField id="close-password" label="Your password" value=password errors kind="password" autocomplete="current-password"
+                        hint="We ask for it so no one else can close your account."/>
+                    <div class="button-group">
+                        <button type="submit" class="button danger" aria-disabled=move || pending.get().then_some("true")>
+                            {move || if pending.get() { "Closing your account…" } else { "Close my account" }}
+                        </button>
+                        <button type="button" class="button secondary" on:click=move |_| open.set(false)>"Keep my account"</button>
+                    </div>
+                </form>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button type="button" class="button secondary" on:click=move |_| open.set(true)>"Close my account"</button>
             }
             .into_any()
         }}
