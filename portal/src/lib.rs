@@ -9,6 +9,7 @@ pub mod app_files;
 pub mod audit;
 pub mod demo;
 pub mod mail;
+pub mod passkeys;
 pub mod portal_info;
 pub mod privacy;
 pub mod professional;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub hashing: Arc<rayon::ThreadPool>,
     /// Seals and opens the authenticator secrets stored in the database.
     pub secrets: Arc<SecretsKey>,
+    /// The WebAuthn relying party (None without a public address: no passkeys then).
+    pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 impl AppState {
@@ -80,8 +83,11 @@ impl AppState {
             .thread_name(|n| format!("password-hashing-{n}"))
             .build()
             .expect("the operating system can start a thread per core");
+        let passkeys =
+            passkeys::relying_party(config.public_url.as_deref(), &info.organization.name);
         Self {
             db,
+            passkeys,
             config: Arc::new(config),
             info: Arc::new(info),
             throttle: Arc::new(Throttle::default()),
@@ -136,7 +142,8 @@ impl AppState {
 /// | `/proxies…`, `/invitations/…` | `proxy/` |
 /// | `/shares…`, `/shared/…` | `shares/` |
 /// | `/privacy/…` | `privacy/` |
-/// | `/account/…` | `accounts/` |
+/// | `/account/…` | `accounts/` (`/account/passkeys…` in `passkeys/`) |
+/// | `/session/passkey…` | `passkeys/` |
 ///
 /// Outside `/api/v1`: `/shl/…`, SMART Health Links (`shares/links.rs`); `/professional/…`,
 /// other organisations' systems (`professional/`); and anything else is the app's files
@@ -151,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .merge(shares::routes())
         .merge(privacy::routes::routes())
         .merge(accounts::routes::routes())
+        .merge(passkeys::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(

@@ -246,6 +246,7 @@ async fn purge(state: AppState) {
                     state.config.idle_timeout,
                 )?;
                 carefront_portal::professional::purge(&state.db.lock(), now)?;
+                carefront_portal::passkeys::store::purge(&state.db.lock(), now)?;
                 Ok((ended, counts))
             })
             .await;

@@ -1201,6 +1201,81 @@ async fn every_answer_matches_the_documented_contract() {
     }
     c.check("post", "/session", &p.sign_in("jordan", PASSWORD).await);
 
+    // Passkeys, on a portal with a public address: added, listed, used to sign in, removed.
+    let keys = common::passkeys::portal();
+    let ann_keys = keys.signed_in("ann").await;
+    let mut phone = common::passkeys::Phone::new();
+    c.check(
+        "post",
+        "/account/passkeys/options",
+        &keys
+            .call(
+                "POST",
+                "/api/v1/account/passkeys/options",
+                Some(&ann_keys),
+                Some(json!({})),
+            )
+            .await,
+    );
+    c.check(
+        "post",
+        "/account/passkeys",
+        &keys.add_passkey(&ann_keys, &mut phone, "My phone").await,
+    );
+    c.check(
+        "post",
+        "/account/passkeys",
+        &keys
+            .call(
+                "POST",
+                "/api/v1/account/passkeys",
+                Some(&ann_keys),
+                Some(json!({"ceremony": "used", "name": "x", "credential": {"id": "", "rawId": "", "type": "public-key", "response": {"attestationObject": "", "clientDataJSON": ""}}})),
+            )
+            .await,
+    );
+    let list = keys.get("/api/v1/account/passkeys", &ann_keys).await;
+    c.check("get", "/account/passkeys", &list);
+    let (ceremony, options, answer) = keys.challenge_answer().await;
+    c.check("post", "/session/passkey/options", &answer);
+    let assertion = phone.answer(common::passkeys::origin(), options);
+    c.check(
+        "post",
+        "/session/passkey",
+        &keys.sign_in_with_passkey(&ceremony, &assertion).await,
+    );
+    c.check(
+        "post",
+        "/session/passkey",
+        &keys.sign_in_with_passkey(&ceremony, &assertion).await,
+    );
+    let id = list.body["passkeys"][0]["id"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        c.check(
+            "post",
+            "/account/passkeys/{id}/remove",
+            &keys
+                .call(
+                    "POST",
+                    &format!("/api/v1/account/passkeys/{id}/remove"),
+                    Some(&ann_keys),
+                    Some(json!({})),
+                )
+                .await,
+        );
+    }
+    c.check(
+        "post",
+        "/session/passkey/options",
+        &p.call(
+            "POST",
+            "/api/v1/session/passkey/options",
+            None,
+            Some(json!({})),
+        )
+        .await,
+    );
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

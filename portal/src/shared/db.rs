@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_account.sql"),
     include_str!("../../migrations/0008_two_step.sql"),
     include_str!("../../migrations/0009_closing.sql"),
+    include_str!("../../migrations/0010_passkeys.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.

@@ -21,6 +21,9 @@ pub enum ApiError {
         retry_after: i64,
     },
     InvalidCode,
+    /// A passkey sign-in that did not pass (an unknown passkey, a stale or reused challenge, a
+    /// wrong origin, no user verification, a counter gone back): one answer for all.
+    PasskeyNotAccepted,
     SecondFactorLocked {
         retry_after: i64,
     },
@@ -65,6 +68,7 @@ impl ApiError {
             Self::AccountClosed => "account-closed",
             Self::TooManyAttempts { .. } => "too-many-attempts",
             Self::InvalidCode => "invalid-code",
+            Self::PasskeyNotAccepted => "passkey-not-accepted",
             Self::SecondFactorLocked { .. } => "second-factor-locked",
             Self::SecondFactorPending => "second-factor-required",
             Self::SecondFactorSetUpRequired => "second-factor-setup-required",
@@ -98,6 +102,7 @@ impl ApiError {
             | Self::SessionExpired
             | Self::InvalidCredentials
             | Self::InvalidCode
+            | Self::PasskeyNotAccepted
             | Self::ShareDetailsNotRight
             | Self::TokenNotValid
             | Self::SecondFactorPending => StatusCode::UNAUTHORIZED,
@@ -141,6 +146,7 @@ impl ApiError {
                     .into()
             }
             Self::InvalidCode => "The security code is not right or has expired.".into(),
+            Self::PasskeyNotAccepted => "That passkey could not sign you in.".into(),
             Self::SecondFactorLocked { .. } => {
                 "Security codes are paused for this account after too many wrong codes.".into()
             }

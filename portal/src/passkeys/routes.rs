@@ -1,0 +1,298 @@
+//! `/account/passkeys…` (a signed-in patient's passkeys) and `/session/passkey…` (signing in with
+//! one). Each ceremony's challenge state is kept by the portal and used once; the browser holds
+//! only a token naming it.
+
+use super::store;
+use crate::AppState;
+use crate::accounts;
+use crate::audit::Event;
+use crate::session::routes::{signed_in, throttle};
+use crate::session::store::SignedIn;
+use crate::shared::client::Client;
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use crate::shared::time;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use webauthn_rs::Webauthn;
+use webauthn_rs::prelude::{
+    DiscoverableAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential,
+};
+
+const REGISTRATION: &str = "registration";
+const AUTHENTICATION: &str = "authentication";
+/// The longest name a patient may give a passkey.
+const NAME_LIMIT: usize = 60;
+
+fn relying_party(state: &AppState) -> Result<Arc<Webauthn>, ApiError> {
+    state.passkeys.clone().ok_or(ApiError::Conflict(
+        "Passkeys are not available on this portal.".into(),
+    ))
+}
+
+/// The patient's passkeys: name, when added, when last used.
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            let list: Vec<Value> = store::of_user(&conn, signed_in.session.user_id)?
+                .iter()
+                .map(|p| {
+                    json!({
+                        "id": p.id.to_string(),
+                        "name": p.name,
+                        "createdAt": time::rfc3339(p.created_at),
+                        "lastUsedAt": p.last_used_at.map(time::rfc3339),
+                    })
+                })
+                .collect();
+            Ok(Json(
+                json!({"available": state.passkeys.is_some(), "passkeys": list}),
+            ))
+        })
+        .await
+}
+
+/// A challenge to make a passkey with: user verification and a discoverable credential
+/// required, the account's passkeys already made excluded.
+pub async fn add_options(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    let webauthn = relying_party(&state)?;
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let user = accounts::by_id(&conn, signed_in.session.user_id)?;
+            let handle = store::handle(&conn, user.id)?;
+            let existing = store::of_user(&conn, user.id)?
+                .iter()
+                .map(|p| p.passkey.cred_id().clone())
+                .collect();
+            let (options, registration) = webauthn
+                .start_passkey_registration(
+                    handle,
+                    &user.username,
+                    &user.display_name,
+                    Some(existing),
+                )
+                .map_err(|_| ApiError::Internal)?;
+            let ceremony = store::begin(
+                &conn,
+                REGISTRATION,
+                Some(user.id),
+                &registration,
+                time::now(),
+            )?;
+            Ok(Json(json!({"ceremony": ceremony, "options": options})))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPasskey {
+    ceremony: String,
+    name: String,
+    credential: RegisterPublicKeyCredential,
+}
+
+/// The browser's new credential, checked against the challenge; kept under the patient's name
+/// for it.
+pub async fn add(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(new): Body<NewPasskey>,
+) -> Result<Json<Value>, ApiError> {
+    let webauthn = relying_party(&state)?;
+    let name = new.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > NAME_LIMIT {
+        return Err(ApiError::BadRequest(format!(
+            "Give the passkey a name of 1 to {NAME_LIMIT} characters, such as \u{201c}My phone\u{201d}."
+        )));
+    }
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let SignedIn { session, client } = signed_in;
+            let user_id = session.user_id;
+            let event = || {
+                Event::new("passkey-added")
+                    .user(Some(user_id))
+                    .session(&session)
+                    .client(&client)
+            };
+            let refuse = |e: ApiError| -> Result<Json<Value>, ApiError> {
+                event().refused(&e).record(&conn)?;
+                Err(e)
+            };
+            let Some(registration) = store::take::<PasskeyRegistration>(
+                &conn,
+                &new.ceremony,
+                REGISTRATION,
+                Some(user_id),
+                time::now(),
+            )?
+            else {
+                return refuse(ApiError::Conflict(
+                    "That took too long. Try adding the passkey again.".into(),
+                ));
+            };
+            let passkey = match webauthn.finish_passkey_registration(&new.credential, &registration) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::info!(%e, "a passkey was refused");
+                    return refuse(ApiError::BadRequest(
+                        "Your device did not make a passkey we can use. Try again, or use another device.".into(),
+                    ));
+                }
+            };
+            let id = match store::add(&conn, user_id, &name, &passkey, time::now()) {
+                Ok(id) => id,
+                Err(e) => return refuse(e),
+            };
+            event().detail(&name).record(&conn)?;
+            Ok(Json(json!({"id": id.to_string(), "name": name})))
+        })
+        .await
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let SignedIn { session, client } = signed_in;
+            let name = store::remove(&conn, session.user_id, id)?.ok_or(ApiError::NotFound)?;
+            Event::new("passkey-removed")
+                .user(Some(session.user_id))
+                .session(&session)
+                .client(&client)
+                .detail(&name)
+                .record(&conn)?;
+            Ok(Json(json!({"removed": true})))
+        })
+        .await
+}
+
+/// A challenge any passkey of this portal may answer: no username, so none is revealed.
+pub async fn sign_in_options(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let webauthn = relying_party(&state)?;
+    state
+        .run(move |state| {
+            let (options, authentication) = webauthn
+                .start_discoverable_authentication()
+                .map_err(|_| ApiError::Internal)?;
+            let ceremony = store::begin(
+                &state.db.lock(),
+                AUTHENTICATION,
+                None,
+                &authentication,
+                time::now(),
+            )?;
+            Ok(Json(json!({"ceremony": ceremony, "options": options})))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    ceremony: String,
+    credential: PublicKeyCredential,
+}
+
+/// Signing in with a passkey: the challenge once, the credential's account, the signature, user
+/// verification and the counter, then a signed-in session (both factors at once). Every refusal
+/// is the same to the browser, counted against its network and audited.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    client: Client,
+    Body(assertion): Body<Assertion>,
+) -> Result<Response, ApiError> {
+    let now = time::now();
+    throttle(&state, &client, None, now).await?;
+    let webauthn = relying_party(&state)?;
+    let network = client.network();
+    let answer = state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let refuse =
+                |e: ApiError, user: Option<i64>, why: &str| -> Result<Response, ApiError> {
+                    Event::new("sign-in-refused")
+                        .refused(&e)
+                        .user(user)
+                        .client(&client)
+                        .detail(&format!("passkey: {why}"))
+                        .record(&conn)?;
+                    Err(e)
+                };
+            let Some(authentication) = store::take::<DiscoverableAuthentication>(
+                &conn,
+                &assertion.ceremony,
+                AUTHENTICATION,
+                None,
+                now,
+            )?
+            else {
+                return refuse(ApiError::PasskeyNotAccepted, None, "no such challenge");
+            };
+            let found = webauthn
+                .identify_discoverable_authentication(&assertion.credential)
+                .ok()
+                .and_then(|(handle, credential)| {
+                    Some((handle, store::by_credential(&conn, credential).ok()??))
+                });
+            let Some((handle, mut stored)) = found else {
+                return refuse(ApiError::PasskeyNotAccepted, None, "unknown passkey");
+            };
+            if store::user_of_handle(&conn, &handle)? != Some(stored.user_id) {
+                return refuse(
+                    ApiError::PasskeyNotAccepted,
+                    Some(stored.user_id),
+                    "user handle of another account",
+                );
+            }
+            let result = match webauthn.finish_discoverable_authentication_v2(
+                &assertion.credential,
+                authentication,
+                &stored.passkey,
+            ) {
+                Ok(result) => result,
+                Err(e) => {
+                    return refuse(
+                        ApiError::PasskeyNotAccepted,
+                        Some(stored.user_id),
+                        &e.to_string(),
+                    );
+                }
+            };
+            stored.passkey.update_credential(&result);
+            store::used(&conn, &stored, now)?;
+            let user = accounts::by_id(&conn, stored.user_id)?;
+            if user.closure_requested_at.is_some() {
+                return refuse(ApiError::AccountClosed, Some(user.id), "account closed");
+            }
+            if user.disabled_at.is_some() {
+                return refuse(ApiError::AccountDisabled, Some(user.id), "account off");
+            }
+            signed_in(state, &conn, &user, &client, "passkey")
+        })
+        .await;
+    if matches!(answer, Err(ApiError::PasskeyNotAccepted)) {
+        state.throttle.fail(&network, now);
+    }
+    answer
+}

@@ -1,0 +1,242 @@
+//! Passkeys against a software authenticator (webauthn-authenticator-rs): added by a signed-in
+//! patient, used to sign in without a username (both factors at once), named, listed, removed;
+//! and refused when the origin is wrong, user verification is missing, the counter goes back,
+//! or a challenge is answered twice.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::passkeys::{Phone, origin};
+use common::{PASSWORD, Portal};
+use serde_json::{Value, json};
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_rs::prelude::{CreationChallengeResponse, Url};
+use webauthn_rs_proto::UserVerificationPolicy;
+
+fn portal() -> Portal {
+    common::passkeys::portal()
+}
+
+impl Portal {
+    async fn post(&self, path: &str, cookie: Option<&str>, body: Value) -> common::Answer {
+        self.call("POST", path, cookie, Some(body)).await
+    }
+}
+
+#[tokio::test]
+async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
+    let p = portal();
+    // Ben has an authenticator app: a passkey is both factors at once.
+    let ben = p.signed_in("ben").await;
+    let mut phone = Phone::new();
+    let added = p.add_passkey(&ben, &mut phone, "  Ben's phone  ").await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.body);
+    assert_eq!(added.body["name"], "Ben's phone");
+
+    let (ceremony, options) = p.challenge().await;
+    assert!(
+        options.public_key.allow_credentials.is_empty(),
+        "the challenge names no account"
+    );
+    let assertion = phone.answer(origin(), options);
+    let signed_in = p.sign_in_with_passkey(&ceremony, &assertion).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{:?}", signed_in.body);
+    assert_eq!(signed_in.body["status"], "signed-in");
+    assert_eq!(signed_in.body["user"]["username"], "ben");
+    let cookie = signed_in.cookie();
+    assert_eq!(
+        p.get("/api/v1/account/sessions", &cookie).await.status,
+        StatusCode::OK
+    );
+    // The same answer again: its challenge is gone.
+    assert_eq!(
+        p.sign_in_with_passkey(&ceremony, &assertion).await.reason(),
+        "passkey-not-accepted"
+    );
+
+    let list = p.get("/api/v1/account/passkeys", &cookie).await;
+    assert_eq!(list.body["available"], true);
+    let keys = list.body["passkeys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["name"], "Ben's phone");
+    assert!(keys[0]["lastUsedAt"].is_string());
+    assert_eq!(
+        p.audit_count("action = 'signed-in' AND detail = 'passkey'"),
+        1
+    );
+    assert_eq!(
+        p.audit_count("action = 'passkey-added' AND outcome = 'success'"),
+        1
+    );
+
+    // Someone else cannot remove it; Ben can, and then it signs no one in.
+    let id = keys[0]["id"].as_str().unwrap().to_string();
+    let ann = p.signed_in("ann").await;
+    let theirs = p
+        .post(
+            &format!("/api/v1/account/passkeys/{id}/remove"),
+            Some(&ann),
+            json!({}),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let removed = p
+        .post(
+            &format!("/api/v1/account/passkeys/{id}/remove"),
+            Some(&cookie),
+            json!({}),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK);
+    assert_eq!(p.audit_count("action = 'passkey-removed'"), 1);
+    let (ceremony, options) = p.challenge().await;
+    let assertion = phone.answer(origin(), options);
+    assert_eq!(
+        p.sign_in_with_passkey(&ceremony, &assertion).await.reason(),
+        "passkey-not-accepted"
+    );
+}
+
+#[tokio::test]
+async fn an_assertion_made_for_another_origin_is_refused() {
+    let p = portal();
+    let ann = p.signed_in("ann").await;
+    let mut phone = Phone::new();
+    p.add_passkey(&ann, &mut phone, "Phone").await;
+    let (ceremony, options) = p.challenge().await;
+    // Another site on the same host (another port) asks the same authenticator, whose answer
+    // then reaches this portal.
+    let elsewhere = Url::parse("http://localhost:9090").unwrap();
+    let assertion = phone.answer(elsewhere, options);
+    let refused = p.sign_in_with_passkey(&ceremony, &assertion).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.reason(), "passkey-not-accepted");
+    assert!(
+        p.audit_count(
+            "action = 'sign-in-refused' AND detail LIKE 'passkey-not-accepted: passkey: %origin%'"
+        ) >= 1
+    );
+}
+
+#[tokio::test]
+async fn a_passkey_without_user_verification_is_refused() {
+    let p = portal();
+    let ann = p.signed_in("ann").await;
+    let mut phone = Phone::new();
+    p.add_passkey(&ann, &mut phone, "Phone").await;
+    let (ceremony, mut options) = p.challenge().await;
+    // The browser is told user verification is not needed: the authenticator only checks
+    // presence, and says so in what it signs.
+    options.public_key.user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
+    let assertion = phone.answer(origin(), options);
+    assert_eq!(
+        p.sign_in_with_passkey(&ceremony, &assertion).await.reason(),
+        "passkey-not-accepted"
+    );
+
+    // Nor can one be added without it.
+    let options = p
+        .post("/api/v1/account/passkeys/options", Some(&ann), json!({}))
+        .await;
+    let mut challenge: CreationChallengeResponse =
+        serde_json::from_value(options.body["options"].clone()).unwrap();
+    challenge
+        .public_key
+        .authenticator_selection
+        .as_mut()
+        .unwrap()
+        .user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
+    let credential = SoftPasskey::new(false)
+        .do_registration(origin(), challenge)
+        .unwrap();
+    let refused = p
+        .post(
+            "/api/v1/account/passkeys",
+            Some(&ann),
+            json!({"ceremony": options.body["ceremony"], "name": "Key", "credential": credential}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        p.audit_count("action = 'passkey-added' AND outcome = 'refused'"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_counter_that_goes_back_is_refused_as_a_possible_copy() {
+    let p = portal();
+    let ann = p.signed_in("ann").await;
+    let mut phone = Phone::new();
+    p.add_passkey(&ann, &mut phone, "Phone").await;
+    let (ceremony, options) = p.challenge().await;
+    let first = phone.answer(origin(), options);
+    assert_eq!(
+        p.sign_in_with_passkey(&ceremony, &first).await.status,
+        StatusCode::OK
+    );
+    // The portal has seen a later count than this device will now give (as when a copy of the
+    // key has been used elsewhere).
+    let stored: String = p
+        .state
+        .db
+        .lock()
+        .query_row("SELECT passkey FROM passkeys", [], |r| r.get(0))
+        .unwrap();
+    let mut passkey: Value = serde_json::from_str(&stored).unwrap();
+    passkey["cred"]["counter"] = json!(1000);
+    p.state
+        .db
+        .lock()
+        .execute("UPDATE passkeys SET passkey = ?1", [passkey.to_string()])
+        .unwrap();
+    let (ceremony, options) = p.challenge().await;
+    let behind = phone.answer(origin(), options);
+    assert_eq!(
+        p.sign_in_with_passkey(&ceremony, &behind).await.reason(),
+        "passkey-not-accepted"
+    );
+}
+
+#[tokio::test]
+async fn passkeys_are_refused_where_the_account_may_not_sign_in_and_guessing_is_throttled() {
+    let p = portal();
+    let ann = p.signed_in("ann").await;
+    let mut phone = Phone::new();
+    p.add_passkey(&ann, &mut phone, "Phone").await;
+    p.post(
+        "/api/v1/account/close",
+        Some(&ann),
+        json!({"password": PASSWORD}),
+    )
+    .await;
+    let (ceremony, options) = p.challenge().await;
+    let assertion = phone.answer(origin(), options);
+    assert_eq!(
+        p.sign_in_with_passkey(&ceremony, &assertion).await.reason(),
+        "account-closed"
+    );
+
+    // Made-up answers count against the network like wrong passwords.
+    let mut last = None;
+    for _ in 0..25 {
+        let (ceremony, _) = p.challenge().await;
+        last = Some(p.sign_in_with_passkey(&ceremony, &assertion).await);
+    }
+    assert_eq!(last.unwrap().status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_portal_without_a_public_address_offers_no_passkeys() {
+    let p = common::portal();
+    let refused = p
+        .post("/api/v1/session/passkey/options", None, json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let ann = p.signed_in("ann").await;
+    assert_eq!(
+        p.get("/api/v1/account/passkeys", &ann).await.body["available"],
+        false
+    );
+}
