@@ -6,7 +6,7 @@
 use crate::api::ApiError;
 use crate::components::load::{LoadFailure, Loading};
 use leptos::prelude::*;
-use leptos::task::spawn_local_scoped;
+use leptos::task::spawn_local_scoped_with_cancellation;
 use leptos::wasm_split::SplitLoaderError;
 
 /// The record's screens.
@@ -135,8 +135,10 @@ where
             return;
         };
         phase.set(Phase::Loading);
+        // Dropped if the screen is left before its part arrives: the part builds the screen as
+        // it arrives, and a screen built for an owner already gone finds none of its context.
         owner.with(|| {
-            spawn_local_scoped(async move {
+            spawn_local_scoped_with_cancellation(async move {
                 match load().await {
                     Ok(view) => {
                         loaded.set_value(Some(view));

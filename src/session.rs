@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub struct Portal(pub Arc<PortalInfo>);
 
 impl Portal {
+    #[track_caller]
     pub fn expect() -> Arc<PortalInfo> {
         expect_context::<Portal>().0
     }
@@ -75,6 +76,7 @@ impl Session {
         self.patient.set(Some(patient));
     }
 
+    #[track_caller]
     pub fn expect() -> Self {
         expect_context()
     }

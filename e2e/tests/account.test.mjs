@@ -119,3 +119,16 @@ test('closing the account says what happens, asks for the password, and then sig
   await page.getByText('This account is closed, as you asked.').first().waitFor();
   await screen(page, 'sign-in-account-closed');
 });
+
+test('leaving the record for "Your account" before the record has downloaded leaves the app working', async ({ page }) => {
+  // The record's part is still on its way when the patient moves on: it must not build its
+  // screen for a page that has gone (which once stopped the whole app).
+  await page.goto('/');
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  await page.waitForTimeout(1500);
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+});
