@@ -16,5 +16,6 @@ import './tests/shares.test.mjs';
 import './tests/privacy.test.mjs';
 import './tests/account.test.mjs';
 import './tests/two-step.test.mjs';
+import './tests/passkeys.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

@@ -5,7 +5,7 @@ import { DEMO_PASSWORD } from './totp.mjs';
 export async function signIn(page, username, password = DEMO_PASSWORD) {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /// Signs in as Ann and accepts the terms: the record's summary is open.

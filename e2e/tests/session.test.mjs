@@ -73,7 +73,7 @@ test('a session ended on the server sends the patient to sign in with a reason',
   await page.goto('/');
   await page.getByLabel('Username').fill('ann');
   await page.getByLabel('Password').fill('carefront-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Accept and continue' }).click();
   await page.waitForURL(/\/sign-in\?ended=expired$/);
   await page.getByRole('status').filter({ hasText: /Your session has ended/ }).waitFor();

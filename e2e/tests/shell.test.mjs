@@ -91,7 +91,7 @@ test('a hospital’s own name, colours, wording, help desk and error page drive 
   assert.match(footer, /Information here is provided as is\./);
   await page.getByLabel('Username').fill('ann');
   await page.getByLabel('Password').fill('carefront-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Accept and continue' }).click();
   await page.getByText('This is only part of your child’s record.').waitFor();
   await expectBornInUsStyle(page);

@@ -5,7 +5,7 @@ import { totp, BEN_SECRET } from '../lib/totp.mjs';
 
 test('empty fields are named in an error summary linked to the fields', async ({ page }) => {
   await page.goto('/sign-in');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   const summary = page.getByRole('alert').filter({ hasText: 'There is a problem' });
   await expectText(summary, /Enter your username/);
   await expectText(summary, /Enter your password/);
@@ -29,7 +29,7 @@ test('too many wrong passwords lock this network for a while, with how long to w
   for (let i = 0; i < 5; i += 1) {
     await signIn(page, 'ann', `wrong ${i}`);
     await page.getByRole('alert').first().waitFor();
-    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   }
   // The first lock is short (30 seconds, rounded up to a minute), growing with each further guess.
   await expectText(page.getByRole('alert'), /Your account is locked after too many wrong tries. Try again in 1 minute,/);

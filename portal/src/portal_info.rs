@@ -20,6 +20,7 @@ async fn show(State(state): State<AppState>) -> Result<Json<PortalInfo>, ApiErro
             info.idle_timeout_seconds = state.config.idle_timeout;
             // Share links need the portal's public address.
             info.features.share &= state.config.public_url.is_some();
+            info.features.passkeys = state.passkeys.is_some();
             info.terms = TermsVersions {
                 patient: terms::current(&conn, terms::PATIENT)?.map(|d| d.version),
                 proxy: terms::current(&conn, terms::PROXY)?.map(|d| d.version),

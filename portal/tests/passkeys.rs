@@ -141,12 +141,13 @@ async fn a_passkey_without_user_verification_is_refused() {
         .await;
     let mut challenge: CreationChallengeResponse =
         serde_json::from_value(options.body["options"].clone()).unwrap();
-    challenge
+    let selection = challenge
         .public_key
         .authenticator_selection
         .as_mut()
-        .unwrap()
-        .user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
+        .unwrap();
+    selection.user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
+    selection.require_resident_key = false;
     let credential = SoftPasskey::new(false)
         .do_registration(origin(), challenge)
         .unwrap();

@@ -24,6 +24,14 @@ pub enum ApiError {
         seconds: Option<u64>,
     },
     InvalidCode,
+    /// The portal did not accept a passkey sign-in.
+    PasskeyNotAccepted,
+    /// The browser's passkey window was closed, or timed out.
+    PasskeyCancelled,
+    /// This device already holds a passkey for the account.
+    PasskeyAlreadyHere,
+    /// This browser cannot make or use passkeys as the app asks.
+    PasskeyUnsupported,
     /// Too many wrong security codes for the account, across sign-ins: codes are paused.
     SecondFactorLocked {
         minutes: Option<u64>,
@@ -92,6 +100,7 @@ pub fn classify(status: u16, body: &str) -> ApiError {
             seconds: retry_after,
         },
         Some("invalid-code") => ApiError::InvalidCode,
+        Some("passkey-not-accepted") => ApiError::PasskeyNotAccepted,
         Some("second-factor-locked") => ApiError::SecondFactorLocked {
             minutes: retry_after.map(|s| s.div_ceil(60)),
         },
@@ -141,6 +150,10 @@ impl ApiError {
             Self::SessionExpired => "Your session has ended. Sign in again to continue.".into(),
             Self::SecondFactorRequired => "Enter your security code to finish signing in.".into(),
             Self::SecondFactorSetUpRequired => "Set up two-step sign-in to finish signing in.".into(),
+            Self::PasskeyNotAccepted => "That passkey could not sign you in. It may have been removed from your account. Sign in with your password instead.".into(),
+            Self::PasskeyCancelled => "Using your passkey was cancelled or took too long. Try again, or sign in with your password.".into(),
+            Self::PasskeyAlreadyHere => "This device already has a passkey for your account. You can use it to sign in.".into(),
+            Self::PasskeyUnsupported => "This browser cannot use passkeys. Sign in with your password, or try another browser.".into(),
             Self::InvalidCredentials => "The username or password is not right. Check them and try again.".into(),
             Self::AccountLocked { minutes: Some(m) } => format!(
                 "Your account is locked after too many wrong tries. Try again in {m} {}, or call the help desk.",

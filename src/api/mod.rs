@@ -5,6 +5,7 @@ pub mod address;
 mod cancel;
 mod early;
 mod error;
+pub mod passkey;
 pub mod search;
 pub mod types;
 
@@ -19,9 +20,9 @@ use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use types::{
-    AccountSecurity, Invitations, MadeShare, NewInvitation, NewShare, PatientSummary, PortalInfo,
-    PrivacySettings, Proxy, RecoveryCodes, SessionInfo, SharedView, Shares, SignInOutcome,
-    SignedInSessions, TermsDocuments, TwoStepSecret,
+    AccountSecurity, Invitations, MadeShare, NewInvitation, NewShare, Passkeys, PatientSummary,
+    PortalInfo, PrivacySettings, Proxy, RecoveryCodes, SessionInfo, SharedView, Shares,
+    SignInOutcome, SignedInSessions, TermsDocuments, TwoStepSecret,
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
@@ -429,6 +430,46 @@ pub async fn report_compromise(current: &str, new: &str) -> Result<(), ApiError>
 /// "Close my account": sign-in stops and every browser is signed out; the help desk completes it.
 pub async fn close_account(password: &str) -> Result<(), ApiError> {
     post("/account/close", json!({"password": password})).await
+}
+
+/// The account's passkeys, and whether the portal offers them.
+pub async fn passkeys() -> Result<Passkeys, ApiError> {
+    get("/account/passkeys", Auth::Session).await
+}
+
+/// Makes a passkey on this device (the browser asks for a fingerprint, face or PIN) and adds it
+/// to the account under `name`.
+pub async fn add_passkey(name: &str) -> Result<(), ApiError> {
+    let challenge: Value = post_for("/account/passkeys/options", json!({})).await?;
+    let credential = passkey::ceremony(true, &challenge["options"]).await?;
+    post(
+        "/account/passkeys",
+        json!({"ceremony": challenge["ceremony"], "name": name, "credential": credential}),
+    )
+    .await
+}
+
+pub async fn remove_passkey(id: &str) -> Result<(), ApiError> {
+    post(
+        &format!("/account/passkeys/{}/remove", encode_component(id)),
+        json!({}),
+    )
+    .await
+}
+
+/// Signs in with a passkey on this device: no username, both factors at once.
+pub async fn sign_in_with_passkey() -> Result<SessionInfo, ApiError> {
+    let challenge: Value =
+        parse(&post_text("/session/passkey/options", json!({}), Auth::Public).await?)?;
+    let credential = passkey::ceremony(false, &challenge["options"]).await?;
+    let text = post_text(
+        "/session/passkey",
+        json!({"ceremony": challenge["ceremony"], "credential": credential}),
+        Auth::Public,
+    )
+    .await?;
+    LAST_ACTIVITY_MS.with(|t| t.set(js_sys::Date::now()));
+    parse(&text)
 }
 
 /// How the account signs in: two-step sign-in, and whether the portal requires it.

@@ -38,6 +38,8 @@ pub struct Features {
     pub proxy: bool,
     /// Share codes and links.
     pub share: bool,
+    /// Signing in with a passkey.
+    pub passkeys: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -559,4 +561,22 @@ pub struct RecoveryCodes {
     pub recovery_codes: Vec<String>,
     #[serde(default)]
     pub session: Option<SessionInfo>,
+}
+
+/// The account's passkeys (`GET /account/passkeys`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Passkeys {
+    /// Whether the portal offers passkeys at all.
+    pub available: bool,
+    pub passkeys: Vec<PasskeyInfo>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PasskeyInfo {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
 }

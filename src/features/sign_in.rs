@@ -199,6 +199,24 @@ pub fn SignInPage() -> impl IntoView {
         errors.set(Vec::new());
         step.set(to);
     };
+    // A passkey is both factors at once: no username, no code.
+    let offer_passkeys = info.features.passkeys && api::passkey::supported();
+    let with_passkey = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        errors.set(Vec::new());
+        spawn_local(async move {
+            match api::sign_in_with_passkey().await {
+                Ok(info) => finish(Some(info)),
+                Err(e) => {
+                    pending.set(false);
+                    errors.set(vec![FieldError::general(e.message())]);
+                }
+            }
+        });
+    };
     let start_again = move |_| {
         session.second_factor_pending.set(false);
         code.set(String::new());
@@ -227,6 +245,13 @@ pub fn SignInPage() -> impl IntoView {
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
+                {offer_passkeys.then(|| view! {
+                    <h2 class="heading-small">"Or sign in with a passkey"</h2>
+                    <p>"If you have added a passkey, use your fingerprint, face or phone PIN instead of your password."</p>
+                    <button type="button" class="button secondary" on:click=with_passkey aria-disabled=move || pending.get().then_some("true")>
+                        "Sign in with a passkey"
+                    </button>
+                })}
                 <h2 class="heading-small">"Forgotten your password or locked out?"</h2>
                 <HelpDeskLine purpose="to reset your password or unlock your account"/>
                 <h2 class="heading-small">"Invited to see someone\u{2019}s record?"</h2>

@@ -147,6 +147,8 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
                              (attorney, ending soon) and Jordan's (17, paused)
     jordan / carefront-demo  Jordan Price, 17: can let their father see their record
 
+  To try passkeys (fingerprint, face or phone PIN, from Your account), open
+  http://localhost:{port} instead: browsers give passkeys to names, never numbers.
   Emails (invitations) are written to target/demo/outbox as .eml files.
 
   Press Ctrl+C to stop.

@@ -23,6 +23,7 @@ use webauthn_rs::prelude::{
     DiscoverableAuthentication, PasskeyRegistration, PublicKeyCredential,
     RegisterPublicKeyCredential,
 };
+use webauthn_rs_proto::ResidentKeyRequirement;
 
 const REGISTRATION: &str = "registration";
 const AUTHENTICATION: &str = "authentication";
@@ -77,7 +78,7 @@ pub async fn add_options(
                 .iter()
                 .map(|p| p.passkey.cred_id().clone())
                 .collect();
-            let (options, registration) = webauthn
+            let (mut options, registration) = webauthn
                 .start_passkey_registration(
                     handle,
                     &user.username,
@@ -85,6 +86,11 @@ pub async fn add_options(
                     Some(existing),
                 )
                 .map_err(|_| ApiError::Internal)?;
+            // Signing in names no account, so the device must keep the credential itself.
+            if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+                selection.resident_key = Some(ResidentKeyRequirement::Required);
+                selection.require_resident_key = true;
+            }
             let ceremony = store::begin(
                 &conn,
                 REGISTRATION,

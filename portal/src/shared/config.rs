@@ -234,6 +234,9 @@ pub struct Features {
     pub proxy: bool,
     pub share: bool,
     pub linking: bool,
+    /// Set when served: whether this portal has a relying party for passkeys.
+    #[serde(default)]
+    pub passkeys: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -275,6 +278,7 @@ impl Default for PortalInfo {
                 proxy: true,
                 share: true,
                 linking: false,
+                passkeys: false,
             },
             terms: TermsVersions::default(),
             privacy: PrivacyInfo::default(),

@@ -9,7 +9,7 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, PublicKeyCredential, RequestChallengeResponse, Url,
 };
-use webauthn_rs_proto::AllowCredentials;
+use webauthn_rs_proto::{AllowCredentials, ResidentKeyRequirement};
 
 pub const ORIGIN: &str = "http://localhost:8080";
 
@@ -69,8 +69,17 @@ impl Portal {
             )
             .await;
         assert_eq!(options.status, StatusCode::OK, "{:?}", options.body);
-        let challenge: CreationChallengeResponse =
+        let mut challenge: CreationChallengeResponse =
             serde_json::from_value(options.body["options"].clone()).unwrap();
+        let selection = challenge
+            .public_key
+            .authenticator_selection
+            .as_mut()
+            .unwrap();
+        assert!(selection.require_resident_key, "a passkey the device keeps");
+        // The software authenticator keeps no credentials itself: `Phone` keeps them for it.
+        selection.require_resident_key = false;
+        selection.resident_key = Some(ResidentKeyRequirement::Discouraged);
         phone.handle = challenge.public_key.user.id.clone();
         let credential = phone.device.do_registration(origin(), challenge).unwrap();
         phone.credential = credential.raw_id.clone();

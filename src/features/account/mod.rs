@@ -4,6 +4,7 @@
 //! Its own download (`chunks::account_screen`).
 
 pub mod model;
+mod passkeys;
 pub mod two_step;
 
 use crate::api::{self, ApiError, types::SignedInSession};
@@ -25,6 +26,7 @@ pub fn AccountPage() -> impl IntoView {
         <p class="lead">"Keep your account safe: see where you are signed in, how you sign in, and change your password."</p>
         <p role="status" class="done">{move || done.get()}</p>
         <Devices done/>
+        <passkeys::PasskeysSection done/>
         <two_step::TwoStepSection done/>
         <ChangePassword done/>
         <Compromised/>

@@ -134,6 +134,23 @@ pub fn spoken_code(code: &str) -> String {
         .join(", ")
 }
 
+/// A first name for a passkey made on this device, which the patient may change.
+pub fn suggested_passkey_name(user_agent: &str) -> String {
+    let device = device_name(Some(user_agent));
+    match device.split_once(" on ") {
+        Some((_, on)) => format!("Passkey on {on}"),
+        None => "My passkey".into(),
+    }
+}
+
+/// When a passkey was added and last used, in a sentence.
+pub fn passkey_dates(added: &str, used: Option<&str>) -> String {
+    match used {
+        Some(used) => format!("Added {added}. Last used {used}."),
+        None => format!("Added {added}. Not used yet."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +221,24 @@ mod tests {
         assert!(file.contains("Username: ann"));
         assert!(file.contains(" 1. AAAA-BBBB-CCC0\r\n") && file.contains("10. AAAA-BBBB-CCC9\r\n"));
         assert_eq!(spoken_code("K7Q2-9XMD"), "K 7 Q 2, 9 X M D");
+    }
+
+    #[test]
+    fn a_passkey_is_first_named_after_its_device_and_dated_in_words() {
+        assert_eq!(
+            suggested_passkey_name(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1"
+            ),
+            "Passkey on an iPhone"
+        );
+        assert_eq!(suggested_passkey_name(""), "My passkey");
+        assert_eq!(
+            passkey_dates("3 May 2026", None),
+            "Added 3 May 2026. Not used yet."
+        );
+        assert_eq!(
+            passkey_dates("3 May 2026", Some("today at 10:30")),
+            "Added 3 May 2026. Last used today at 10:30."
+        );
     }
 }

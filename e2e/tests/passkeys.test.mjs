@@ -1,0 +1,86 @@
+// Passkeys as a patient meets them, with Chromium's virtual authenticator (a platform
+// authenticator that verifies its user, over the DevTools protocol): added from "Your account"
+// and named, used to sign in without a username or code, refused once removed or when the
+// device cannot verify who is using it.
+import assert from 'node:assert/strict';
+import { test, screen } from '../lib/harness.mjs';
+import { signIn } from '../lib/pages.mjs';
+
+/// A fingerprint reader on this "device": resident keys, user verification that succeeds.
+async function fingerprintReader(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
+      isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp, authenticatorId };
+}
+
+/// The portal as passkeys know it: localhost, since browsers take no IP address as a relying party.
+function atLocalhost(portal) {
+  return portal.url.replace('127.0.0.1', 'localhost');
+}
+
+async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You have signed out.').waitFor();
+}
+
+test('a patient adds a passkey, signs in with it alone, and it stops working once removed', async ({ page, portal }) => {
+  const { cdp, authenticatorId } = await fingerprintReader(page);
+  await page.goto(`${atLocalhost(portal)}/`);
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
+  await page.getByText('You have not added a passkey yet.').waitFor();
+  const name = page.getByLabel('A name for the passkey on this device');
+  assert.equal(await name.inputValue(), 'Passkey on Linux');
+  await name.fill('My laptop');
+  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await page.getByText('Your passkey “My laptop” is added.').waitFor();
+  await page.locator('.passkey-card').getByText('My laptop').waitFor();
+  await page.getByText(/^Added .*\. Not used yet\.$/).waitFor();
+  await screen(page, 'account-passkeys');
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1);
+  assert.equal(credentials[0].isResidentCredential, true);
+
+  // Signing in: no username, no password, no code.
+  await signOut(page);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
+  await screen(page, 'sign-in-with-passkey');
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await page.getByText('Signed in as Ann Carter').waitFor();
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByText(/^Added .*\. Last used .*\.$/).waitFor();
+
+  // Removed: the device still holds it, but the portal no longer takes it.
+  await page.getByRole('button', { name: 'Remove My laptop' }).click();
+  await page.getByText('The passkey “My laptop” is removed.').waitFor();
+  await signOut(page);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.getByText('That passkey could not sign you in.').first().waitFor();
+  assert.ok(page.url().includes('/sign-in'), page.url());
+});
+
+test('a passkey from a device that cannot check who is using it does not sign in', async ({ page, portal }) => {
+  const { cdp, authenticatorId } = await fingerprintReader(page);
+  await page.goto(`${atLocalhost(portal)}/`);
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await page.getByText(/is added\./).waitFor();
+  await signOut(page);
+  // The fingerprint no longer matches: the browser is told the user is not verified.
+  await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.locator('.error-summary').waitFor();
+  assert.ok(page.url().includes('/sign-in'), page.url());
+  assert.equal(await page.getByText('Signed in as').count(), 0);
+});
