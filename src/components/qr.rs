@@ -1,7 +1,7 @@
 //! QR codes drawn as one SVG path, made in the browser from the text they hold (the Nayuki
 //! `qrcodegen` crate: no dependencies, no network). Error correction at least level M, as the
 //! SMART Health Links specification recommends, and a quiet zone of four modules. Beside them,
-//! the button that copies what a code holds.
+//! the button that copies what a code holds, and how a code people read out is spoken.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -48,6 +48,20 @@ pub fn draw(text: &str) -> Option<Drawn> {
         side: size + 2 * QUIET,
         path,
     })
+}
+
+/// The code as a screen reader should say it: character by character, a pause between groups.
+pub fn spoken(code: &str) -> String {
+    code.split('-')
+        .map(|group| {
+            group
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A QR code of `text`, drawn in the page (nothing is fetched), each module a whole number of
@@ -128,6 +142,11 @@ mod tests {
             drawn,
             draw("http://127.0.0.1:8080/shared#K7Q2-9XMD-4TPB").unwrap()
         );
+    }
+
+    #[test]
+    fn a_grouped_code_is_spoken_character_by_character() {
+        assert_eq!(spoken("K7Q2-9XMD-4TPA"), "K 7 Q 2, 9 X M D, 4 T P A");
     }
 
     #[test]

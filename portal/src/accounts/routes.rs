@@ -127,7 +127,7 @@ struct NewPassword {
 
 /// The current password, checked as signing in checks it: counted first, against the same
 /// lockout, on the hashing threads.
-pub(super) async fn check_current(
+async fn check_current(
     state: &AppState,
     user: &User,
     client: &Client,
@@ -153,6 +153,29 @@ pub(super) async fn check_current(
             None => ApiError::InvalidCredentials,
         })
     }
+}
+
+/// The password again before a change, checked as `check_current` does; a wrong one is audited
+/// as a refused `action`.
+pub(super) async fn password_again(
+    state: &AppState,
+    signed_in: &SignedIn,
+    user: &User,
+    given: String,
+    action: &'static str,
+) -> Result<(), ApiError> {
+    let Err(e) = check_current(state, user, &signed_in.client, given).await else {
+        return Ok(());
+    };
+    let event = Event::new(action)
+        .user(Some(user.id))
+        .session(&signed_in.session)
+        .client(&signed_in.client)
+        .refused(&e);
+    state
+        .run(move |state| Ok(event.record(&state.db.lock())?))
+        .await?;
+    Err(e)
 }
 
 /// Checks the current password and the new one, and stores the new one's hash. The new one is
@@ -181,17 +204,7 @@ async fn replace_password(
             "Choose a password you have not used here before.".into(),
         ));
     }
-    if let Err(e) = check_current(state, &user, &signed_in.client, current).await {
-        let event = Event::new(refused_action)
-            .user(Some(user_id))
-            .session(&signed_in.session)
-            .client(&signed_in.client)
-            .refused(&e);
-        state
-            .run(move |state| Ok(event.record(&state.db.lock())?))
-            .await?;
-        return Err(e);
-    }
+    password_again(state, signed_in, &user, current, refused_action).await?;
     let hash = state.hash(move || password::hash(&new)).await?;
     state
         .run(move |state| {
@@ -303,17 +316,14 @@ async fn close(
             store::by_id(&conn, user_id)
         })
         .await?;
-    if let Err(e) = check_current(&state, &user, &signed_in.client, closing.password).await {
-        let event = Event::new("account-closure-requested")
-            .user(Some(user_id))
-            .session(&signed_in.session)
-            .client(&signed_in.client)
-            .refused(&e);
-        state
-            .run(move |state| Ok(event.record(&state.db.lock())?))
-            .await?;
-        return Err(e);
-    }
+    password_again(
+        &state,
+        &signed_in,
+        &user,
+        closing.password,
+        "account-closure-requested",
+    )
+    .await?;
     state
         .run(move |state| {
             let conn = state.db.lock();

@@ -3,7 +3,7 @@
 //! once), makes new recovery codes, or turns it off; the last two only with their password. A
 //! sign-in that the portal leads through setting one up may use the first three, nothing else.
 
-use super::routes::check_current;
+use super::routes::password_again;
 use super::store::{self, User};
 use super::two_step;
 use crate::AppState;
@@ -172,8 +172,8 @@ fn audit(action: &'static str, user: &User, session: &Session, client: &Client) 
         .client(client)
 }
 
-/// The password again, as signing in checks it; a wrong one is audited under `action`.
-async fn password_again(
+/// The account, once its password is given again (a wrong one audited under `action`).
+async fn with_password(
     state: &AppState,
     signed_in: &SignedIn,
     given: String,
@@ -186,13 +186,7 @@ async fn password_again(
             store::by_id(&conn, user_id)
         })
         .await?;
-    if let Err(e) = check_current(state, &user, &signed_in.client, given).await {
-        let event = audit(action, &user, &signed_in.session, &signed_in.client).refused(&e);
-        state
-            .run(move |state| Ok(event.record(&state.db.lock())?))
-            .await?;
-        return Err(e);
-    }
+    password_again(state, signed_in, &user, given, action).await?;
     Ok(user)
 }
 
@@ -206,7 +200,7 @@ async fn new_recovery_codes(
     signed_in: SignedIn,
     Body(given): Body<Password>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = password_again(
+    let user = with_password(
         &state,
         &signed_in,
         given.password,
@@ -244,7 +238,7 @@ async fn turn_off(
                 .into(),
         ));
     }
-    let user = password_again(&state, &signed_in, given.password, "two-step-turned-off").await?;
+    let user = with_password(&state, &signed_in, given.password, "two-step-turned-off").await?;
     state
         .run(move |state| {
             let conn = state.db.lock();

@@ -36,6 +36,18 @@ fn relying_party(state: &AppState) -> Result<Arc<Webauthn>, ApiError> {
     ))
 }
 
+/// A challenge for the browser: the token naming its kept state, and the options to pass on.
+fn challenge(
+    conn: &rusqlite::Connection,
+    kind: &str,
+    user_id: Option<i64>,
+    state: &impl serde::Serialize,
+    options: &impl serde::Serialize,
+) -> Result<Json<Value>, ApiError> {
+    let ceremony = store::begin(conn, kind, user_id, state, time::now())?;
+    Ok(Json(json!({"ceremony": ceremony, "options": options})))
+}
+
 /// The patient's passkeys: name, when added, when last used.
 pub async fn list(
     State(state): State<AppState>,
@@ -91,14 +103,7 @@ pub async fn add_options(
                 selection.resident_key = Some(ResidentKeyRequirement::Required);
                 selection.require_resident_key = true;
             }
-            let ceremony = store::begin(
-                &conn,
-                REGISTRATION,
-                Some(user.id),
-                &registration,
-                time::now(),
-            )?;
-            Ok(Json(json!({"ceremony": ceremony, "options": options})))
+            challenge(&conn, REGISTRATION, Some(user.id), &registration, &options)
         })
         .await
 }
@@ -201,14 +206,13 @@ pub async fn sign_in_options(State(state): State<AppState>) -> Result<Json<Value
             let (options, authentication) = webauthn
                 .start_discoverable_authentication()
                 .map_err(|_| ApiError::Internal)?;
-            let ceremony = store::begin(
+            challenge(
                 &state.db.lock(),
                 AUTHENTICATION,
                 None,
                 &authentication,
-                time::now(),
-            )?;
-            Ok(Json(json!({"ceremony": ceremony, "options": options})))
+                &options,
+            )
         })
         .await
 }

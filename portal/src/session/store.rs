@@ -219,6 +219,25 @@ fn current(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
     }
 }
 
+/// The request's session if its stage is admitted, its idle clock reset now; and who is asking.
+async fn admitted(
+    parts: &mut Parts,
+    state: &AppState,
+    admit: fn(Stage) -> Result<(), ApiError>,
+) -> Result<(Session, Client), ApiError> {
+    let Ok(client) = Client::from_request_parts(parts, state).await;
+    let headers = parts.headers.clone();
+    let session = state
+        .run(move |state| {
+            let mut session = current(state, &headers)?;
+            admit(session.stage)?;
+            touch(&state.db.lock(), &mut session)?;
+            Ok(session)
+        })
+        .await?;
+    Ok((session, client))
+}
+
 /// A signed-in session whose idle clock this request has just reset, and who is asking.
 pub struct SignedIn {
     pub session: Session,
@@ -229,20 +248,12 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Ok(client) = Client::from_request_parts(parts, state).await;
-        let headers = parts.headers.clone();
-        let session = state
-            .run(move |state| {
-                let mut session = current(state, &headers)?;
-                match session.stage {
-                    Stage::Active => {}
-                    Stage::SetUp => return Err(ApiError::SecondFactorSetUpRequired),
-                    Stage::SecondFactor => return Err(ApiError::SecondFactorPending),
-                }
-                touch(&state.db.lock(), &mut session)?;
-                Ok(session)
-            })
-            .await?;
+        let (session, client) = admitted(parts, state, |stage| match stage {
+            Stage::Active => Ok(()),
+            Stage::SetUp => Err(ApiError::SecondFactorSetUpRequired),
+            Stage::SecondFactor => Err(ApiError::SecondFactorPending),
+        })
+        .await?;
         Ok(Self { session, client })
     }
 }
@@ -258,18 +269,11 @@ impl FromRequestParts<AppState> for AccountHolder {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Ok(client) = Client::from_request_parts(parts, state).await;
-        let headers = parts.headers.clone();
-        let session = state
-            .run(move |state| {
-                let mut session = current(state, &headers)?;
-                if session.stage == Stage::SecondFactor {
-                    return Err(ApiError::SecondFactorPending);
-                }
-                touch(&state.db.lock(), &mut session)?;
-                Ok(session)
-            })
-            .await?;
+        let (session, client) = admitted(parts, state, |stage| match stage {
+            Stage::SecondFactor => Err(ApiError::SecondFactorPending),
+            Stage::SetUp | Stage::Active => Ok(()),
+        })
+        .await?;
         Ok(Self { session, client })
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod model;
 mod passkeys;
+mod password_again;
 pub mod two_step;
 
 use crate::api::{self, ApiError, types::SignedInSession};
@@ -17,6 +18,7 @@ use crate::session::{Ended, Portal, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::Field;
+use password_again::{PasswordAgain, WithPassword};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -321,42 +323,8 @@ fn Compromised() -> impl IntoView {
 #[component]
 fn CloseAccount() -> impl IntoView {
     let session = Session::expect();
-    let open = RwSignal::new(false);
-    let password = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let pending = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let given = password.get_untracked();
-        if given.is_empty() {
-            errors.set(vec![FieldError::on(
-                "close-password",
-                "Enter your password",
-            )]);
-            return;
-        }
-        pending.set(true);
-        errors.set(Vec::new());
-        spawn_local(async move {
-            let outcome = api::close_account(&given).await;
-            if pending.is_disposed() {
-                return;
-            }
-            pending.set(false);
-            password.set(String::new());
-            match outcome {
-                Ok(()) => session.end(Ended::AccountClosed),
-                Err(ApiError::InvalidCredentials) => errors.set(vec![FieldError::on(
-                    "close-password",
-                    "Your password is not right",
-                )]),
-                Err(e) => errors.set(vec![FieldError::general(e.message())]),
-            }
-        });
-    };
+    let asking = RwSignal::new(None::<WithPassword>);
+    let finished = Callback::new(move |_| session.end(Ended::AccountClosed));
     view! {
         <h2>"Close your account"</h2>
         <p>"You can stop using this portal at any time. Closing your account:"</p>
@@ -366,26 +334,12 @@ fn CloseAccount() -> impl IntoView {
             <li>"does not change your care in any way"</li>
         </ul>
         <p>"You may want to " <a href="/record/summary">"download a copy of your record"</a> " first, from your record\u{2019}s summary page. If you change your mind later, call the help desk."</p>
-        {move || if open.get() {
-            view! {
-                <form class="account-form" on:submit=submit novalidate>
-                    <ErrorSummary errors/>
-                    <TextField id="close-password" label="Your password" value=password errors kind="password" autocomplete="current-password"
-                        hint="We ask for it so no one else can close your account."/>
-                    <div class="button-group">
-                        <button type="submit" class="button danger" aria-disabled=move || pending.get().then_some("true")>
-                            {move || if pending.get() { "Closing your account…" } else { "Close my account" }}
-                        </button>
-                        <button type="button" class="button secondary" on:click=move |_| open.set(false)>"Keep my account"</button>
-                    </div>
-                </form>
+        {move || match asking.get() {
+            Some(what) => view! { <PasswordAgain what asking finished/> }.into_any(),
+            None => view! {
+                <button type="button" class="button secondary" on:click=move |_| asking.set(Some(WithPassword::CloseAccount))>"Close my account"</button>
             }
-            .into_any()
-        } else {
-            view! {
-                <button type="button" class="button secondary" on:click=move |_| open.set(true)>"Close my account"</button>
-            }
-            .into_any()
+            .into_any(),
         }}
     }
 }

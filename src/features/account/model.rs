@@ -120,20 +120,6 @@ pub fn recovery_codes_file(
     text
 }
 
-/// Each recovery code as a screen reader should say it: character by character, in groups.
-pub fn spoken_code(code: &str) -> String {
-    code.split('-')
-        .map(|group| {
-            group
-                .chars()
-                .map(String::from)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A first name for a passkey made on this device, which the patient may change.
 pub fn suggested_passkey_name(user_agent: &str) -> String {
     let device = device_name(Some(user_agent));
@@ -220,7 +206,6 @@ mod tests {
         assert!(file.starts_with("Recovery codes for the Riverside Hospital patient portal\r\n"));
         assert!(file.contains("Username: ann"));
         assert!(file.contains(" 1. AAAA-BBBB-CCC0\r\n") && file.contains("10. AAAA-BBBB-CCC9\r\n"));
-        assert_eq!(spoken_code("K7Q2-9XMD"), "K 7 Q 2, 9 X M D");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! new sign-in here before anything else.
 
 use super::model;
+use super::password_again::{PasswordAgain, WithPassword};
 use crate::api::types::{AccountSecurity, RecoveryCodes, SessionInfo, TwoStepSecret};
 use crate::api::{self, ApiError};
 use crate::components::clock::Style;
@@ -13,7 +14,7 @@ use crate::components::form::{Checkbox, ErrorSummary, FieldError, TextField, sec
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
 use crate::components::notices::HelpDeskLine;
 use crate::components::page::PageHeading;
-use crate::components::qr::{CopyButton, QrCode};
+use crate::components::qr::{CopyButton, QrCode, spoken};
 use crate::session::{Ended, Portal, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -202,7 +203,7 @@ fn CodesToKeep(codes: Vec<String>, done: Callback<()>) -> impl IntoView {
         <div class="warning-callout"><p><strong>"This is the only time we show these codes."</strong> " Keep them somewhere safe, away from your phone."</p></div>
         <ol class="recovery-codes">
             {codes.into_iter().map(|c| {
-                let spoken = model::spoken_code(&c);
+                let spoken = spoken(&c);
                 view! { <li><code aria-label=spoken>{c}</code></li> }
             }).collect_view()}
         </ol>
@@ -219,13 +220,6 @@ fn CodesToKeep(codes: Vec<String>, done: Callback<()>) -> impl IntoView {
     }
 }
 
-/// What the password again is for.
-#[derive(Clone, Copy, PartialEq)]
-enum WithPassword {
-    NewCodes,
-    TurnOff,
-}
-
 /// Two-step sign-in on the account page: where it stands, and what can be done about it.
 #[component]
 pub fn TwoStepSection(done: RwSignal<Option<String>>) -> impl IntoView {
@@ -235,9 +229,10 @@ pub fn TwoStepSection(done: RwSignal<Option<String>>) -> impl IntoView {
     let fresh_codes = RwSignal::new(None::<Vec<String>>);
     let finished = Callback::new(move |(what, codes): (WithPassword, Option<Vec<String>>)| {
         asking.set(None);
-        match what {
-            WithPassword::NewCodes => fresh_codes.set(codes),
-            WithPassword::TurnOff => done.set(Some("Two-step sign-in is off.".into())),
+        if what == WithPassword::TurnOff {
+            done.set(Some("Two-step sign-in is off.".into()));
+        } else {
+            fresh_codes.set(codes);
         }
         reload.run(());
     });
@@ -284,81 +279,5 @@ pub fn TwoStepSection(done: RwSignal<Option<String>>) -> impl IntoView {
                 .into_any()
             }
         }}
-    }
-}
-
-/// The password again, before new recovery codes or turning two-step sign-in off.
-#[component]
-fn PasswordAgain(
-    what: WithPassword,
-    asking: RwSignal<Option<WithPassword>>,
-    finished: Callback<(WithPassword, Option<Vec<String>>)>,
-) -> impl IntoView {
-    let password = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let pending = RwSignal::new(false);
-    let (intro, button, busy, danger) = match what {
-        WithPassword::NewCodes => (
-            "Your old recovery codes will stop working. Enter your password to make 10 new ones.",
-            "Make new recovery codes",
-            "Making new codes…",
-            false,
-        ),
-        WithPassword::TurnOff => (
-            "Without two-step sign-in, anyone who knows your password can sign in as you, and your recovery codes will stop working. Enter your password to turn it off.",
-            "Turn off two-step sign-in",
-            "Turning it off…",
-            true,
-        ),
-    };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let given = password.get_untracked();
-        if given.is_empty() {
-            errors.set(vec![FieldError::on(
-                "password-again",
-                "Enter your password",
-            )]);
-            return;
-        }
-        pending.set(true);
-        errors.set(Vec::new());
-        spawn_local(async move {
-            let outcome = match what {
-                WithPassword::NewCodes => api::new_recovery_codes(&given)
-                    .await
-                    .map(|made| Some(made.recovery_codes)),
-                WithPassword::TurnOff => api::turn_off_two_step(&given).await.map(|()| None),
-            };
-            if pending.is_disposed() {
-                return;
-            }
-            pending.set(false);
-            password.set(String::new());
-            match outcome {
-                Ok(codes) => finished.run((what, codes)),
-                Err(ApiError::InvalidCredentials) => errors.set(vec![FieldError::on(
-                    "password-again",
-                    "Your password is not right",
-                )]),
-                Err(e) => errors.set(vec![FieldError::general(e.message())]),
-            }
-        });
-    };
-    view! {
-        <form class="account-form" on:submit=submit novalidate>
-            <ErrorSummary errors/>
-            <p>{intro}</p>
-            <TextField id="password-again" label="Your password" value=password errors kind="password" autocomplete="current-password"/>
-            <div class="button-group">
-                <button type="submit" class=if danger { "button danger" } else { "button" } aria-disabled=move || pending.get().then_some("true")>
-                    {move || if pending.get() { busy } else { button }}
-                </button>
-                <button type="button" class="button secondary" on:click=move |_| asking.set(None)>"Cancel"</button>
-            </div>
-        </form>
     }
 }

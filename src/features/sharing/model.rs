@@ -194,20 +194,6 @@ pub fn card(share: &Share, moment: &dyn Fn(&str) -> String) -> Card {
     }
 }
 
-/// The code as a screen reader should say it: character by character, a pause between groups.
-pub fn spoken(code: &str) -> String {
-    code.split('-')
-        .map(|group| {
-            group
-                .chars()
-                .map(String::from)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +315,5 @@ mod tests {
             "Allergies and visits"
         );
         assert_eq!(duration_words(72), "3 days");
-        assert_eq!(spoken("K7Q2-9XMD-4TPA"), "K 7 Q 2, 9 X M D, 4 T P A");
     }
 }

@@ -2,10 +2,9 @@
 //! and a QR code of it; the same share as a SMART Health Link with its own QR code. Shown this
 //! once: the portal keeps neither.
 
-use super::model;
 use crate::api::types::MadeShare;
 use crate::components::clock::{Style, format_moment};
-use crate::components::qr::{CopyButton, QrCode};
+use crate::components::qr::{CopyButton, QrCode, spoken};
 use crate::fhir::date::FhirDate;
 use crate::session::Portal;
 use leptos::prelude::*;
@@ -17,7 +16,7 @@ pub fn ShareResult(made: MadeShare, whose: String, finish: Callback<()>) -> impl
         .and_then(|d| d.epoch_ms())
         .map(|ms| format_moment(ms, &info.locale, &info.time_zone, Style::DateTime))
         .unwrap_or_default();
-    let spoken = model::spoken(&made.code);
+    let spoken = spoken(&made.code);
     let email_note = match made.email_sent {
         Some(true) => made.share.sent_to.clone().map(|to| {
             view! { <p>"We have emailed the link to " <bdi>{to}</bdi> ". They will still need the code, or " {whose.clone()} " date of birth, from you."</p> }.into_any()
