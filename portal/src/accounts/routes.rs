@@ -157,7 +157,7 @@ async fn check_current(
 
 /// The password again before a change, checked as `check_current` does; a wrong one is audited
 /// as a refused `action`.
-pub(super) async fn password_again(
+async fn password_again(
     state: &AppState,
     signed_in: &SignedIn,
     user: &User,
@@ -176,6 +176,24 @@ pub(super) async fn password_again(
         .run(move |state| Ok(event.record(&state.db.lock())?))
         .await?;
     Err(e)
+}
+
+/// The account, once its password is given again (a wrong one audited under `action`).
+pub(super) async fn with_password(
+    state: &AppState,
+    signed_in: &SignedIn,
+    given: String,
+    action: &'static str,
+) -> Result<User, ApiError> {
+    let user_id = signed_in.session.user_id;
+    let user = state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            store::by_id(&conn, user_id)
+        })
+        .await?;
+    password_again(state, signed_in, &user, given, action).await?;
+    Ok(user)
 }
 
 /// Checks the current password and the new one, and stores the new one's hash. The new one is
@@ -295,10 +313,11 @@ async fn compromised(
         .await
 }
 
+/// The password again, before a change that needs it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Closing {
-    password: String,
+pub(super) struct Password {
+    pub password: String,
 }
 
 /// "Close my account": with the password, sign-in stops at once, every session ends, and the
@@ -307,23 +326,16 @@ struct Closing {
 async fn close(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Body(closing): Body<Closing>,
+    Body(given): Body<Password>,
 ) -> Result<Response, ApiError> {
-    let user_id = signed_in.session.user_id;
-    let user = state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            store::by_id(&conn, user_id)
-        })
-        .await?;
-    password_again(
+    let user = with_password(
         &state,
         &signed_in,
-        &user,
-        closing.password,
+        given.password,
         "account-closure-requested",
     )
     .await?;
+    let user_id = user.id;
     state
         .run(move |state| {
             let conn = state.db.lock();

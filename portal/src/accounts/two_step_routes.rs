@@ -3,7 +3,7 @@
 //! once), makes new recovery codes, or turns it off; the last two only with their password. A
 //! sign-in that the portal leads through setting one up may use the first three, nothing else.
 
-use super::routes::password_again;
+use super::routes::{Password, with_password};
 use super::store::{self, User};
 use super::two_step;
 use crate::AppState;
@@ -159,35 +159,11 @@ async fn confirm(
     answer
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Password {
-    password: String,
-}
-
 fn audit(action: &'static str, user: &User, session: &Session, client: &Client) -> Event {
     Event::new(action)
         .user(Some(user.id))
         .session(session)
         .client(client)
-}
-
-/// The account, once its password is given again (a wrong one audited under `action`).
-async fn with_password(
-    state: &AppState,
-    signed_in: &SignedIn,
-    given: String,
-    action: &'static str,
-) -> Result<User, ApiError> {
-    let user_id = signed_in.session.user_id;
-    let user = state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            store::by_id(&conn, user_id)
-        })
-        .await?;
-    password_again(state, signed_in, &user, given, action).await?;
-    Ok(user)
 }
 
 fn two_step_is_off() -> ApiError {
