@@ -45,3 +45,9 @@ export async function switchTo(page, name) {
   await page.locator('.switcher summary').click();
   await page.locator('.switcher').getByRole('link', { name }).click();
 }
+
+/// Signs out from the header and waits for the sign-in page to say so.
+export async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You have signed out.').waitFor();
+}

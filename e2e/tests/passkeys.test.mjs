@@ -4,7 +4,7 @@
 // device cannot verify who is using it.
 import assert from 'node:assert/strict';
 import { test, screen } from '../lib/harness.mjs';
-import { signIn } from '../lib/pages.mjs';
+import { signIn, signOut } from '../lib/pages.mjs';
 
 /// A fingerprint reader on this "device": resident keys, user verification that succeeds.
 async function fingerprintReader(page) {
@@ -17,23 +17,19 @@ async function fingerprintReader(page) {
   return { cdp, authenticatorId };
 }
 
-/// The portal as passkeys know it: localhost, since browsers take no IP address as a relying party.
-function atLocalhost(portal) {
-  return portal.url.replace('127.0.0.1', 'localhost');
-}
-
-async function signOut(page) {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByText('You have signed out.').waitFor();
-}
-
-test('a patient adds a passkey, signs in with it alone, and it stops working once removed', async ({ page, portal }) => {
-  const { cdp, authenticatorId } = await fingerprintReader(page);
-  await page.goto(`${atLocalhost(portal)}/`);
+/// Ann signed in (terms accepted) at the portal as passkeys know it, localhost, since browsers
+/// take no IP address as a relying party; her account page open.
+async function annsAccountAtLocalhost(page, portal) {
+  await page.goto(`${portal.url.replace('127.0.0.1', 'localhost')}/`);
   await signIn(page, 'ann');
   await page.getByRole('button', { name: 'Accept and continue' }).click();
   await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
   await page.getByRole('link', { name: 'Your account' }).click();
+}
+
+test('a patient adds a passkey, signs in with it alone, and it stops working once removed', async ({ page, portal }) => {
+  const { cdp, authenticatorId } = await fingerprintReader(page);
+  await annsAccountAtLocalhost(page, portal);
   await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
   await page.getByText('You have not added a passkey yet.').waitFor();
   const name = page.getByLabel('A name for the passkey on this device');
@@ -69,11 +65,7 @@ test('a patient adds a passkey, signs in with it alone, and it stops working onc
 
 test('a passkey from a device that cannot check who is using it does not sign in', async ({ page, portal }) => {
   const { cdp, authenticatorId } = await fingerprintReader(page);
-  await page.goto(`${atLocalhost(portal)}/`);
-  await signIn(page, 'ann');
-  await page.getByRole('button', { name: 'Accept and continue' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
-  await page.getByRole('link', { name: 'Your account' }).click();
+  await annsAccountAtLocalhost(page, portal);
   await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
   await page.getByText(/is added\./).waitFor();
   await signOut(page);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { test, screen } from '../lib/harness.mjs';
-import { signIn, signInAsAnn } from '../lib/pages.mjs';
+import { signIn, signInAsAnn, signOut } from '../lib/pages.mjs';
 import { totp, BEN_SECRET } from '../lib/totp.mjs';
 
 /// The otpauth address in the set-up QR code, read from its pixels.
@@ -50,11 +50,6 @@ async function keepCodes(page) {
   await page.getByText('Tick the box once you have saved').first().waitFor();
   await page.getByLabel('I have saved, printed or written down my recovery codes').check();
   await page.getByRole('button', { name: 'Continue' }).click();
-}
-
-async function signOut(page) {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByText('You have signed out.').waitFor();
 }
 
 test('a patient sets up two-step sign-in, then signs in with the app and with a recovery code once', async ({ page }) => {

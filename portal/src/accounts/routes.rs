@@ -178,6 +178,17 @@ async fn password_again(
     Err(e)
 }
 
+/// The signed-in account, as it is now.
+async fn account_of(state: &AppState, signed_in: &SignedIn) -> Result<User, ApiError> {
+    let user_id = signed_in.session.user_id;
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            store::by_id(&conn, user_id)
+        })
+        .await
+}
+
 /// The account, once its password is given again (a wrong one audited under `action`).
 pub(super) async fn with_password(
     state: &AppState,
@@ -185,13 +196,7 @@ pub(super) async fn with_password(
     given: String,
     action: &'static str,
 ) -> Result<User, ApiError> {
-    let user_id = signed_in.session.user_id;
-    let user = state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            store::by_id(&conn, user_id)
-        })
-        .await?;
+    let user = account_of(state, signed_in).await?;
     password_again(state, signed_in, &user, given, action).await?;
     Ok(user)
 }
@@ -205,13 +210,7 @@ async fn replace_password(
     new: String,
     refused_action: &'static str,
 ) -> Result<User, ApiError> {
-    let user_id = signed_in.session.user_id;
-    let user = state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            store::by_id(&conn, user_id)
-        })
-        .await?;
+    let user = account_of(state, signed_in).await?;
     let about_them = password_rules::personal_words(&user.username, &user.display_name);
     let about_them: Vec<&str> = about_them.iter().map(String::as_str).collect();
     if let Some(problem) = password_rules::problem(&new, &about_them) {
@@ -224,6 +223,7 @@ async fn replace_password(
     }
     password_again(state, signed_in, &user, current, refused_action).await?;
     let hash = state.hash(move || password::hash(&new)).await?;
+    let user_id = user.id;
     state
         .run(move |state| {
             Ok(store::set_password_hash(
