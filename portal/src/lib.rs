@@ -9,6 +9,7 @@ pub mod app_files;
 pub mod audit;
 pub mod demo;
 pub mod mail;
+pub mod notifications;
 pub mod passkeys;
 pub mod portal_info;
 pub mod privacy;
@@ -158,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .merge(shares::routes())
         .merge(privacy::routes::routes())
         .merge(accounts::routes::routes())
+        .merge(notifications::routes::routes())
         .merge(passkeys::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(CompressionLayer::new())

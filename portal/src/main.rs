@@ -221,6 +221,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         }
         let state = AppState::new(db, config, info, rules, mailer, secrets);
         tokio::spawn(purge(state.clone()));
+        tokio::spawn(notify(state.clone()));
         // Test harnesses read this line to learn the port when started with port 0.
         println!("Carefront reference portal listening on http://{address}");
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -260,6 +261,21 @@ async fn purge(state: AppState) {
                 )
             }
             Err(e) => tracing::error!(reason = e.reason(), "purge failed"),
+        }
+    }
+}
+
+/// How often new information is looked for, to email those who want to hear of it.
+const NOTIFY_EVERY: Duration = Duration::from_secs(5);
+
+async fn notify(state: AppState) {
+    let mut every = tokio::time::interval(NOTIFY_EVERY);
+    loop {
+        every.tick().await;
+        match carefront_portal::notifications::send::send_due(&state).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "emailed notices of new information"),
+            Err(e) => tracing::error!(reason = e.reason(), "notices of new information failed"),
         }
     }
 }

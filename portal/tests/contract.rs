@@ -1276,6 +1276,58 @@ async fn every_answer_matches_the_documented_contract() {
         .await,
     );
 
+    // Email: a new address confirmed by the code sent to it; what the account is told about.
+    let (mail, outbox) = common::portal_with_outbox("");
+    let ann_mail = mail.signed_in("ann").await;
+    let post = |path: &'static str, body: Value| {
+        let (mail, ann_mail) = (mail.clone(), ann_mail.clone());
+        async move { mail.call("POST", path, Some(&ann_mail), Some(body)).await }
+    };
+    for body in [
+        json!({"address": "not an address", "password": PASSWORD}),
+        json!({"address": "ann@new.example", "password": "wrong"}),
+        json!({"address": "ann@new.example", "password": PASSWORD}),
+    ] {
+        c.check(
+            "post",
+            "/account/email",
+            &post("/api/v1/account/email", body).await,
+        );
+    }
+    c.check(
+        "get",
+        "/account/email",
+        &mail.get("/api/v1/account/email", &ann_mail).await,
+    );
+    let code = common::code_in(&common::outbox(&outbox)[0]);
+    for code in ["AAAA-AAAA-AAAA", &code, &code] {
+        c.check(
+            "post",
+            "/account/email/confirm",
+            &post("/api/v1/account/email/confirm", json!({"code": code})).await,
+        );
+    }
+    c.check(
+        "get",
+        "/account/email",
+        &mail.get("/api/v1/account/email", &ann_mail).await,
+    );
+    c.check(
+        "get",
+        "/account/notifications",
+        &mail.get("/api/v1/account/notifications", &ann_mail).await,
+    );
+    for body in [
+        json!({"results": false}),
+        json!({"results": false, "documents": true, "letters": true, "appointments": false, "othersRecords": true}),
+    ] {
+        c.check(
+            "post",
+            "/account/notifications",
+            &post("/api/v1/account/notifications", body).await,
+        );
+    }
+
     // Signing out, and what a browser then sees.
     c.check(
         "delete",

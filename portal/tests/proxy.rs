@@ -534,14 +534,6 @@ async fn security_labels_are_indexed_as_resources_are_stored() {
 
 // --- Invitations ---------------------------------------------------------------------------
 
-fn code_in(mail: &str) -> String {
-    mail.lines()
-        .map(str::trim)
-        .find(|l| l.len() == 14 && l.matches('-').count() == 2)
-        .expect("the email holds a code")
-        .to_string()
-}
-
 async fn invite(p: &Portal, cookie: &str, body: Value) -> common::Answer {
     p.call(
         "POST",
@@ -571,7 +563,7 @@ async fn an_invitation_emails_a_code_that_works_once_and_says_nothing_of_health(
     for health in ["Penicillin", "diabetes", "Diabetes", "Metformin", "HbA1c"] {
         assert!(!mail.contains(health), "the email says {health}");
     }
-    let code = code_in(mail);
+    let code = common::code_in(mail);
     let pending = p.get("/api/v1/proxies/invitations", &ann).await;
     assert_eq!(pending.body["invitations"][0]["name"], "Carol Jones");
     assert!(
@@ -653,7 +645,7 @@ async fn someone_without_a_sign_in_makes_one_with_the_invitation() {
     let (p, dir) = common::portal_with_outbox("");
     let ann = p.ann().await;
     invite(&p, &ann, json!({"name": "Sam Reid", "email": "sam@example.org", "relationship": "son", "level": "limited"})).await;
-    let code = code_in(&common::outbox(&dir)[0]);
+    let code = common::code_in(&common::outbox(&dir)[0]);
     let new_account = |username: &str, password: &str, code: &str| json!({"code": code, "displayName": "Sam Reid", "username": username, "password": password});
     let short = p
         .call(
@@ -745,7 +737,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
     let id = p.get("/api/v1/proxies/invitations", &ann).await.body["invitations"][0]["id"]
         .as_i64()
         .unwrap();
-    let code = code_in(mail);
+    let code = common::code_in(mail);
     let not_hers = p
         .call(
             "POST",
@@ -779,7 +771,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
     let code = mails
         .iter()
         .find(|m| m.contains("dee@example.org"))
-        .map(|m| code_in(m))
+        .map(|m| common::code_in(m))
         .unwrap();
     p.state.clock.advance(8 * 86_400);
     let expired = p

@@ -3,9 +3,10 @@
 //! command line, where other users of the machine and the shell history would see them.
 
 use super::store::{self, NewUser, User};
-use super::two_step;
+use super::{email, two_step};
 use crate::audit::Event;
 use crate::demo;
+use crate::mail;
 use crate::session::{lockout, password, store as sessions, totp};
 use crate::shared::db::Db;
 use crate::shared::sealed::SecretsKey;
@@ -28,6 +29,15 @@ pub enum UserCommand {
         /// Ask for a security code from an authenticator app at sign-in.
         #[arg(long)]
         totp: bool,
+        /// Their email address, for notices of new information (check it is theirs first).
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set the account's email address, for a patient who can no longer reach the old one
+    /// (check who they are first).
+    Email {
+        username: String,
+        address: String,
     },
     /// Set a new password (prompted for) and sign the account out everywhere.
     SetPassword {
@@ -94,7 +104,11 @@ pub fn run(
             patient,
             display_name,
             totp: with_code,
+            email,
         } => {
+            if let Some(address) = email.as_deref().filter(|a| !mail::is_address(a)) {
+                return Err(format!("{address:?} is not an email address"));
+            }
             let key = with_code.then(secrets).transpose()?;
             let password = read_password()?;
             let secret = with_code.then(totp::new_secret);
@@ -106,6 +120,7 @@ pub fn run(
                     password_hash: &password::hash(&password),
                     totp_secret: secret.as_deref().zip(key).map(|(s, key)| key.seal(s)),
                     patient_id: patient.as_deref(),
+                    email: email.as_deref(),
                 },
             )
             .map_err(|e| format!("cannot add {username}: {e}"))?;
@@ -127,6 +142,15 @@ pub fn run(
             let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
             operator("password-set", &user, "new password")?;
             println!("New password set for {username}; {ended} session(s) ended.");
+        }
+        UserCommand::Email { username, address } => {
+            let user = find(&username)?;
+            if !mail::is_address(&address) {
+                return Err(format!("{address:?} is not an email address"));
+            }
+            email::set(&conn, user.id, &address).map_err(|e| e.to_string())?;
+            operator("email-changed", &user, "new address")?;
+            println!("{username}'s email address is now {}.", address.trim());
         }
         UserCommand::Unlock { username } => {
             let user = find(&username)?;

@@ -3,6 +3,8 @@
 //! desk uses for what patients are told to ask it for.
 
 pub mod commands;
+pub mod email;
+mod email_routes;
 pub mod password_rules;
 pub mod routes;
 mod store;

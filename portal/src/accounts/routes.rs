@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/compromised", post(compromised))
         .route("/account/close", post(close))
         .merge(super::two_step_routes::routes())
+        .merge(super::email_routes::routes())
 }
 
 /// Every browser signed in to this account: when it signed in, when it was last used, what it

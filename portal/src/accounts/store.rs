@@ -15,9 +15,11 @@ pub struct User {
     pub disabled_at: Option<i64>,
     /// When the patient asked for the account to be closed (it is turned off from then on).
     pub closure_requested_at: Option<i64>,
+    /// Confirmed: by a code sent to it, or by the invitation the account was made with.
+    pub email: Option<String>,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, totp_secret, last_totp_step, disabled_at, closure_requested_at";
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, totp_secret, last_totp_step, disabled_at, closure_requested_at, email";
 
 fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -29,6 +31,7 @@ fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
         last_totp_step: r.get(5)?,
         disabled_at: r.get(6)?,
         closure_requested_at: r.get(7)?,
+        email: r.get(8)?,
     })
 }
 
@@ -65,17 +68,20 @@ pub struct NewUser<'a> {
     pub totp_secret: Option<String>,
     /// Their own record, if they are a patient here (someone may only act for others).
     pub patient_id: Option<&'a str>,
+    /// An address already confirmed (the help desk's word, or an invitation's code).
+    pub email: Option<&'a str>,
 }
 
 pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
     conn.execute(
-        "INSERT INTO users (username, display_name, password_hash, totp_secret, two_step_since)
-         VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE unixepoch() END)",
+        "INSERT INTO users (username, display_name, password_hash, totp_secret, two_step_since, email)
+         VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE unixepoch() END, ?5)",
         params![
             normalise(new.username),
             new.display_name,
             new.password_hash,
-            new.totp_secret
+            new.totp_secret,
+            new.email.map(str::trim)
         ],
     )?;
     let id = conn.last_insert_rowid();

@@ -22,6 +22,8 @@ pub struct DemoUser {
     /// Their own record; None for someone who only acts for others.
     pub patient_id: Option<&'static str>,
     pub totp_secret: Option<&'static str>,
+    /// Their confirmed email address: the demo's mail goes to its outbox folder.
+    pub email: &'static str,
     pub about: &'static str,
 }
 
@@ -31,6 +33,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
         display_name: "Ann Carter",
         patient_id: Some("demo-ann"),
         totp_secret: None,
+        email: "ann.carter@example.org",
         about: "72, diabetes and high blood pressure, several allergies; no second factor",
     },
     DemoUser {
@@ -38,6 +41,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
         display_name: "Ben Okafor",
         patient_id: Some("demo-ben"),
         totp_secret: Some(BEN_TOTP_SECRET),
+        email: "ben.okafor@example.org",
         about: "47, asthma, no allergies recorded; signs in with a security code; sees Ann's appointments (her neighbour, invited by her)",
     },
     DemoUser {
@@ -45,6 +49,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
         display_name: "Claire Hughes",
         patient_id: Some("demo-claire"),
         totp_secret: None,
+        email: "claire.hughes@example.org",
         about: "41, a patient herself, and mother of Leo (8, full access) and Maya (14: her confidential items are hidden from her parents)",
     },
     DemoUser {
@@ -52,6 +57,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
         display_name: "David Price",
         patient_id: None,
         totp_secret: None,
+        email: "david.price@example.org",
         about: "not a patient here; carer for his mother Margaret (88) under a lasting power of attorney that ends in 20 days; father of Jordan (17), whose agreement his access waits for",
     },
     DemoUser {
@@ -59,6 +65,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
         display_name: "Jordan Price",
         patient_id: Some("demo-jordan"),
         totp_secret: None,
+        email: "jordan.price@example.org",
         about: "17, their own sign-in; their father's access is paused until they agree to it",
     },
 ];
@@ -84,6 +91,7 @@ pub fn seed_if_empty(db: &Db, secrets: &SecretsKey) -> rusqlite::Result<bool> {
                 password_hash: &hash,
                 totp_secret: user.totp_secret.map(|s| secrets.seal(s)),
                 patient_id: user.patient_id,
+                email: Some(user.email),
             },
         )?;
     }
@@ -1006,6 +1014,7 @@ pub fn seed_bench_sign_ins(db: &Db, count: usize) -> rusqlite::Result<()> {
                 password_hash: &hash,
                 totp_secret: None,
                 patient_id: Some("bench"),
+                email: None,
             },
         )?;
     }
@@ -1053,6 +1062,7 @@ pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
             password_hash: &password::hash(DEMO_PASSWORD),
             totp_secret: None,
             patient_id: Some("bench"),
+            email: None,
         },
     )?;
     let mut conn = db.lock();

@@ -596,6 +596,8 @@ pub async fn accept_with_new_account(
                         password_hash: &hash,
                         totp_secret: None,
                         patient_id: None,
+                        // The code came to this address, so it is theirs.
+                        email: Some(&invitation.email),
                     },
                 )?;
                 let id = accept_for(state, &tx, &invitation, user_id, at)?;

@@ -5,6 +5,7 @@
 
 use super::is_valid_id;
 use super::store::{self as records, PATIENT_TYPES};
+use crate::notifications;
 use crate::shared::db::Db;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -142,13 +143,16 @@ pub fn load_bundle(db: &Db, bundle: &Value) -> Result<LoadReport, String> {
                 ));
             }
         }
-        match stored_owner(&tx, &kind, &id)? {
-            Some(previous) if previous != owner => {
+        let stored = stored_owner(&tx, &kind, &id)?;
+        match &stored {
+            Some(previous) if *previous != owner => {
                 report.refuse(
                     &kind,
                     format!(
                         "{name} is already stored for {}; it would move to {}",
-                        previous.map_or("no patient".into(), |p| format!("Patient/{p}")),
+                        previous
+                            .as_ref()
+                            .map_or("no patient".into(), |p| format!("Patient/{p}")),
                         owner.map_or("no patient".into(), |p| format!("Patient/{p}")),
                     ),
                 );
@@ -156,10 +160,16 @@ pub fn load_bundle(db: &Db, bundle: &Value) -> Result<LoadReport, String> {
             }
             _ => {}
         }
-        ready.push((kind, id, resource));
+        // Only what is new to the record is news; a corrected resource is not.
+        let added_to = owner.filter(|_| stored.is_none());
+        ready.push((kind, id, resource, added_to));
     }
-    for (kind, id, resource) in ready {
+    let now = crate::shared::time::now();
+    for (kind, id, resource, added_to) in ready {
         records::put(&tx, &resource).map_err(|e| e.to_string())?;
+        if let Some(patient) = added_to {
+            notifications::note_added(&tx, &patient, &resource, now).map_err(|e| e.to_string())?;
+        }
         if kind == "Patient" {
             report.patients.push(id);
         }

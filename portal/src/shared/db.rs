@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_two_step.sql"),
     include_str!("../../migrations/0009_closing.sql"),
     include_str!("../../migrations/0010_passkeys.sql"),
+    include_str!("../../migrations/0011_email.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.

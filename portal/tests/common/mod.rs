@@ -101,6 +101,15 @@ pub fn outbox(dir: &std::path::Path) -> Vec<String> {
     mails
 }
 
+/// The one-time code an email holds, on a line of its own.
+pub fn code_in(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 14 && l.matches('-').count() == 2)
+        .expect("the email holds a code")
+        .to_string()
+}
+
 pub fn portal() -> Portal {
     portal_with("", None)
 }

@@ -1,0 +1,60 @@
+//! `/account/notifications`: what the account hears about by email, and whether it has a record
+//! of its own and people it acts for, so the choices offered fit it.
+
+use super::{Choices, choices, set_choices};
+use crate::AppState;
+use crate::accounts;
+use crate::audit::Event;
+use crate::proxy;
+use crate::session::store::SignedIn;
+use crate::shared::error::ApiError;
+use crate::shared::http::Body;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/account/notifications", get(show).post(change))
+}
+
+fn answer(conn: &Connection, user_id: i64) -> Result<Json<Value>, ApiError> {
+    let acts_for_others = proxy::store::of_proxy(conn, user_id)?
+        .iter()
+        .any(|r| r.stopped_at.is_none());
+    Ok(Json(json!({
+        "choices": choices(conn, user_id)?,
+        "hasOwnRecord": !accounts::own_records(conn, user_id)?.is_empty(),
+        "actsForOthers": acts_for_others,
+    })))
+}
+
+async fn show(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.read()?;
+            answer(&conn, signed_in.session.user_id)
+        })
+        .await
+}
+
+async fn change(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(chosen): Body<Choices>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .run(move |state| {
+            let conn = state.db.lock();
+            let user_id = signed_in.session.user_id;
+            set_choices(&conn, user_id, &chosen)?;
+            Event::new("notification-choices-changed")
+                .user(Some(user_id))
+                .session(&signed_in.session)
+                .client(&signed_in.client)
+                .record(&conn)?;
+            answer(&conn, user_id)
+        })
+        .await
+}
