@@ -17,5 +17,6 @@ import './tests/privacy.test.mjs';
 import './tests/account.test.mjs';
 import './tests/two-step.test.mjs';
 import './tests/passkeys.test.mjs';
+import './tests/email.test.mjs';
 
 process.exitCode = (await run()) ? 0 : 1;

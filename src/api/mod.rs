@@ -20,9 +20,10 @@ use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use types::{
-    AccountSecurity, Invitations, MadeShare, NewInvitation, NewShare, Passkeys, PatientSummary,
-    PortalInfo, PrivacySettings, Proxy, RecoveryCodes, SessionInfo, SharedView, Shares,
-    SignInOutcome, SignedInSessions, TermsDocuments, TwoStepSecret,
+    AccountEmail, AccountSecurity, CodeSent, EmailChanged, Invitations, MadeShare, NewInvitation,
+    NewShare, NotificationChoices, Notifications, Passkeys, PatientSummary, PortalInfo,
+    PrivacySettings, Proxy, RecoveryCodes, SessionInfo, SharedView, Shares, SignInOutcome,
+    SignedInSessions, TermsDocuments, TwoStepSecret,
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
@@ -497,6 +498,35 @@ pub async fn new_recovery_codes(password: &str) -> Result<RecoveryCodes, ApiErro
 
 pub async fn turn_off_two_step(password: &str) -> Result<(), ApiError> {
     post("/account/two-step/off", json!({"password": password})).await
+}
+
+/// The address the portal writes to, and a change waiting for its code.
+pub async fn account_email() -> Result<AccountEmail, ApiError> {
+    get("/account/email", Auth::Session).await
+}
+
+/// A new address (the password again): a code goes to it, and nothing changes until it is
+/// entered.
+pub async fn change_email(address: &str, password: &str) -> Result<CodeSent, ApiError> {
+    post_for(
+        "/account/email",
+        json!({"address": address, "password": password}),
+    )
+    .await
+}
+
+/// The code from the new address: the address changes, and the old one is told.
+pub async fn confirm_email(code: &str) -> Result<EmailChanged, ApiError> {
+    post_for("/account/email/confirm", json!({"code": code})).await
+}
+
+/// What the account is emailed about, and what it has to choose for.
+pub async fn notifications() -> Result<Notifications, ApiError> {
+    get("/account/notifications", Auth::Session).await
+}
+
+pub async fn choose_notifications(choices: NotificationChoices) -> Result<Notifications, ApiError> {
+    post_for("/account/notifications", json!(choices)).await
 }
 
 /// The patient's choices about sharing with other organisations.

@@ -580,3 +580,49 @@ pub struct PasskeyInfo {
     pub created_at: String,
     pub last_used_at: Option<String>,
 }
+
+/// The address the portal writes to (`GET /account/email`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AccountEmail {
+    pub address: Option<String>,
+    pub waiting: Option<EmailWaiting>,
+    pub can_send: bool,
+}
+
+/// A new address waiting for the code sent to it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EmailWaiting {
+    pub address: String,
+    pub expires_at: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct CodeSent {
+    pub waiting: EmailWaiting,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct EmailChanged {
+    pub address: String,
+}
+
+/// What the account is emailed about when something is added to a record it sees.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationChoices {
+    pub results: bool,
+    pub documents: bool,
+    pub letters: bool,
+    pub appointments: bool,
+    pub others_records: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Notifications {
+    pub choices: NotificationChoices,
+    pub has_own_record: bool,
+    pub acts_for_others: bool,
+}

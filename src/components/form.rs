@@ -41,6 +41,15 @@ pub fn security_code(typed: &str) -> Option<String> {
     (digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
 }
 
+/// A code sent by email (an invitation, a new address) as typed, if it could be one: 12
+/// letters and digits, any spacing or dashes.
+pub fn looks_like_emailed_code(code: &str) -> bool {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).count() == 12
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " -".contains(c))
+}
+
 /// One @ with something either side and a dot after it: the portal checks it properly.
 pub fn looks_like_email(text: &str) -> bool {
     match text.split_once('@') {

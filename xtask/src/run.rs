@@ -149,7 +149,8 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
 
   To try passkeys (fingerprint, face or phone PIN, from Your account), open
   http://localhost:{port} instead: browsers give passkeys to names, never numbers.
-  Emails (invitations) are written to target/demo/outbox as .eml files.
+  Emails (invitations, codes for a new address, news of something new)
+  are written to target/demo/outbox as .eml files.
 
   Press Ctrl+C to stop.
 "

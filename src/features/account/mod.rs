@@ -1,8 +1,9 @@
 //! "Your account": the devices signed in to it (sign out any, or all others), two-step sign-in,
-//! a new password, what to do if someone else is using it, and closing it; and setting up
-//! two-step sign-in.
+//! a new password, the email address and what is emailed, what to do if someone else is using
+//! it, and closing it; and setting up two-step sign-in.
 //! Its own download (`chunks::account_screen`).
 
+mod email;
 pub mod model;
 mod passkeys;
 mod password_again;
@@ -25,12 +26,14 @@ pub fn AccountPage() -> impl IntoView {
     let done = RwSignal::new(None::<String>);
     view! {
         <PageHeading text="Your account"/>
-        <p class="lead">"Keep your account safe: see where you are signed in, how you sign in, and change your password."</p>
+        <p class="lead">"Keep your account safe: see where you are signed in, how you sign in, change your password or email address, and choose what we email you about."</p>
         <p role="status" class="done">{move || done.get()}</p>
         <Devices done/>
         <passkeys::PasskeysSection done/>
         <two_step::TwoStepSection done/>
         <ChangePassword done/>
+        <email::EmailSection/>
+        <email::NotificationsSection/>
         <Compromised/>
         <CloseAccount/>
     }

@@ -2,7 +2,7 @@
 //! sign-in, by signing in first (the code is kept while they do) or by making one here.
 
 use crate::api::{self, ApiError};
-use crate::components::form::{ErrorSummary, FieldError, TextField};
+use crate::components::form::{ErrorSummary, FieldError, TextField, looks_like_emailed_code};
 use crate::components::page::PageHeading;
 use crate::route_guard::record_path;
 use crate::session::Session;
@@ -11,21 +11,13 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-/// The code as typed, if it could be one: 12 letters and digits, any spacing or dashes.
-fn plausible(code: &str) -> bool {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).count() == 12
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || " -".contains(c))
-}
-
 fn code_problem(code: &str) -> Option<FieldError> {
     if code.trim().is_empty() {
         Some(FieldError::on(
             "invitation-code",
             "Enter the code from your email",
         ))
-    } else if !plausible(code) {
+    } else if !looks_like_emailed_code(code) {
         Some(FieldError::on(
             "invitation-code",
             "The code is 12 letters and numbers, like K7Q2-9XMD-4TPA",
@@ -206,8 +198,8 @@ mod tests {
 
     #[test]
     fn codes_are_taken_however_they_are_typed_and_refused_when_they_cannot_be_one() {
-        assert!(plausible("K7Q2-9XMD-4TPA"));
-        assert!(plausible("k7q2 9xmd 4tpa"));
+        assert!(looks_like_emailed_code("K7Q2-9XMD-4TPA"));
+        assert!(looks_like_emailed_code("k7q2 9xmd 4tpa"));
         assert!(code_problem("").is_some());
         assert!(code_problem("K7Q2-9XMD").is_some());
         assert!(code_problem("K7Q2-9XMD-4TP!").is_some());

@@ -1,0 +1,128 @@
+// Email as a patient meets it, against a real SMTP server on loopback: a new address confirmed
+// by the code sent to it (the old one told), and a new result announced by an email that says
+// nothing of it.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, screen } from '../lib/harness.mjs';
+import { signInAsAnn } from '../lib/pages.mjs';
+
+async function openAccount(page) {
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+}
+
+/// A message as text: folded headers unfolded, quoted-printable soft line breaks undone.
+function readable(message) {
+  const [head, ...body] = message.split(/\r?\n\r?\n/);
+  return `${head.replace(/\r?\n[ \t]+/g, ' ')}\n\n${body.join('\n\n').replace(/=\r?\n/g, '')}`;
+}
+
+/// The messages the SMTP server received for an address; waits up to `seconds` for at least
+/// `count`.
+async function mailsTo(portal, address, count = 1, seconds = 20) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const mails = portal.mail()
+      .map(readable)
+      .filter((m) => new RegExp(`^To: .*<${address.replace(/\./g, '\\.')}>`, 'm').test(m));
+    if (mails.length >= count || Date.now() > deadline) return mails;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function codeIn(mail) {
+  const line = mail.split(/\r?\n/).map((l) => l.trim()).find((l) => /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(l));
+  assert.ok(line, `the email holds a code: ${mail}`);
+  return line;
+}
+
+test('a new email address takes the code sent to it, and the old address is told', async ({ page, portal }) => {
+  await signInAsAnn(page);
+  await openAccount(page);
+  await page.getByText('We send emails to ann.carter@example.org.').waitFor();
+  await page.getByRole('button', { name: 'Change your email address' }).click();
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  await page.getByRole('link', { name: 'Enter your new email address' }).waitFor();
+  await page.getByLabel('Your new email address').fill('ann@new.example');
+  await page.getByLabel('Your password').fill('not my password');
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  await page.getByRole('link', { name: 'Your password is not right' }).waitFor();
+  assert.equal(await page.getByLabel('Your new email address').inputValue(), 'ann@new.example', 'the address typed is kept');
+  assert.equal((await mailsTo(portal, 'ann@new.example', 1, 0)).length, 0, 'nothing sent without the password');
+  await page.getByLabel('Your password').fill('carefront-demo');
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  await page.getByText('We have sent a code to ann@new.example').waitFor();
+  await screen(page, 'account-email-code');
+
+  const [sent] = await mailsTo(portal, 'ann@new.example');
+  const code = codeIn(sent);
+  await page.getByLabel('The code from the email').fill('AAAA-AAAA-AAAA');
+  await page.getByRole('button', { name: 'Confirm my new address' }).click();
+  await page.getByRole('link', { name: /That code is not right/ }).waitFor();
+  // Reloaded (or come back to later): the change still waits for its code.
+  await page.reload();
+  await page.getByText('We have sent a code to ann@new.example').waitFor();
+  await page.getByLabel('The code from the email').fill(code.toLowerCase());
+  await page.getByRole('button', { name: 'Confirm my new address' }).click();
+  await page.getByText('Your email address is now ann@new.example. We have told your old address about the change.').waitFor();
+  await page.getByText('We send emails to ann@new.example.').waitFor();
+
+  const [told] = await mailsTo(portal, 'ann.carter@example.org');
+  assert.match(told, /^Subject: The email address for your .* has changed/m);
+  assert.match(told, /0300 555 0182/, 'with the help desk, for someone who did not do it');
+  assert.ok(!told.includes('ann@new.example'), 'the old address is not told the new one');
+}, { portal: { smtp: true } });
+
+test('a new result is emailed as "something new", and the email says nothing of it', async ({ page, portal }) => {
+  await signInAsAnn(page);
+  await openAccount(page);
+  const kinds = page.getByRole('group', { name: 'Email me when I have a new:' });
+  for (const kind of ['Test result', 'Letter', 'Appointment']) {
+    assert.equal(await kinds.getByLabel(kind, { exact: true }).isChecked(), true, kind);
+  }
+  await page.getByText('It never says what it is, because anyone who can read your email could see it.').waitFor();
+  await kinds.getByLabel('Appointment', { exact: true }).uncheck();
+  await page.getByRole('button', { name: 'Save my email choices' }).click();
+  await page.getByText('Your email choices are saved.').waitFor();
+  await screen(page, 'account-notifications');
+  await page.reload();
+  await page.getByRole('group', { name: 'Email me when I have a new:' }).getByLabel('Appointment', { exact: true }).waitFor();
+  assert.equal(await page.getByRole('group', { name: 'Email me when I have a new:' }).getByLabel('Appointment', { exact: true }).isChecked(), false, 'the choice is kept');
+
+  // The laboratory's result arrives through `load`, as a hospital's feed would bring it.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-result-'));
+  const bundle = path.join(dir, 'result.json');
+  fs.writeFileSync(bundle, JSON.stringify({
+    resourceType: 'Bundle', type: 'collection', entry: [
+      { resource: { resourceType: 'Appointment', id: 'e2e-appointment', status: 'booked', description: 'Oncology review',
+        start: '2027-01-10T09:30:00Z', participant: [{ actor: { reference: 'Patient/demo-ann' }, status: 'accepted' }] } },
+    ],
+  }));
+  assert.equal(portal.cli('load', bundle).status, 0);
+  await new Promise((r) => setTimeout(r, 7000));
+  assert.equal((await mailsTo(portal, 'ann.carter@example.org', 1, 0)).length, 0, 'appointments were turned off');
+
+  fs.writeFileSync(bundle, JSON.stringify({
+    resourceType: 'Bundle', type: 'collection', entry: [
+      { resource: { resourceType: 'Observation', id: 'e2e-tsh', status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+        code: { text: 'Thyroid stimulating hormone' }, subject: { reference: 'Patient/demo-ann' },
+        effectiveDateTime: '2026-12-01', valueQuantity: { value: 9.7, unit: 'mU/L' } } },
+    ],
+  }));
+  const loaded = portal.cli('load', bundle);
+  assert.equal(loaded.status, 0, loaded.out);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const [mail] = await mailsTo(portal, 'ann.carter@example.org');
+  assert.ok(mail, 'the email arrived');
+  assert.match(mail, /^Subject: There is something new in the .* patient portal/m);
+  assert.ok(mail.includes(`sign in at ${portal.url}/`), `the email says where to sign in: ${mail}`);
+  for (const health of ['Thyroid', 'TSH', '9.7', 'mU/L', 'result', 'Oncology', 'laboratory']) {
+    assert.ok(!mail.includes(health), `the email says ${health}`);
+  }
+  // The link leads to the record, where the result is.
+  await page.goto('/record/demo-ann/results');
+  await page.getByText('Thyroid stimulating hormone').first().waitFor();
+}, { portal: { smtp: true } });
