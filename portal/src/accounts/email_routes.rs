@@ -3,7 +3,7 @@
 //! and tells the old address once it is done, so a takeover cannot go unnoticed.
 
 use super::email::{self, Confirmed};
-use super::routes::with_password;
+use super::routes::{Code, with_password};
 use super::store::{self, User};
 use crate::AppState;
 use crate::audit::Event;
@@ -119,12 +119,6 @@ async fn change(
         StatusCode::ACCEPTED,
         Json(json!({"waiting": waiting_json(&change)})),
     ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Code {
-    code: String,
 }
 
 /// The code from the new address: the address changes, and the old one is told.

@@ -321,6 +321,13 @@ pub(super) struct Password {
     pub password: String,
 }
 
+/// A code typed by the patient: an authenticator app's, or one sent by email.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Code {
+    pub code: String,
+}
+
 /// "Close my account": with the password, sign-in stops at once, every session ends, and the
 /// request waits for the help desk (`carefront-portal user closing`, then `user close`). The
 /// medical record is not touched.

@@ -3,7 +3,7 @@
 //! once), makes new recovery codes, or turns it off; the last two only with their password. A
 //! sign-in that the portal leads through setting one up may use the first three, nothing else.
 
-use super::routes::{Password, with_password};
+use super::routes::{Code, Password, with_password};
 use super::store::{self, User};
 use super::two_step;
 use crate::AppState;
@@ -20,7 +20,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
@@ -78,12 +77,6 @@ async fn set_up(
             })))
         })
         .await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Code {
-    code: String,
 }
 
 /// The app's first code: two-step sign-in is on, and the recovery codes are answered once. A
