@@ -72,7 +72,6 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                     when=move || !session.leaving.get()
                     fallback=move || view! { <SigningOut session/> }
                 >
-                    <RecoveryCodeNotice session/>
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=|| view! { <Guard area=Area::Home/> }/>
                         <Route path=path!("/sign-in") view=|| view! { <Guard area=Area::SignIn><SignInPage/></Guard> }/>
@@ -158,37 +157,6 @@ fn Guard(
             _ => view! { <Loading what="Loading your patient portal…"/> }.into_any(),
         },
     }
-}
-
-/// After signing in with a recovery code: how many are left, and where to make more or set up a
-/// new phone, until the person says they have read it.
-#[component]
-fn RecoveryCodeNotice(session: Session) -> impl IntoView {
-    move || {
-        session.recovery_codes_left.get().map(|left| {
-            view! {
-                <div class="notification-banner" role="status">
-                    <p>{recovery_notice(left)}</p>
-                    <p>
-                        <A href="/account" on:click=move |_| session.recovery_codes_left.set(None)>"Go to your account"</A>
-                        " "
-                        <button type="button" class="link-button" on:click=move |_| session.recovery_codes_left.set(None)>"Hide this message"</button>
-                    </p>
-                </div>
-            }
-        })
-    }
-}
-
-fn recovery_notice(left: u32) -> String {
-    let left = match left {
-        0 => "You have no recovery codes left".to_string(),
-        1 => "You have 1 recovery code left".to_string(),
-        n => format!("You have {n} recovery codes left"),
-    };
-    format!(
-        "You signed in with a recovery code. That code will not work again. {left}. If you have a new phone, or are running out of codes, you can set things up again in Your account."
-    )
 }
 
 /// While the portal has not confirmed the sign-out, the person is told to close the window,
@@ -327,13 +295,6 @@ fn NotFound() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn after_a_recovery_code_the_notice_counts_what_is_left() {
-        assert!(super::recovery_notice(9).contains("You have 9 recovery codes left."));
-        assert!(super::recovery_notice(1).contains("You have 1 recovery code left."));
-        assert!(super::recovery_notice(0).contains("no recovery codes left"));
-    }
-
     #[test]
     fn accepts_only_plain_hex_colours() {
         assert!(super::is_hex_colour("#005eb8"));

@@ -1,7 +1,8 @@
 // Passkeys as a patient meets them, with Chromium's virtual authenticator (a platform
 // authenticator that verifies its user, over the DevTools protocol): added from "Your account"
-// and named, used to sign in without a username or code, refused once removed or when the
-// device cannot verify who is using it.
+// and named, used to sign in without a username or code (picked from the username box's
+// suggestions, or with the button where a browser makes no such suggestions), refused once
+// removed or when the device cannot verify who is using it.
 import assert from 'node:assert/strict';
 import { test, screen } from '../lib/harness.mjs';
 import { signIn, signOut } from '../lib/pages.mjs';
@@ -17,6 +18,14 @@ async function fingerprintReader(page) {
   return { cdp, authenticatorId };
 }
 
+/// A browser that does not suggest passkeys in the username box (conditional mediation), as
+/// older ones do not: the passkey button is the way in.
+async function withoutSuggestions(page) {
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+}
+
 /// Ann signed in (terms accepted) at the portal as passkeys know it, localhost, since browsers
 /// take no IP address as a relying party; her account page open.
 async function annsAccountAtLocalhost(page, portal) {
@@ -28,6 +37,7 @@ async function annsAccountAtLocalhost(page, portal) {
 }
 
 test('a patient adds a passkey, signs in with it alone, and it stops working once removed', async ({ page, portal }) => {
+  await withoutSuggestions(page);
   const { cdp, authenticatorId } = await fingerprintReader(page);
   await annsAccountAtLocalhost(page, portal);
   await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
@@ -64,6 +74,7 @@ test('a patient adds a passkey, signs in with it alone, and it stops working onc
 });
 
 test('a passkey from a device that cannot check who is using it does not sign in', async ({ page, portal }) => {
+  await withoutSuggestions(page);
   const { cdp, authenticatorId } = await fingerprintReader(page);
   await annsAccountAtLocalhost(page, portal);
   await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
@@ -75,4 +86,32 @@ test('a passkey from a device that cannot check who is using it does not sign in
   await page.locator('.error-summary').waitFor();
   assert.ok(page.url().includes('/sign-in'), page.url());
   assert.equal(await page.getByText('Signed in as').count(), 0);
+});
+
+test('the username box suggests the passkey, and picking it signs in with nothing typed', async ({ page, portal }) => {
+  // Signing in with the password while the box is waiting for a passkey works as ever (there is
+  // no passkey on this device yet, so the suggestion waits).
+  const { cdp, authenticatorId } = await fingerprintReader(page);
+  await annsAccountAtLocalhost(page, portal);
+  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await page.getByText(/is added\./).waitFor();
+  // Chromium's virtual authenticator picks the suggestion the moment it is offered, as a person
+  // would by tapping it under the username box.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await page.getByText('Signed in as Ann Carter').waitFor();
+  const used = await page.evaluate(async () => (await fetch('/api/v1/account/passkeys', { headers: { 'X-Carefront': '1' } })).json());
+  assert.ok(used.passkeys[0].lastUsedAt, 'the passkey was used');
+
+  // A passkey the portal no longer takes is said plainly, and the password still works.
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('button', { name: /^Remove / }).click();
+  await page.getByText(/is removed\./).waitFor();
+  await signOut(page);
+  await page.getByText('That passkey could not sign you in.').first().waitFor();
+  assert.equal(await page.getByLabel('Username').getAttribute('autocomplete'), 'username webauthn');
+  await signIn(page, 'ann');
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1, 'the device still holds it');
 });

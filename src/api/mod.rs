@@ -442,7 +442,7 @@ pub async fn passkeys() -> Result<Passkeys, ApiError> {
 /// to the account under `name`.
 pub async fn add_passkey(name: &str) -> Result<(), ApiError> {
     let challenge: Value = post_for("/account/passkeys/options", json!({})).await?;
-    let credential = passkey::ceremony(true, &challenge["options"]).await?;
+    let credential = passkey::ceremony(true, &challenge["options"], None).await?;
     post(
         "/account/passkeys",
         json!({"ceremony": challenge["ceremony"], "name": name, "credential": credential}),
@@ -458,11 +458,14 @@ pub async fn remove_passkey(id: &str) -> Result<(), ApiError> {
     .await
 }
 
-/// Signs in with a passkey on this device: no username, both factors at once.
-pub async fn sign_in_with_passkey() -> Result<SessionInfo, ApiError> {
+/// Signs in with a passkey on this device: no username, both factors at once. With `autofill`,
+/// the passkey is offered among the username box's suggestions until the signal stops it.
+pub async fn sign_in_with_passkey(
+    autofill: Option<web_sys::AbortSignal>,
+) -> Result<SessionInfo, ApiError> {
     let challenge: Value =
         parse(&post_text("/session/passkey/options", json!({}), Auth::Public).await?)?;
-    let credential = passkey::ceremony(false, &challenge["options"]).await?;
+    let credential = passkey::ceremony(false, &challenge["options"], autofill).await?;
     let text = post_text(
         "/session/passkey",
         json!({"ceremony": challenge["ceremony"], "credential": credential}),

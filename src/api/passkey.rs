@@ -37,9 +37,26 @@ pub fn supported() -> bool {
         && static_fn("parseRequestOptionsFromJSON").is_some()
 }
 
+/// Whether the browser offers passkeys among the username box's suggestions (WebAuthn's
+/// conditional mediation).
+pub async fn autofill_available() -> bool {
+    let Some(promise) = static_fn("isConditionalMediationAvailable")
+        .and_then(|(class, f)| f.call0(&class).ok())
+        .and_then(|p| p.dyn_into::<Promise>().ok())
+    else {
+        return false;
+    };
+    JsFuture::from(promise).await.ok().and_then(|v| v.as_bool()) == Some(true)
+}
+
 /// `navigator.credentials.create()` or `.get()` with the portal's `options.publicKey`; the
-/// credential as `toJSON()` writes it.
-pub async fn ceremony(create: bool, options: &Value) -> Result<Value, ApiError> {
+/// credential as `toJSON()` writes it. With `autofill`, a `get` waits quietly until the person
+/// picks a passkey from the username box's suggestions, or the signal stops it.
+pub async fn ceremony(
+    create: bool,
+    options: &Value,
+    autofill: Option<web_sys::AbortSignal>,
+) -> Result<Value, ApiError> {
     let parse = if create {
         "parseCreationOptionsFromJSON"
     } else {
@@ -52,6 +69,14 @@ pub async fn ceremony(create: bool, options: &Value) -> Result<Value, ApiError> 
         .map_err(|_| ApiError::Unreadable)?;
     let request = Object::new();
     Reflect::set(&request, &"publicKey".into(), &public_key).map_err(|_| ApiError::Unreadable)?;
+    if let Some(signal) = autofill {
+        for (key, value) in [
+            ("mediation", JsValue::from("conditional")),
+            ("signal", signal.into()),
+        ] {
+            Reflect::set(&request, &key.into(), &value).map_err(|_| ApiError::Unreadable)?;
+        }
+    }
     let window = web_sys::window().ok_or(ApiError::PasskeyUnsupported)?;
     let credentials = Reflect::get(&window.navigator(), &"credentials".into())
         .map_err(|_| ApiError::PasskeyUnsupported)?;

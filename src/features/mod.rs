@@ -11,6 +11,7 @@ pub(crate) mod people;
 pub(crate) mod privacy;
 pub(crate) mod problems;
 pub(crate) mod record_layout;
+mod recovery_notice;
 pub(crate) mod results;
 pub(crate) mod shared;
 pub(crate) mod sharing;
@@ -26,12 +27,17 @@ mod hl7_examples;
 
 use crate::chunks::{AccountScreen, PeopleScreen, PrivacyScreen, RecordScreen};
 use leptos::prelude::*;
+use recovery_notice::RecoveryCodeNotice;
 
 /// The record's screens, all in the record's download (`chunks::record_screen` is its split point).
 pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
     match screen {
-        RecordScreen::Layout => view! { <record_layout::RecordLayout/> }.into_any(),
-        RecordScreen::Choose => view! { <record_layout::ChooseRecord/> }.into_any(),
+        RecordScreen::Layout => {
+            view! { <RecoveryCodeNotice/><record_layout::RecordLayout/> }.into_any()
+        }
+        RecordScreen::Choose => {
+            view! { <RecoveryCodeNotice/><record_layout::ChooseRecord/> }.into_any()
+        }
         RecordScreen::Summary => view! { <summary::SummaryPage/> }.into_any(),
         RecordScreen::Results => view! { <results::ResultsPage/> }.into_any(),
         RecordScreen::Trends => view! { <trends::TrendsPage/> }.into_any(),

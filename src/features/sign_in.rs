@@ -8,7 +8,7 @@ use crate::components::page::PageHeading;
 use crate::session::{Ended, Portal, Session};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::{spawn_local, spawn_local_scoped_with_cancellation};
 use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -106,6 +106,41 @@ pub fn SignInPage() -> impl IntoView {
         });
     };
 
+    // A passkey is both factors at once: no username, no code.
+    let offer_passkeys = info.features.passkeys && api::passkey::supported();
+    // Where the browser can, passkeys are also among the username box's suggestions, until the
+    // person signs in another way or leaves (a browser holds one such request at a time).
+    let autofill = StoredValue::new_local(None::<web_sys::AbortController>);
+    let stop_autofill = move || {
+        if let Some(c) = autofill.try_update_value(Option::take).flatten() {
+            c.abort();
+        }
+    };
+    on_cleanup(stop_autofill);
+    if offer_passkeys {
+        // Dropped with the page: nothing is written to it once it has gone.
+        spawn_local_scoped_with_cancellation(async move {
+            if !api::passkey::autofill_available().await {
+                return;
+            }
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return;
+            };
+            let signal = controller.signal();
+            if autofill.try_set_value(Some(controller)).is_some() {
+                return;
+            }
+            match api::sign_in_with_passkey(Some(signal)).await {
+                Ok(info) => {
+                    pending.set(true);
+                    finish(Some(info));
+                }
+                // Stopped: the person signed in another way, or left.
+                Err(ApiError::PasskeyCancelled) => {}
+                Err(e) => errors.set(vec![FieldError::general(e.message())]),
+            }
+        });
+    }
     let submit_password = {
         move |ev: SubmitEvent| {
             ev.prevent_default();
@@ -123,6 +158,7 @@ pub fn SignInPage() -> impl IntoView {
                 errors.set(missing);
                 return;
             }
+            stop_autofill();
             errors.set(Vec::new());
             pending.set(true);
             spawn_local(async move {
@@ -199,16 +235,15 @@ pub fn SignInPage() -> impl IntoView {
         errors.set(Vec::new());
         step.set(to);
     };
-    // A passkey is both factors at once: no username, no code.
-    let offer_passkeys = info.features.passkeys && api::passkey::supported();
     let with_passkey = move |_| {
         if pending.get_untracked() {
             return;
         }
+        stop_autofill();
         pending.set(true);
         errors.set(Vec::new());
         spawn_local(async move {
-            match api::sign_in_with_passkey().await {
+            match api::sign_in_with_passkey(None).await {
                 Ok(info) => finish(Some(info)),
                 Err(e) => {
                     pending.set(false);
@@ -239,7 +274,8 @@ pub fn SignInPage() -> impl IntoView {
             Step::Password => view! {
                 <PageHeading text="Sign in to your patient portal"/>
                 <form class="form" novalidate on:submit=submit_password>
-                    <TextField id="username" label="Username" value=username errors autocomplete="username"/>
+                    <TextField id="username" label="Username" value=username errors
+                        autocomplete=if offer_passkeys { "username webauthn" } else { "username" }/>
                     <TextField id="password" label="Password" value=password errors kind="password" autocomplete="current-password"/>
                     <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
