@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, screen } from '../lib/harness.mjs';
-import { signInAsAnn } from '../lib/pages.mjs';
+import { signIn, signInAsAnn } from '../lib/pages.mjs';
 
 async function openAccount(page) {
   await page.getByRole('link', { name: 'Your account' }).click();
@@ -75,6 +75,24 @@ test('a new email address takes the code sent to it, and the old address is told
   assert.ok(!told.includes('ann@new.example'), 'the old address is not told the new one');
 }, { portal: { smtp: true } });
 
+/// Writes a bundle of these resources and loads it with the portal's `load` command, as a
+/// hospital's feed would bring them.
+function load(portal, resources) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-load-'));
+  const bundle = path.join(dir, 'bundle.json');
+  fs.writeFileSync(bundle, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }));
+  const loaded = portal.cli('load', bundle);
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(loaded.status, 0, loaded.out);
+}
+
+function thyroidResult(id, patient) {
+  return { resourceType: 'Observation', id, status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+    code: { text: 'Thyroid stimulating hormone' }, subject: { reference: `Patient/${patient}` },
+    effectiveDateTime: '2026-12-01', valueQuantity: { value: 9.7, unit: 'mU/L' } };
+}
+
 test('a new result is emailed as "something new", and the email says nothing of it', async ({ page, portal }) => {
   await signInAsAnn(page);
   await openAccount(page);
@@ -91,30 +109,12 @@ test('a new result is emailed as "something new", and the email says nothing of 
   await page.getByRole('group', { name: 'Email me when I have a new:' }).getByLabel('Appointment', { exact: true }).waitFor();
   assert.equal(await page.getByRole('group', { name: 'Email me when I have a new:' }).getByLabel('Appointment', { exact: true }).isChecked(), false, 'the choice is kept');
 
-  // The laboratory's result arrives through `load`, as a hospital's feed would bring it.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-result-'));
-  const bundle = path.join(dir, 'result.json');
-  fs.writeFileSync(bundle, JSON.stringify({
-    resourceType: 'Bundle', type: 'collection', entry: [
-      { resource: { resourceType: 'Appointment', id: 'e2e-appointment', status: 'booked', description: 'Oncology review',
-        start: '2027-01-10T09:30:00Z', participant: [{ actor: { reference: 'Patient/demo-ann' }, status: 'accepted' }] } },
-    ],
-  }));
-  assert.equal(portal.cli('load', bundle).status, 0);
+  // New information arrives through `load`: an appointment (turned off), then a result.
+  load(portal, [{ resourceType: 'Appointment', id: 'e2e-appointment', status: 'booked', description: 'Oncology review',
+    start: '2027-01-10T09:30:00Z', participant: [{ actor: { reference: 'Patient/demo-ann' }, status: 'accepted' }] }]);
   await new Promise((r) => setTimeout(r, 7000));
   assert.equal((await mailsTo(portal, 'ann.carter@example.org', 1, 0)).length, 0, 'appointments were turned off');
-
-  fs.writeFileSync(bundle, JSON.stringify({
-    resourceType: 'Bundle', type: 'collection', entry: [
-      { resource: { resourceType: 'Observation', id: 'e2e-tsh', status: 'final',
-        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-        code: { text: 'Thyroid stimulating hormone' }, subject: { reference: 'Patient/demo-ann' },
-        effectiveDateTime: '2026-12-01', valueQuantity: { value: 9.7, unit: 'mU/L' } } },
-    ],
-  }));
-  const loaded = portal.cli('load', bundle);
-  assert.equal(loaded.status, 0, loaded.out);
-  fs.rmSync(dir, { recursive: true, force: true });
+  load(portal, [thyroidResult('e2e-tsh', 'demo-ann')]);
   const [mail] = await mailsTo(portal, 'ann.carter@example.org');
   assert.ok(mail, 'the email arrived');
   assert.match(mail, /^Subject: There is something new in the .* patient portal/m);
@@ -125,4 +125,29 @@ test('a new result is emailed as "something new", and the email says nothing of 
   // The link leads to the record, where the result is.
   await page.goto('/record/demo-ann/results');
   await page.getByText('Thyroid stimulating hormone').first().waitFor();
+}, { portal: { smtp: true } });
+
+test('a carer asks to hear about the person they act for, and hears of a new result for them', async ({ page, portal }) => {
+  await page.goto('/');
+  await signIn(page, 'david');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('link', { name: /Margaret Price/ }).click();
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Margaret Price\u2019s health record' }).waitFor();
+  await page.getByRole('link', { name: 'Your account' }).click();
+  const kinds = page.getByRole('group', { name: 'Email me when someone I act for has a new:' });
+  await kinds.waitFor();
+  for (const kind of ['Test result', 'Letter', 'Appointment']) {
+    assert.equal(await kinds.getByLabel(kind, { exact: true }).isChecked(), false, `${kind}: a carer is emailed only once they ask`);
+  }
+  await kinds.getByLabel('Test result', { exact: true }).check();
+  await page.getByRole('button', { name: 'Save my email choices' }).click();
+  await page.getByText('Your email choices are saved.').waitFor();
+  await screen(page, 'account-notifications-carer');
+
+  load(portal, [thyroidResult('e2e-margaret-tsh', 'demo-margaret')]);
+  const [mail] = await mailsTo(portal, 'david.price@example.org');
+  assert.ok(mail, 'the carer is told');
+  assert.match(mail, /^Subject: There is something new in the .* patient portal/m);
+  for (const private_ of ['Margaret', 'Thyroid', '9.7', 'mother']) assert.ok(!mail.includes(private_), `the email says ${private_}`);
 }, { portal: { smtp: true } });

@@ -229,7 +229,7 @@ pub fn NotificationsSection() -> impl IntoView {
     let reload = load_into(state, api::notifications);
     view! {
         <h2>"Emails about new information"</h2>
-        <p>"We can email you when something new is added to your record, so you know to sign in and look."</p>
+        <p>"We can email you when something new is added, so you know to sign in and look."</p>
         <div class="inset">
             <p>"The email only says that there is something new. It never says what it is, because anyone who can read your email could see it."</p>
         </div>
