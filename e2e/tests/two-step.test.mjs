@@ -148,6 +148,7 @@ test('a portal that requires a second factor leads a new sign-in through setting
   await signIn(page, 'ann');
   await page.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
   await page.getByText('Your hospital asks everyone to use two-step sign-in.').waitFor();
+  assert.equal(await page.getByText('If you have added a passkey').count(), 0, 'no passkeys at an IP address');
   await screen(page, 'two-step-required');
   // Nothing else opens until it is set up.
   await page.goto('/record/demo-ann/allergies');
@@ -172,3 +173,10 @@ test('the two-step screens fit a phone', async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
 }, { viewport: { width: 375, height: 740 } });
+
+test('where passkeys work, a required set-up says a passkey can be used instead', async ({ page, portal }) => {
+  await page.goto(`${portal.url.replace('127.0.0.1', 'localhost')}/`);
+  await signIn(page, 'ann');
+  await page.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
+  await page.getByText('If you have added a passkey to your account, you can sign out and choose \u201cSign in with a passkey\u201d instead.').waitFor();
+}, { portal: { requireSecondFactor: true } });

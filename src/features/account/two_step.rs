@@ -33,6 +33,7 @@ enum SetUp {
 pub fn TwoStepSetUpPage() -> impl IntoView {
     let session = Session::expect();
     let required = session.set_up_required.get_untracked();
+    let passkeys = Portal::expect().features.passkeys && api::passkey::supported();
     let stage = RwSignal::new(SetUp::Intro);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let pending = RwSignal::new(false);
@@ -67,6 +68,9 @@ pub fn TwoStepSetUpPage() -> impl IntoView {
                 {required.then(|| view! {
                     <div class="notification-banner" role="status">
                         <p>"Your hospital asks everyone to use two-step sign-in. Set it up now to see your record. It takes about 5 minutes."</p>
+                        {passkeys.then(|| view! {
+                            <p>"If you have added a passkey to your account, you can sign out and choose \u{201c}Sign in with a passkey\u{201d} instead."</p>
+                        })}
                     </div>
                 })}
                 <ErrorSummary errors/>
