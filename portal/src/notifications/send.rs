@@ -113,7 +113,7 @@ fn readers(conn: &Connection, patient: &str) -> rusqlite::Result<BTreeSet<i64>> 
     Ok(all)
 }
 
-/// Accounts due an email that may have one now: an address, signed in not turned off, and
+/// Accounts due an email that may have one now: an address, not turned off, and
 /// nothing sent in the last hour. Due rows of accounts that can no longer hear are dropped.
 fn ready(conn: &Connection, now: i64) -> Result<Vec<User>, ApiError> {
     conn.execute(
