@@ -267,15 +267,24 @@ async fn purge(state: AppState) {
 
 /// How often new information is looked for, to email those who want to hear of it.
 const NOTIFY_EVERY: Duration = Duration::from_secs(5);
+/// How long to leave a mail relay that did not take a letter before trying it again.
+const MAIL_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 async fn notify(state: AppState) {
     let mut every = tokio::time::interval(NOTIFY_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
         match carefront_portal::notifications::send::send_due(&state).await {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "emailed notices of new information"),
-            Err(e) => tracing::error!(reason = e.reason(), "notices of new information failed"),
+            Err(e) => {
+                tracing::error!(
+                    reason = e.reason(),
+                    "notices of new information wait: trying again in a minute"
+                );
+                tokio::time::sleep(MAIL_RETRY_AFTER).await;
+            }
         }
     }
 }

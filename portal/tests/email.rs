@@ -423,3 +423,24 @@ async fn an_account_made_with_an_invitation_has_the_address_the_code_went_to() {
         "sam@example.org"
     );
 }
+
+#[tokio::test]
+async fn a_relay_that_refuses_keeps_the_notice_for_a_later_round() {
+    // Nothing listens on port 1: every letter fails to go.
+    let p = common::portal_with("--smtp-url smtp://127.0.0.1:1", None);
+    let bundle = json!({"resourceType": "Bundle", "type": "collection",
+        "entry": [{"resource": result("tsh-1", "demo-ann")}]});
+    load_bundle(&p.state.db, &bundle).unwrap();
+    assert_eq!(
+        send_due(&p.state).await.unwrap_err(),
+        carefront_portal::shared::error::ApiError::MailNotSent
+    );
+    let due: i64 = p
+        .state
+        .db
+        .lock()
+        .query_row("SELECT count(*) FROM notifications_due", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(due, 1, "still due");
+    assert_eq!(p.audit_count("action = 'new-information-emailed'"), 0);
+}

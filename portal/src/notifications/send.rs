@@ -19,8 +19,9 @@ pub const QUIET_FOR: i64 = 60 * 60;
 /// New information looked at in one go.
 const BATCH: i64 = 500;
 
-/// Works through what was added, then emails everyone due one. Answers how many were sent;
-/// a letter that could not go stays due, for the next time.
+/// Works through what was added, then emails everyone due one. Answers how many were sent.
+/// A letter that could not go stops the round with `MailNotSent` (the relay is likely down for
+/// everyone): it, and the rest, stay due for a later one.
 pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
     let due = state
         .run(|state| {
@@ -36,9 +37,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
         let Some(letter) = letter(state, &user) else {
             continue;
         };
-        if state.mailer.send(&state.mail_from(), letter).await.is_err() {
-            continue;
-        }
+        state.mailer.send(&state.mail_from(), letter).await?;
         state
             .run(move |state| {
                 let conn = state.db.lock();
