@@ -267,7 +267,7 @@ async fn purge(state: AppState) {
 
 /// How often new information is looked for, to email those who want to hear of it.
 const NOTIFY_EVERY: Duration = Duration::from_secs(5);
-/// How long to leave a mail relay that did not take a letter before trying it again.
+/// How long to leave a mail relay that did not take a letter before the next round.
 const MAIL_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 async fn notify(state: AppState) {
@@ -281,7 +281,7 @@ async fn notify(state: AppState) {
             Err(e) => {
                 tracing::error!(
                     reason = e.reason(),
-                    "notices of new information wait: trying again in a minute"
+                    "some notices of new information wait: trying again in a minute"
                 );
                 tokio::time::sleep(MAIL_RETRY_AFTER).await;
             }

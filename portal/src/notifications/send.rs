@@ -19,9 +19,9 @@ pub const QUIET_FOR: i64 = 60 * 60;
 /// New information looked at in one go.
 const BATCH: i64 = 500;
 
-/// Works through what was added, then emails everyone due one. Answers how many were sent.
-/// A letter that could not go stops the round with `MailNotSent` (the relay is likely down for
-/// everyone): it, and the rest, stay due for a later one.
+/// Works through what was added, then emails everyone due one. Answers how many were sent, or
+/// `MailNotSent` if any letter did not go (each stays due for a later round; one address the
+/// relay refuses must not hold back everyone else's).
 pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
     let due = state
         .run(|state| {
@@ -32,12 +32,15 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
             ready(&conn, time::now())
         })
         .await?;
-    let mut sent = 0;
+    let (mut sent, mut refused) = (0, None);
     for user in due {
         let Some(letter) = letter(state, &user) else {
             continue;
         };
-        state.mailer.send(&state.mail_from(), letter).await?;
+        if let Err(e) = state.mailer.send(&state.mail_from(), letter).await {
+            refused = Some(e);
+            continue;
+        }
         state
             .run(move |state| {
                 let conn = state.db.lock();
@@ -57,7 +60,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
             .await?;
         sent += 1;
     }
-    Ok(sent)
+    refused.map_or(Ok(sent), Err)
 }
 
 /// Turns one batch of new information into accounts due an email; false once none is left.
