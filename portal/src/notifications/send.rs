@@ -1,7 +1,7 @@
 //! The background work: new information becomes "due an email" for each account that may see
 //! it and wants to hear, and each account due one gets it, at most once an hour.
 
-use super::{Kind, choices};
+use super::{Choices, Kind, choices};
 use crate::AppState;
 use crate::accounts::{self, User};
 use crate::audit::Event;
@@ -11,7 +11,7 @@ use crate::records;
 use crate::shared::error::ApiError;
 use crate::shared::time;
 use rusqlite::{Connection, params};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// At most one email per account in this time, however much is added: a laboratory sending
 /// results one by one must not fill an inbox.
@@ -27,7 +27,9 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
         .run(|state| {
             let mut conn = state.db.lock();
             let tx = conn.transaction()?;
-            while decide(state, &tx)? {}
+            // A load brings many resources for few patients: who reads each is asked once.
+            let mut readers = HashMap::new();
+            while decide(state, &tx, &mut readers)? {}
             tx.commit()?;
             ready(&conn, time::now())
         })
@@ -64,7 +66,11 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
 }
 
 /// Turns one batch of new information into accounts due an email; false once none is left.
-fn decide(state: &AppState, conn: &Connection) -> Result<bool, ApiError> {
+fn decide(
+    state: &AppState,
+    conn: &Connection,
+    known: &mut HashMap<String, Vec<Reader>>,
+) -> Result<bool, ApiError> {
     let batch: Vec<(i64, String, String, String, String)> = conn
         .prepare(
             "SELECT id, patient_id, resource_type, resource_id, kind FROM new_information
@@ -74,7 +80,6 @@ fn decide(state: &AppState, conn: &Connection) -> Result<bool, ApiError> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let today = state.clock.today();
     for (id, patient, resource_type, resource_id, kind) in &batch {
         conn.execute("DELETE FROM new_information WHERE id = ?1", [id])?;
         let (Some(kind), Some((_, resource))) = (
@@ -83,20 +88,19 @@ fn decide(state: &AppState, conn: &Connection) -> Result<bool, ApiError> {
         ) else {
             continue;
         };
-        for user_id in readers(conn, patient)? {
-            let wanted = choices(conn, user_id)?;
-            if !wanted.wants(kind) {
-                continue;
-            }
-            let hears = match proxy::grant(conn, &state.proxy_rules, user_id, patient, today) {
-                Ok(Grant::Own) => true,
-                Ok(grant) => wanted.others_records && grant.allows(resource_type, &resource),
-                Err(_) => false,
-            };
+        if !known.contains_key(patient) {
+            known.insert(patient.clone(), readers(state, conn, patient)?);
+        }
+        for reader in &known[patient] {
+            let hears = reader.wanted.wants(kind)
+                && match &reader.grant {
+                    Grant::Own => true,
+                    grant => reader.wanted.others_records && grant.allows(resource_type, &resource),
+                };
             if hears {
                 conn.execute(
                     "INSERT OR IGNORE INTO notifications_due (user_id, since) VALUES (?1, ?2)",
-                    params![user_id, time::now()],
+                    params![reader.user_id, time::now()],
                 )?;
             }
         }
@@ -104,14 +108,32 @@ fn decide(state: &AppState, conn: &Connection) -> Result<bool, ApiError> {
     Ok(batch.len() as i64 == BATCH)
 }
 
-/// Everyone who might see this patient's record: their own account, and anyone who acts or
-/// acted for them (whether they still may is asked of each).
-fn readers(conn: &Connection, patient: &str) -> rusqlite::Result<BTreeSet<i64>> {
-    let mut all: BTreeSet<i64> = proxy::store::of_patient(conn, patient)?
+/// Someone who may read a patient's record today, on what footing, and what they want to hear.
+struct Reader {
+    user_id: i64,
+    grant: Grant,
+    wanted: Choices,
+}
+
+/// Everyone who may read this patient's record today: their own account, and anyone acting
+/// for them whose access is in force now.
+fn readers(state: &AppState, conn: &Connection, patient: &str) -> Result<Vec<Reader>, ApiError> {
+    let mut ids: BTreeSet<i64> = proxy::store::of_patient(conn, patient)?
         .into_iter()
         .map(|r| r.proxy_user_id)
         .collect();
-    all.extend(accounts::of_patient(conn, patient)?);
+    ids.extend(accounts::of_patient(conn, patient)?);
+    let today = state.clock.today();
+    let mut all = Vec::new();
+    for user_id in ids {
+        if let Ok(grant) = proxy::grant(conn, &state.proxy_rules, user_id, patient, today) {
+            all.push(Reader {
+                user_id,
+                grant,
+                wanted: choices(conn, user_id)?,
+            });
+        }
+    }
     Ok(all)
 }
 
