@@ -223,7 +223,7 @@ impl Ended {
             Ended::DeclinedTerms => "You signed out because you did not accept the terms of use. You need to accept them to use the portal. If you have questions about the terms, call the help desk.".into(),
             Ended::PasswordChanged => "Your password is changed, and you are signed out on every device. Sign in with your new password.".into(),
             Ended::AccountClosed => "Your account is being closed, and you are signed out on every device. Your medical record is kept by the hospital. If you change your mind, call the help desk.".into(),
-            Ended::Secured => "Your account is safe again: your password is changed, every device is signed out, and we have told the help desk. Sign in with your new password, then check \u{2018}Who has looked at your record\u{2019} for anything you do not recognise.".into(),
+            Ended::Secured => "Your account is safe again: your password is changed, every device is signed out, your passkeys are removed, and we have told the help desk. Sign in with your new password, then check \u{2018}Who has looked at your record\u{2019} for anything you do not recognise. You can add a passkey or set up two-step sign-in again in Your account.".into(),
         }
     }
 }

@@ -94,7 +94,7 @@ test('securing an account someone else may be using signs out everywhere and say
   await page.getByLabel('Your current password').last().fill('carefront-demo');
   await screen(page, 'account-secure');
   await page.getByRole('button', { name: 'Sign out everywhere and change my password' }).click();
-  await page.getByText(/Your account is safe again: your password is changed, every device is signed out, and we have told the help desk/).waitFor();
+  await page.getByText(/Your account is safe again: your password is changed, every device is signed out, your passkeys are removed, and we have told the help desk/).waitFor();
   assert.equal(await stillSignedIn(iphone), false);
   await signIn(page, 'ann', 'harbour lantern quietly moss');
   await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();

@@ -26,7 +26,7 @@ async function mailsTo(portal, address, count = 1, seconds = 20) {
   for (;;) {
     const mails = portal.mail()
       .map(readable)
-      .filter((m) => new RegExp(`^To: .*<${address.replace(/\./g, '\\.')}>`, 'm').test(m));
+      .filter((m) => new RegExp(`^To: (.*<)?${address.replace(/\./g, '\\.')}>?$`, 'm').test(m));
     if (mails.length >= count || Date.now() > deadline) return mails;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test, screen } from '../lib/harness.mjs';
 import { signIn, signOut } from '../lib/pages.mjs';
+import { DEMO_PASSWORD } from '../lib/totp.mjs';
 
 /// A fingerprint reader on this "device": resident keys, user verification that succeeds.
 async function fingerprintReader(page) {
@@ -36,6 +37,20 @@ async function annsAccountAtLocalhost(page, portal) {
   await page.getByRole('link', { name: 'Your account' }).click();
 }
 
+/// Adds a passkey on this device with Ann's password.
+async function addPasskey(page) {
+  await page.getByLabel('Your password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+}
+
+/// Removes the passkey whose button is named `button`, with Ann's password.
+async function removePasskey(page, button, { look = false } = {}) {
+  await page.getByRole('button', { name: button }).click();
+  if (look) await screen(page, 'account-passkey-remove');
+  await page.locator('#password-to-remove-passkey').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Remove the passkey' }).click();
+}
+
 test('a patient adds a passkey, signs in with it alone, and it stops working once removed', async ({ page, portal }) => {
   await withoutSuggestions(page);
   const { cdp, authenticatorId } = await fingerprintReader(page);
@@ -45,7 +60,16 @@ test('a patient adds a passkey, signs in with it alone, and it stops working onc
   const name = page.getByLabel('A name for the passkey on this device');
   assert.equal(await name.inputValue(), 'Passkey on Linux');
   await name.fill('My laptop');
+  // The password first: a passkey signs in on its own.
   await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await page.getByText('Enter your password').first().waitFor();
+  await page.getByLabel('Your password').fill('not-my-password');
+  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await page.getByText('Your password is not right').first().waitFor();
+  await screen(page, 'account-passkey-password');
+  assert.equal((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.length, 0,
+    'no passkey is made before the password is right');
+  await addPasskey(page);
   await page.getByText('Your passkey “My laptop” is added.').waitFor();
   await page.locator('.passkey-card').getByText('My laptop').waitFor();
   await page.getByText(/^Added .*\. Not used yet\.$/).waitFor();
@@ -64,8 +88,8 @@ test('a patient adds a passkey, signs in with it alone, and it stops working onc
   await page.getByRole('link', { name: 'Your account' }).click();
   await page.getByText(/^Added .*\. Last used .*\.$/).waitFor();
 
-  // Removed: the device still holds it, but the portal no longer takes it.
-  await page.getByRole('button', { name: 'Remove My laptop' }).click();
+  // Removed, after the password: the device still holds it, but the portal no longer takes it.
+  await removePasskey(page, 'Remove My laptop', { look: true });
   await page.getByText('The passkey “My laptop” is removed.').waitFor();
   await signOut(page);
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
@@ -77,7 +101,7 @@ test('a passkey from a device that cannot check who is using it does not sign in
   await withoutSuggestions(page);
   const { cdp, authenticatorId } = await fingerprintReader(page);
   await annsAccountAtLocalhost(page, portal);
-  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await addPasskey(page);
   await page.getByText(/is added\./).waitFor();
   await signOut(page);
   // The fingerprint no longer matches: the browser is told the user is not verified.
@@ -93,7 +117,7 @@ test('the username box suggests the passkey, and picking it signs in with nothin
   // no passkey on this device yet, so the suggestion waits).
   const { cdp, authenticatorId } = await fingerprintReader(page);
   await annsAccountAtLocalhost(page, portal);
-  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await addPasskey(page);
   await page.getByText(/is added\./).waitFor();
   // Chromium's virtual authenticator picks the suggestion the moment it is offered, as a person
   // would by tapping it under the username box.
@@ -105,7 +129,7 @@ test('the username box suggests the passkey, and picking it signs in with nothin
 
   // A passkey the portal no longer takes is said plainly, and the password still works.
   await page.getByRole('link', { name: 'Your account' }).click();
-  await page.getByRole('button', { name: /^Remove / }).click();
+  await removePasskey(page, /^Remove /);
   await page.getByText(/is removed\./).waitFor();
   await signOut(page);
   await page.getByText('That passkey could not sign you in.').first().waitFor();

@@ -8,7 +8,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { test, screen } from '../lib/harness.mjs';
 import { signIn, signInAsAnn, signOut } from '../lib/pages.mjs';
-import { totp, BEN_SECRET } from '../lib/totp.mjs';
+import { totp, BEN_SECRET, DEMO_PASSWORD } from '../lib/totp.mjs';
 
 /// The otpauth address in the set-up QR code, read from its pixels.
 async function scanQr(page) {
@@ -19,8 +19,22 @@ async function scanQr(page) {
   return new URL(found.data);
 }
 
-/// From "Start" to the recovery codes: scans the code, enters a wrong then the right code.
-async function setUp(page, name) {
+/// From "Start" to the recovery codes: scans the code, enters a wrong then the right code. From
+/// the account page the password comes first (a wrong one is said on its box); a sign-in led
+/// here has just given it, and is not asked.
+async function setUp(page, name, { required = false } = {}) {
+  const password = page.getByLabel('Your password');
+  if (required) {
+    assert.equal(await password.count(), 0, 'a required set-up does not ask for the password again');
+  } else {
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByText('Enter your password').first().waitFor();
+    await password.fill('not-my-password');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByText('Your password is not right').first().waitFor();
+    await screen(page, `${name}-password`);
+    await password.fill(DEMO_PASSWORD);
+  }
   await page.getByRole('button', { name: 'Start' }).click();
   await page.getByRole('heading', { name: '1. Add this portal to your app' }).waitFor();
   const uri = await scanQr(page);
@@ -154,7 +168,7 @@ test('a portal that requires a second factor leads a new sign-in through setting
   await page.goto('/record/demo-ann/allergies');
   await page.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
   assert.ok(page.url().endsWith('/account/two-step'), page.url());
-  await setUp(page, 'two-step-required');
+  await setUp(page, 'two-step-required', { required: true });
   await keepCodes(page);
   // Signed in now: the terms, then the record.
   await page.getByRole('button', { name: 'Accept and continue' }).click();

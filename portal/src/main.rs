@@ -248,6 +248,7 @@ async fn purge(state: AppState) {
                 )?;
                 carefront_portal::professional::purge(&state.db.lock(), now)?;
                 carefront_portal::passkeys::store::purge(&state.db.lock(), now)?;
+                carefront_portal::mail::quota::purge(&state.db.lock(), now)?;
                 Ok((ended, counts))
             })
             .await;

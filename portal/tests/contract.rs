@@ -1100,7 +1100,11 @@ async fn every_answer_matches_the_documented_contract() {
         let (p, claire) = (p.clone(), claire.clone());
         async move { p.call("POST", path, Some(&claire), Some(body)).await }
     };
-    let setup = post("/api/v1/account/two-step/setup", json!({})).await;
+    let setup = post(
+        "/api/v1/account/two-step/setup",
+        json!({"password": PASSWORD}),
+    )
+    .await;
     c.check("post", "/account/two-step/setup", &setup);
     let secret = setup.body["secret"].as_str().unwrap().to_string();
     for code in [
@@ -1116,7 +1120,11 @@ async fn every_answer_matches_the_documented_contract() {
     c.check(
         "post",
         "/account/two-step/setup",
-        &post("/api/v1/account/two-step/setup", json!({})).await,
+        &post(
+            "/api/v1/account/two-step/setup",
+            json!({"password": PASSWORD}),
+        )
+        .await,
     );
     c.check(
         "get",
@@ -1213,7 +1221,7 @@ async fn every_answer_matches_the_documented_contract() {
                 "POST",
                 "/api/v1/account/passkeys/options",
                 Some(&ann_keys),
-                Some(json!({})),
+                Some(json!({"password": PASSWORD})),
             )
             .await,
     );
@@ -1259,7 +1267,7 @@ async fn every_answer_matches_the_documented_contract() {
                     "POST",
                     &format!("/api/v1/account/passkeys/{id}/remove"),
                     Some(&ann_keys),
-                    Some(json!({})),
+                    Some(json!({"password": PASSWORD})),
                 )
                 .await,
         );

@@ -56,7 +56,7 @@ impl Portal {
 fn mails_to(dir: &std::path::Path, address: &str) -> Vec<String> {
     common::outbox(dir)
         .into_iter()
-        .filter(|m| m.contains(&format!("<{address}>")))
+        .filter(|m| m.lines().any(|l| l == format!("To: {address}")))
         .collect()
 }
 

@@ -77,7 +77,7 @@ async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
         .post(
             &format!("/api/v1/account/passkeys/{id}/remove"),
             Some(&ann),
-            json!({}),
+            json!({"password": PASSWORD}),
         )
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
@@ -85,7 +85,7 @@ async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
         .post(
             &format!("/api/v1/account/passkeys/{id}/remove"),
             Some(&cookie),
-            json!({}),
+            json!({"password": PASSWORD}),
         )
         .await;
     assert_eq!(removed.status, StatusCode::OK);
@@ -137,7 +137,11 @@ async fn a_passkey_without_user_verification_is_refused() {
 
     // Nor can one be added without it.
     let options = p
-        .post("/api/v1/account/passkeys/options", Some(&ann), json!({}))
+        .post(
+            "/api/v1/account/passkeys/options",
+            Some(&ann),
+            json!({"password": PASSWORD}),
+        )
         .await;
     let mut challenge: CreationChallengeResponse =
         serde_json::from_value(options.body["options"].clone()).unwrap();
@@ -212,11 +216,30 @@ async fn passkeys_are_refused_where_the_account_may_not_sign_in_and_guessing_is_
         json!({"password": PASSWORD}),
     )
     .await;
+    // Closing took the passkey away with it.
     let (ceremony, options) = p.challenge().await;
     let assertion = phone.answer(origin(), options);
     assert_eq!(
         p.sign_in_with_passkey(&ceremony, &assertion).await.reason(),
-        "account-closed"
+        "passkey-not-accepted"
+    );
+    // A turned-off account keeps its passkeys, and they do not sign it in.
+    let ben = p.signed_in("ben").await;
+    let mut bens = Phone::new();
+    p.add_passkey(&ben, &mut bens, "Phone").await;
+    p.state
+        .db
+        .lock()
+        .execute(
+            "UPDATE users SET disabled_at = 1 WHERE username = 'ben'",
+            [],
+        )
+        .unwrap();
+    let (ceremony, options) = p.challenge().await;
+    let assertion = bens.answer(origin(), options);
+    assert_eq!(
+        p.sign_in_with_passkey(&ceremony, &assertion).await.reason(),
+        "account-disabled"
     );
 
     // Made-up answers count against the network like wrong passwords.

@@ -32,7 +32,11 @@ impl Portal {
 
     async fn set_up(&self, cookie: &str) -> String {
         let setup = self
-            .post("/api/v1/account/two-step/setup", cookie, json!({}))
+            .post(
+                "/api/v1/account/two-step/setup",
+                cookie,
+                json!({"password": PASSWORD}),
+            )
             .await;
         assert_eq!(setup.status, StatusCode::OK, "{:?}", setup.body);
         setup.body["secret"].as_str().unwrap().to_string()
@@ -80,8 +84,26 @@ async fn two_step_takes_effect_only_with_the_apps_first_code() {
     assert_eq!(before.body["twoStep"]["on"], false);
     assert_eq!(before.body["secondFactorRequired"], false);
 
-    let setup = p
+    // Set-up asks for the password first; a wrong one makes no secret.
+    let wrong = p
+        .post(
+            "/api/v1/account/two-step/setup",
+            &ann,
+            json!({"password": "not-her-password"}),
+        )
+        .await;
+    assert_eq!(wrong.reason(), "invalid-credentials");
+    let none = p
         .post("/api/v1/account/two-step/setup", &ann, json!({}))
+        .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert_eq!(p.stored("totp_pending_secret"), None);
+    let setup = p
+        .post(
+            "/api/v1/account/two-step/setup",
+            &ann,
+            json!({"password": PASSWORD}),
+        )
         .await;
     let secret = setup.body["secret"].as_str().unwrap().to_string();
     assert_eq!(secret.len(), 32, "160 bits in base32");
@@ -151,11 +173,17 @@ async fn two_step_takes_effect_only_with_the_apps_first_code() {
     assert_eq!(after.body["twoStep"]["recoveryCodesLeft"], 10);
     assert!(after.body["twoStep"]["since"].is_string());
     // Already on: neither a new secret nor a second confirmation.
-    for path in [
-        "/api/v1/account/two-step/setup",
-        "/api/v1/account/two-step/confirm",
+    for (path, body) in [
+        (
+            "/api/v1/account/two-step/setup",
+            json!({"password": PASSWORD}),
+        ),
+        (
+            "/api/v1/account/two-step/confirm",
+            json!({"code": "123456"}),
+        ),
     ] {
-        let again = p.post(path, &ann, json!({"code": "123456"})).await;
+        let again = p.post(path, &ann, body).await;
         assert_eq!(again.status, StatusCode::CONFLICT, "{path}");
     }
     assert_eq!(

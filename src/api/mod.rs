@@ -439,9 +439,10 @@ pub async fn passkeys() -> Result<Passkeys, ApiError> {
 }
 
 /// Makes a passkey on this device (the browser asks for a fingerprint, face or PIN) and adds it
-/// to the account under `name`.
-pub async fn add_passkey(name: &str) -> Result<(), ApiError> {
-    let challenge: Value = post_for("/account/passkeys/options", json!({})).await?;
+/// to the account under `name`. The password comes first: a passkey signs in on its own.
+pub async fn add_passkey(name: &str, password: &str) -> Result<(), ApiError> {
+    let challenge: Value =
+        post_for("/account/passkeys/options", json!({"password": password})).await?;
     let credential = passkey::ceremony(true, &challenge["options"], None).await?;
     post(
         "/account/passkeys",
@@ -450,10 +451,10 @@ pub async fn add_passkey(name: &str) -> Result<(), ApiError> {
     .await
 }
 
-pub async fn remove_passkey(id: &str) -> Result<(), ApiError> {
+pub async fn remove_passkey(id: &str, password: &str) -> Result<(), ApiError> {
     post(
         &format!("/account/passkeys/{}/remove", encode_component(id)),
-        json!({}),
+        json!({"password": password}),
     )
     .await
 }
@@ -481,9 +482,14 @@ pub async fn account_security() -> Result<AccountSecurity, ApiError> {
     get("/account/security", Auth::Session).await
 }
 
-/// A new secret for an authenticator app; it takes effect with the app's first code.
-pub async fn start_two_step() -> Result<TwoStepSecret, ApiError> {
-    post_for("/account/two-step/setup", json!({})).await
+/// A new secret for an authenticator app; it takes effect with the app's first code. The
+/// password is asked for unless this is the set-up a new sign-in is led through.
+pub async fn start_two_step(password: Option<&str>) -> Result<TwoStepSecret, ApiError> {
+    let body = match password {
+        Some(password) => json!({"password": password}),
+        None => json!({}),
+    };
+    post_for("/account/two-step/setup", body).await
 }
 
 /// The app's first code: two-step sign-in is on; the recovery codes come back this once.

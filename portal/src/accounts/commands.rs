@@ -7,6 +7,7 @@ use super::{email, two_step};
 use crate::audit::Event;
 use crate::demo;
 use crate::mail;
+use crate::passkeys::store as passkeys;
 use crate::session::{lockout, password, store as sessions, totp};
 use crate::shared::db::Db;
 use crate::shared::sealed::SecretsKey;
@@ -67,6 +68,13 @@ pub enum UserCommand {
     /// codes go. The medical record is kept.
     Close {
         username: String,
+    },
+    /// List the account's passkeys; with --remove ID, remove that one (for a patient who has
+    /// lost the device it is on).
+    Passkeys {
+        username: String,
+        #[arg(long)]
+        remove: Option<i64>,
     },
     /// List the account's sessions; with --revoke, end them all.
     Sessions {
@@ -195,6 +203,27 @@ pub fn run(
             let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
             operator("account-closed", &user, "closure completed")?;
             println!("{username} is closed; {ended} session(s) ended. The medical record is kept.");
+        }
+        UserCommand::Passkeys { username, remove } => {
+            let user = find(&username)?;
+            if let Some(id) = remove {
+                let name = passkeys::remove(&conn, user.id, id)
+                    .map_err(|e| e.to_string())?
+                    .ok_or(format!("{username} has no passkey {id}"))?;
+                operator("passkey-removed", &user, &format!("passkey {id}"))?;
+                println!("Passkey {id} ({name:?}) of {username} removed.");
+            }
+            let list = passkeys::of_user(&conn, user.id).map_err(|e| format!("{e:?}"))?;
+            for p in &list {
+                println!(
+                    "  {:>6}  {:<30}  added {}  last used {}",
+                    p.id,
+                    format!("{:?}", p.name),
+                    time::rfc3339(p.created_at),
+                    p.last_used_at.map_or("never".into(), time::rfc3339)
+                );
+            }
+            println!("{} passkey(s).", list.len());
         }
         UserCommand::Sessions { username, revoke } => {
             let user = find(&username)?;

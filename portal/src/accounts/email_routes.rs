@@ -7,7 +7,7 @@ use super::routes::{Code, with_password};
 use super::store::{self, User};
 use crate::AppState;
 use crate::audit::Event;
-use crate::mail::{self, Letter};
+use crate::mail::{self, Letter, quota};
 use crate::session::routes::throttle;
 use crate::session::store::SignedIn;
 use crate::shared::error::ApiError;
@@ -25,10 +25,6 @@ pub fn routes() -> Router<AppState> {
         .route("/account/email", get(show).post(change))
         .route("/account/email/confirm", post(confirm))
 }
-
-/// Codes sent to new addresses, per account per hour: enough for typing mistakes, too few to
-/// make the portal a way of mailing strangers.
-const CODES_AN_HOUR: i64 = 5;
 
 fn waiting_json(change: &email::Change) -> Value {
     json!({"address": change.address, "expiresAt": time::rfc3339(change.expires_at)})
@@ -84,18 +80,11 @@ async fn change(
     let now = time::now();
     let (code, change) = {
         let (user_id, address) = (user.id, address.clone());
+        let network = signed_in.client.network();
         state
             .run(move |state| {
                 let conn = state.db.lock();
-                let sent: i64 = conn.query_row(
-                    "SELECT count(*) FROM audit WHERE user_id = ?1 AND action = 'email-change-requested'
-                     AND outcome = 'success' AND at > ?2",
-                    rusqlite::params![user_id, now - 3600],
-                    |r| r.get(0),
-                )?;
-                if sent >= CODES_AN_HOUR {
-                    return Err(ApiError::TooManyAttempts { retry_after: 3600 });
-                }
+                quota::reserve(&conn, user_id, &network, quota::Kind::AddressCode, now)?;
                 Ok(email::start_change(&conn, user_id, &address, now)?)
             })
             .await?
@@ -175,7 +164,6 @@ async fn confirm(
 fn code_letter(state: &AppState, user: &User, to: &str, code: &str) -> Letter {
     let org = &state.info.organization.name;
     Letter {
-        to_name: user.display_name.clone(),
         to: to.to_string(),
         subject: format!("Your code to confirm your email address for the {org} patient portal"),
         body: format!(
@@ -195,7 +183,6 @@ fn changed_letter(state: &AppState, user: &User, old: &str) -> Letter {
     let org = &state.info.organization.name;
     let desk = &state.info.help_desk;
     Letter {
-        to_name: user.display_name.clone(),
         to: old.to_string(),
         subject: format!("The email address for your {org} patient portal account has changed"),
         body: format!(

@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod email;
 mod email_routes;
+pub mod notices;
 pub mod password_rules;
 pub mod routes;
 mod store;

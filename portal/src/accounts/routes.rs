@@ -3,6 +3,7 @@
 //! same lockout as signing in; every other session ends); and "I think someone else is using my
 //! account": a new password, every session ended, and an event the help desk acts on.
 
+use super::notices::{self, Change};
 use super::password_rules;
 use super::store::{self, User};
 use crate::AppState;
@@ -191,7 +192,7 @@ async fn account_of(state: &AppState, signed_in: &SignedIn) -> Result<User, ApiE
 }
 
 /// The account, once its password is given again (a wrong one audited under `action`).
-pub(super) async fn with_password(
+pub(crate) async fn with_password(
     state: &AppState,
     signed_in: &SignedIn,
     given: String,
@@ -244,7 +245,7 @@ async fn change_password(
     Body(change): Body<NewPassword>,
 ) -> Result<Response, ApiError> {
     let keep = change.keep_this_session;
-    replace_password(
+    let user = replace_password(
         &state,
         &signed_in,
         change.current,
@@ -252,6 +253,7 @@ async fn change_password(
         "password-changed",
     )
     .await?;
+    notices::tell(&state, user.id, Change::PasswordChanged).await;
     state
         .run(move |state| {
             let conn = state.db.lock();
@@ -281,8 +283,28 @@ struct Compromise {
     new: String,
 }
 
+/// What "I think someone else is using my account" takes away besides the password and the
+/// sessions: every passkey (each signs in on its own), and two-step sign-in if it was turned on
+/// since the oldest session still signed in began, since any of those sessions may be the other
+/// person's and their app would lock the patient out. Answers (passkeys removed, two-step off).
+fn take_back_ways_in(conn: &rusqlite::Connection, user_id: i64) -> Result<(usize, bool), ApiError> {
+    let oldest = sessions::list(conn, user_id)?
+        .iter()
+        .map(|s| s.created_at)
+        .min();
+    let planted = match (super::two_step::since(conn, user_id)?, oldest) {
+        (Some(on_since), Some(oldest)) => on_since >= oldest,
+        _ => false,
+    };
+    if planted {
+        super::two_step::turn_off(conn, user_id)?;
+    }
+    Ok((crate::passkeys::store::remove_all(conn, user_id)?, planted))
+}
+
 /// "I think someone else is using my account": a new password, every session ended (this one
-/// too), and an event of its own for the help desk to act on.
+/// too), every passkey and a recently turned-on two-step sign-in gone, and an event of its own
+/// for the help desk to act on.
 async fn compromised(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -300,16 +322,26 @@ async fn compromised(
         .run(move |state| {
             let conn = state.db.lock();
             let SignedIn { session, client } = signed_in;
+            let (passkeys, two_step_off) = take_back_ways_in(&conn, session.user_id)?;
             let ended = sessions::delete_all(&conn, session.user_id, None)?;
             Event::new("account-compromise-reported")
                 .user(Some(session.user_id))
                 .session(&session)
                 .client(&client)
                 .detail(&format!(
-                    "password changed; {ended} sessions ended; the help desk should check this account"
+                    "password changed; {ended} sessions ended; {passkeys} passkeys removed; two-step {}; the help desk should check this account",
+                    if two_step_off { "turned off (turned on since the oldest session began)" } else { "unchanged" }
                 ))
                 .record(&conn)?;
-            Ok(signed_out(state, json!({"ended": ended, "signedIn": false})))
+            Ok(signed_out(
+                state,
+                json!({
+                    "ended": ended,
+                    "signedIn": false,
+                    "passkeysRemoved": passkeys,
+                    "twoStepTurnedOff": two_step_off,
+                }),
+            ))
         })
         .await
 }
@@ -317,7 +349,7 @@ async fn compromised(
 /// The password again, before a change that needs it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Password {
+pub(crate) struct Password {
     pub password: String,
 }
 
@@ -349,6 +381,7 @@ async fn close(
             let conn = state.db.lock();
             let SignedIn { session, client } = signed_in;
             store::request_closure(&conn, user_id, time::now())?;
+            crate::passkeys::store::remove_all(&conn, user_id)?;
             let ended = sessions::delete_all(&conn, user_id, None)?;
             Event::new("account-closure-requested")
                 .user(Some(user_id))

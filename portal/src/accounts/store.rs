@@ -130,7 +130,7 @@ pub fn request_closure(conn: &Connection, user_id: i64, now: i64) -> rusqlite::R
 }
 
 /// The help desk completes a closure: the account stays off for good, and the means of signing
-/// in beyond the password (authenticator secrets, recovery codes) are removed.
+/// in beyond the password (authenticator secrets, recovery codes, passkeys) are removed.
 pub fn close(conn: &Connection, user_id: i64, now: i64) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE users SET closed_at = ?1, disabled_at = coalesce(disabled_at, ?1),
@@ -138,6 +138,7 @@ pub fn close(conn: &Connection, user_id: i64, now: i64) -> rusqlite::Result<()> 
          WHERE id = ?2",
         params![now, user_id],
     )?;
+    crate::passkeys::store::remove_all(conn, user_id)?;
     super::two_step::turn_off(conn, user_id)
 }
 

@@ -3,6 +3,7 @@
 //! once), makes new recovery codes, or turns it off; the last two only with their password. A
 //! sign-in that the portal leads through setting one up may use the first three, nothing else.
 
+use super::notices::{self, Change};
 use super::routes::{Code, Password, with_password};
 use super::store::{self, User};
 use super::two_step;
@@ -54,12 +55,32 @@ async fn security(
         .await
 }
 
+/// The password again before set-up; a sign-in being led through set-up has just given it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetUpBody {
+    #[serde(default)]
+    password: Option<String>,
+}
+
 /// A new secret for the authenticator app, as text and as the address its QR code holds. It
-/// takes effect only once a code made from it is entered.
+/// takes effect only once a code made from it is entered. A signed-in account gives its password
+/// first, so a stolen session cannot plant its own app (and recovery codes) as a way back in.
 async fn set_up(
     State(state): State<AppState>,
     holder: AccountHolder,
+    Body(body): Body<SetUpBody>,
 ) -> Result<Json<Value>, ApiError> {
+    if holder.session.stage == Stage::Active {
+        let signed_in = SignedIn {
+            session: holder.session.clone(),
+            client: holder.client.clone(),
+        };
+        let given = body
+            .password
+            .ok_or_else(|| ApiError::BadRequest("Enter your password.".into()))?;
+        with_password(&state, &signed_in, given, "two-step-turned-on").await?;
+    }
     state
         .run(move |state| {
             let conn = state.db.lock();
@@ -90,6 +111,7 @@ async fn confirm(
     let now = time::now();
     throttle(&state, &holder.client, None, now).await?;
     let network = holder.client.network();
+    let user_id = holder.session.user_id;
     let answer = state
         .run(move |state| {
             let conn = state.db.lock();
@@ -143,11 +165,12 @@ async fn confirm(
             Ok(res)
         })
         .await;
-    if matches!(
-        answer,
-        Err(ApiError::InvalidCode | ApiError::SecondFactorLocked { .. })
-    ) {
-        state.throttle.fail(&network, now);
+    match &answer {
+        Ok(_) => notices::tell(&state, user_id, Change::TwoStepOn).await,
+        Err(ApiError::InvalidCode | ApiError::SecondFactorLocked { .. }) => {
+            state.throttle.fail(&network, now);
+        }
+        Err(_) => {}
     }
     answer
 }
@@ -176,7 +199,8 @@ async fn new_recovery_codes(
         "recovery-codes-replaced",
     )
     .await?;
-    state
+    let user_id = user.id;
+    let made = state
         .run(move |state| {
             let conn = state.db.lock();
             if user.totp_secret.is_none() {
@@ -192,7 +216,9 @@ async fn new_recovery_codes(
             .record(&conn)?;
             Ok(Json(json!({"recoveryCodes": codes})))
         })
-        .await
+        .await?;
+    notices::tell(&state, user_id, Change::RecoveryCodesReplaced).await;
+    Ok(made)
 }
 
 /// Two-step sign-in off, unless the hospital asks every account for it.
@@ -208,7 +234,8 @@ async fn turn_off(
         ));
     }
     let user = with_password(&state, &signed_in, given.password, "two-step-turned-off").await?;
-    state
+    let user_id = user.id;
+    let off = state
         .run(move |state| {
             let conn = state.db.lock();
             if user.totp_secret.is_none() {
@@ -224,5 +251,7 @@ async fn turn_off(
             .record(&conn)?;
             Ok(Json(json!({"twoStep": {"on": false}})))
         })
-        .await
+        .await?;
+    notices::tell(&state, user_id, Change::TwoStepOff).await;
+    Ok(off)
 }

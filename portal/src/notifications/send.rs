@@ -166,7 +166,6 @@ fn letter(state: &AppState, user: &User) -> Option<Letter> {
         None => format!("sign in to the {org} patient portal"),
     };
     Some(Letter {
-        to_name: user.display_name.clone(),
         to: user.email.clone()?,
         subject: format!("There is something new in the {org} patient portal"),
         body: format!(

@@ -5,6 +5,8 @@
 use super::store;
 use crate::AppState;
 use crate::accounts;
+use crate::accounts::notices::{self, Change};
+use crate::accounts::routes::{Password, with_password};
 use crate::audit::Event;
 use crate::session::routes::{signed_in, throttle};
 use crate::session::store::SignedIn;
@@ -74,13 +76,16 @@ pub async fn list(
         .await
 }
 
-/// A challenge to make a passkey with: user verification and a discoverable credential
-/// required, the account's passkeys already made excluded.
+/// A challenge to make a passkey with, once the password is given again (a passkey signs in on
+/// its own, so a stolen session must not be able to plant one): user verification and a
+/// discoverable credential required, the account's passkeys already made excluded.
 pub async fn add_options(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    Body(given): Body<Password>,
 ) -> Result<Json<Value>, ApiError> {
     let webauthn = relying_party(&state)?;
+    with_password(&state, &signed_in, given.password, "passkey-added").await?;
     state
         .run(move |state| {
             let conn = state.db.lock();
@@ -130,7 +135,8 @@ pub async fn add(
             "Give the passkey a name of 1 to {NAME_LIMIT} characters, such as \u{201c}My phone\u{201d}."
         )));
     }
-    state
+    let user_id = signed_in.session.user_id;
+    let added = state
         .run(move |state| {
             let conn = state.db.lock();
             let SignedIn { session, client } = signed_in;
@@ -173,16 +179,22 @@ pub async fn add(
             event().detail(&name).record(&conn)?;
             Ok(Json(json!({"id": id.to_string(), "name": name})))
         })
-        .await
+        .await?;
+    notices::tell(&state, user_id, Change::PasskeyAdded).await;
+    Ok(added)
 }
 
+/// Removes a passkey, once the password is given again.
 pub async fn remove(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
+    Body(given): Body<Password>,
 ) -> Result<Json<Value>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    state
+    let user_id = signed_in.session.user_id;
+    with_password(&state, &signed_in, given.password, "passkey-removed").await?;
+    let removed = state
         .run(move |state| {
             let conn = state.db.lock();
             let SignedIn { session, client } = signed_in;
@@ -195,7 +207,9 @@ pub async fn remove(
                 .record(&conn)?;
             Ok(Json(json!({"removed": true})))
         })
-        .await
+        .await?;
+    notices::tell(&state, user_id, Change::PasskeyRemoved).await;
+    Ok(removed)
 }
 
 /// A challenge any passkey of this portal may answer: no username, so none is revealed.

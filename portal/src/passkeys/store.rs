@@ -188,6 +188,11 @@ pub fn remove(conn: &Connection, user_id: i64, id: i64) -> rusqlite::Result<Opti
     .optional()
 }
 
+/// Every passkey of the account gone; answers how many there were.
+pub fn remove_all(conn: &Connection, user_id: i64) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM passkeys WHERE user_id = ?1", [user_id])
+}
+
 pub fn count(conn: &Connection, user_id: i64) -> rusqlite::Result<i64> {
     conn.query_row(
         "SELECT count(*) FROM passkeys WHERE user_id = ?1",

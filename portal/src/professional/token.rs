@@ -49,35 +49,57 @@ pub struct TokenRequest {
     client_assertion: String,
 }
 
-/// An OAuth error (RFC 6749 §5.2): the code a client matches on and words for its operator.
+/// An OAuth error (RFC 6749 §5.2): the code a client matches on and words for its operator;
+/// with a wait, the answer is `429` and says how long.
 #[derive(Debug)]
 pub struct TokenError {
     pub error: &'static str,
     pub description: String,
+    retry_after: Option<i64>,
 }
 
 fn refuse(error: &'static str, description: impl Into<String>) -> TokenError {
     TokenError {
         error,
         description: description.into(),
+        retry_after: None,
     }
 }
 
 impl IntoResponse for TokenError {
     fn into_response(self) -> Response {
-        let status = if self.error == "invalid_client" {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::BAD_REQUEST
+        let status = match (self.retry_after, self.error) {
+            (Some(_), _) => StatusCode::TOO_MANY_REQUESTS,
+            (None, "invalid_client") => StatusCode::UNAUTHORIZED,
+            (None, "server_error") => StatusCode::INTERNAL_SERVER_ERROR,
+            (None, _) => StatusCode::BAD_REQUEST,
         };
         let body = json!({"error": self.error, "error_description": self.description});
         let mut res = (status, axum::Json(body)).into_response();
         res.headers_mut()
             .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(wait) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
         res
     }
 }
 
+/// What a failed assertion is counted against, before anything is verified: the network it came
+/// from, and the client it claims to be (so a forger spread over many networks still runs out).
+fn throttle_keys(client: &Client, claimed: Option<&str>) -> Vec<String> {
+    let mut keys = vec![format!("professional-network {}", client.network())];
+    if let Some(id) = claimed {
+        keys.push(format!("professional-client {id}"));
+    }
+    keys
+}
+
+/// Tokens for registered systems. The order is the cost order: the throttle (no work at all for a
+/// network or claimed client that keeps failing), then a read of the client's keys, then the
+/// signature on the hashing threads, and only then the write lock, to claim the `jti` and keep
+/// the token. A failure is audited once per network per throttle window, with the rest counted.
 pub async fn issue(
     State(state): State<AppState>,
     client: Client,
@@ -90,65 +112,91 @@ pub async fn issue(
         .as_deref()
         .map(endpoint)
         .ok_or_else(|| refuse("server_error", "this portal has no public address set"))?;
-    state
-        .run(move |state| {
-            let now = time::now();
-            let conn = state.db.lock();
-            let (client_id, outcome) = match authenticate(&conn, &request, &audience, now) {
-                Ok((registered, subject, scope)) => {
-                    let token = random_token();
-                    conn.execute(
-                        "INSERT INTO professional_tokens (token_hash, client_id, scope, subject, expires_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![
-                            token_hash(&token),
-                            registered.client_id,
-                            scope.text(),
-                            serde_json::to_string(&subject).unwrap_or_default(),
-                            now + TOKEN_SECONDS,
-                        ],
-                    )?;
-                    (Some(registered.client_id), Ok((token, scope)))
-                }
-                Err((client_id, e)) => (client_id, Err(e)),
-            };
-            let event = Event::new("professional-token")
-                .client(&client)
-                .detail(client_id.as_deref().unwrap_or_default());
-            match outcome {
-                Ok((token, scope)) => {
-                    event.record(&conn)?;
-                    let mut res = axum::Json(json!({
-                        "access_token": token,
-                        "token_type": "bearer",
-                        "expires_in": TOKEN_SECONDS,
-                        "scope": scope.text(),
-                    }))
-                    .into_response();
-                    res.headers_mut()
-                        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-                    Ok(Ok(res))
-                }
-                Err(e) => {
-                    event.refused_for(e.error).record(&conn)?;
-                    Ok(Err(e))
-                }
+    let now = time::now();
+    let claimed = claimed_client(&request.client_assertion);
+    let keys = throttle_keys(&client, claimed.as_deref());
+    for key in &keys {
+        if let Err(refused) = state.throttle.check(key, now) {
+            if refused.first_in_window {
+                record(&state, &client, claimed.clone(), Some("too-many-attempts")).await;
             }
-        })
+            return Err(TokenError {
+                retry_after: Some(refused.retry_after),
+                ..refuse(
+                    "invalid_client",
+                    "too many failed assertions from here or for this client; wait and try again",
+                )
+            });
+        }
+    }
+    match authenticate(&state, request, audience, now).await {
+        Ok((token, client_id, scope)) => {
+            record(&state, &client, Some(client_id), None).await;
+            let mut res = axum::Json(json!({
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": TOKEN_SECONDS,
+                "scope": scope.text(),
+            }))
+            .into_response();
+            res.headers_mut()
+                .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            Ok(res)
+        }
+        Err((client_id, e)) => {
+            let failures: Vec<usize> = keys.iter().map(|k| state.throttle.fail(k, now)).collect();
+            if failures.first() == Some(&1) {
+                record(&state, &client, client_id.or(claimed), Some(e.error)).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The `professional-token` audit event; a failure to write it is logged, not answered.
+async fn record(
+    state: &AppState,
+    client: &Client,
+    client_id: Option<String>,
+    refused: Option<&'static str>,
+) {
+    let mut event = Event::new("professional-token")
+        .client(client)
+        .detail(client_id.as_deref().unwrap_or_default());
+    if let Some(reason) = refused {
+        event = event.refused_for(reason);
+    }
+    if state
+        .run(move |state| Ok(event.record(&state.db.lock())?))
         .await
-        .map_err(|_| refuse("server_error", "the token could not be issued"))?
+        .is_err()
+    {
+        tracing::error!("a professional-token event was not recorded");
+    }
 }
 
 type Refusal = (Option<String>, TokenError);
 
-/// The client, who is reading and why, and the scope granted; or why not (with the client's
-/// id once it is known, for the audit trail).
-fn authenticate(
-    conn: &rusqlite::Connection,
-    request: &TokenRequest,
-    audience: &str,
+/// The assertion's `iss`, unverified and cut short: only for counting failures and for the log.
+fn claimed_client(assertion: &str) -> Option<String> {
+    if assertion.len() > MAX_ASSERTION {
+        return None;
+    }
+    unverified_claims(assertion).and_then(|claims| {
+        claims["iss"]
+            .as_str()
+            .map(|i| i.chars().take(100).collect())
+    })
+}
+
+/// A new access token, its client and the scope granted; or why not (with the client's id once
+/// it is known, for the audit trail).
+async fn authenticate(
+    state: &AppState,
+    request: TokenRequest,
+    audience: String,
     now: i64,
-) -> Result<(registry::Registered, Subject, Scope), Refusal> {
+) -> Result<(String, String, Scope), Refusal> {
     let early = |e| (None, e);
     if request.grant_type != "client_credentials" {
         return Err(early(refuse(
@@ -162,7 +210,7 @@ fn authenticate(
             format!("client_assertion_type must be {JWT_BEARER}"),
         )));
     }
-    let assertion = request.client_assertion.as_str();
+    let assertion = request.client_assertion;
     if assertion.is_empty() || assertion.len() > MAX_ASSERTION {
         return Err(early(refuse(
             "invalid_request",
@@ -171,22 +219,98 @@ fn authenticate(
     }
     // The issuer names the keys to check the signature with, so it is read before the signature
     // is checked, and believed only after.
-    let issuer = unverified_claims(assertion)
+    let issuer = unverified_claims(&assertion)
         .and_then(|claims| claims["iss"].as_str().map(String::from))
         .ok_or_else(|| early(refuse("invalid_client", "the assertion has no iss")))?;
     let client_id = Some(issuer.chars().take(100).collect::<String>());
     let fail = |e| (client_id.clone(), e);
-    let registered = registry::client(conn, &issuer)
+    let looked_up = {
+        let issuer = issuer.clone();
+        state
+            .run(move |state| {
+                let conn = state.db.read()?;
+                Ok(registry::client(&conn, &issuer)?)
+            })
+            .await
+    };
+    let registered = looked_up
         .map_err(|_| fail(refuse("server_error", "the client could not be looked up")))?
         .filter(|c| !c.removed)
         .ok_or_else(|| fail(refuse("invalid_client", "this client is not registered")))?;
-    let claims = verify(assertion, &registered.jwks).map_err(fail)?;
+    let jwks = registered.jwks.clone();
+    let claims = state
+        .hash(move || verify(&assertion, &jwks))
+        .await
+        .map_err(|_| fail(refuse("server_error", "the assertion could not be checked")))?
+        .map_err(fail)?;
+    let (subject, scope, jti, exp) = check_claims(
+        &claims,
+        &issuer,
+        &audience,
+        &request.scope,
+        &registered,
+        now,
+    )
+    .map_err(fail)?;
+    let token = random_token();
+    let stored = {
+        let (issuer, client_id, scope_text) =
+            (issuer.clone(), registered.client_id.clone(), scope.text());
+        let (token_hash, subject) = (
+            token_hash(&token),
+            serde_json::to_string(&subject).unwrap_or_default(),
+        );
+        state
+            .run(move |state| {
+                let conn = state.db.lock();
+                conn.execute(
+                    "DELETE FROM assertion_ids WHERE expires_at < ?1",
+                    [now - SKEW],
+                )?;
+                let fresh = conn.execute(
+                    "INSERT OR IGNORE INTO assertion_ids (client_id, jti, expires_at) VALUES (?1, ?2, ?3)",
+                    params![issuer, jti, exp],
+                )?;
+                if fresh == 1 {
+                    conn.execute(
+                        "INSERT INTO professional_tokens (token_hash, client_id, scope, subject, expires_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![token_hash, client_id, scope_text, subject, now + TOKEN_SECONDS],
+                    )?;
+                }
+                Ok(fresh == 1)
+            })
+            .await
+    };
+    match stored {
+        Ok(true) => Ok((token, registered.client_id, scope)),
+        Ok(false) => Err(fail(refuse(
+            "invalid_client",
+            "this assertion has been used before (jti)",
+        ))),
+        Err(_) => Err(fail(refuse(
+            "server_error",
+            "the token could not be issued",
+        ))),
+    }
+}
+
+/// The verified claims checked: `sub`, `aud`, `exp`, `jti`, the scope asked for, and who reads
+/// and why. Answers the subject, the scope, and the `jti` and `exp` to claim.
+fn check_claims(
+    claims: &serde_json::Map<String, Value>,
+    issuer: &str,
+    audience: &str,
+    asked: &str,
+    registered: &registry::Registered,
+    now: i64,
+) -> Result<(Subject, Scope, String, i64), TokenError> {
     let get = |name: &str| claims.get(name).and_then(Value::as_str);
-    if get("sub") != Some(issuer.as_str()) {
-        return Err(fail(refuse(
+    if get("sub") != Some(issuer) {
+        return Err(refuse(
             "invalid_client",
             "the assertion's sub must equal its iss",
-        )));
+        ));
     }
     let audience_ok = match claims.get("aud") {
         Some(Value::String(aud)) => aud == audience,
@@ -194,55 +318,41 @@ fn authenticate(
         _ => false,
     };
     if !audience_ok {
-        return Err(fail(refuse(
+        return Err(refuse(
             "invalid_client",
             format!("the assertion's aud must be {audience}"),
-        )));
+        ));
     }
     let exp = claims
         .get("exp")
         .and_then(Value::as_i64)
-        .ok_or_else(|| fail(refuse("invalid_client", "the assertion has no exp")))?;
+        .ok_or_else(|| refuse("invalid_client", "the assertion has no exp"))?;
     if exp <= now - SKEW {
-        return Err(fail(refuse("invalid_client", "the assertion has expired")));
+        return Err(refuse("invalid_client", "the assertion has expired"));
     }
     if exp > now + ASSERTION_SECONDS + SKEW {
-        return Err(fail(refuse(
+        return Err(refuse(
             "invalid_client",
             "the assertion's exp is more than five minutes away",
-        )));
+        ));
     }
     let jti = get("jti")
         .filter(|j| !j.is_empty() && j.len() <= 255)
-        .ok_or_else(|| fail(refuse("invalid_client", "the assertion has no jti")))?;
-    conn.execute(
-        "DELETE FROM assertion_ids WHERE expires_at < ?1",
-        [now - SKEW],
-    )
-    .map_err(|_| fail(refuse("server_error", "the assertion could not be checked")))?;
-    let fresh = conn
-        .execute(
-            "INSERT OR IGNORE INTO assertion_ids (client_id, jti, expires_at) VALUES (?1, ?2, ?3)",
-            params![issuer, jti, exp],
-        )
-        .map_err(|_| fail(refuse("server_error", "the assertion could not be checked")))?;
-    if fresh == 0 {
-        return Err(fail(refuse(
-            "invalid_client",
-            "this assertion has been used before (jti)",
-        )));
-    }
-    let scope = Scope::grant(&request.scope).ok_or_else(|| {
-        fail(refuse(
+        .ok_or_else(|| refuse("invalid_client", "the assertion has no jti"))?;
+    let scope = Scope::grant(asked).ok_or_else(|| {
+        refuse(
             "invalid_scope",
             "ask for system scopes to read and search record types, such as system/*.rs",
-        ))
+        )
     })?;
     // Whoever reads must be named, with their role and purpose; a system that only reports
     // accesses names each person in each report.
     let subject = if scope.reads() {
-        claims::subject(&Value::Object(claims), &registered.organisation.name)
-            .map_err(|e| fail(refuse("invalid_request", e)))?
+        claims::subject(
+            &Value::Object(claims.clone()),
+            &registered.organisation.name,
+        )
+        .map_err(|e| refuse("invalid_request", e))?
     } else {
         Subject {
             name: registered.client_id.clone(),
@@ -250,7 +360,7 @@ fn authenticate(
             purpose: String::new(),
         }
     };
-    Ok((registered, subject, scope))
+    Ok((subject, scope, jti.to_string(), exp))
 }
 
 fn unverified_claims(jwt: &str) -> Option<Value> {

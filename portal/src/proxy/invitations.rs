@@ -4,9 +4,9 @@
 
 use super::store::{self as relationships, NewRelationship};
 use crate::AppState;
-use crate::accounts::{self, NewUser};
+use crate::accounts::{self, NewUser, password_rules};
 use crate::audit::Event;
-use crate::mail::{self, Letter};
+use crate::mail::{self, Letter, quota};
 use crate::records::{RecordAccess, patient_details};
 use crate::session::store::SignedIn;
 use crate::session::{password, routes as sessions};
@@ -27,7 +27,6 @@ use serde_json::{Value, json};
 pub const VALID_DAYS: i64 = 7;
 /// The furthest ahead an end date may be.
 const MAX_YEARS: i64 = 10;
-const MIN_PASSWORD: usize = 10;
 
 const ROLE_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 
@@ -278,6 +277,7 @@ pub async fn create(
     let now = state.clock.now();
     let expires_at = now + VALID_DAYS * 86_400;
     let user_id = access.session.user_id;
+    let network = access.client.network();
     let (invitation, inviter) = {
         let (name, email, level, kind_id) = (name.clone(), email.clone(), level, kind.id);
         let hash = codes::hash(&codes::normalise(&code).expect("a new code reads back"));
@@ -289,6 +289,7 @@ pub async fn create(
                     .into_iter()
                     .next()
                     .ok_or(ApiError::PatientNotInScope)?;
+                quota::reserve(&conn, user_id, &network, quota::Kind::Invitation, now)?;
                 conn.execute(
                     "INSERT INTO proxy_invitations (patient_id, invited_by, name, email, kind, level,
                          withheld_labels, ends_on, code_hash, created_at, expires_at)
@@ -350,21 +351,18 @@ fn invitation_letter(
         Some(url) => format!("go to {}/invitation", url.trim_end_matches('/')),
         None => format!("go to the {org} patient portal, choose \"Accept an invitation\""),
     };
-    let until = time::rfc3339(invitation.expires_at);
+    let until = time::in_words(invitation.expires_at, &state.info.time_zone, time::now());
     Letter {
-        to_name: invitation.name.clone(),
         to: invitation.email.clone(),
         subject: format!("{inviter} has invited you to the {org} patient portal"),
         body: format!(
-            "Hello {name},\n\n\
+            "Hello,\n\n\
              {inviter} has invited you to see their record in the {org} patient portal, as their {proxy_is}.\n\n\
              To accept, {place} and enter this code:\n\n    {code}\n\n\
              You can sign in with your own account, or create one. The code works once, until {until}.\n\n\
              If you were not expecting this email, you can ignore it. It holds no health information.\n\n\
              {org}\n",
-            name = invitation.name,
             proxy_is = kind.proxy_is,
-            until = &until[..10],
         ),
     }
 }
@@ -568,11 +566,11 @@ pub async fn accept_with_new_account(
             "Choose a username of 3 to 64 letters, numbers, dots, dashes or @.",
         ));
     }
-    if new.password.chars().count() < MIN_PASSWORD {
-        return Err(bad("Choose a password of at least 10 characters."));
-    }
-    if new.password.trim().eq_ignore_ascii_case(&username) {
-        return Err(bad("Choose a password that is not your username."));
+    // The same rules as every other new password: length, not common, not their own name.
+    let about_them = password_rules::personal_words(&username, &display_name);
+    let about_them: Vec<&str> = about_them.iter().map(String::as_str).collect();
+    if let Some(problem) = password_rules::problem(&new.password, &about_them) {
+        return Err(bad(&problem));
     }
     let hash = {
         let password = new.password.clone();

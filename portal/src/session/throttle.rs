@@ -76,16 +76,18 @@ impl Throttle {
         })
     }
 
-    /// Counts a failed step.
-    pub fn fail(&self, network: &str, now: i64) {
+    /// Counts a failed step; answers how many the network has made in the window, this one too.
+    pub fn fail(&self, network: &str, now: i64) -> usize {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if !seen.contains_key(network) && seen.len() >= self.capacity {
             self.make_room(&mut seen, now);
         }
-        seen.entry(network.to_string())
-            .or_default()
-            .times
-            .push_back(now);
+        let times = &mut seen.entry(network.to_string()).or_default().times;
+        while times.front().is_some_and(|t| now - t >= self.window) {
+            times.pop_front();
+        }
+        times.push_back(now);
+        times.len()
     }
 
     /// Forgets expired networks, then, if still full, the tenth that failed least (a flood of

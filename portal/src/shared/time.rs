@@ -1,4 +1,4 @@
-//! Calendar arithmetic on Unix seconds, so the portal needs no date crate.
+//! Calendar arithmetic on Unix seconds, and moments in words in the hospital's time zone.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -126,6 +126,39 @@ pub fn date(unix: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}")
 }
 
+/// A moment as a person says it, in the hospital's time zone: `12:31am today`, `9:05pm on
+/// Monday 7 December`, with the year when it is not this year's. For emails and banners, which
+/// a patient reads without the app to turn UTC into their own time. An unknown zone reads as UTC.
+pub fn in_words(unix: i64, zone: &str, now: i64) -> String {
+    let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let at = |t: i64| {
+        jiff::Timestamp::from_second(t)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .to_zoned_datetime(zone.clone())
+    };
+    let (when, today) = (at(unix), at(now));
+    let hour = match when.hour() % 12 {
+        0 => 12,
+        h => h,
+    };
+    let half = if when.hour() < 12 { "am" } else { "pm" };
+    let time = format!("{hour}:{:02}{half}", when.minute());
+    if when.date() == today.date() {
+        return format!("{time} today");
+    }
+    let year = if when.year() == today.year() {
+        String::new()
+    } else {
+        format!(" {}", when.year())
+    };
+    format!(
+        "{time} on {} {} {}{year}",
+        when.strftime("%A"),
+        when.day(),
+        when.strftime("%B"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +188,34 @@ mod tests {
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn says_a_moment_in_words_in_the_hospitals_zone() {
+        let now = parse_instant("2026-12-07T00:10:00Z").unwrap();
+        let at = |t: &str| parse_instant(t).unwrap();
+        assert_eq!(
+            in_words(at("2026-12-07T00:31:00Z"), "Europe/London", now),
+            "12:31am today"
+        );
+        assert_eq!(
+            in_words(at("2026-12-08T13:05:00Z"), "Europe/London", now),
+            "1:05pm on Tuesday 8 December"
+        );
+        // British Summer Time: an hour ahead of UTC.
+        assert_eq!(
+            in_words(at("2027-07-01T23:30:00Z"), "Europe/London", now),
+            "12:30am on Friday 2 July 2027"
+        );
+        // Past midnight in New York is still yesterday there.
+        assert_eq!(
+            in_words(at("2026-12-07T00:31:00Z"), "America/New_York", now),
+            "7:31pm today"
+        );
+        assert_eq!(
+            in_words(at("2026-12-07T12:00:00Z"), "Nowhere/Atlantis", now),
+            "12:00pm today"
+        );
     }
 
     #[test]

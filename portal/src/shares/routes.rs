@@ -5,7 +5,7 @@ use super::store::{self, MAX_FAILED, NewShare, Share};
 use super::{SECTIONS, links, may_share};
 use crate::AppState;
 use crate::accounts;
-use crate::mail::{self, Letter};
+use crate::mail::{self, Letter, quota};
 use crate::records::{RecordAccess, patient_details};
 use crate::session::random_token;
 use crate::shared::codes;
@@ -172,6 +172,7 @@ pub async fn create(
     let link_id = random_token();
     let key = random_token();
     let user = access.session.user_id;
+    let network = access.client.network();
     let now = state.clock.now();
     let share = {
         let code_hash = codes::hash(&codes::normalise(&code).expect("a new code reads back"));
@@ -196,6 +197,9 @@ pub async fn create(
                     return Err(ApiError::Conflict(format!(
                         "There are already {MAX_OPEN} shares open. Stop one before making another."
                     )));
+                }
+                if email.is_some() {
+                    quota::reserve(&conn, user, &network, quota::Kind::Share, now)?;
                 }
                 let share = store::insert(
                     &conn,
@@ -267,9 +271,8 @@ pub async fn create(
 /// birth is needed. Never whose record it is, or anything in it: email is not private.
 fn share_letter(state: &AppState, to: &str, viewer_url: &str, expires_at: i64) -> Letter {
     let org = &state.info.organization.name;
-    let until = time::rfc3339(expires_at);
+    let until = time::in_words(expires_at, &state.info.time_zone, time::now());
     Letter {
-        to_name: String::new(),
         to: to.to_string(),
         subject: format!("A patient has shared part of their {org} health record with you"),
         body: format!(
@@ -277,12 +280,10 @@ fn share_letter(state: &AppState, to: &str, viewer_url: &str, expires_at: i64) -
              A patient of {org} has used the patient portal to share part of their health record with you.\n\n\
              To see it, open this link:\n\n    {viewer_url}\n\n\
              You will also need the patient's date of birth. Ask the patient for it: it is not in this email.\n\n\
-             The link works until {day} at {time} UTC, unless the patient stops sharing sooner. \
+             The link works until {until}, unless the patient stops sharing sooner. \
              The patient can see when it was opened, and the name and organisation you give.\n\n\
              This email does not say who the patient is or hold any of their health information, because email is not private.\n\n\
              {org}\n",
-            day = &until[..10],
-            time = &until[11..16],
         ),
     }
 }

@@ -17,6 +17,11 @@ pub fn portal() -> Portal {
     super::portal_with(&format!("--public-url {ORIGIN}"), None)
 }
 
+/// A portal with passkeys whose email goes to a fresh outbox, and that folder.
+pub fn portal_with_outbox() -> (Portal, std::path::PathBuf) {
+    super::portal_with_outbox(&format!("--public-url {ORIGIN}"))
+}
+
 pub fn origin() -> Url {
     Url::parse(ORIGIN).unwrap()
 }
@@ -65,7 +70,7 @@ impl Portal {
                 "POST",
                 "/api/v1/account/passkeys/options",
                 Some(cookie),
-                Some(json!({})),
+                Some(json!({"password": super::PASSWORD})),
             )
             .await;
         assert_eq!(options.status, StatusCode::OK, "{:?}", options.body);

@@ -299,7 +299,7 @@ fn Compromised() -> impl IntoView {
     };
     view! {
         <h2>"If you think someone else is using your account"</h2>
-        <p>"We will sign you out on every device, including this one, change your password, and tell the help desk so they can check your account. You will then sign in again with your new password."</p>
+        <p>"We will sign you out on every device, including this one, change your password, remove your passkeys, and tell the help desk so they can check your account. If two-step sign-in was turned on recently, we turn it off too, in case it was not you. You will then sign in again with your new password."</p>
         {move || if open.get() {
             view! {
                 <form class="account-form" on:submit=submit novalidate>

@@ -1,6 +1,6 @@
 //! The password again, before a change that needs it: new recovery codes, turning two-step
-//! sign-in off, closing the account. What the change will do is said first; a wrong password is
-//! said on its box.
+//! sign-in off, removing a passkey, closing the account. What the change will do is said first;
+//! a wrong password is said on its box.
 
 use crate::api::{self, ApiError};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
@@ -8,10 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// What the password again is for.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum WithPassword {
     NewCodes,
     TurnOff,
+    RemovePasskey { id: String, name: String },
     CloseAccount,
 }
 
@@ -28,28 +29,37 @@ pub fn PasswordAgain(
     let id = match what {
         WithPassword::NewCodes => "password-for-codes",
         WithPassword::TurnOff => "password-to-turn-off",
+        WithPassword::RemovePasskey { .. } => "password-to-remove-passkey",
         WithPassword::CloseAccount => "password-to-close",
     };
-    let (intro, button, busy, danger) = match what {
+    let (intro, button, busy, danger) = match &what {
         WithPassword::NewCodes => (
-            "Your old recovery codes will stop working. Enter your password to make 10 new ones.",
+            "Your old recovery codes will stop working. Enter your password to make 10 new ones.".to_string(),
             "Make new recovery codes",
             "Making new codes…",
             false,
         ),
         WithPassword::TurnOff => (
-            "Without two-step sign-in, anyone who knows your password can sign in as you, and your recovery codes will stop working. Enter your password to turn it off.",
+            "Without two-step sign-in, anyone who knows your password can sign in as you, and your recovery codes will stop working. Enter your password to turn it off.".to_string(),
             "Turn off two-step sign-in",
             "Turning it off…",
             true,
         ),
+        WithPassword::RemovePasskey { name, .. } => (
+            format!("The passkey \u{201c}{name}\u{201d} will no longer sign you in. Enter your password to remove it."),
+            "Remove the passkey",
+            "Removing it…",
+            true,
+        ),
         WithPassword::CloseAccount => (
-            "Enter your password, so no one else can close your account.",
+            "Enter your password, so no one else can close your account.".to_string(),
             "Close my account",
             "Closing your account…",
             true,
         ),
     };
+    let close = what == WithPassword::CloseAccount;
+    let what = StoredValue::new(what);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
@@ -62,12 +72,16 @@ pub fn PasswordAgain(
         }
         pending.set(true);
         errors.set(Vec::new());
+        let what = what.get_value();
         spawn_local(async move {
-            let outcome = match what {
+            let outcome = match &what {
                 WithPassword::NewCodes => api::new_recovery_codes(&given)
                     .await
                     .map(|made| Some(made.recovery_codes)),
                 WithPassword::TurnOff => api::turn_off_two_step(&given).await.map(|()| None),
+                WithPassword::RemovePasskey { id, .. } => {
+                    api::remove_passkey(id, &given).await.map(|()| None)
+                }
                 WithPassword::CloseAccount => api::close_account(&given).await.map(|()| None),
             };
             if pending.is_disposed() {
@@ -94,7 +108,7 @@ pub fn PasswordAgain(
                     {move || if pending.get() { busy } else { button }}
                 </button>
                 <button type="button" class="button secondary" on:click=move |_| asking.set(None)>
-                    {if what == WithPassword::CloseAccount { "Keep my account" } else { "Cancel" }}
+                    {if close { "Keep my account" } else { "Cancel" }}
                 </button>
             </div>
         </form>

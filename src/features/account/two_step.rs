@@ -37,20 +37,37 @@ pub fn TwoStepSetUpPage() -> impl IntoView {
     let stage = RwSignal::new(SetUp::Intro);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let pending = RwSignal::new(false);
-    let start = move |_| {
+    // A new sign-in led here has just given its password; from the account page it is asked
+    // again, so a borrowed, signed-in browser cannot add its own app.
+    let password = RwSignal::new(String::new());
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         if pending.get_untracked() {
+            return;
+        }
+        let given = (!required).then(|| password.get_untracked());
+        if given.as_deref() == Some("") {
+            errors.set(vec![FieldError::on(
+                "password-for-two-step",
+                "Enter your password",
+            )]);
             return;
         }
         pending.set(true);
         errors.set(Vec::new());
         spawn_local(async move {
-            let outcome = api::start_two_step().await;
+            let outcome = api::start_two_step(given.as_deref()).await;
             if pending.is_disposed() {
                 return;
             }
             pending.set(false);
+            password.set(String::new());
             match outcome {
                 Ok(secret) => stage.set(SetUp::Scan(secret)),
+                Err(ApiError::InvalidCredentials) => errors.set(vec![FieldError::on(
+                    "password-for-two-step",
+                    "Your password is not right",
+                )]),
                 Err(e) => errors.set(vec![FieldError::general(e.message())]),
             }
         });
@@ -81,8 +98,13 @@ pub fn TwoStepSetUpPage() -> impl IntoView {
                     <li>"an authenticator app on it, such as Google Authenticator or Microsoft Authenticator: they are free from your phone\u{2019}s app store"</li>
                 </ul>
                 <p>"Afterwards we give you 10 recovery codes to print or save, for when you cannot use your phone."</p>
+                <form class="account-form" on:submit=start novalidate>
+                {(!required).then(|| view! {
+                    <TextField id="password-for-two-step" label="Your password" value=password errors kind="password" autocomplete="current-password"
+                        hint="So no one else can set this up on your account."/>
+                })}
                 <div class="button-group">
-                    <button type="button" class="button" on:click=start aria-disabled=move || pending.get().then_some("true")>
+                    <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
                         {move || if pending.get() { "Starting…" } else { "Start" }}
                     </button>
                     {if required {
@@ -91,6 +113,7 @@ pub fn TwoStepSetUpPage() -> impl IntoView {
                         view! { <A href="/account" attr:class="button secondary">"Not now"</A> }.into_any()
                     }}
                 </div>
+                </form>
             }
             .into_any(),
             SetUp::Scan(secret) => view! { <Scan secret stage/> }.into_any(),

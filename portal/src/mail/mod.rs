@@ -2,6 +2,8 @@
 //! machine without one, into an outbox folder as `.eml` files (`--outbox`). Messages never carry
 //! health information: only that there is something to act on, and where.
 
+pub mod quota;
+
 use crate::shared::error::ApiError;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -15,8 +17,9 @@ pub enum Mailer {
     None,
 }
 
+/// An email. It goes to a bare address: no display name, so nothing a sender typed (an invited
+/// person's name, say) can dress up the To line.
 pub struct Letter {
-    pub to_name: String,
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -44,9 +47,9 @@ impl Mailer {
     }
 
     pub async fn send(&self, from: &Mailbox, letter: Letter) -> Result<(), ApiError> {
-        let to: Mailbox = format!("{} <{}>", quote(&letter.to_name), letter.to)
+        let to: Mailbox = letter
+            .to
             .parse()
-            .or_else(|_| letter.to.parse())
             .map_err(|_| ApiError::BadRequest("That email address does not look right.".into()))?;
         let message = Message::builder()
             .from(from.clone())
@@ -68,20 +71,6 @@ impl Mailer {
             ApiError::MailNotSent
         })
     }
-}
-
-/// A display name as a quoted string: quotes and backslashes escaped, line breaks gone, so a
-/// name can never add a header.
-fn quote(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .filter(|c| !c.is_control())
-        .flat_map(|c| match c {
-            '"' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("\"{clean}\"")
 }
 
 /// An email address as people type it, checked for shape only: one @, something either side,
@@ -107,7 +96,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_are_checked_for_shape_and_names_cannot_add_headers() {
+    fn addresses_are_checked_for_shape() {
         assert!(is_address("ben.okafor@example.org"));
         for bad in [
             "ben",
@@ -121,6 +110,5 @@ mod tests {
         ] {
             assert!(!is_address(bad), "{bad:?}");
         }
-        assert_eq!(quote("Ann \"A\"\r\nBcc: x"), "\"Ann \\\"A\\\"Bcc: x\"");
     }
 }
