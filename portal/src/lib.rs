@@ -52,6 +52,9 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub info: Arc<PortalInfo>,
     pub throttle: Arc<Throttle>,
+    /// Passkey sign-in challenges asked for per network: every one is counted, not only failures,
+    /// since asking costs a stored challenge whoever asks.
+    pub challenges: Arc<Throttle>,
     /// The hospital's proxy rules: levels and age bands.
     pub proxy_rules: Arc<ProxyRules>,
     /// Now, for decisions that hang on a date; tests move it.
@@ -92,6 +95,11 @@ impl AppState {
             config: Arc::new(config),
             info: Arc::new(info),
             throttle: Arc::new(Throttle::default()),
+            challenges: Arc::new(Throttle::new(
+                passkeys::CHALLENGES_PER_WINDOW,
+                session::throttle::WINDOW,
+                session::throttle::CAPACITY,
+            )),
             proxy_rules: Arc::new(proxy_rules),
             clock: Clock::default(),
             mailer,
@@ -188,6 +196,10 @@ pub fn router(state: AppState) -> Router {
                     timeout,
                 )),
         )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::dress_bare_refusals,
+        ))
         .with_state(state)
 }
 

@@ -264,3 +264,52 @@ async fn a_portal_without_a_public_address_offers_no_passkeys() {
         false
     );
 }
+
+#[tokio::test]
+async fn sign_in_challenges_are_rationed_per_network_and_their_table_is_bounded() {
+    use carefront_portal::passkeys::{CHALLENGES_PER_WINDOW, store};
+    let p = portal();
+    let ask = |peer: String| {
+        let p = p.clone();
+        async move {
+            p.send(
+                common::Call::new("POST", "/api/v1/session/passkey/options")
+                    .from(&peer)
+                    .json(json!({})),
+            )
+            .await
+        }
+    };
+    for _ in 0..CHALLENGES_PER_WINDOW {
+        assert_eq!(ask("192.0.2.7".into()).await.status, StatusCode::OK);
+    }
+    let flooded = ask("192.0.2.7".into()).await;
+    assert_eq!(flooded.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(flooded.headers.contains_key("retry-after"));
+    assert_eq!(
+        ask("198.51.100.9".into()).await.status,
+        StatusCode::OK,
+        "another network still signs in"
+    );
+
+    // However many networks ask, the challenges kept stay bounded, newest kept.
+    let conn = p.state.db.lock();
+    for n in 0..store::MAX_WAITING + 50 {
+        store::begin(&conn, "authentication", None, &n, time_now()).unwrap();
+    }
+    let kept: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM webauthn_ceremonies WHERE user_id IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        (store::MAX_WAITING - 10..=store::MAX_WAITING).contains(&kept),
+        "{kept}"
+    );
+}
+
+fn time_now() -> i64 {
+    carefront_portal::shared::time::now()
+}

@@ -228,3 +228,39 @@ async fn the_log_filters_by_date_and_sorts_either_way() {
     let first = |a: &common::Answer| events(a)[0]["id"].clone();
     assert_ne!(first(&oldest_first), first(&newest_first));
 }
+
+#[tokio::test]
+async fn every_audit_event_names_what_it_is_about_by_a_valid_reference() {
+    let p = common::portal_with("--public-url http://portal.test", None);
+    let ann = p.ann().await;
+    // A list of patients, a read, a search, a share's viewer: each leaves a different detail.
+    p.get("/api/v1/patients", &ann).await;
+    p.get("/api/v1/fhir/Patient/demo-ann", &ann).await;
+    p.get("/api/v1/fhir/Condition?patient=demo-ann", &ann).await;
+    let viewer = p.ann_shares_with_a_viewer(&ann).await;
+    p.get("/api/v1/shared/fhir/Observation", &viewer).await;
+    let log = p.log(&ann, "patient=demo-ann&_count=200").await;
+    let reference = |r: &str| {
+        r.split_once('/').is_some_and(|(kind, id)| {
+            kind.chars().all(|c| c.is_ascii_alphabetic())
+                && kind.starts_with(|c: char| c.is_ascii_uppercase())
+                && (1..=64).contains(&id.len())
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.".contains(c))
+        })
+    };
+    let mut listed = 0;
+    for event in events(&log) {
+        for entity in event["entity"].as_array().unwrap() {
+            if let Some(r) = entity["what"].get("reference") {
+                let r = r.as_str().unwrap();
+                assert!(reference(r), "{r:?} in {event}");
+            }
+            if entity["description"] == "patient list" {
+                listed += 1;
+            }
+        }
+    }
+    assert!(listed >= 1, "the patient list is said in words");
+}

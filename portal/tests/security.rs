@@ -126,6 +126,24 @@ async fn one_overheard_code_opens_one_session_even_in_a_race() {
         .filter(|a| a.body["status"] == "signed-in")
         .count();
     assert_eq!(signed_in, 1, "{answers:?}");
+    // The loser is the same to its browser as a wrong code, but the help desk sees a reused one.
+    let loser = answers
+        .iter()
+        .find(|a| a.body["status"] != "signed-in")
+        .unwrap();
+    assert_eq!(loser.reason(), "invalid-code");
+    assert_eq!(
+        p.audit_count("action = 'sign-in-refused' AND detail LIKE '%code-reused%'"),
+        1
+    );
+    // A wrong code is not taken for a reused one.
+    let c = p.sign_in("ben", PASSWORD).await.cookie();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(p.code(&c, wrong).await.reason(), "invalid-code");
+    assert_eq!(
+        p.audit_count("action = 'sign-in-refused' AND detail LIKE '%code-reused%'"),
+        1
+    );
 }
 
 // --- No one can lock a patient out forever, and lockout reveals nothing -------------------
@@ -497,6 +515,37 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
         .send(Call::new("POST", "/api/v1/session").json(huge))
         .await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // tower-http's own refusals are dressed as every other: a problem, not stored, not framed.
+    for (path, body) in [
+        ("/api/v1/session", "x".repeat(2_000_000)),
+        ("/professional/token", "x".repeat(2_000_000)),
+        ("/shl/abc", "x".repeat(2_000_000)),
+    ] {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/json")
+            .header("content-length", body.len())
+            .header("x-carefront", "1")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let a = p.answer(req).await;
+        assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(a.reason(), "payload-too-large", "{path}: {:?}", a.body);
+        assert_eq!(a.headers["content-type"], "application/problem+json");
+        assert_eq!(a.headers["cache-control"], "no-store", "{path}");
+        assert_eq!(a.headers["x-frame-options"], "DENY");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_past_the_time_limit_is_a_problem_with_the_api_headers() {
+    let p = common::portal_configured("", |config| config.request_timeout = 0);
+    let a = p.call("GET", "/api/v1/portal", None, None).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(a.reason(), "timed-out", "{:?}", a.body);
+    assert_eq!(a.headers["content-type"], "application/problem+json");
+    assert_eq!(a.headers["cache-control"], "no-store");
 }
 
 #[tokio::test]

@@ -165,6 +165,41 @@ pub fn accept(
     })
 }
 
+/// Whether a refused code was a right one already used: an app code of a step already claimed
+/// (by a sign-in that raced this one, or an earlier one), or a recovery code already spent. Asked
+/// after a refusal, for the audit trail only: an overheard code shows as such to the help desk,
+/// while the browser hears the same answer as for a wrong code.
+pub fn was_used(
+    conn: &Connection,
+    key: &SecretsKey,
+    user_id: i64,
+    typed: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let (sealed, last_step): (Option<String>, Option<i64>) = conn.query_row(
+        "SELECT totp_secret, last_totp_step FROM users WHERE id = ?1",
+        [user_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
+        let Some(sealed) = sealed else {
+            return Ok(false);
+        };
+        let step = totp::verify(&open(key, &sealed)?, &digits, now, None);
+        return Ok(step.zip(last_step).is_some_and(|(step, last)| step <= last));
+    }
+    let Some(canonical) = codes::normalise(typed) else {
+        return Ok(false);
+    };
+    Ok(conn.query_row(
+        "SELECT count(*) FROM recovery_codes
+         WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NOT NULL",
+        params![user_id, codes::hash(&canonical)],
+        |r| r.get::<_, i64>(0),
+    )? > 0)
+}
+
 /// A stored secret that will not open is the operator's problem (a wrong key file), never the
 /// patient's: it is logged and answered as an internal error.
 fn open(key: &SecretsKey, sealed: &str) -> Result<String, ApiError> {

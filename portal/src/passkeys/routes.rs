@@ -212,9 +212,20 @@ pub async fn remove(
     Ok(removed)
 }
 
-/// A challenge any passkey of this portal may answer: no username, so none is revealed.
-pub async fn sign_in_options(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// A challenge any passkey of this portal may answer: no username, so none is revealed. Each
+/// one asked for counts against the network, since each is kept until answered or old.
+pub async fn sign_in_options(
+    State(state): State<AppState>,
+    client: Client,
+) -> Result<Json<Value>, ApiError> {
     let webauthn = relying_party(&state)?;
+    let (network, now) = (client.network(), time::now());
+    if let Err(refused) = state.challenges.check(&network, now) {
+        return Err(ApiError::TooManyAttempts {
+            retry_after: refused.retry_after,
+        });
+    }
+    state.challenges.fail(&network, now);
     state
         .run(move |state| {
             let (options, authentication) = webauthn

@@ -41,7 +41,13 @@ pub fn user_of_handle(conn: &Connection, handle: &Uuid) -> rusqlite::Result<Opti
     .optional()
 }
 
-/// Keeps a ceremony's state; the token is for the browser and is not kept.
+/// Sign-in challenges kept at once, whoever asked: past this the oldest goes first, so a flood
+/// from many networks costs a bounded table, not the disk.
+pub const MAX_WAITING: i64 = 5_000;
+
+/// Keeps a ceremony's state; the token is for the browser and is not kept. An account keeps one
+/// ceremony of a kind (a new one replaces it); sign-in challenges, which name no account, are
+/// kept up to [`MAX_WAITING`].
 pub fn begin<T: Serialize>(
     conn: &Connection,
     kind: &str,
@@ -51,6 +57,19 @@ pub fn begin<T: Serialize>(
 ) -> Result<String, ApiError> {
     let token = random_token();
     let state = serde_json::to_string(state).map_err(|_| ApiError::Internal)?;
+    match user_id {
+        Some(user) => conn.execute(
+            "DELETE FROM webauthn_ceremonies WHERE kind = ?1 AND user_id = ?2",
+            params![kind, user],
+        )?,
+        // Rows are numbered as they come, so the oldest are those below the newest number
+        // less the bound: a range at the start of the table, not a sort of all of it.
+        None => conn.execute(
+            "DELETE FROM webauthn_ceremonies WHERE user_id IS NULL
+               AND rowid <= (SELECT max(rowid) FROM webauthn_ceremonies) - ?1",
+            [MAX_WAITING - 1],
+        )?,
+    };
     conn.execute(
         "INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![token_hash(&token), kind, user_id, state, now],

@@ -206,6 +206,40 @@ fn purpose_concept(professional: &Value) -> Option<Value> {
     )
 }
 
+/// What was read, as FHIR: a detail starts with the resource's `Type/id`, which is the
+/// reference; anything after it (`(patient list)`) is said in words beside it, never inside it.
+fn read_entity(what: &str) -> Value {
+    let (reference, words) = what
+        .split_once(' ')
+        .map_or((what, ""), |(r, w)| (r, w.trim()));
+    let mut entity = json!({
+        "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
+        "role": {"system": OBJECT_ROLE, "code": "4", "display": "Domain Resource"},
+    });
+    if is_reference(reference) {
+        entity["what"] = json!({"reference": reference});
+    }
+    let words = words.trim_start_matches('(').trim_end_matches(')');
+    let description = if is_reference(reference) { words } else { what };
+    if !description.is_empty() {
+        entity["description"] = json!(description);
+    }
+    entity
+}
+
+/// `Type/id` as FHIR R4 spells a relative reference: a resource type, and an id of 1 to 64
+/// letters, digits, `-` and `.`.
+fn is_reference(text: &str) -> bool {
+    text.split_once('/').is_some_and(|(kind, id)| {
+        kind.starts_with(|c: char| c.is_ascii_uppercase())
+            && kind.chars().all(|c| c.is_ascii_alphabetic())
+            && (1..=64).contains(&id.len())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    })
+}
+
 fn event(row: &Row, site: &str) -> Value {
     let patient = json!({
         "what": {"reference": format!("Patient/{}", row.patient_id)},
@@ -224,11 +258,7 @@ fn event(row: &Row, site: &str) -> Value {
         "read" => (
             json!([{"system": INTERACTION, "code": "read", "display": "read"}]),
             Some("IHE.BasicAudit.PatientRead"),
-            Some(json!({
-                "what": {"reference": what},
-                "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
-                "role": {"system": OBJECT_ROLE, "code": "4", "display": "Domain Resource"},
-            })),
+            Some(read_entity(what)),
         ),
         "search" => (
             json!([{"system": INTERACTION, "code": "search-type", "display": "search-type"}]),
@@ -304,4 +334,29 @@ fn event(row: &Row, site: &str) -> Value {
         }
     }
     event
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_names_its_resource_by_a_reference_and_says_the_rest_in_words() {
+        let listed = read_entity("Patient/demo-maya (patient list)");
+        assert_eq!(listed["what"]["reference"], "Patient/demo-maya");
+        assert_eq!(listed["description"], "patient list");
+        let plain = read_entity("AllergyIntolerance/a-1");
+        assert_eq!(plain["what"]["reference"], "AllergyIntolerance/a-1");
+        assert!(plain.get("description").is_none());
+        for odd in [
+            "",
+            "not a reference",
+            "Patient/",
+            "patient/x",
+            "Patient/a/b",
+        ] {
+            let entity = read_entity(odd);
+            assert!(entity.get("what").is_none(), "{odd:?}: {entity}");
+        }
+    }
 }

@@ -272,6 +272,38 @@ mod tests {
     }
 
     #[test]
+    fn never_attaches_a_resource_about_a_patient_on_another_server_to_ours() {
+        let db = Db::in_memory().unwrap();
+        load_bundle(
+            &db,
+            &bundle(json!([
+                {"resource": {"resourceType": "Patient", "id": "demo-ann"}},
+            ])),
+        )
+        .unwrap();
+        let report = load_bundle(
+            &db,
+            &bundle(json!([
+                {"resource": {"resourceType": "Observation", "id": "o1",
+                    "subject": {"reference": "https://other.example/fhir/Patient/demo-ann"}}},
+                {"resource": {"resourceType": "Condition", "id": "c1",
+                    "subject": {"reference": "urn:other:Patient/demo-ann"}}},
+            ])),
+        )
+        .unwrap();
+        assert_eq!(report.refused(), 2, "{report:?}");
+        let attached: i64 = db
+            .lock()
+            .query_row(
+                "SELECT count(*) FROM resources WHERE patient_id = 'demo-ann' AND type != 'Patient'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(attached, 0);
+    }
+
+    #[test]
     fn never_takes_an_id_with_a_slash_or_outside_fhirs_rule() {
         assert_eq!(
             id_from_full_url("urn:uuid:1b2c-3d", "Patient").as_deref(),

@@ -42,11 +42,13 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, key| v.get(key))?.as_str()
 }
 
-/// `Patient/123` (for `kind` Patient), or an absolute URL ending so, to `123`.
+/// `Patient/123` (for `kind` Patient) to `123`. Only a relative reference names a resource
+/// here: an absolute one (`https://other.example/fhir/Patient/123`) is on another server, and
+/// its id says nothing of this one's patients. (The importer has already turned references to
+/// resources in the same bundle, by their `fullUrl`, into relative ones.)
 fn id_of(reference: &str, kind: &str) -> Option<String> {
-    let mut parts = reference.rsplit('/');
-    let id = parts.next()?;
-    (parts.next()? == kind && !id.is_empty()).then(|| id.to_string())
+    let (of_kind, id) = reference.split_once('/')?;
+    (of_kind == kind && !id.is_empty() && !id.contains('/')).then(|| id.to_string())
 }
 
 fn patient_id_of(reference: &str) -> Option<String> {
@@ -318,7 +320,10 @@ mod tests {
             "category": [{"coding": [{"system": "x", "code": "laboratory"}]}]
         });
         let ix = index(&obs).unwrap();
-        assert_eq!(ix.patient_id.as_deref(), Some("p1"));
+        assert_eq!(
+            ix.patient_id, None,
+            "a patient on another server is none of ours"
+        );
         assert_eq!(ix.date.as_deref(), Some("2020-05"));
         assert_eq!(ix.category, " laboratory ");
 

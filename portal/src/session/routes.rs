@@ -261,15 +261,17 @@ pub async fn second_factor(
         .run(move |state| {
             let conn = state.db.lock();
             let user = accounts::by_id(&conn, pending.user_id)?;
-            let refuse = |e: ApiError| -> Result<Response, ApiError> {
+            let refuse_why = |e: ApiError, why: &str| -> Result<Response, ApiError> {
                 Event::new("sign-in-refused")
                     .refused(&e)
                     .user(Some(user.id))
                     .client(&client)
                     .session(&pending)
+                    .detail(why)
                     .record(&conn)?;
                 Err(e)
             };
+            let refuse = |e: ApiError| refuse_why(e, "");
             let pauses_for = match lockout::reserve_code(&conn, user.id, now) {
                 Ok(p) => p,
                 Err(e) => {
@@ -280,8 +282,16 @@ pub async fn second_factor(
             let accepted = match two_step::accept(&conn, &state.secrets, &user, &code.code, now) {
                 Ok(accepted) => accepted,
                 Err(e) => {
+                    // A right code that lost the race to another sign-in, or was used before,
+                    // may have been overheard: the help desk should see that, not a typing slip.
+                    let why =
+                        if two_step::was_used(&conn, &state.secrets, user.id, &code.code, now)? {
+                            "code-reused: a right code already used"
+                        } else {
+                            ""
+                        };
                     let Some(retry_after) = pauses_for else {
-                        return refuse(e);
+                        return refuse_why(e, why);
                     };
                     let paused = ApiError::SecondFactorLocked { retry_after };
                     Event::new("second-factor-locked")

@@ -53,6 +53,8 @@ pub enum ApiError {
     NotFound,
     BadRequest(String),
     PayloadTooLarge,
+    /// The portal did not answer within its time limit.
+    TimedOut,
     Conflict(String),
     Internal,
 }
@@ -91,6 +93,7 @@ impl ApiError {
             Self::NotFound => "not-found",
             Self::BadRequest(_) => "bad-request",
             Self::PayloadTooLarge => "payload-too-large",
+            Self::TimedOut => "timed-out",
             Self::Conflict(_) => "conflict",
             Self::Internal => "internal-error",
         }
@@ -126,6 +129,7 @@ impl ApiError {
             Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
             Self::MailNotSent => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             Self::Conflict(_) | Self::UsernameTaken => StatusCode::CONFLICT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -200,6 +204,9 @@ impl ApiError {
             Self::NotFound => "Not found.".into(),
             Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
             Self::PayloadTooLarge => "The request is too large.".into(),
+            Self::TimedOut => {
+                "The portal took too long to answer. Try again in a moment.".into()
+            }
             Self::Internal => "Something went wrong on the server.".into(),
         }
     }

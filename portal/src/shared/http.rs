@@ -25,6 +25,41 @@ pub async fn api_headers(State(state): State<AppState>, req: Request, next: Next
     res
 }
 
+/// The answers tower-http's own layers make (a body over the limit, a request over time) carry
+/// no body and none of the portal's headers: they become problems like every other refusal, with
+/// the headers of where they were asked (personal ones for `/api/v1`, `/professional` and
+/// `/shl`, the page ones elsewhere). It sits outside those layers.
+pub async fn dress_bare_refusals(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let personal_path = ["/api/", "/professional/", "/shl/"]
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
+    let res = next.run(req).await;
+    // The portal's own answers are all `application/…` (problem, FHIR, JSON); theirs are empty
+    // or plain text.
+    let bare = !res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/"));
+    let error = match res.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if bare => ApiError::PayloadTooLarge,
+        StatusCode::SERVICE_UNAVAILABLE if bare => ApiError::TimedOut,
+        _ => return res,
+    };
+    let mut dressed = error.into_response();
+    let https = state.config.secure_cookies();
+    if personal_path {
+        personal(dressed.headers_mut(), https);
+    } else {
+        security_headers(dressed.headers_mut(), https);
+    }
+    dressed
+}
+
 /// The same headers for answers to other systems, which send a bearer token and never a cookie,
 /// so need no CSRF rule.
 pub async fn system_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {

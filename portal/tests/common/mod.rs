@@ -57,9 +57,14 @@ impl Answer {
 }
 
 pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
+    portal_configured(args, |config| config.static_dir = static_dir)
+}
+
+/// A portal from these flags, then changed as no flag may change it (a zero time limit, say).
+pub fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)) -> Portal {
     let args: Vec<String> = args.split_whitespace().map(String::from).collect();
     let mut config = ServeConfig::from_args(&args).unwrap();
-    config.static_dir = static_dir;
+    change(&mut config);
     let db = Db::in_memory().unwrap();
     let secrets = SecretsKey::generate();
     demo::seed_if_empty(&db, &secrets).unwrap();
