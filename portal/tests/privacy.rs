@@ -264,3 +264,96 @@ async fn every_audit_event_names_what_it_is_about_by_a_valid_reference() {
     }
     assert!(listed >= 1, "the patient list is said in words");
 }
+
+#[tokio::test]
+async fn a_parent_narrowed_by_age_neither_sees_nor_withdraws_the_young_persons_own_choices() {
+    use carefront_portal::privacy::objections::{self, By, Kind};
+    let p = common::portal();
+    let claire = p.signed_in("claire").await;
+    p.accept_proxy_terms(&claire, "demo-maya").await;
+    // Two things of Maya's that her mother can see, and her mother's link to her; Maya's own
+    // choice about one (made with no one acting for her), and one her mother made.
+    let (hers, mine) = {
+        let conn = p.state.db.lock();
+        let item = |kind: &str| -> String {
+            let id: String = conn
+                .query_row(
+                    "SELECT id FROM resources WHERE patient_id = 'demo-maya' AND type = ?1
+                 AND security NOT LIKE '% R %' LIMIT 1",
+                    [kind],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            format!("{kind}/{id}")
+        };
+        let (vaccine, appointment) = (item("Immunization"), item("Appointment"));
+        let through: i64 = conn
+            .query_row(
+                "SELECT id FROM proxy_relationships WHERE patient_id = 'demo-maya'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let claire_id = carefront_portal::accounts::by_username(&conn, "claire")
+            .unwrap()
+            .unwrap()
+            .id;
+        let by = |through| By {
+            user: claire_id,
+            through,
+        };
+        let hers = objections::add(&conn, "demo-maya", Kind::Item, &vaccine, by(None), 1)
+            .unwrap()
+            .unwrap();
+        let mine = objections::add(
+            &conn,
+            "demo-maya",
+            Kind::Item,
+            &appointment,
+            by(Some(through)),
+            2,
+        )
+        .unwrap()
+        .unwrap();
+        (hers, mine)
+    };
+    let page = p.get("/api/v1/privacy/demo-maya", &claire).await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    let shown = page.body["objections"].to_string();
+    let id_of = carefront_portal::privacy::consent::resource_id;
+    assert!(shown.contains(&id_of(mine)), "{shown}");
+    assert!(
+        !shown.contains(&id_of(hers)),
+        "Maya's own choice is hers: {shown}"
+    );
+    let withdraw = p
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/privacy/demo-maya/objections/{}/withdrawal",
+                id_of(hers)
+            ),
+            Some(&claire),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        withdraw.status,
+        StatusCode::NOT_FOUND,
+        "{:?}",
+        withdraw.body
+    );
+    // Her own, made for Maya, she may withdraw.
+    let own = p
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/privacy/demo-maya/objections/{}/withdrawal",
+                id_of(mine)
+            ),
+            Some(&claire),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
+}

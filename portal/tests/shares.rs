@@ -746,3 +746,108 @@ async fn an_emailed_share_carries_the_link_and_no_health_information() {
         "gp@surgery.example"
     );
 }
+
+/// David, who acts for his mother Margaret under a power of attorney, shares her allergies: the
+/// answer, with a viewer let in by the code.
+async fn david_shares_margarets_allergies(p: &Portal) -> (String, Value, String) {
+    let david = p.signed_in("david").await;
+    p.call(
+        "POST",
+        "/api/v1/terms/acceptances",
+        Some(&david),
+        Some(json!({"document": "proxy", "version": proxy_terms(p).await, "patient": "demo-margaret"})),
+    )
+    .await;
+    let made = p
+        .share(
+            &david,
+            json!({"patient": "demo-margaret", "sections": ["allergies"], "hours": 2}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let opened = p
+        .open_share(&code_of(&made.body), &p.birth_date("demo-margaret"))
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
+    (david, made.body, opened.cookie())
+}
+
+#[tokio::test]
+async fn a_share_made_by_someone_acting_for_the_patient_ends_with_their_access() {
+    for (what, change) in [
+        (
+            "stopped",
+            "UPDATE proxy_relationships SET stopped_at = 1, stopped_by = 'patient'",
+        ),
+        (
+            "paused",
+            "UPDATE proxy_relationships SET level = 'appointments'",
+        ),
+        (
+            "ended",
+            "UPDATE proxy_relationships SET ends_on = '2000-01-01'",
+        ),
+        (
+            "narrowed",
+            "UPDATE proxy_relationships SET withheld_labels = ' PSY '",
+        ),
+    ] {
+        let (p, _) = sharing_portal();
+        let (_, made, viewer) = david_shares_margarets_allergies(&p).await;
+        let read = "/api/v1/shared/fhir/AllergyIntolerance?patient=demo-margaret";
+        assert_eq!(p.get(read, &viewer).await.status, StatusCode::OK, "{what}");
+        p.state
+            .db
+            .lock()
+            .execute(
+                &format!("{change} WHERE proxy_user_id = (SELECT id FROM users WHERE username = 'david') AND patient_id = 'demo-margaret'"),
+                [],
+            )
+            .unwrap();
+        // The viewer who has it open, a new opening with the code, and the link: all ended.
+        let cut = p.get(read, &viewer).await;
+        assert_eq!(cut.status, StatusCode::GONE, "{what}");
+        assert_eq!(cut.reason(), "share-ended", "{what}");
+        let told = p.get("/api/v1/shared/session", &viewer).await;
+        assert_eq!(told.body["why"], "access-ended", "{what}");
+        let again = p
+            .open_share(&code_of(&made), &p.birth_date("demo-margaret"))
+            .await;
+        assert_eq!(
+            again.body["why"], "access-ended",
+            "{what}: {:?}",
+            again.body
+        );
+        let url = payload(&made)["url"].as_str().unwrap().to_string();
+        assert_eq!(
+            p.manifest(&url, &code_of(&made)).await.status,
+            StatusCode::NOT_FOUND,
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_is_told_a_share_was_stopped_even_after_the_clean_up() {
+    let (p, _) = sharing_portal();
+    let (ann, made) = p.ann_shares(&["results"]).await;
+    let viewer = p.viewer(&code_of(&made)).await;
+    let id = made["share"]["id"].as_i64().unwrap();
+    p.call(
+        "POST",
+        &format!("/api/v1/shares/{id}/stop"),
+        Some(&ann),
+        None,
+    )
+    .await;
+    // The portal's clean-up runs before the viewer comes back.
+    carefront_portal::shares::store::purge(
+        &p.state.db.lock(),
+        p.state.clock.now(),
+        p.state.config.idle_timeout,
+    )
+    .unwrap();
+    let back = p.get("/api/v1/shared/session", &viewer).await;
+    assert_eq!(back.status, StatusCode::GONE, "{:?}", back.body);
+    assert_eq!(back.body["why"], "stopped");
+}

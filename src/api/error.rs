@@ -185,6 +185,7 @@ impl ApiError {
             Self::ShareDetailsNotRight => "The code or the date of birth is not right. Check both with the patient and try again.".into(),
             Self::ShareEnded { why } => match why.as_str() {
                 "stopped" => "The patient has stopped sharing their record with you.".into(),
+                "access-ended" => "The person who shared this record no longer has the access that let them share it, so it is no longer shown.".into(),
                 "locked" => "This share is locked because the code or date of birth was entered wrongly too many times. Ask the patient to share their record again.".into(),
                 _ => "This share has ended. Ask the patient to share their record again if you still need to see it.".into(),
             },

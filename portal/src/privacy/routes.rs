@@ -79,6 +79,17 @@ fn may_touch(
     })
 }
 
+/// Whether this user may see (or withdraw) a choice already made. A proxy whose access is
+/// narrowed (a parent of a young person) never sees the patient's own choices, only those made
+/// by someone acting for them: what a young person chose about their own record stays theirs.
+/// A proxy with full access acts as the patient does, and sees every choice.
+fn may_touch_made(conn: &Connection, grant: &Grant, o: &Objection) -> rusqlite::Result<bool> {
+    if May::of(grant) == May::SeenItems && o.made_through.is_none() {
+        return Ok(false);
+    }
+    may_touch(conn, grant, &o.patient_id, o.kind, &o.target)
+}
+
 fn seen(
     conn: &Connection,
     grant: &Grant,
@@ -117,7 +128,7 @@ pub fn visible_consents(
 ) -> rusqlite::Result<Vec<Value>> {
     let mut out = Vec::new();
     for o in objections::of_patient(conn, patient_id)? {
-        if may_touch(conn, grant, patient_id, o.kind, &o.target)? {
+        if may_touch_made(conn, grant, &o)? {
             out.push(consent::consent(conn, &o, &state.info.privacy)?);
         }
     }
@@ -132,7 +143,7 @@ pub fn visible_consent(
     id: i64,
 ) -> rusqlite::Result<Option<Value>> {
     match objections::by_id(conn, id)? {
-        Some(o) if may_touch(conn, grant, &o.patient_id, o.kind, &o.target)? => {
+        Some(o) if may_touch_made(conn, grant, &o)? => {
             consent::consent(conn, &o, &state.info.privacy).map(Some)
         }
         _ => Ok(None),
@@ -308,7 +319,7 @@ async fn withdraw(
                 .patient(Some(&patient_id))
                 .through(grant.relationship())
                 .detail(&format!("Consent/{}", consent::resource_id(o.id)));
-            if !may_touch(&conn, &grant, &patient_id, o.kind, &o.target)? {
+            if !may_touch_made(&conn, &grant, &o)? {
                 // Choices this user may not see are answered as missing.
                 event.refused(&ApiError::CannotObject).record(&conn)?;
                 return Err(ApiError::NotFound);

@@ -168,8 +168,9 @@ async fn manifest(
                     .client(&client)
                     .patient(Some(&share.patient_id))
                     .share(Some(share.id), Some(&viewer));
-                if share.status(now) != Status::Active || share.link_key.is_none() {
-                    let why = share.status(now).as_str();
+                let standing = super::standing(&conn, state, &share, now);
+                if standing != Status::Active || share.link_key.is_none() {
+                    let why = standing.as_str();
                     event.refused(&ApiError::ShareEnded { why }).record(&conn)?;
                     return Ok(Outcome::Gone);
                 }
@@ -250,7 +251,7 @@ async fn file(
                 match claimed {
                     Some((share_id, section, viewer, expires_at)) if expires_at > now => {
                         store::by_id(&conn, share_id)?
-                            .filter(|s| s.status(now) == Status::Active)
+                            .filter(|s| super::standing(&conn, state, s, now) == Status::Active)
                             .and_then(|s| s.link_key.clone().map(|key| (s, key, section, viewer)))
                     }
                     _ => None,

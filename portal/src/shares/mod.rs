@@ -15,6 +15,7 @@ use crate::shared::error::ApiError;
 use axum::Router;
 use axum::routing::{get, post};
 use rusqlite::Connection;
+use store::{Share, Status};
 
 /// The sections a share can hold, and the resource types each one is read from.
 pub const SECTIONS: &[(&str, &[&str])] = &[
@@ -44,6 +45,22 @@ pub fn routes() -> Router<AppState> {
             "/shared/fhir/{resource_type}/{id}",
             get(crate::records::fhir::shared_read),
         )
+}
+
+/// Where a share stands now: by itself, and, for one made by someone acting for the patient,
+/// whether they still may share the record. Asked on every use (opening it, every read by a
+/// viewer who has it open, every SMART Health Link fetch), since access also ends by the clock
+/// (an end date, a young person's birthday) with nothing to announce it.
+pub fn standing(conn: &Connection, state: &AppState, share: &Share, now: i64) -> Status {
+    let status = share.status(now);
+    let maker_lost_access = status == Status::Active
+        && share.proxy_relationship.is_some()
+        && may_share(conn, state, share.created_by, &share.patient_id).is_err();
+    if maker_lost_access {
+        Status::AccessEnded
+    } else {
+        status
+    }
 }
 
 /// Whether this user may share this patient's record: their own, or one they have full access

@@ -30,7 +30,13 @@ fn bad(text: &str) -> ApiError {
 }
 
 /// One share as its patient sees it: what, for how long, where it stands, and who opened it.
-fn share_json(conn: &Connection, share: &Share, user_id: i64, now: i64) -> Result<Value, ApiError> {
+fn share_json(
+    conn: &Connection,
+    state: &AppState,
+    share: &Share,
+    user_id: i64,
+    now: i64,
+) -> Result<Value, ApiError> {
     let created_by = if share.created_by == user_id {
         json!({"you": true, "name": null})
     } else {
@@ -55,7 +61,7 @@ fn share_json(conn: &Connection, share: &Share, user_id: i64, now: i64) -> Resul
         "createdAt": time::rfc3339(share.created_at),
         "createdBy": created_by,
         "expiresAt": time::rfc3339(share.expires_at),
-        "status": share.status(now).as_str(),
+        "status": super::standing(conn, state, share, now).as_str(),
         "stoppedAt": share.stopped_at.map(time::rfc3339),
         "sentTo": share.sent_to,
         "failedAttempts": share.failed_attempts,
@@ -83,7 +89,7 @@ pub async fn list(
             let now = state.clock.now();
             let shares = store::of_patient(&conn, &patient)?
                 .iter()
-                .map(|s| share_json(&conn, s, user, now))
+                .map(|s| share_json(&conn, state, s, user, now))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Json(json!({
                 "shares": shares,
@@ -191,7 +197,7 @@ pub async fn create(
                 }
                 let open = store::of_patient(&conn, &new.patient)?
                     .iter()
-                    .filter(|s| s.status(now) == store::Status::Active)
+                    .filter(|s| super::standing(&conn, state, s, now) == store::Status::Active)
                     .count();
                 if open >= MAX_OPEN {
                     return Err(ApiError::Conflict(format!(
@@ -252,7 +258,7 @@ pub async fn create(
     let body = state
         .run(move |state| {
             let conn = state.db.read()?;
-            share_json(&conn, &share, user, now)
+            share_json(&conn, state, &share, user, now)
         })
         .await?;
     Ok((
@@ -311,7 +317,7 @@ pub async fn stop(
                     .record(&conn)?;
             }
             let share = store::by_id(&conn, id)?.ok_or(ApiError::NotFound)?;
-            Ok(Json(share_json(&conn, &share, user, now)?))
+            Ok(Json(share_json(&conn, state, &share, user, now)?))
         })
         .await
 }

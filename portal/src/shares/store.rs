@@ -32,6 +32,9 @@ pub enum Status {
     Expired,
     Stopped,
     Locked,
+    /// Made by someone acting for the patient whose access has since stopped, ended, paused or
+    /// narrowed: a share never outlives the access that made it.
+    AccessEnded,
 }
 
 impl Status {
@@ -41,11 +44,13 @@ impl Status {
             Status::Expired => "expired",
             Status::Stopped => "stopped",
             Status::Locked => "locked",
+            Status::AccessEnded => "access-ended",
         }
     }
 }
 
 impl Share {
+    /// Where the share stands by itself (see `shares::standing` for the maker's access too).
     pub fn status(&self, now: i64) -> Status {
         if self.stopped_at.is_some() {
             Status::Stopped
@@ -193,8 +198,13 @@ pub fn fail(conn: &Connection, id: i64) -> rusqlite::Result<i64> {
     )
 }
 
-/// Forgets what an ended share no longer needs: the link's key, viewers' sessions, file
-/// addresses. The share itself stays, so the patient still sees who looked.
+/// How long a viewer's session is remembered after its last use, open or not: long enough that
+/// a viewer who comes back to a stopped share is told it was stopped, not that they were away.
+pub const VIEWER_REMEMBERED: i64 = 86_400;
+
+/// Forgets what an ended share no longer needs: the link's key, file addresses, and viewers'
+/// sessions a day after their last use. The share itself stays, so the patient still sees who
+/// looked.
 pub fn purge(conn: &Connection, now: i64, idle_timeout: i64) -> rusqlite::Result<usize> {
     let ended = conn.execute(
         "UPDATE shares SET link_key = NULL WHERE link_key IS NOT NULL
@@ -202,9 +212,8 @@ pub fn purge(conn: &Connection, now: i64, idle_timeout: i64) -> rusqlite::Result
         params![now, MAX_FAILED],
     )?;
     conn.execute(
-        "DELETE FROM share_sessions WHERE ?1 - last_seen >= ?2
-         OR share_id IN (SELECT id FROM shares WHERE link_key IS NULL)",
-        params![now, idle_timeout],
+        "DELETE FROM share_sessions WHERE ?1 - last_seen >= ?2",
+        params![now, VIEWER_REMEMBERED.max(idle_timeout)],
     )?;
     conn.execute(
         "DELETE FROM share_files WHERE expires_at <= ?1

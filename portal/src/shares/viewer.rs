@@ -77,11 +77,14 @@ impl FromRequestParts<AppState> for ShareViewer {
                     .optional()?
                     .ok_or(ApiError::SessionExpired)?;
                 let share = store::by_id(&conn, share_id)?.ok_or(ApiError::SessionExpired)?;
-                // Checked on every request: a stop or the end of the share closes an open view.
-                match share.status(now) {
+                // Checked on every request: a stop, the end of the share or of the access that
+                // made it closes an open view.
+                match super::standing(&conn, state, &share, now) {
                     Status::Active => {}
                     ended => return Err(ApiError::ShareEnded { why: ended.as_str() }),
                 }
+                // Idle after the share's own end is told as its end, above; idle while it is
+                // open is a session like any other.
                 if now - last_seen >= state.config.idle_timeout {
                     conn.execute("DELETE FROM share_sessions WHERE token_hash = ?1", [&hash])?;
                     return Err(ApiError::SessionExpired);
@@ -197,8 +200,8 @@ pub async fn open(
             let event = event
                 .patient(Some(&share.patient_id))
                 .share(Some(share.id), Some(&viewer));
-            if let ended @ (Status::Expired | Status::Stopped | Status::Locked) = share.status(now)
-            {
+            let ended = super::standing(&conn, state, &share, now);
+            if ended != Status::Active {
                 let e = ApiError::ShareEnded {
                     why: ended.as_str(),
                 };

@@ -154,6 +154,10 @@ pub fn ended_words(why: &str) -> Option<(&'static str, &'static str)> {
             "The share has ended",
             "The time the patient chose has passed, so the record is no longer shown. Ask them to share it again if you still need it.",
         ),
+        "access-ended" => (
+            "The share has ended",
+            "The person who shared this record no longer has the access that let them share it, so it is no longer shown. Ask the patient, or whoever now looks after their record, if you still need it.",
+        ),
         "locked" => (
             "The share is locked",
             "The code or date of birth was entered wrongly too many times. Ask the patient to share their record again.",
@@ -249,6 +253,12 @@ mod tests {
         assert_eq!(time_left(61), "61 seconds");
         assert_eq!(time_left(1), "1 second");
         assert!(ended_words("stopped").unwrap().0.contains("stopped"));
+        assert!(
+            ended_words("access-ended")
+                .unwrap()
+                .1
+                .contains("no longer has the access")
+        );
         assert_eq!(ended_words("nonsense"), None);
     }
 }

@@ -144,6 +144,7 @@ pub fn card(share: &Share, moment: &dyn Fn(&str) -> String) -> Card {
             "Locked after {} wrong tries at the code or your date of birth. No one can open it now.",
             share.failed_attempts
         ),
+        "access-ended" => "Ended, because the access of the person who made it has changed. No one can open it now.".into(),
         _ => format!("Ended {}", moment(&share.expires_at)),
     };
     let mut lines = vec![format!("Shares: {what}")];
@@ -263,6 +264,13 @@ mod tests {
                 .starts_with("Ended")
         );
         assert!(!super::card(&share("locked"), &moment).active);
+        let maker_gone = super::card(&share("access-ended"), &moment);
+        assert!(!maker_gone.active);
+        assert!(
+            maker_gone
+                .status
+                .contains("access of the person who made it")
+        );
     }
 
     #[test]
