@@ -276,7 +276,15 @@ async fn notify(state: AppState) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        match carefront_portal::notifications::send::send_due(&state).await {
+        let told = carefront_portal::notifications::emergency::tell(&state).await;
+        if let Ok(told @ 1..) = told {
+            tracing::info!(told, "told patients of emergency reads");
+        }
+        // Either kind refused by the relay leaves the relay a minute before the next round.
+        match carefront_portal::notifications::send::send_due(&state)
+            .await
+            .and_then(|sent| told.map(|_| sent))
+        {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "emailed notices of new information"),
             Err(e) => {

@@ -1053,3 +1053,38 @@ async fn the_hospitals_other_systems_report_accesses_that_the_patient_then_sees(
     );
     assert_eq!(event["purposeOfUse"][0]["coding"][0]["code"], "TREAT");
 }
+
+#[tokio::test]
+async fn an_emergency_read_is_emailed_to_the_patient_once_an_hour_and_says_nothing_of_it() {
+    use carefront_portal::notifications::emergency;
+    let (p, outbox) =
+        common::portal_with_outbox(&format!("--public-url {}", common::professional::PUBLIC));
+    let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    // The trail before the first round is not news (the demo's own emergency read among it).
+    assert_eq!(emergency::tell(&p.state).await.unwrap(), 0);
+    let treat = p.token(&north, "TREAT").await;
+    p.fhir(&treat, "AllergyIntolerance?patient=demo-ann").await;
+    assert_eq!(
+        emergency::tell(&p.state).await.unwrap(),
+        0,
+        "not an emergency"
+    );
+    let emergency_token = p.token(&north, "ETREAT").await;
+    for _ in 0..3 {
+        p.fhir(&emergency_token, "AllergyIntolerance?patient=demo-ann")
+            .await;
+    }
+    assert_eq!(emergency::tell(&p.state).await.unwrap(), 1);
+    let mails = common::outbox(&outbox);
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.contains("To: ann.carter@example.org"), "{mail}");
+    assert!(mail.contains("opened your health record in an emergency"));
+    for private in ["Northgate", "Cardiologist", "Allerg", "Penicillin", "Ann"] {
+        assert!(!mail.contains(private), "{private} in {mail}");
+    }
+    // More emergency reads within the hour: no second email.
+    p.fhir(&emergency_token, "Patient/demo-ann").await;
+    assert_eq!(emergency::tell(&p.state).await.unwrap(), 0);
+    assert_eq!(p.audit_count("action = 'emergency-read-emailed'"), 1);
+}

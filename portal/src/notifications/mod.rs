@@ -6,6 +6,7 @@
 //! task (`send::send_due`) works out who may see it and wants to hear, and sends each of them at
 //! most one email an hour, however much arrived.
 
+pub mod emergency;
 pub mod routes;
 pub mod send;
 

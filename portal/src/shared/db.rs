@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_passkeys.sql"),
     include_str!("../../migrations/0011_email.sql"),
     include_str!("../../migrations/0012_mail_quota.sql"),
+    include_str!("../../migrations/0013_emergency_notices.sql"),
 ];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.

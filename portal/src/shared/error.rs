@@ -192,7 +192,7 @@ impl ApiError {
             Self::PatientObjected { whole: true } => {
                 "The patient has asked that their record is not shared with your organisation. \
                  In an emergency, ask again with purpose of use ETREAT or BTG: the access will be \
-                 recorded and the patient told."
+                 recorded, shown to the patient, and the patient emailed that it happened."
                     .into()
             }
             Self::PatientObjected { whole: false } => {
