@@ -136,6 +136,29 @@ pub fn banner(p: &PatientSummary, locale: &str) -> Option<String> {
     Some(text)
 }
 
+/// Whether this reader sees the whole record: their own, or as a proxy with nothing withheld.
+/// Anyone else (a narrowed proxy, a share's viewer) must never be told "nothing is recorded".
+pub fn sees_whole_record(p: &PatientSummary) -> bool {
+    p.shared.is_none()
+        && p.proxy
+            .as_ref()
+            .is_none_or(|proxy| proxy.withheld.is_empty())
+}
+
+/// An empty list in the words for this reader: for one who does not see the whole record, what
+/// they can see (a parent repeats "nothing is recorded" to a doctor), and why there may be more.
+pub fn nothing_here(recorded: &str, whole_record: bool) -> String {
+    if whole_record {
+        return recorded.to_string();
+    }
+    let what = recorded
+        .strip_suffix(" are recorded in this portal.")
+        .unwrap_or(recorded.trim_end_matches('.'));
+    format!(
+        "{what} that you can see. Some of this record is not shown to you, so there may be more."
+    )
+}
+
 /// Whether this resource type is part of what the user may see of this record.
 pub fn allows_type(p: &PatientSummary, resource_type: &str) -> bool {
     if resource_type == "Patient" {
@@ -170,7 +193,16 @@ fn section_words(resource_type: &str) -> Option<&'static str> {
 }
 
 /// "appointments", "appointments and medicines", "allergies, appointments and medicines".
-fn list_in_words(types: &[String]) -> String {
+/// What a share's viewer is shown, said to them: whose choice it was and that the rest is not
+/// shown, so a doctor never takes a part for the whole record.
+pub fn what_was_shared(who: &str, types: &[String]) -> String {
+    format!(
+        "{who} chose to share their {} with you. The rest of their record is not shown here.",
+        list_in_words(types)
+    )
+}
+
+pub fn list_in_words(types: &[String]) -> String {
     let mut words: Vec<&str> = types.iter().filter_map(|t| section_words(t)).collect();
     words.dedup();
     match words.as_slice() {
@@ -191,7 +223,7 @@ pub fn withheld_notes(p: &PatientSummary) -> Vec<String> {
         .iter()
         .filter_map(|w: &Withheld| match w.reason.as_str() {
             "age" => Some(format!(
-                "Because {who} is {}, some of their record is private to them and the people caring for them.",
+                "Because {who} is {}, some of their record is private between them and their doctors and nurses.",
                 w.age.map_or_else(|| "older now".into(), |a| a.to_string())
             )),
             "level" => match &w.types {
@@ -354,6 +386,34 @@ mod tests {
     }
 
     #[test]
+    fn a_viewer_is_told_what_was_shared_and_that_the_rest_is_not_shown() {
+        let types = [
+            "AllergyIntolerance",
+            "MedicationRequest",
+            "MedicationStatement",
+        ]
+        .map(String::from);
+        assert_eq!(
+            what_was_shared("Ann Carter", &types),
+            "Ann Carter chose to share their allergies and medicines with you. The rest of their record is not shown here."
+        );
+    }
+
+    #[test]
+    fn a_reader_who_does_not_see_everything_is_never_told_nothing_is_recorded() {
+        assert_eq!(
+            nothing_here("No current medicines are recorded in this portal.", true),
+            "No current medicines are recorded in this portal."
+        );
+        let limited = nothing_here("No current medicines are recorded in this portal.", false);
+        assert_eq!(
+            limited,
+            "No current medicines that you can see. Some of this record is not shown to you, so there may be more."
+        );
+        assert!(!limited.contains("recorded"));
+    }
+
+    #[test]
     fn what_is_withheld_is_explained_by_why_never_by_what() {
         let mut maya = proxy_for("Maya Hughes", "active");
         maya.proxy.as_mut().unwrap().withheld = vec![Withheld {
@@ -366,7 +426,7 @@ mod tests {
         assert_eq!(
             notes,
             [
-                "Because Maya Hughes is 14, some of their record is private to them and the people caring for them."
+                "Because Maya Hughes is 14, some of their record is private between them and their doctors and nurses."
             ]
         );
         assert!(!notes[0].contains("PSY"));

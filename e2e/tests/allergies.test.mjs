@@ -16,7 +16,7 @@ test('allergies come from FHIR, riskiest first, errors hidden, hostile text iner
   assert.match(text, /Past allergies[\s\S]*Latex/);
   assert.match(text, /Ann Margaret Carter/);
   assert.match(text, /Born 12 March 1954/);
-  assert.match(text, /does not show your full medical record/);
+  assert.match(text, /does not show the full medical record/);
   // The note written with markup is shown as the characters typed, and runs nothing.
   assert.match(text, /<img src=x onerror=/);
   assert.equal(await page.locator('.card img').count(), 0);

@@ -65,9 +65,13 @@ test('a parent moves between three records and back: the banner after every swit
   await page.getByRole('button', { name: 'Accept and continue' }).click();
   await page.getByRole('heading', { level: 1, name: 'Maya Hughes\u2019s health record' }).waitFor();
   assert.match(await page.locator('.acting-for').innerText(), /Acting for Maya Hughes .*, your daughter/);
-  assert.match(await page.locator('.info-callout').innerText(), /Because Maya Hughes is 14, some of their record is private to them and the people caring for them/);
+  assert.match(await page.locator('.info-callout').innerText(), /Because Maya Hughes is 14, some of their record is private between them and their doctors and nurses/);
   await summaryLoaded(page);
   await holdsNothingOf(page, ['demo-claire', 'demo-leo']);
+  // Her mother is never told nothing is recorded: only that she sees none, and why.
+  const summary = await page.locator('main').innerText();
+  assert.ok(!/are recorded in this portal/.test(summary), summary);
+  assert.match(summary, /No current medicines that you can see\. Some of this record is not shown to you/);
   await screen(page, 'proxy-summary-young-person');
   for (const section of ['Medicines', 'Health problems', 'Appointments']) {
     await page.getByRole('navigation', { name: 'Record sections' }).getByRole('link', { name: section, exact: true }).first().click();

@@ -43,11 +43,11 @@ test('test results: always the review notice, newest first, flags in words, sear
   const status = page.locator('.result-count');
   const before = await status.innerText();
   assert.match(before, /Showing 25 of \d+ sets of results/);
-  await page.getByLabel('Search your results').fill('potassium');
+  await page.getByLabel('Search these results').fill('potassium');
   await page.waitForFunction(() => document.querySelector('.result-count').innerText.includes('match'));
-  await page.getByLabel('Search your results').fill('no such test');
+  await page.getByLabel('Search these results').fill('no such test');
   await page.getByText('No results match your search.').waitFor();
-  await page.getByLabel('Search your results').fill('');
+  await page.getByLabel('Search these results').fill('');
   assert.equal(await page.locator('.result-card').count(), 25);
   await page.getByRole('button', { name: 'Show more results' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.result-card').length > 25);

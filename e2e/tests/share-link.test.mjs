@@ -34,7 +34,7 @@ test('a share\u2019s SMART Health Link opens with an outside JOSE library, the s
   assert.match(link, /^shlink:\/[A-Za-z0-9_-]+$/);
   const payload = JSON.parse(Buffer.from(link.slice('shlink:/'.length), 'base64url').toString('utf8'));
   assert.equal(payload.flag, 'P');
-  assert.equal(payload.label, 'For my GP');
+  assert.equal(payload.label, 'Shared health record', 'the patient\'s own label never travels in the link');
   assert.ok(payload.url.length <= 128);
   assert.ok(payload.exp * 1000 > Date.now());
   const key = jose.base64url.decode(payload.key);

@@ -123,7 +123,10 @@ async fn a_share_gives_a_grouped_code_a_viewer_address_and_a_plain_link() {
     assert_eq!(made["viewerUrl"], json!(format!("{PUBLIC}/shared#{code}")));
     let link = payload(&made);
     assert_eq!(link["flag"], "P");
-    assert_eq!(link["label"], "For my GP");
+    assert_eq!(
+        link["label"], "Shared health record",
+        "the patient's own label never travels in the link"
+    );
     assert_eq!(link["key"].as_str().unwrap().len(), 43);
     let url = link["url"].as_str().unwrap();
     assert!(

@@ -260,6 +260,8 @@ pub struct Proxy {
     pub proxy_is: String,
     pub parental: bool,
     pub level: Level,
+    /// What their level would show but they do not see, and why (a young person's age).
+    pub withheld: Vec<Withheld>,
     pub access: AccessState,
     pub since: Option<String>,
     pub ends: Option<DateAndReason>,

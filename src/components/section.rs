@@ -132,9 +132,10 @@ pub fn entry_list(words: Words, entries: Entries<AnyView>) -> AnyView {
         past,
         unreadable,
     } = entries;
+    let whole = crate::features::record_layout::WholeRecord::here();
     if current.is_empty() && past.is_empty() && unreadable == 0 {
         return view! {
-            <p class="empty">{words.none}</p>
+            <p class="empty">{crate::acting_for::nothing_here(words.none, whole)}</p>
             {words.none_note.map(|n| view! { <p>{n}</p> })}
         }
         .into_any();
@@ -149,7 +150,7 @@ pub fn entry_list(words: Words, entries: Entries<AnyView>) -> AnyView {
     view! {
         <h2>{split.current_title}</h2>
         {if current.is_empty() {
-            view! { <p class="empty">{split.no_current}</p> }.into_any()
+            view! { <p class="empty">{crate::acting_for::nothing_here(split.no_current, whole)}</p> }.into_any()
         } else {
             view! { <ul class="card-list">{current}</ul> }.into_any()
         }}

@@ -193,9 +193,21 @@ fn OpenRecord(
     }
 }
 
+/// Whether the reader of the open record sees all of it, for the words of an empty list.
+#[derive(Clone, Copy)]
+pub struct WholeRecord(pub bool);
+
+impl WholeRecord {
+    /// Outside a record (never in practice) the careful words are used.
+    pub fn here() -> bool {
+        use_context::<WholeRecord>().is_some_and(|w| w.0)
+    }
+}
+
 /// The open record under its banner: what goes on paper, the sections, and the one asked for.
 #[component]
 pub fn RecordBody(patient: PatientSummary) -> impl IntoView {
+    provide_context(WholeRecord(acting_for::sees_whole_record(&patient)));
     view! {
         <PrintedOn/>
         <RecordNav patient=patient.clone()/>

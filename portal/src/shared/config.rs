@@ -265,7 +265,7 @@ impl Default for PortalInfo {
                 text: "Do not use this portal in an emergency. If you or someone else is seriously ill or injured, call 999 now.".into(),
             },
             disclaimer: "The information in this portal is provided as is, to help you understand your care. It is not a substitute for talking to your clinical team.".into(),
-            not_full_record: "This portal does not show your full medical record. Some information may be missing or not yet added.".into(),
+            not_full_record: "This portal does not show the full medical record. Some information may be missing or not yet added.".into(),
             record_errors_url: None,
             record_errors: "If something in your record looks wrong, contact your clinical team or the help desk. Do not change any treatment because of what you read here without speaking to them.".into(),
             help_desk: HelpDesk {

@@ -47,17 +47,20 @@ fn manifest_url(public: &str, link_id: &str) -> String {
     format!("{}/shl/{link_id}", public.trim_end_matches('/'))
 }
 
+/// What every link's `label` says. The payload travels in clear text (in the link, its QR code,
+/// an email), so it never carries the patient's own label for the share, which may be private
+/// ("For my HIV clinic").
+pub const LINK_LABEL: &str = "Shared health record";
+
 /// The link: `shlink:/` and its payload, base64url-encoded minified JSON.
 pub fn shlink(public: &str, link_id: &str, key: &str, share: &Share) -> String {
-    let mut payload = json!({
+    let payload = json!({
         "url": manifest_url(public, link_id),
         "key": key,
         "exp": share.expires_at,
         "flag": "P",
+        "label": LINK_LABEL,
     });
-    if !share.label.is_empty() {
-        payload["label"] = json!(share.label.chars().take(80).collect::<String>());
-    }
     format!("shlink:/{}", URL_SAFE_NO_PAD.encode(payload.to_string()))
 }
 

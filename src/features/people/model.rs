@@ -28,6 +28,30 @@ pub fn build(proxies: &[Proxy], locale: &str) -> Vec<Card> {
     proxies.iter().map(|p| card(p, locale)).collect()
 }
 
+/// The kinds of information a set of HL7 confidentiality and sensitivity labels keeps private,
+/// in words: ", such as your sexual health and mental health". Empty where none is known.
+fn private_kinds(labels: &[String]) -> String {
+    let mut kinds: Vec<&str> = labels
+        .iter()
+        .filter_map(|l| match l.as_str() {
+            "SEX" | "SEXUAL" => Some("sexual health"),
+            "PSY" | "PSYTHPN" => Some("mental health"),
+            "HIV" => Some("HIV"),
+            "STD" => Some("sexually transmitted infections"),
+            "ETH" | "SUD" | "SDV" => Some("drug and alcohol use"),
+            "GDIS" => Some("genetic conditions"),
+            "R" | "V" => Some("anything marked confidential"),
+            _ => None,
+        })
+        .collect();
+    kinds.dedup();
+    match kinds.as_slice() {
+        [] => String::new(),
+        [one] => format!(", such as your {one}"),
+        [rest @ .., last] => format!(", such as your {} and {last}", rest.join(", ")),
+    }
+}
+
 fn card(p: &Proxy, locale: &str) -> Card {
     let name = if p.name.trim().is_empty() {
         "Someone".to_string()
@@ -41,9 +65,22 @@ fn card(p: &Proxy, locale: &str) -> Card {
     };
     let mut lines = Vec::new();
     let level = p.level.name.clone().unwrap_or_else(|| p.level.id.clone());
-    match &p.level.description {
-        Some(d) if !d.is_empty() => lines.push(format!("{level}: {d}")),
-        _ => lines.push(level),
+    // A young person reads what the parent actually sees, never the level their age overrides.
+    match (p.withheld.iter().find(|w| w.reason == "age"), &p.level.description) {
+        (Some(by_age), _) => lines.push(match &by_age.types {
+            Some(types) => format!(
+                "Because you are {}, they see only your {}. The rest is private between you and your doctors and nurses.",
+                by_age.age.map_or_else(|| "older now".into(), |a| a.to_string()),
+                crate::acting_for::list_in_words(types)
+            ),
+            None => format!(
+                "Because you are {}, they do not see what is private between you and your doctors and nurses{}.",
+                by_age.age.map_or_else(|| "older now".into(), |a| a.to_string()),
+                private_kinds(&by_age.labels)
+            ),
+        }),
+        (None, Some(d)) if !d.is_empty() => lines.push(format!("{level}: {d}")),
+        (None, _) => lines.push(level),
     }
     if let Some(since) = &p.since {
         lines.push(format!("Since {}", date(since, locale)));
@@ -129,6 +166,34 @@ mod tests {
             can_stop: true,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_young_person_is_told_what_a_parent_actually_sees_not_their_level() {
+        let mum = Proxy {
+            name: "Claire Hughes".into(),
+            proxy_is: "mother".into(),
+            parental: true,
+            level: Level {
+                id: "full".into(),
+                name: Some("Full access".into()),
+                description: Some("Everything in the record.".into()),
+            },
+            withheld: vec![crate::api::types::Withheld {
+                reason: "age".into(),
+                age: Some(14),
+                labels: vec!["SEX".into(), "PSY".into(), "R".into()],
+                types: None,
+            }],
+            ..ben()
+        };
+        let said = card(&mum, "en-GB").lines.join(" ");
+        assert!(!said.contains("Full access"), "{said}");
+        assert!(!said.contains("Everything"), "{said}");
+        assert!(
+            said.contains("Because you are 14, they do not see what is private between you and your doctors and nurses, such as your sexual health, mental health and anything marked confidential."),
+            "{said}"
+        );
     }
 
     #[test]

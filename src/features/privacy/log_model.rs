@@ -144,23 +144,24 @@ pub fn access(event: &Value) -> Option<Access> {
     let portal_event = (str_at(event, "/type/code") == Some("portal"))
         .then(|| str_at(event, "/subtype/0/code").map(String::from))
         .flatten();
+    let by_share = person.is_some_and(|p| {
+        p["policy"].as_array().is_some_and(|l| {
+            l.iter().any(|x| {
+                x.as_str()
+                    .is_some_and(|s| s.starts_with("urn:carefront:share:"))
+            })
+        })
+    });
+    // Whoever came in by a share is that, whatever they did (opened it, read, closed it): the
+    // share's own events are not settings the patient changed.
     let mut kind = match person {
+        _ if by_share => Kind::Shared,
         _ if portal_event.is_some() => Kind::Portal,
         Some(p) if str_at(p, "/who/type") == Some("Practitioner") => Kind::Professional,
         Some(p) if str_at(p, "/who/reference").is_some_and(|r| r.starts_with("RelatedPerson/")) => {
             Kind::Proxy
         }
         Some(p) if role_code(p) == Some("PAT") => Kind::Patient,
-        Some(p)
-            if p["policy"].as_array().is_some_and(|l| {
-                l.iter().any(|x| {
-                    x.as_str()
-                        .is_some_and(|s| s.starts_with("urn:carefront:share:"))
-                })
-            }) =>
-        {
-            Kind::Shared
-        }
         _ => Kind::Professional,
     };
     if kind == Kind::Professional && matches!(purpose.as_deref(), Some("ETREAT" | "BTG")) {
@@ -571,5 +572,22 @@ mod tests {
             what_happened(&days[0].accesses[0], "your"),
             "looked at your record"
         );
+    }
+
+    #[test]
+    fn a_share_opened_or_closed_by_its_viewer_is_the_viewer_not_a_setting() {
+        let by_viewer = |action: &str| {
+            json!({
+                "recorded": "2026-03-03T10:00:00Z", "outcome": "0", "type": {"code": "portal"},
+                "subtype": [{"code": action}],
+                "agent": [{"who": {"display": "Dr Ada Jones"}, "name": "Dr Ada Jones", "role": [{"text": "shared with"}], "policy": ["urn:carefront:share:3"], "requestor": true}],
+                "entity": [{"what": {"reference": "Patient/p"}, "role": {"code": "1"}}],
+            })
+        };
+        for action in ["share-opened", "share-left"] {
+            let seen = access(&by_viewer(action)).unwrap();
+            assert_eq!(seen.kind, Kind::Shared, "{action}");
+            assert_eq!(seen.who, "Dr Ada Jones");
+        }
     }
 }

@@ -39,7 +39,7 @@ pub fn ResultsPage() -> impl IntoView {
             // Drawn once: pages that arrive while someone types must not take their focus away.
             <Show when=move || results.with(|r| !r.groups.is_empty())>
                 <div class="form-group search-group">
-                    <label for="results-search">"Search your results"</label>
+                    <label for="results-search">"Search these results"</label>
                     <p class="hint" id="results-search-hint">"For example, cholesterol or HbA1c"</p>
                     <input
                         id="results-search"
@@ -56,7 +56,7 @@ pub fn ResultsPage() -> impl IntoView {
                 </div>
             </Show>
             {move || results.with(|r| r.groups.is_empty() && r.unreadable == 0).then(|| view! {
-                <p class="empty">"No test results are recorded in this portal."</p>
+                <p class="empty">{crate::acting_for::nothing_here("No test results are recorded in this portal.", crate::features::record_layout::WholeRecord::here())}</p>
             })}
             <p class="result-count" role="status">
                 {move || {

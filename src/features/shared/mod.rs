@@ -261,6 +261,7 @@ fn SharedBanner(view: SharedView) -> impl IntoView {
     if let Ok(handle) = set_interval_with_handle(tick, Duration::from_secs(1)) {
         on_cleanup(move || handle.clear());
     }
+    let shared_words = crate::acting_for::what_was_shared(&who, &view.types);
     let leaving = RwSignal::new(false);
     let leave_now = move |_| {
         if leaving.get_untracked() {
@@ -279,6 +280,6 @@ fn SharedBanner(view: SharedView) -> impl IntoView {
                 {move || if leaving.get() { "Leaving…" } else { "Leave the record" }}
             </button>
         </section>
-        <p class="info-callout">"This visit is recorded. The patient can see your name and organisation, and when you looked."</p>
+        <p class="info-callout">{shared_words} " This visit is recorded. The patient can see your name and organisation, and when you looked."</p>
     }
 }

@@ -95,7 +95,7 @@ pub fn ShareForm(
                     options=section_options.clone() value=sections errors/>
                 <Radios id="share-hours" legend="For how long?" options=durations.clone() value=hours errors/>
                 <TextField id="share-label" label="A label, if you want one (optional)" value=label errors
-                    hint="Only you see it, in your list of shares. For example, For my GP."/>
+                    hint="Only you see it, in your list of shares. The link and its QR code say only \u{201c}Shared health record\u{201d}. For example, For my GP."/>
                 {can_email.then(|| view! {
                     <Checkbox id="share-send" label="Email the link to the person you are sharing with"
                         hint=format!("The email tells them where to go, and to ask you for {} date of birth. It does not say whose record it is or anything about health.", whose.get_value())

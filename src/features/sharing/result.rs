@@ -19,7 +19,7 @@ pub fn ShareResult(made: MadeShare, whose: String, finish: Callback<()>) -> impl
     let spoken = spoken(&made.code);
     let email_note = match made.email_sent {
         Some(true) => made.share.sent_to.clone().map(|to| {
-            view! { <p>"We have emailed the link to " <bdi>{to}</bdi> ". They will still need the code, or " {whose.clone()} " date of birth, from you."</p> }.into_any()
+            view! { <p>"We have emailed the link to " <bdi>{to}</bdi> ". The code is in the link, so they need only " {whose.clone()} " date of birth from you."</p> }.into_any()
         }),
         Some(false) => Some(view! {
             <div class="warning-callout"><p>"We could not send the email. The share is made: give them the code and address below yourself, or stop the share and try again later."</p></div>

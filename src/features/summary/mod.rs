@@ -56,7 +56,7 @@ fn SummaryCard(
 }
 
 /// The distinct names, first seen first: a problem recorded many times is listed once.
-fn names(mut list: Vec<String>, none: &'static str) -> AnyView {
+fn names(mut list: Vec<String>, none: String) -> AnyView {
     let mut seen = std::collections::HashSet::new();
     list.retain(|n| seen.insert(n.to_lowercase()));
     if list.is_empty() {
@@ -191,32 +191,35 @@ pub fn SummaryPage() -> impl IntoView {
             .unwrap_or_default()
     };
 
+    // A reader who does not see the whole record is never told "nothing is recorded".
+    let whole = crate::features::record_layout::WholeRecord::here();
+    let none = move |recorded: &str| crate::acting_for::nothing_here(recorded, whole);
     view! {
         <PageHeading text=heading/>
         <RecordNotice/>
         <div class="summary-grid">
             <SummaryCard title="Allergies" section="allergies" fetch=allergy_fetch>
-                {move || names(allergy_names(), "No allergies are recorded in this portal.")}
+                {move || names(allergy_names(), none("No allergies are recorded in this portal."))}
             </SummaryCard>
             <SummaryCard title="Next appointment" section="appointments" fetch=appointment_fetch>
                 {move || match next_appointment() {
                     Some(a) => view! { <ul class="card-list plain">
                         <AppointmentCard appointment=a/>
                     </ul> }.into_any(),
-                    None => view! { <p>"No upcoming appointments are recorded in this portal."</p> }.into_any(),
+                    None => view! { <p>{none("No upcoming appointments are recorded in this portal.")}</p> }.into_any(),
                 }}
             </SummaryCard>
             <SummaryCard title="Medicines" section="medicines" fetch=medicine_fetch>
-                {move || names(medicine_names(), "No current medicines are recorded in this portal.")}
+                {move || names(medicine_names(), none("No current medicines are recorded in this portal."))}
             </SummaryCard>
             <SummaryCard title="Health problems" section="problems" fetch=problem_fetch>
-                {move || names(problem_names(), "No current health problems are recorded in this portal.")}
+                {move || names(problem_names(), none("No current health problems are recorded in this portal."))}
             </SummaryCard>
             <SummaryCard title="Latest test results" section="results" fetch=result_fetch>
                 {move || {
                     let groups = latest_results();
                     if groups.is_empty() {
-                        return view! { <p>"No test results are recorded in this portal."</p> }.into_any();
+                        return view! { <p>{none("No test results are recorded in this portal.")}</p> }.into_any();
                     }
                     view! {
                         <ul class="list">
