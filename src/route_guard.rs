@@ -85,12 +85,13 @@ pub fn shared_path(patient: &str, section: &str) -> String {
     format!("/shared/{}/{section}", encode_component(patient))
 }
 
-/// Where to go after signing in: the screen asked for, if it is one of the record's (or
-/// accepting an invitation), else the record.
+/// Where to go after signing in (or accepting the terms): the screen asked for, if it is one of
+/// the record's, accepting an invitation or "Your account", else the record. ("Your account"
+/// chosen while the terms were being accepted is where the patient asked to go.)
 pub fn landing_page(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with("/record/") && !path.contains("//") => path.to_string(),
-        Some("/invitation") => "/invitation".to_string(),
+        Some(path @ ("/invitation" | "/account")) => path.to_string(),
         _ => "/record/summary".to_string(),
     }
 }
@@ -231,6 +232,8 @@ mod tests {
         }
         assert_eq!(landing_page(None), "/record/summary");
         assert_eq!(landing_page(Some("/invitation")), "/invitation");
+        assert_eq!(landing_page(Some("/account")), "/account");
+        assert_eq!(landing_page(Some("/account/../evil")), "/record/summary");
         assert_eq!(
             decide(
                 Area::Invitation,
