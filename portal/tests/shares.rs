@@ -8,6 +8,7 @@ mod common;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use carefront_portal::shares::store;
 use common::{Answer, Call, Portal};
 use serde_json::{Value, json};
 
@@ -853,4 +854,74 @@ async fn a_viewer_is_told_a_share_was_stopped_even_after_the_clean_up() {
     let back = p.get("/api/v1/shared/session", &viewer).await;
     assert_eq!(back.status, StatusCode::GONE, "{:?}", back.body);
     assert_eq!(back.body["why"], "stopped");
+}
+
+#[tokio::test]
+async fn a_valid_share_cannot_grow_storage_without_bound_and_the_list_pages() {
+    let (p, _) = sharing_portal();
+    let (ann, made) = p.ann_shares(&["results"]).await;
+    let id = made["share"]["id"].as_i64().unwrap();
+    let born = p.birth_date("demo-ann");
+    let mut opened = 0;
+    let mut last = None;
+    for _ in 0..store::OPENINGS_AN_HOUR + 5 {
+        let answer = p.open_share(&code_of(&made), &born).await;
+        if answer.status == StatusCode::CREATED {
+            opened += 1;
+        }
+        last = Some(answer);
+    }
+    assert_eq!(opened, store::OPENINGS_AN_HOUR);
+    let last = last.unwrap();
+    assert_eq!(last.reason(), "too-many-attempts");
+    assert!(last.headers.contains_key("retry-after"));
+    let count = |sql: &str| -> i64 {
+        p.state
+            .db
+            .lock()
+            .query_row(sql, [id], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(count("SELECT count(*) FROM share_sessions WHERE share_id = ?1") <= 10);
+    // The link, opened past its hour's worth, is refused too, and keeps few file addresses.
+    let url = payload(&made)["url"].as_str().unwrap().to_string();
+    assert_eq!(
+        p.manifest(&url, &code_of(&made)).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert!(count("SELECT count(*) FROM share_files WHERE share_id = ?1") <= 40);
+    // Knocking on it once stopped writes one refusal an hour, not one a knock.
+    p.call(
+        "POST",
+        &format!("/api/v1/shares/{id}/stop"),
+        Some(&ann),
+        None,
+    )
+    .await;
+    for _ in 0..20 {
+        p.open_share(&code_of(&made), &born).await;
+        p.manifest(&url, &code_of(&made)).await;
+    }
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM audit WHERE share_id = ?1 AND action = 'share-opened' AND outcome = 'refused'"
+        ),
+        1
+    );
+
+    // The list pages.
+    p.ann_shares(&["allergies"]).await;
+    let page = p
+        .get("/api/v1/shares?patient=demo-ann&_count=1&_offset=1", &ann)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body["total"], 2);
+    assert_eq!(page.body["shares"].as_array().unwrap().len(), 1);
+    assert_eq!(page.body["shares"][0]["id"], id, "newest first");
+    assert_eq!(
+        p.get("/api/v1/shares?patient=demo-ann&_count=1000", &ann)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
 }

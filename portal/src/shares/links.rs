@@ -119,7 +119,11 @@ struct ManifestRequest {
 /// guesses are counted one at a time.
 enum Outcome {
     Gone,
-    WrongPasscode { remaining: i64 },
+    /// Opened its hour's worth already.
+    TooOften,
+    WrongPasscode {
+        remaining: i64,
+    },
     Files(Vec<String>),
 }
 
@@ -173,9 +177,16 @@ async fn manifest(
                     .share(Some(share.id), Some(&viewer));
                 let standing = super::standing(&conn, state, &share, now);
                 if standing != Status::Active || share.link_key.is_none() {
-                    let why = standing.as_str();
-                    event.refused(&ApiError::ShareEnded { why }).record(&conn)?;
+                    let e = ApiError::ShareEnded {
+                        why: standing.as_str(),
+                    };
+                    if !store::refused_lately(&conn, share.id, e.reason(), now)? {
+                        event.refused(&e).record(&conn)?;
+                    }
                     return Ok(Outcome::Gone);
+                }
+                if store::opened_too_often(&conn, share.id, now)?.is_some() {
+                    return Ok(Outcome::TooOften);
                 }
                 if passcode.as_deref().map(codes::hash).as_deref() != Some(share.code_hash.as_str())
                 {
@@ -201,6 +212,7 @@ async fn manifest(
                         public.trim_end_matches('/')
                     ));
                 }
+                store::keep_newest(&conn, share.id)?;
                 event.record(&conn)?;
                 Ok(Outcome::Files(locations))
             })
@@ -208,6 +220,10 @@ async fn manifest(
     match outcome {
         Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."),
         Ok(Outcome::Gone) => refusal(StatusCode::NOT_FOUND, "This link is not active."),
+        Ok(Outcome::TooOften) => refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "This link has been opened too often in the last hour. Try again later.",
+        ),
         Ok(Outcome::WrongPasscode { remaining }) => json_answer(
             StatusCode::UNAUTHORIZED,
             json!({"remainingAttempts": remaining}),

@@ -73,26 +73,46 @@ fn share_json(
 #[derive(Deserialize)]
 pub struct Whose {
     patient: String,
+    /// A page of the list: how many (1 to 100, 50 unless said), and after how many.
+    #[serde(rename = "_count")]
+    count: Option<usize>,
+    #[serde(rename = "_offset", default)]
+    offset: usize,
 }
+
+const PAGE: usize = 50;
+const MAX_PAGE: usize = 100;
 
 /// A patient's shares, newest first, and what a new one may hold.
 pub async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
-    Query(Whose { patient }): Query<Whose>,
+    Query(Whose {
+        patient,
+        count,
+        offset,
+    }): Query<Whose>,
 ) -> Result<Json<Value>, ApiError> {
+    let count = count.unwrap_or(PAGE);
+    if !(1..=MAX_PAGE).contains(&count) {
+        return Err(bad(&format!("_count must be 1 to {MAX_PAGE}.")));
+    }
     state
         .run(move |state| {
             let conn = state.db.read()?;
             let user = access.session.user_id;
             may_share(&conn, state, user, &patient)?;
             let now = state.clock.now();
-            let shares = store::of_patient(&conn, &patient)?
+            let all = store::of_patient(&conn, &patient)?;
+            let shares = all
                 .iter()
+                .skip(offset)
+                .take(count)
                 .map(|s| share_json(&conn, state, s, user, now))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Json(json!({
                 "shares": shares,
+                "total": all.len(),
                 "sections": SECTIONS.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
                 "maxHours": MAX_HOURS,
                 "maxFailedAttempts": MAX_FAILED,

@@ -223,6 +223,65 @@ pub fn purge(conn: &Connection, now: i64, idle_timeout: i64) -> rusqlite::Result
     Ok(ended)
 }
 
+/// Openings one share allows in an hour, by code and by link together: far more than the person
+/// it is for needs, too few for a leaked link to fill the database.
+pub const OPENINGS_AN_HOUR: i64 = 30;
+/// Viewers' sessions one share keeps at once; a new one replaces the oldest.
+const VIEWERS_KEPT: i64 = 10;
+/// File addresses one share keeps at once (a manifest gives one a section); older ones go.
+const FILES_KEPT: i64 = 40;
+
+/// How long until the share may be opened again, if it has been opened its hour's worth.
+pub fn opened_too_often(
+    conn: &Connection,
+    share_id: i64,
+    now: i64,
+) -> rusqlite::Result<Option<i64>> {
+    let oldest_counted: Option<i64> = conn
+        .query_row(
+            "SELECT at FROM audit WHERE share_id = ?1 AND action = 'share-opened'
+               AND outcome = 'success' AND at > ?2
+             ORDER BY at DESC LIMIT 1 OFFSET ?3",
+            params![share_id, now - 3600, OPENINGS_AN_HOUR - 1],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(oldest_counted.map(|at| (at + 3600 - now).max(1)))
+}
+
+/// Whether an opening of this share was refused in the last hour for this reason: repeats are
+/// answered but not written again, so knocking on a stopped link cannot fill the trail.
+pub fn refused_lately(
+    conn: &Connection,
+    share_id: i64,
+    reason: &str,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM audit WHERE share_id = ?1 AND action = 'share-opened'
+           AND outcome = 'refused' AND detail LIKE ?2 AND at > ?3)",
+        params![share_id, format!("{reason}%"), now - 3600],
+        |r| r.get(0),
+    )
+}
+
+/// Keeps a share's newest viewers' sessions and file addresses, and forgets the rest.
+pub fn keep_newest(conn: &Connection, share_id: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM share_sessions WHERE share_id = ?1 AND token_hash NOT IN (
+           SELECT token_hash FROM share_sessions WHERE share_id = ?1
+           ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+        params![share_id, VIEWERS_KEPT],
+    )?;
+    conn.execute(
+        "DELETE FROM share_files WHERE share_id = ?1 AND token_hash NOT IN (
+           SELECT token_hash FROM share_files WHERE share_id = ?1
+           ORDER BY expires_at DESC, rowid DESC LIMIT ?2)",
+        params![share_id, FILES_KEPT],
+    )?;
+    Ok(())
+}
+
 /// What the audit trail holds of a share's openings: when, who they said they were, how, and
 /// whether it was let in.
 pub struct Opening {

@@ -205,8 +205,13 @@ pub async fn open(
                 let e = ApiError::ShareEnded {
                     why: ended.as_str(),
                 };
-                event.refused(&e).record(&conn)?;
+                if !store::refused_lately(&conn, share.id, e.reason(), now)? {
+                    event.refused(&e).record(&conn)?;
+                }
                 return Err(e);
+            }
+            if let Some(retry_after) = store::opened_too_often(&conn, share.id, now)? {
+                return Err(ApiError::TooManyAttempts { retry_after });
             }
             let (_, actual) = patient_details(&conn, &share.patient_id)?;
             if actual.as_deref() != Some(born.as_str()) {
@@ -221,6 +226,7 @@ pub async fn open(
                  VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![token_hash(&token), share.id, viewer, now],
             )?;
+            store::keep_newest(&conn, share.id)?;
             event.record(&conn)?;
             let body = summary(&conn, &share, &viewer, share.expires_at - now)?;
             Ok((token, body))
