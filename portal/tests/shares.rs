@@ -755,13 +755,7 @@ async fn an_emailed_share_carries_the_link_and_no_health_information() {
 /// answer, with a viewer let in by the code.
 async fn david_shares_margarets_allergies(p: &Portal) -> (String, Value, String) {
     let david = p.signed_in("david").await;
-    p.call(
-        "POST",
-        "/api/v1/terms/acceptances",
-        Some(&david),
-        Some(json!({"document": "proxy", "version": proxy_terms(p).await, "patient": "demo-margaret"})),
-    )
-    .await;
+    p.accept_proxy_terms(&david, "demo-margaret").await;
     let made = p
         .share(
             &david,
