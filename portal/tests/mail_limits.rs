@@ -8,18 +8,6 @@ use axum::http::StatusCode;
 use common::{PASSWORD, Portal};
 use serde_json::{Value, json};
 
-/// Runs every request at once on this runtime's threads and waits for them all.
-async fn join_all<T: Send + 'static>(
-    futures: Vec<impl std::future::Future<Output = T> + Send + 'static>,
-) -> Vec<T> {
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(h.await.unwrap());
-    }
-    out
-}
-
 fn in_a_year() -> String {
     use carefront_portal::shared::time;
     time::date(time::now() + 365 * 86_400)
@@ -47,7 +35,7 @@ async fn twelve_parallel_requests_for_codes_to_new_addresses_send_at_most_five()
             }
         })
         .collect();
-    let answers = join_all(asks).await;
+    let answers = common::all(asks).await;
     let accepted = answers
         .iter()
         .filter(|a| a.status == StatusCode::ACCEPTED)
@@ -87,7 +75,7 @@ async fn fifteen_parallel_invitations_send_ten_and_the_name_typed_is_in_none() {
             }
         })
         .collect();
-    let answers = join_all(invites).await;
+    let answers = common::all(invites).await;
     let made = answers
         .iter()
         .filter(|a| a.status == StatusCode::CREATED)

@@ -12,18 +12,9 @@ use carefront_portal::session::lockout::{FREE_CODES, FREE_PER_ACCOUNT, FREE_PER_
 use carefront_portal::session::throttle;
 use carefront_portal::session::totp;
 use carefront_portal::shared::time;
-use common::{Answer, Call, PASSWORD, Portal, portal, portal_with};
+use common::{Answer, Call, PASSWORD, Portal, all, portal, portal_with};
 use serde_json::json;
 use std::time::Instant;
-
-async fn all<F: Future<Output = Answer> + Send + 'static>(futures: Vec<F>) -> Vec<Answer> {
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(h.await.unwrap());
-    }
-    out
-}
 
 fn reasons(answers: &[Answer], reason: &str) -> usize {
     answers.iter().filter(|a| a.reason() == reason).count()

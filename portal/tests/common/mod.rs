@@ -115,6 +115,19 @@ pub fn code_in(mail: &str) -> String {
         .to_string()
 }
 
+/// Runs every request at once on the runtime's threads, as parallel clients would, and waits for
+/// them all.
+pub async fn all<F: std::future::Future<Output = Answer> + Send + 'static>(
+    futures: Vec<F>,
+) -> Vec<Answer> {
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
 pub fn portal() -> Portal {
     portal_with("", None)
 }
