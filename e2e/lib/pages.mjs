@@ -1,5 +1,6 @@
 // What the tests do on each screen, in the words a user would use.
 import assert from 'node:assert/strict';
+import { screen } from './harness.mjs';
 import { DEMO_PASSWORD } from './totp.mjs';
 
 export async function signIn(page, username, password = DEMO_PASSWORD) {
@@ -50,4 +51,28 @@ export async function switchTo(page, name) {
 export async function signOut(page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You have signed out.').waitFor();
+}
+
+/// The code in the newest email to this address.
+export function codeSentTo(portal, address) {
+  const mail = portal.mail().find((m) => m.split(/\r?\n/).includes(`To: ${address}`));
+  assert.ok(mail, `an email went to ${address}`);
+  return mail.match(/^\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\s*$/m)[1];
+}
+
+/// Invites someone to act for the signed-in patient, from "Who can see my record".
+export async function invite(page, { name, email, relationship, level }) {
+  await page.getByRole('button', { name: 'Invite someone' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor();
+  await screen(page, 'invite-errors');
+  await page.getByLabel('Their full name').fill(name);
+  await page.getByLabel('Their email address').fill(email);
+  await page.getByRole('radio', { name: relationship, exact: true }).check();
+  await page.getByRole('radio', { name: level }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
+  await screen(page, 'invite-check');
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await page.getByRole('status').filter({ hasText: `We have emailed an invitation to ${name}` }).waitFor();
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test, screen } from '../lib/harness.mjs';
-import { signIn, switchTo } from '../lib/pages.mjs';
+import { codeSentTo, invite, signIn, switchTo } from '../lib/pages.mjs';
 import { totp, BEN_SECRET } from '../lib/totp.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -207,29 +207,6 @@ test('stopping access takes effect in the proxy\u2019s open session, and they ar
   assert.match(await ben.locator('main').innerText(), /Ann Margaret Carter stopped your access/);
   await neighbourContext.close();
 });
-
-/// The code in the newest email to this address.
-function codeSentTo(portal, address) {
-  const mail = portal.mail().find((m) => m.split(/\r?\n/).includes(`To: ${address}`));
-  assert.ok(mail, `an email went to ${address}`);
-  return mail.match(/^\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\s*$/m)[1];
-}
-
-async function invite(page, { name, email, relationship, level }) {
-  await page.getByRole('button', { name: 'Invite someone' }).click();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor();
-  await screen(page, 'invite-errors');
-  await page.getByLabel('Their full name').fill(name);
-  await page.getByLabel('Their email address').fill(email);
-  await page.getByRole('radio', { name: relationship, exact: true }).check();
-  await page.getByRole('radio', { name: level }).check();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
-  await screen(page, 'invite-check');
-  await page.getByRole('button', { name: 'Send the invitation' }).click();
-  await page.getByRole('status').filter({ hasText: `We have emailed an invitation to ${name}` }).waitFor();
-}
 
 test('a patient invites someone without a sign-in, who makes one and then acts for them', async ({ page, context, portal }) => {
   await signInAs(page, 'ann');

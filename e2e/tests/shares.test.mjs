@@ -8,7 +8,7 @@ import path from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { test, screen } from '../lib/harness.mjs';
-import { signIn, signInAsAnn } from '../lib/pages.mjs';
+import { codeSentTo, invite, signIn, signInAsAnn } from '../lib/pages.mjs';
 
 /// What a QR code on the page holds, read from its pixels as a phone camera would.
 async function qrText(locator) {
@@ -21,7 +21,7 @@ async function qrText(locator) {
 }
 
 /// Makes a share from the form: these sections only, the rest left as they are.
-async function makeShare(page, { keep, label, hours }) {
+async function makeShare(page, { keep, label, hours, email }) {
   await page.getByRole('button', { name: 'Share the record' }).click();
   const boxes = page.getByRole('group', { name: 'What do you want to share?' }).getByRole('checkbox');
   for (const box of await boxes.all()) {
@@ -30,6 +30,10 @@ async function makeShare(page, { keep, label, hours }) {
   }
   if (hours) await page.getByLabel(hours, { exact: true }).check();
   if (label) await page.getByLabel('A label, if you want one (optional)').fill(label);
+  if (email) {
+    await page.getByLabel('Email the link to the person you are sharing with').check();
+    await page.getByLabel('Their email address').fill(email);
+  }
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
 }
@@ -46,9 +50,10 @@ async function annShares(page, choices) {
   };
 }
 
-/// The clinician opens Ann's share from its address, on a clock the test moves.
-async function openOnFakeClock(clinician, address) {
-  await clinician.clock.install();
+/// The clinician opens Ann's share from its address, on a clock the test moves (from `time`, if
+/// given, rather than now).
+async function openOnFakeClock(clinician, address, time) {
+  await clinician.clock.install(time ? { time } : {});
   await clinician.goto(address);
   await openWith(clinician, { day: '12', month: '3', year: '1954' });
   await clinician.getByRole('heading', { level: 1, name: 'Ann Margaret Carter\u2019s health record' }).waitFor();
@@ -118,7 +123,7 @@ test('a patient shares two sections; a clinician opens them; the patient sees th
     await clinician.waitForFunction(() => !document.body.innerText.match(/Loading/));
     const banner = await clinician.locator('.shared-banner').innerText();
     assert.match(banner, /Ann Margaret Carter \(born 12 March 1954\)/);
-    assert.match(banner, /Shared with you until \d{1,2}:\d\d \(1 hour left\)/);
+    assert.match(banner, /Shared with you until \d{1,2}:\d\d (today|tomorrow) \(1 hour left\)/);
     assert.match(await clinician.locator('main').innerText(), /This visit is recorded/);
     const nav = await clinician.getByRole('navigation', { name: 'Record sections' }).first().innerText();
     assert.deepEqual(nav.split('\n').map((s) => s.trim()).filter(Boolean), ['Summary', 'Test results', 'Trends', 'Medicines']);
@@ -190,7 +195,9 @@ test('the end of a share closes the clinician\u2019s view, counted on their scre
   const { address } = await annShares(page, { keep: ['Test results'] });
   const { other, page: clinician } = await clinicianBrowser(context, portal);
   try {
-    await openOnFakeClock(clinician, address);
+    // Half past eleven at night in London: the hour's share ends after midnight, which is said.
+    await openOnFakeClock(clinician, address, new Date('2026-12-07T23:30:00Z'));
+    assert.match(await clinician.locator('.shared-banner').innerText(), /until 0?0:(29|30) tomorrow \(1 hour left\)/);
     await clinician.clock.fastForward('59:00');
     await clinician.locator('.shared-banner').getByText(/\((1 minute|[0-9]+ seconds) left\)/).waitFor();
     await clinician.clock.fastForward('01:01');
@@ -264,4 +271,60 @@ test('a parent shares their young child\u2019s record; leaving the view forgets 
   }
   await page.goto('/shares/demo-leo');
   await page.getByText('Sam Patel, School nurse service').waitFor();
+});
+
+test('a son with full access emails a share of his mother\u2019s record; she sees it in her shares and stops it', async ({ page, context, portal }) => {
+  await signInAsAnn(page);
+  await page.getByRole('link', { name: 'Who can see my record' }).click();
+  await invite(page, { name: 'Sam Reid', email: 'sam@example.org', relationship: 'Son', level: 'Full access' });
+  const invitation = codeSentTo(portal, 'sam@example.org');
+
+  const samsBrowser = await context.browser().newContext({ baseURL: portal.url, locale: 'en-GB', timezoneId: 'Europe/London' });
+  const { other, page: clinician } = await clinicianBrowser(context, portal);
+  try {
+    const sam = await samsBrowser.newPage();
+    await sam.goto('/sign-in');
+    await sam.getByRole('link', { name: 'Accept an invitation' }).click();
+    await sam.getByLabel('Invitation code').fill(invitation);
+    await sam.getByRole('button', { name: 'No, make a sign-in' }).click();
+    await sam.getByLabel('Your full name').fill('Sam Reid');
+    await sam.getByLabel('Choose a username').fill('samreid');
+    await sam.getByLabel('Choose a password').fill('three plain words');
+    await sam.getByRole('button', { name: 'Make my sign-in and accept' }).click();
+    await sam.getByRole('button', { name: 'Accept and continue' }).click();
+    await sam.getByRole('heading', { level: 1, name: 'Before you see Ann Margaret Carter\u2019s record' }).waitFor();
+    await sam.getByRole('button', { name: 'Accept and continue' }).click();
+    await sam.getByRole('link', { name: 'Share Ann Margaret Carter\u2019s record' }).click();
+    await sam.getByRole('heading', { level: 1, name: 'Share Ann Margaret Carter\u2019s record' }).waitFor();
+    await makeShare(sam, { keep: ['Medicines'], email: 'gp@example.org' });
+    await sam.getByRole('button', { name: 'Confirm and share' }).click();
+    await sam.getByRole('heading', { name: 'Your share is ready' }).waitFor();
+    assert.match(
+      await sam.locator('main').innerText(),
+      /We have emailed the link to gp@example\.org\. The code is in the link, so they need only Ann Margaret Carter\u2019s date of birth from you\./,
+    );
+    await screen(sam, 'share-emailed-by-proxy');
+
+    // The GP opens the emailed link: it names no one, and the code in it is enough with the date of birth.
+    const letter = portal.mail().find((m) => m.split(/\r?\n/).includes('To: gp@example.org'));
+    assert.ok(letter, 'the share was emailed');
+    for (const word of ['Ann', 'Carter', 'Metformin', 'Sam']) assert.ok(!letter.includes(word), `the email says ${word}`);
+    await clinician.goto(letter.match(/^\s+(http\S+)\s*$/m)[1]);
+    await openWith(clinician, { day: '12', month: '3', year: '1954' });
+    await clinician.getByRole('heading', { level: 1, name: 'Ann Margaret Carter\u2019s health record' }).waitFor();
+
+    // Ann sees who made it and for whom, and stops it; the GP's open view ends.
+    await page.getByRole('link', { name: 'Back to your record' }).click();
+    await page.getByRole('link', { name: 'Share my record' }).click();
+    const card = page.locator('.share-card').filter({ hasText: 'Made by Sam Reid' });
+    assert.match(await card.innerText(), /Shares: Medicines[\s\S]*Made by Sam Reid[\s\S]*Sent by email to gp@example\.org/);
+    await screen(page, 'shares-made-by-proxy');
+    await card.getByRole('button', { name: 'Stop sharing' }).click();
+    await page.getByRole('heading', { name: 'Ended shares' }).waitFor();
+    await clinician.getByRole('heading', { name: 'The patient has stopped sharing' }).waitFor({ timeout: 20_000 });
+    assert.ok(!(await clinician.locator('body').innerText()).includes('Ann Margaret Carter'));
+  } finally {
+    await samsBrowser.close();
+    await other.close();
+  }
 });

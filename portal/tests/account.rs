@@ -23,10 +23,6 @@ impl Portal {
         .cookie()
     }
 
-    async fn post(&self, path: &str, cookie: &str, body: serde_json::Value) -> common::Answer {
-        self.call("POST", path, Some(cookie), Some(body)).await
-    }
-
     async fn still_signed_in(&self, cookie: &str) -> bool {
         self.get("/api/v1/account/sessions", cookie).await.status == StatusCode::OK
     }

@@ -10,10 +10,6 @@ use common::{PASSWORD, Portal};
 use serde_json::{Value, json};
 
 impl Portal {
-    async fn post(&self, path: &str, cookie: &str, body: Value) -> common::Answer {
-        self.call("POST", path, Some(cookie), Some(body)).await
-    }
-
     async fn ask_to_change(&self, cookie: &str, address: &str) -> common::Answer {
         self.post(
             "/api/v1/account/email",

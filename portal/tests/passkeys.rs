@@ -18,12 +18,6 @@ fn portal() -> Portal {
     common::passkeys::portal()
 }
 
-impl Portal {
-    async fn post(&self, path: &str, cookie: Option<&str>, body: Value) -> common::Answer {
-        self.call("POST", path, cookie, Some(body)).await
-    }
-}
-
 #[tokio::test]
 async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
     let p = portal();
@@ -76,7 +70,7 @@ async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
     let theirs = p
         .post(
             &format!("/api/v1/account/passkeys/{id}/remove"),
-            Some(&ann),
+            &ann,
             json!({"password": PASSWORD}),
         )
         .await;
@@ -84,7 +78,7 @@ async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
     let removed = p
         .post(
             &format!("/api/v1/account/passkeys/{id}/remove"),
-            Some(&cookie),
+            &cookie,
             json!({"password": PASSWORD}),
         )
         .await;
@@ -139,7 +133,7 @@ async fn a_passkey_without_user_verification_is_refused() {
     let options = p
         .post(
             "/api/v1/account/passkeys/options",
-            Some(&ann),
+            &ann,
             json!({"password": PASSWORD}),
         )
         .await;
@@ -158,7 +152,7 @@ async fn a_passkey_without_user_verification_is_refused() {
     let refused = p
         .post(
             "/api/v1/account/passkeys",
-            Some(&ann),
+            &ann,
             json!({"ceremony": options.body["ceremony"], "name": "Key", "credential": credential}),
         )
         .await;
@@ -210,12 +204,8 @@ async fn passkeys_are_refused_where_the_account_may_not_sign_in_and_guessing_is_
     let ann = p.signed_in("ann").await;
     let mut phone = Phone::new();
     p.add_passkey(&ann, &mut phone, "Phone").await;
-    p.post(
-        "/api/v1/account/close",
-        Some(&ann),
-        json!({"password": PASSWORD}),
-    )
-    .await;
+    p.post("/api/v1/account/close", &ann, json!({"password": PASSWORD}))
+        .await;
     // Closing took the passkey away with it.
     let (ceremony, options) = p.challenge().await;
     let assertion = phone.answer(origin(), options);
@@ -255,7 +245,12 @@ async fn passkeys_are_refused_where_the_account_may_not_sign_in_and_guessing_is_
 async fn a_portal_without_a_public_address_offers_no_passkeys() {
     let p = common::portal();
     let refused = p
-        .post("/api/v1/session/passkey/options", None, json!({}))
+        .call(
+            "POST",
+            "/api/v1/session/passkey/options",
+            None,
+            Some(json!({})),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     let ann = p.signed_in("ann").await;

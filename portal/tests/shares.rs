@@ -564,7 +564,15 @@ async fn parallel_wrong_passcodes_are_counted_one_by_one_and_lock_the_link() {
     let (p, _) = sharing_portal();
     let (_, made) = p.ann_shares(&["results"]).await;
     let url = payload(&made)["url"].as_str().unwrap().to_string();
-    let answers = futures_join(&p, &url, 12).await;
+    let answers = common::all(
+        (0..12)
+            .map(|i| {
+                let (p, url) = (p.clone(), url.clone());
+                async move { p.manifest(&url, &format!("0000-0000-{i:04}")).await }
+            })
+            .collect(),
+    )
+    .await;
     let mut remaining: Vec<i64> = answers
         .iter()
         .filter(|a| a.status == StatusCode::UNAUTHORIZED)
@@ -586,21 +594,6 @@ async fn parallel_wrong_passcodes_are_counted_one_by_one_and_lock_the_link() {
         p.manifest(&url, &code_of(&made)).await.status,
         StatusCode::NOT_FOUND
     );
-}
-
-async fn futures_join(p: &Portal, url: &str, n: usize) -> Vec<Answer> {
-    let mut tasks = Vec::new();
-    for i in 0..n {
-        let (p, url) = (p.clone(), url.to_string());
-        tasks.push(tokio::spawn(async move {
-            p.manifest(&url, &format!("0000-0000-{i:04}")).await
-        }));
-    }
-    let mut answers = Vec::new();
-    for t in tasks {
-        answers.push(t.await.unwrap());
-    }
-    answers
 }
 
 #[tokio::test]

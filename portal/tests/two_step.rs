@@ -11,35 +11,11 @@ use common::{PASSWORD, Portal};
 use serde_json::{Value, json};
 
 impl Portal {
-    async fn post(&self, path: &str, cookie: &str, body: Value) -> common::Answer {
-        self.call("POST", path, Some(cookie), Some(body)).await
-    }
-
     /// Ann, signed in, turns two-step on: her cookie, the secret and her recovery codes.
     async fn ann_with_two_step(&self) -> (String, String, Vec<String>) {
         let ann = self.ann().await;
-        let secret = self.set_up(&ann).await;
-        let on = self
-            .post(
-                "/api/v1/account/two-step/confirm",
-                &ann,
-                json!({"code": code_now(&secret)}),
-            )
-            .await;
-        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+        let (secret, on) = self.turn_on_two_step(&ann).await;
         (ann, secret, codes_in(&on.body))
-    }
-
-    async fn set_up(&self, cookie: &str) -> String {
-        let setup = self
-            .post(
-                "/api/v1/account/two-step/setup",
-                cookie,
-                json!({"password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(setup.status, StatusCode::OK, "{:?}", setup.body);
-        setup.body["secret"].as_str().unwrap().to_string()
     }
 
     fn stored(&self, column: &str) -> Option<String> {
@@ -250,7 +226,7 @@ async fn two_sign_ins_racing_with_one_recovery_code_let_one_in() {
 async fn wrong_codes_while_setting_up_pause_codes_as_at_sign_in() {
     let p = common::portal();
     let ann = p.ann().await;
-    let secret = p.set_up(&ann).await;
+    let secret = p.start_two_step(&ann).await;
     let mut last = None;
     for _ in 0..5 {
         last = Some(
@@ -282,7 +258,7 @@ async fn wrong_codes_while_setting_up_pause_codes_as_at_sign_in() {
 async fn a_secret_left_waiting_runs_out() {
     let p = common::portal();
     let ann = p.ann().await;
-    let secret = p.set_up(&ann).await;
+    let secret = p.start_two_step(&ann).await;
     p.state
         .db
         .lock()
@@ -396,7 +372,7 @@ async fn a_required_second_factor_is_set_up_before_anything_else() {
     let security = p.get("/api/v1/account/security", &setting_up).await;
     assert_eq!(security.body["secondFactorRequired"], true);
 
-    let secret = p.set_up(&setting_up).await;
+    let secret = p.start_two_step(&setting_up).await;
     let on = p
         .post(
             "/api/v1/account/two-step/confirm",

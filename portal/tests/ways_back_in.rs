@@ -12,13 +12,9 @@ use carefront_portal::session::totp;
 use carefront_portal::shared::time;
 use common::passkeys::{Phone, origin};
 use common::{PASSWORD, Portal, outbox};
-use serde_json::{Value, json};
+use serde_json::json;
 
 impl Portal {
-    async fn post(&self, path: &str, cookie: &str, body: Value) -> common::Answer {
-        self.call("POST", path, Some(cookie), Some(body)).await
-    }
-
     fn passkeys_of(&self, username: &str) -> i64 {
         self.state
             .db
@@ -30,29 +26,6 @@ impl Portal {
                 |r| r.get(0),
             )
             .unwrap()
-    }
-
-    /// Turns two-step sign-in on from the session `cookie`: the secret.
-    async fn turn_on_two_step(&self, cookie: &str) -> String {
-        let setup = self
-            .post(
-                "/api/v1/account/two-step/setup",
-                cookie,
-                json!({"password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(setup.status, StatusCode::OK, "{:?}", setup.body);
-        let secret = setup.body["secret"].as_str().unwrap().to_string();
-        let code = totp::current_code(&secret, time::now()).unwrap();
-        let on = self
-            .post(
-                "/api/v1/account/two-step/confirm",
-                cookie,
-                json!({"code": code}),
-            )
-            .await;
-        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
-        secret
     }
 
     async fn report_compromise(&self, cookie: &str) -> common::Answer {
@@ -182,7 +155,7 @@ async fn reporting_someone_else_removes_every_passkey_and_a_two_step_planted_sin
             .status,
         StatusCode::OK
     );
-    let their_secret = p.turn_on_two_step(&theirs).await;
+    let (their_secret, _) = p.turn_on_two_step(&theirs).await;
 
     let reported = p.report_compromise(&ann).await;
     assert_eq!(reported.status, StatusCode::OK, "{:?}", reported.body);

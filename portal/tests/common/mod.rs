@@ -233,6 +233,39 @@ impl Portal {
         self.call("GET", uri, Some(cookie), None).await
     }
 
+    pub async fn post(&self, uri: &str, cookie: &str, body: Value) -> Answer {
+        self.call("POST", uri, Some(cookie), Some(body)).await
+    }
+
+    /// Sets up two-step sign-in from the session `cookie`, with the password: the secret.
+    pub async fn start_two_step(&self, cookie: &str) -> String {
+        let setup = self
+            .post(
+                "/api/v1/account/two-step/setup",
+                cookie,
+                serde_json::json!({"password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(setup.status, StatusCode::OK, "{:?}", setup.body);
+        setup.body["secret"].as_str().unwrap().to_string()
+    }
+
+    /// Turns two-step sign-in on from the session `cookie`: the secret and the answer to its
+    /// first code (which holds the recovery codes).
+    pub async fn turn_on_two_step(&self, cookie: &str) -> (String, Answer) {
+        let secret = self.start_two_step(cookie).await;
+        let code = totp::current_code(&secret, time::now()).unwrap();
+        let on = self
+            .post(
+                "/api/v1/account/two-step/confirm",
+                cookie,
+                serde_json::json!({"code": code}),
+            )
+            .await;
+        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+        (secret, on)
+    }
+
     pub async fn sign_in(&self, username: &str, password: &str) -> Answer {
         self.sign_in_from("127.0.0.1", username, password).await
     }

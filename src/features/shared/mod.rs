@@ -243,13 +243,15 @@ fn SharedBanner(view: SharedView) -> impl IntoView {
     // Counted on this device from what the portal said, so a wrong device clock cannot skew it.
     let deadline = js_sys::Date::now() + view.seconds_left as f64 * 1000.0;
     let info = Portal::expect();
-    // The time alone while it is within half a day; the day too when further off.
-    let style = if view.seconds_left < 12 * 3600 {
-        Style::Time
-    } else {
-        Style::DateTime
-    };
-    let until = format_moment(deadline, &info.locale, &info.time_zone, style);
+    let moment = |ms: f64, style| format_moment(ms, &info.locale, &info.time_zone, style);
+    let now = js_sys::Date::now();
+    let until = model::ends_at_in_words(model::EndsAt {
+        day: &moment(deadline, Style::Day),
+        today: &moment(now, Style::Day),
+        tomorrow: &moment(now + 86_400_000.0, Style::Day),
+        time: &moment(deadline, Style::Time),
+        in_full: &moment(deadline, Style::DateTime),
+    });
     let left = RwSignal::new(view.seconds_left);
     let tick = move || {
         let seconds = ((deadline - js_sys::Date::now()) / 1000.0).ceil().max(0.0) as u64;

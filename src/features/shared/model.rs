@@ -143,6 +143,27 @@ pub fn time_left(seconds: u64) -> String {
     }
 }
 
+/// When a share ends, said so that a time after midnight cannot be read as today's: "14:30 today",
+/// "02:30 tomorrow", or the whole day and time when further off. Each day is as the hospital's
+/// calendar names it, so the words match the clock on its wall.
+pub struct EndsAt<'a> {
+    pub day: &'a str,
+    pub today: &'a str,
+    pub tomorrow: &'a str,
+    pub time: &'a str,
+    pub in_full: &'a str,
+}
+
+pub fn ends_at_in_words(at: EndsAt) -> String {
+    if at.day == at.today {
+        format!("{} today", at.time)
+    } else if at.day == at.tomorrow {
+        format!("{} tomorrow", at.time)
+    } else {
+        at.in_full.to_string()
+    }
+}
+
 /// Why a view ended, as `/shared?ended=…` says it: a heading and what to do.
 pub fn ended_words(why: &str) -> Option<(&'static str, &'static str)> {
     Some(match why {
@@ -195,6 +216,29 @@ mod tests {
         assert_eq!(asked.code, "k7q29xmd4tpa", "the portal reads any case");
         assert_eq!(asked.birth_date, "1954-03-12");
         assert_eq!(asked.name, "Dr Ada Jones");
+    }
+
+    #[test]
+    fn a_share_ending_after_midnight_is_said_to_end_tomorrow() {
+        let at = |day| EndsAt {
+            day,
+            today: "Monday 7 December 2026",
+            tomorrow: "Tuesday 8 December 2026",
+            time: "02:30",
+            in_full: "Wednesday 9 December 2026 at 02:30",
+        };
+        assert_eq!(
+            ends_at_in_words(at("Monday 7 December 2026")),
+            "02:30 today"
+        );
+        assert_eq!(
+            ends_at_in_words(at("Tuesday 8 December 2026")),
+            "02:30 tomorrow"
+        );
+        assert_eq!(
+            ends_at_in_words(at("Wednesday 9 December 2026")),
+            "Wednesday 9 December 2026 at 02:30"
+        );
     }
 
     #[test]
