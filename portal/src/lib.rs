@@ -4,13 +4,16 @@
 //! One folder per area, each owning its routes, its store and its tests; `shared/` holds what
 //! they all stand on. The code behind an endpoint is in the folder named in [`router`].
 
+pub mod access;
 pub mod accounts;
 pub mod app_files;
 pub mod audit;
 pub mod demo;
+pub mod fhir;
 pub mod mail;
 pub mod notifications;
 pub mod passkeys;
+pub mod patients;
 pub mod portal_info;
 pub mod privacy;
 pub mod professional;
@@ -162,7 +165,8 @@ pub fn router(state: AppState) -> Router {
         .merge(portal_info::routes())
         .merge(session::routes())
         .merge(terms::routes())
-        .merge(records::routes())
+        .merge(patients::routes())
+        .merge(fhir::routes())
         .merge(proxy::routes::routes())
         .merge(shares::routes())
         .merge(privacy::routes::routes())

@@ -3,10 +3,11 @@
 
 use super::{Choices, Kind, choices};
 use crate::AppState;
+use crate::access::{self, Grant};
 use crate::accounts::{self, User};
 use crate::audit::Event;
 use crate::mail::Letter;
-use crate::proxy::{self, Grant};
+use crate::proxy;
 use crate::records;
 use crate::shared::error::ApiError;
 use crate::shared::time;
@@ -93,10 +94,9 @@ fn decide(
         }
         for reader in &known[patient] {
             let hears = reader.wanted.wants(kind)
-                && match &reader.grant {
-                    Grant::Own => true,
-                    grant => reader.wanted.others_records && grant.allows(resource_type, &resource),
-                };
+                && reader
+                    .grant
+                    .hears_of(resource_type, &resource, reader.wanted.others_records);
             if hears {
                 conn.execute(
                     "INSERT OR IGNORE INTO notifications_due (user_id, since) VALUES (?1, ?2)",
@@ -123,10 +123,9 @@ fn readers(state: &AppState, conn: &Connection, patient: &str) -> Result<Vec<Rea
         .map(|r| r.proxy_user_id)
         .collect();
     ids.extend(accounts::of_patient(conn, patient)?);
-    let today = state.clock.today();
     let mut all = Vec::new();
     for user_id in ids {
-        if let Ok(grant) = proxy::grant(conn, &state.proxy_rules, user_id, patient, today) {
+        if let Ok(grant) = access::proxy::grant(conn, state, user_id, patient) {
             all.push(Reader {
                 user_id,
                 grant,

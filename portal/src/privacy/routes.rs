@@ -7,9 +7,10 @@
 use super::consent;
 use super::objections::{self, By, ITEM_TYPES, Kind, Objection};
 use crate::AppState;
+use crate::access::RecordAccess;
+use crate::access::{self, Choices, Grant};
 use crate::professional::registry;
-use crate::proxy::{self, Grant};
-use crate::records::{self, RecordAccess};
+use crate::records;
 use crate::shared::error::ApiError;
 use crate::shared::http::Body;
 use axum::extract::{Path, State};
@@ -30,30 +31,11 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// What this user may choose for this patient.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum May {
-    Everything,
-    SeenItems,
-    Nothing,
-}
-
-impl May {
-    fn of(grant: &Grant) -> Self {
-        match grant {
-            Grant::Own => May::Everything,
-            Grant::Proxy { .. } if grant.is_full() => May::Everything,
-            Grant::Proxy { .. } => May::SeenItems,
-            _ => May::Nothing,
-        }
-    }
-
-    fn word(self) -> &'static str {
-        match self {
-            May::Everything => "everything",
-            May::SeenItems => "visits-and-items",
-            May::Nothing => "nothing",
-        }
+fn word(may: Choices) -> &'static str {
+    match may {
+        Choices::Everything => "everything",
+        Choices::SeenItems => "visits-and-items",
+        Choices::Nothing => "nothing",
     }
 }
 
@@ -65,10 +47,10 @@ fn may_touch(
     kind: Kind,
     target: &str,
 ) -> rusqlite::Result<bool> {
-    Ok(match May::of(grant) {
-        May::Everything => true,
-        May::Nothing => false,
-        May::SeenItems => match kind {
+    Ok(match grant.choices() {
+        Choices::Everything => true,
+        Choices::Nothing => false,
+        Choices::SeenItems => match kind {
             Kind::Visit => seen(conn, grant, patient_id, "Encounter", target)?,
             Kind::Item => match target.split_once('/') {
                 Some((kind, id)) => seen(conn, grant, patient_id, kind, id)?,
@@ -84,7 +66,7 @@ fn may_touch(
 /// by someone acting for them: what a young person chose about their own record stays theirs.
 /// A proxy with full access acts as the patient does, and sees every choice.
 fn may_touch_made(conn: &Connection, grant: &Grant, o: &Objection) -> rusqlite::Result<bool> {
-    if May::of(grant) == May::SeenItems && o.made_through.is_none() {
+    if grant.choices() == Choices::SeenItems && o.made_through.is_none() {
         return Ok(false);
     }
     may_touch(conn, grant, &o.patient_id, o.kind, &o.target)
@@ -110,13 +92,7 @@ fn grant(
     access: &RecordAccess,
     patient_id: &str,
 ) -> Result<Grant, ApiError> {
-    proxy::grant(
-        conn,
-        &state.proxy_rules,
-        access.session.user_id,
-        patient_id,
-        state.clock.today(),
-    )
+    access::proxy::grant(conn, state, access.session.user_id, patient_id)
 }
 
 /// The choices this user may see, as Consents, newest first.
@@ -161,10 +137,10 @@ async fn show(
         .run(move |state| {
             let conn = state.db.read()?;
             let grant = grant(&conn, state, &access, &patient_id)?;
-            let may = May::of(&grant);
+            let may = grant.choices();
             let privacy = &state.info.privacy;
             let organisations: Vec<Value> = match may {
-                May::Everything => registry::organisations(&conn)?
+                Choices::Everything => registry::organisations(&conn)?
                     .into_iter()
                     .filter(|o| !is_this_hospital(state, o))
                     .map(|o| json!({"id": o.id, "name": o.name}))
@@ -172,7 +148,7 @@ async fn show(
                 _ => Vec::new(),
             };
             let categories: Vec<Value> = match may {
-                May::Everything => privacy
+                Choices::Everything => privacy
                     .categories
                     .iter()
                     .map(|c| json!({"id": c.id, "name": c.name}))
@@ -180,7 +156,7 @@ async fn show(
                 _ => Vec::new(),
             };
             Ok(Json(json!({
-                "may": may.word(),
+                "may": word(may),
                 "objections": visible_consents(&conn, state, &grant, &patient_id)?,
                 "organisations": organisations,
                 "categories": categories,

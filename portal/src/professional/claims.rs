@@ -3,7 +3,7 @@
 //! `subject_role`, `subject_organization` and `purpose_of_use`; and what it may read, as SMART
 //! system scopes.
 
-use crate::proxy::rules::Filter;
+use crate::access::Filter;
 use crate::records;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -16,7 +16,7 @@ pub mod token;
 pub use access::ProfessionalAccess;
 
 use crate::AppState;
-use crate::records::fhir as record_fhir;
+use crate::fhir as record_fhir;
 use crate::shared::http;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

@@ -165,7 +165,8 @@ pub fn run(db: &Db, rules: &ProxyRules, command: ProxyCommand) -> Result<(), Str
             .map_err(err)?;
             let today = time::now().div_euclid(86_400);
             for r in list {
-                let standing = super::standing(&conn, rules, &r, today).map_err(err)?;
+                let standing =
+                    crate::access::proxy::standing(&conn, rules, &r, today).map_err(err)?;
                 let proxy = accounts::by_id(&conn, r.proxy_user_id)
                     .map(|u| u.username)
                     .unwrap_or_default();

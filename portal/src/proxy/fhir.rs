@@ -3,9 +3,9 @@
 //! withheld), after IHE Privacy Consent on FHIR. Built from the stored relationship each time,
 //! so they always say what the portal enforces.
 
-use super::Grant;
 use super::rules::{ProxyRules, Standing, State};
 use super::store::{self, Relationship};
+use crate::access::Grant;
 use crate::accounts;
 use crate::shared::time;
 use rusqlite::Connection;
@@ -107,28 +107,13 @@ pub fn consent(r: &Relationship, standing: &Standing, rules: &ProxyRules) -> Val
     })
 }
 
-/// The relationships a user may see as FHIR for this patient: all of them for the patient
-/// themselves; for a proxy, only their own.
+/// The relationships this reader may see as FHIR for this patient (as `access` decides).
 fn visible(
     conn: &Connection,
     grant: &Grant,
     patient_id: &str,
 ) -> rusqlite::Result<Vec<Relationship>> {
-    let all = store::of_patient(conn, patient_id)?;
-    Ok(match grant {
-        Grant::Own => all,
-        Grant::Proxy { relationship, .. } => {
-            let proxy = all
-                .iter()
-                .find(|r| r.id == *relationship)
-                .map(|r| r.proxy_user_id);
-            all.into_iter()
-                .filter(|r| Some(r.proxy_user_id) == proxy)
-                .collect()
-        }
-        // Who may act for the patient is not part of any share, nor for other organisations.
-        Grant::Shared { .. } | Grant::Professional { .. } => Vec::new(),
-    })
+    Ok(grant.relationships(store::of_patient(conn, patient_id)?))
 }
 
 fn build(
@@ -144,7 +129,11 @@ fn build(
             .unwrap_or_default();
         related_person(r, &name)
     } else {
-        consent(r, &super::standing(conn, rules, r, today)?, rules)
+        consent(
+            r,
+            &crate::access::proxy::standing(conn, rules, r, today)?,
+            rules,
+        )
     })
 }
 

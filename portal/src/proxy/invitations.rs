@@ -4,10 +4,11 @@
 
 use super::store::{self as relationships, NewRelationship};
 use crate::AppState;
+use crate::access::RecordAccess;
 use crate::accounts::{self, NewUser, password_rules};
 use crate::audit::Event;
 use crate::mail::{self, Letter, quota};
-use crate::records::{RecordAccess, patient_details};
+use crate::records::patient_details;
 use crate::session::store::SignedIn;
 use crate::session::{password, routes as sessions};
 use crate::shared::client::Client;

@@ -4,8 +4,9 @@
 use super::store::{self, Relationship};
 use super::{invitations, rules};
 use crate::AppState;
+use crate::access::RecordAccess;
 use crate::accounts;
-use crate::records::{RecordAccess, patient_details};
+use crate::records::patient_details;
 use crate::shared::error::ApiError;
 use crate::shared::http::Body;
 use crate::shared::time;
@@ -82,7 +83,7 @@ async fn list(
             let mut out = Vec::new();
             for patient in accounts::own_records(&conn, access.session.user_id)? {
                 for r in store::of_patient(&conn, &patient)? {
-                    let standing = super::standing(&conn, rules, &r, today)?;
+                    let standing = crate::access::proxy::standing(&conn, rules, &r, today)?;
                     if super::current_or_lately(&r, &standing, today, rules.notice_days) {
                         out.push(entry(&conn, rules, &r, &standing)?);
                     }
@@ -192,7 +193,8 @@ async fn agree(
                 if !matches!(party(&conn, access.session.user_id, &r)?, Party::Patient) {
                     return Err(ApiError::NotFound);
                 }
-                let standing = super::standing(&conn, &state.proxy_rules, &r, today)?;
+                let standing =
+                    crate::access::proxy::standing(&conn, &state.proxy_rules, &r, today)?;
                 if !super::asks_agreement(&r, &standing) {
                     return Err(ApiError::Conflict(
                         "This person's access does not need your agreement.".into(),

@@ -1,6 +1,7 @@
 //! The hospital's rules for proxy access, which are configuration rather than code (hospitals
 //! draw the age lines differently), and what they make of one relationship on a given day.
 
+use crate::access::Filter;
 use crate::records::PATIENT_TYPES;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -179,40 +180,6 @@ fn check_labels(labels: &[String]) -> Result<(), String> {
     {
         Some(bad) => Err(format!("{bad:?} is not a security label code")),
         None => Ok(()),
-    }
-}
-
-/// What a proxy may not see: resource types outside the level, and labelled items.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Filter {
-    /// None: every type.
-    pub types: Option<BTreeSet<String>>,
-    pub labels: BTreeSet<String>,
-}
-
-impl Filter {
-    fn narrow(&mut self, types: Option<&Vec<String>>, labels: &[String]) {
-        if let Some(types) = types {
-            let allowed: BTreeSet<String> = types.iter().cloned().collect();
-            self.types = Some(match self.types.take() {
-                Some(before) => before.intersection(&allowed).cloned().collect(),
-                None => allowed,
-            });
-        }
-        self.labels.extend(labels.iter().cloned());
-    }
-
-    /// Patient is always readable: whose record it is must be shown.
-    pub fn allows_type(&self, resource_type: &str) -> bool {
-        resource_type == "Patient"
-            || self
-                .types
-                .as_ref()
-                .is_none_or(|t| t.contains(resource_type))
-    }
-
-    pub fn allows_labels<'a>(&self, mut labels: impl Iterator<Item = &'a str>) -> bool {
-        !labels.any(|l| self.labels.contains(l))
     }
 }
 

@@ -10,6 +10,7 @@
 use super::SECTIONS;
 use super::store::{self, MAX_FAILED, Share, Status};
 use crate::AppState;
+use crate::access::{self, What};
 use crate::audit::Event;
 use crate::records::{self, Search};
 use crate::session::routes as sessions;
@@ -319,6 +320,7 @@ fn section_bundle(
         .find(|(id, _)| *id == section)
         .map(|(_, t)| *t)
         .unwrap_or_default();
+    let grant = access::shared(share);
     let mut resources = Vec::new();
     if let Some((_, patient)) = records::read(conn, "Patient", &share.patient_id)? {
         resources.push(patient);
@@ -330,6 +332,7 @@ fn section_bundle(
             count: PAGE,
             ..Search::default()
         };
+        grant.search(conn, What::Record, resource_type, &mut search)?;
         loop {
             let (total, page) = records::search(conn, resource_type, &search)?;
             let got = page.len();

@@ -10,8 +10,7 @@ pub mod store;
 pub mod viewer;
 
 use crate::AppState;
-use crate::proxy::{self, Grant};
-use crate::shared::error::ApiError;
+use crate::access;
 use axum::Router;
 use axum::routing::{get, post};
 use rusqlite::Connection;
@@ -39,11 +38,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/shared/fhir/{resource_type}",
-            get(crate::records::fhir::shared_search),
+            get(crate::fhir::shared_search),
         )
         .route(
             "/shared/fhir/{resource_type}/{id}",
-            get(crate::records::fhir::shared_read),
+            get(crate::fhir::shared_read),
         )
 }
 
@@ -55,32 +54,10 @@ pub fn standing(conn: &Connection, state: &AppState, share: &Share, now: i64) ->
     let status = share.status(now);
     let maker_lost_access = status == Status::Active
         && share.proxy_relationship.is_some()
-        && may_share(conn, state, share.created_by, &share.patient_id).is_err();
+        && access::proxy::may_share(conn, state, share.created_by, &share.patient_id).is_err();
     if maker_lost_access {
         Status::AccessEnded
     } else {
         status
-    }
-}
-
-/// Whether this user may share this patient's record: their own, or one they have full access
-/// to (nothing withheld), as a proxy.
-pub fn may_share(
-    conn: &Connection,
-    state: &AppState,
-    user_id: i64,
-    patient_id: &str,
-) -> Result<Grant, ApiError> {
-    let grant = proxy::grant(
-        conn,
-        &state.proxy_rules,
-        user_id,
-        patient_id,
-        state.clock.today(),
-    )?;
-    if grant.is_full() {
-        Ok(grant)
-    } else {
-        Err(ApiError::CannotShare)
     }
 }

@@ -2,11 +2,13 @@
 //! the list of a patient's shares with every opening, and "Stop sharing".
 
 use super::store::{self, MAX_FAILED, NewShare, Share};
-use super::{SECTIONS, links, may_share};
+use super::{SECTIONS, links};
 use crate::AppState;
+use crate::access::RecordAccess;
+use crate::access::proxy::may_share;
 use crate::accounts;
 use crate::mail::{self, Letter, quota};
-use crate::records::{RecordAccess, patient_details};
+use crate::records::patient_details;
 use crate::session::random_token;
 use crate::shared::codes;
 use crate::shared::error::ApiError;

@@ -1,7 +1,7 @@
 //! Shares as stored: one row each, with only hashes of the code and the link's address.
 
 use super::SECTIONS;
-use crate::proxy::rules::Filter;
+use crate::access::Filter;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeSet;
 

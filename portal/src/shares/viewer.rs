@@ -6,7 +6,6 @@
 use super::store::{self, Share, Status};
 use crate::AppState;
 use crate::audit::Event;
-use crate::proxy::Grant;
 use crate::records::patient_details;
 use crate::session::routes as sessions;
 use crate::session::{cookie, random_token, token_hash};
@@ -41,18 +40,6 @@ impl ShareViewer {
             .client(&self.client)
             .patient(Some(&self.share.patient_id))
             .share(Some(self.share.id), Some(&self.viewer))
-    }
-
-    /// The shared sections of the shared patient; nobody else.
-    pub fn grant(&self, patient_id: &str) -> Result<Grant, ApiError> {
-        if patient_id == self.share.patient_id {
-            Ok(Grant::Shared {
-                share: self.share.id,
-                filter: self.share.filter(),
-            })
-        } else {
-            Err(ApiError::PatientNotInScope)
-        }
     }
 }
 

@@ -63,7 +63,7 @@ pub async fn accept(
                 (terms::PROXY, Some(patient)) => {
                     let today = state.clock.today();
                     terms::check_current(&conn, &document, &version).and_then(|()| {
-                        let r = proxy::active(
+                        let r = crate::access::proxy::active(
                             &conn,
                             &state.proxy_rules,
                             session.user_id,

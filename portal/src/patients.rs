@@ -1,14 +1,22 @@
-use super::RecordAccess;
-use super::store as records;
+//! `/patients`: the user's own record first, then everyone they act for, each with where the
+//! access stands and why.
+
 use crate::AppState;
+use crate::access::{self, RecordAccess};
 use crate::accounts;
 use crate::proxy::{self, rules, store as relationships};
+use crate::records::patient_details;
 use crate::shared::error::ApiError;
-use axum::Json;
 use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/patients", get(list))
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,17 +28,6 @@ pub struct PatientSummary {
     relationship: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     proxy: Option<Value>,
-}
-
-/// A person's name and date of birth, from their Patient resource.
-pub fn patient_details(conn: &Connection, id: &str) -> rusqlite::Result<(String, Option<String>)> {
-    let resource = records::read(conn, "Patient", id)?.map(|(_, r)| r);
-    Ok((
-        resource.as_ref().map(display_name).unwrap_or_default(),
-        resource
-            .as_ref()
-            .and_then(|r| r["birthDate"].as_str().map(String::from)),
-    ))
 }
 
 /// What a proxy is told about one relationship: where it stands and why, never what is hidden.
@@ -89,7 +86,7 @@ pub async fn list(
             // then the latest to end).
             let mut proxied: Vec<(i64, relationships::Relationship, rules::Standing)> = Vec::new();
             for r in relationships::of_proxy(&conn, user)? {
-                let standing = proxy::standing(&conn, rules, &r, today)?;
+                let standing = access::proxy::standing(&conn, rules, &r, today)?;
                 if standing.state == rules::State::NotStarted
                     || !proxy::current_or_lately(&r, &standing, today, rules.notice_days)
                 {
@@ -140,45 +137,4 @@ pub async fn list(
             Ok(Json(out.into_iter().map(|(_, p)| p).collect()))
         })
         .await
-}
-
-/// The name to greet someone by: the official (else first) HumanName's text, or its parts joined.
-fn display_name(patient: &Value) -> String {
-    let names = patient["name"].as_array().cloned().unwrap_or_default();
-    let Some(name) = names
-        .iter()
-        .find(|n| n["use"] == "official")
-        .or(names.first())
-    else {
-        return String::new();
-    };
-    if let Some(text) = name["text"].as_str() {
-        return text.to_string();
-    }
-    let given = name["given"].as_array().into_iter().flatten();
-    given
-        .chain(std::iter::once(&name["family"]))
-        .filter_map(Value::as_str)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::display_name;
-    use serde_json::json;
-
-    #[test]
-    fn prefers_official_name_and_its_text() {
-        let p = json!({"name": [
-            {"use": "usual", "given": ["Peggy"]},
-            {"use": "official", "given": ["Margaret", "Ann"], "family": "Carter"}
-        ]});
-        assert_eq!(display_name(&p), "Margaret Ann Carter");
-        assert_eq!(
-            display_name(&json!({"name": [{"text": "Mr B Okafor"}]})),
-            "Mr B Okafor"
-        );
-        assert_eq!(display_name(&json!({})), "");
-    }
 }

@@ -1,18 +1,29 @@
-use super::store::{self as records, DateFilter, Search};
-use super::{Reader, RecordAccess, is_valid_id};
+//! `/fhir/…`, `/shared/fhir/…` and `/professional/fhir/…`: the record as FHIR (search and read)
+//! for each kind of reader, each answer as `access` decides it, and each one audited.
+
 use crate::AppState;
+use crate::access::{self, KEPT_BACK, Reader, RecordAccess, What, refusal_as_said};
 use crate::privacy;
 use crate::privacy::audit_events;
 use crate::professional::ProfessionalAccess;
 use crate::proxy;
+use crate::records::{self, DateFilter, Search, is_valid_id};
 use crate::shared::error::{ApiError, FhirError};
 use crate::shared::http::encode_component;
 use crate::shares::viewer::ShareViewer;
+use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/fhir/{resource_type}", get(search))
+        .route("/fhir/{resource_type}/{id}", get(read))
+}
 
 const DEFAULT_COUNT: usize = 50;
 const MAX_COUNT: usize = 500;
@@ -176,13 +187,8 @@ async fn search_as(
 ) -> Result<Response, FhirError> {
     let Path(resource_type) = resource_type.map_err(malformed)?;
     let Query(pairs) = pairs.map_err(malformed)?;
-    let relationships =
-        reader.reads_relationships() && proxy::fhir::TYPES.contains(&resource_type.as_str());
-    // Who looked at a record: for the patient, and whoever has full access to it.
-    let log = reader.reads_relationships() && resource_type == audit_events::TYPE;
-    if !records::PATIENT_TYPES.contains(&resource_type.as_str()) && !relationships && !log {
-        return Err(unsupported(&resource_type));
-    }
+    let what =
+        What::of(&reader, &resource_type, true).ok_or_else(|| unsupported(&resource_type))?;
     let search = parse_search(&pairs)?;
     let base = reader.base();
     let self_url = page_url(base, &resource_type, &search, search.offset);
@@ -195,35 +201,23 @@ async fn search_as(
         .run(move |state| {
             let today = state.clock.today();
             let conn = state.db.read()?;
-            let mut effect = privacy::Effect::default();
-            let grant = reader
-                .grant(&conn, state, &query.patient_id)
-                .and_then(|grant| reader.may(&kind, true).map(|()| grant));
+            let grant = reader.grant(&conn, state, &query.patient_id);
             // A proxy refused a part of the record still asked as a proxy.
-            let through = grant.as_ref().ok().and_then(proxy::Grant::relationship);
-            let grant = grant.and_then(|grant| {
-                let allowed = if log {
-                    grant.is_full()
-                } else {
-                    relationships || grant.allows_type(&kind)
-                };
-                if allowed {
-                    Ok(grant)
-                } else {
-                    Err(ApiError::Withheld)
-                }
+            let through = grant.as_ref().ok().and_then(access::Grant::relationship);
+            let answer = grant.and_then(|grant| {
+                let effect = grant.search(&conn, what, &kind, &mut query)?;
+                Ok((grant, effect))
             });
-            let found = match &grant {
-                Ok(_) if log => Ok(audit_events::search(
-                    &conn,
-                    &query,
-                    &state.info.organization.name,
-                )?),
-                Ok(grant) if relationships => {
+            let found = match answer {
+                Ok((_, effect)) if what == What::AccessLog => Ok((
+                    audit_events::search(&conn, &query, &state.info.organization.name)?,
+                    effect,
+                )),
+                Ok((grant, effect)) if what == What::Relationships => {
                     let mut all = proxy::fhir::search(
                         &conn,
                         &state.proxy_rules,
-                        grant,
+                        &grant,
                         &kind,
                         &query.patient_id,
                         today,
@@ -232,28 +226,29 @@ async fn search_as(
                         all.extend(privacy::routes::visible_consents(
                             &conn,
                             state,
-                            grant,
+                            &grant,
                             &query.patient_id,
                         )?);
                     }
-                    Ok((all.len(), all))
+                    Ok(((all.len(), all), effect))
                 }
-                Ok(grant) => {
-                    effect = privacy::search_effect(&conn, grant, &kind, &query)?;
-                    grant.narrow(&mut query, &kind);
-                    Ok(records::search(&conn, &kind, &query)?)
-                }
-                Err(e) => Err(e.clone()),
+                Ok((_, effect)) => Ok((records::search(&conn, &kind, &query)?, effect)),
+                Err(e) => Err(e),
             };
             drop(conn);
-            let event = event.through(through).set_aside(&effect.set_aside);
             match found {
-                Ok((total, resources)) => {
-                    event.record(&state.db.lock())?;
+                Ok(((total, resources), effect)) => {
+                    event
+                        .through(through)
+                        .set_aside(&effect.set_aside)
+                        .record(&state.db.lock())?;
                     Ok((total, resources, effect))
                 }
                 Err(e) => {
-                    event.refused(&e).record(&state.db.lock())?;
+                    event
+                        .through(through)
+                        .refused(&e)
+                        .record(&state.db.lock())?;
                     Err(e)
                 }
             }
@@ -269,12 +264,11 @@ async fn search_as(
     let mut entries: Vec<Value> = resources
         .into_iter()
         .map(|r| {
-            json!({"fullUrl": super::full_url(base, &r), "resource": r, "search": {"mode": "match"}})
+            json!({"fullUrl": records::full_url(base, &r), "resource": r, "search": {"mode": "match"}})
         })
         .collect();
     if effect.kept_back {
-        entries
-            .push(json!({"resource": privacy::KEPT_BACK.clone(), "search": {"mode": "outcome"}}));
+        entries.push(json!({"resource": KEPT_BACK.clone(), "search": {"mode": "outcome"}}));
     }
     Ok(fhir_json(json!({
         "resourceType": "Bundle",
@@ -317,78 +311,79 @@ async fn read_as(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, FhirError> {
     let Path((resource_type, id)) = path.map_err(malformed)?;
-    let relationships =
-        reader.reads_relationships() && proxy::fhir::TYPES.contains(&resource_type.as_str());
-    if !records::is_supported(&resource_type) && !relationships {
-        return Err(unsupported(&resource_type));
-    }
+    let what =
+        What::of(&reader, &resource_type, false).ok_or_else(|| unsupported(&resource_type))?;
     if !is_valid_id(&id) {
         return Err(ApiError::BadRequest("That is not a FHIR id.".into()).into());
     }
-    let what = format!("{resource_type}/{id}");
+    let what_was_read = format!("{resource_type}/{id}");
     let resource = state
         .run(move |state| {
             let today = state.clock.today();
             let conn = state.db.read()?;
             let rules = &state.proxy_rules;
-            let objection =
-                privacy::consent::objection_id(&id).filter(|_| resource_type == "Consent");
-            let patient_of = if let Some(n) = objection {
-                privacy::objections::by_id(&conn, n)?.map(|o| o.patient_id)
-            } else if relationships {
-                proxy::fhir::patient_of(&conn, &id)?
-            } else {
-                // Another patient's resource is answered exactly like a missing one: its
-                // existence is private too.
-                match records::read(&conn, &resource_type, &id)? {
+            let objection = privacy::consent::objection_id(&id)
+                .filter(|_| what == What::Relationships && resource_type == "Consent");
+            // Whose it is, looked up first so that access is decided before anything is shown.
+            // Another patient's resource is answered exactly like a missing one: its existence
+            // is private too.
+            let patient_of = match what {
+                What::Referenced => None,
+                What::Relationships => match objection {
+                    Some(n) => privacy::objections::by_id(&conn, n)?.map(|o| o.patient_id),
+                    None => proxy::fhir::patient_of(&conn, &id)?,
+                },
+                _ => match records::read(&conn, &resource_type, &id)? {
                     Some((patient, _)) => patient,
                     None => return Err(ApiError::NotFound),
-                }
+                },
             };
-            let shared =
-                !relationships && !records::PATIENT_TYPES.contains(&resource_type.as_str());
-            if shared {
-                reader.may(&resource_type, false)?;
-            }
             let mut set_aside = Vec::new();
-            let (grant, found) = match (shared, &patient_of) {
-                (true, _) => (
-                    None,
-                    records::read(&conn, &resource_type, &id)?
-                        .map(|(_, r)| r)
-                        .ok_or(ApiError::NotFound),
-                ),
-                (false, None) => (None, Err(ApiError::PatientNotInScope)),
-                (false, Some(patient)) => match reader
-                    .grant(&conn, state, patient)
-                    .and_then(|grant| reader.may(&resource_type, false).map(|()| grant))
-                {
+            let (through, found) = match (what, &patient_of) {
+                (What::Referenced, _) => {
+                    reader.reads_referenced(&resource_type)?;
+                    (
+                        None,
+                        records::read(&conn, &resource_type, &id)?
+                            .map(|(_, r)| r)
+                            .ok_or(ApiError::NotFound),
+                    )
+                }
+                (_, None) => (None, Err(ApiError::PatientNotInScope)),
+                (_, Some(patient)) => match reader.grant(&conn, state, patient) {
                     Err(e) => (None, Err(e)),
                     Ok(grant) => {
                         let found = if let Some(n) = objection {
-                            privacy::routes::visible_consent(&conn, state, &grant, n)?
-                        } else if relationships {
-                            proxy::fhir::read(&conn, rules, &grant, &resource_type, &id, today)?
+                            grant
+                                .permits(&resource_type, 'r')
+                                .map(|()| privacy::routes::visible_consent(&conn, state, &grant, n))
+                        } else if what == What::Relationships {
+                            grant.permits(&resource_type, 'r').map(|()| {
+                                proxy::fhir::read(&conn, rules, &grant, &resource_type, &id, today)
+                            })
                         } else {
-                            let resource =
-                                records::read(&conn, &resource_type, &id)?.map(|(_, r)| r);
-                            if let Some(r) = &resource {
-                                set_aside = privacy::read_effect(&grant, &resource_type, r);
+                            match records::read(&conn, &resource_type, &id)?.map(|(_, r)| r) {
+                                Some(r) => grant.read(&resource_type, &r).map(|aside| {
+                                    set_aside = aside;
+                                    Ok(Some(r))
+                                }),
+                                None => Ok(Ok(None)),
                             }
-                            resource.filter(|r| grant.allows(&resource_type, r))
                         };
-                        // Withheld is answered like missing to a proxy, who is never told what
-                        // was hidden; a professional is told the patient objected.
-                        (grant.relationship(), found.ok_or_else(|| grant.withheld()))
+                        let found = match found {
+                            Ok(found) => found?.ok_or_else(|| grant.withheld()),
+                            Err(e) => Err(e),
+                        };
+                        (grant.relationship(), found)
                     }
                 },
             };
             drop(conn);
             let event = reader
                 .event("read")
-                .detail(&what)
+                .detail(&what_was_read)
                 .patient(patient_of.as_deref())
-                .through(grant)
+                .through(through)
                 .set_aside(&set_aside);
             match found {
                 Ok(resource) => {
@@ -397,15 +392,7 @@ async fn read_as(
                 }
                 Err(e) => {
                     event.refused(&e).record(&state.db.lock())?;
-                    // What is out of reach is answered as missing; what the user can put right
-                    // (terms to accept, a young person's agreement) is said.
-                    match e {
-                        ApiError::ProxyTermsNotAccepted
-                        | ApiError::ProxyAccessPaused
-                        | ApiError::PatientObjected { .. }
-                        | ApiError::ScopeNotGranted => Err(e),
-                        _ => Err(ApiError::NotFound),
-                    }
+                    Err(refusal_as_said(e))
                 }
             }
         })

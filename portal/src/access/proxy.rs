@@ -1,0 +1,118 @@
+//! A signed-in user's footing on a patient's record: their own, or as a proxy under the
+//! hospital's proxy rules (level, age, end date, a young person's agreement, the proxy terms).
+
+use super::Grant;
+use crate::AppState;
+use crate::accounts;
+use crate::proxy::rules::{ProxyRules, Standing, State};
+use crate::proxy::store::{self, Relationship};
+use crate::records;
+use crate::shared::error::ApiError;
+use crate::terms;
+use rusqlite::Connection;
+
+/// The patient's date of birth (days since 1970-01-01), from their Patient resource.
+pub fn born(conn: &Connection, patient_id: &str) -> rusqlite::Result<Option<i64>> {
+    Ok(
+        records::read(conn, "Patient", patient_id)?.and_then(|(_, patient)| {
+            patient["birthDate"]
+                .as_str()
+                .and_then(crate::shared::time::parse_date)
+        }),
+    )
+}
+
+/// Where a relationship stands today.
+pub fn standing(
+    conn: &Connection,
+    rules: &ProxyRules,
+    relationship: &Relationship,
+    today: i64,
+) -> rusqlite::Result<Standing> {
+    let born = born(conn, &relationship.patient_id)?;
+    Ok(rules.standing(&relationship.terms(born), today))
+}
+
+/// Whether the proxy has accepted the proxy terms now in force for this relationship.
+pub fn terms_accepted(conn: &Connection, relationship: i64) -> rusqlite::Result<bool> {
+    match terms::current(conn, terms::PROXY)? {
+        Some(doc) => store::terms_accepted(conn, relationship, &doc.version),
+        None => Ok(true),
+    }
+}
+
+/// Whether, and on what footing, this user may read this patient's record today. Refusals
+/// say why: not theirs to read, paused until a young person agrees, or proxy terms to accept.
+pub fn grant(
+    conn: &Connection,
+    state: &AppState,
+    user_id: i64,
+    patient_id: &str,
+) -> Result<Grant, ApiError> {
+    if accounts::is_own_record(conn, user_id, patient_id)? {
+        return Ok(Grant::Own);
+    }
+    let today = state.clock.today();
+    match current(conn, &state.proxy_rules, user_id, patient_id, today)? {
+        Some((relationship, standing)) if standing.state == State::Active => {
+            if !terms_accepted(conn, relationship.id)? {
+                return Err(ApiError::ProxyTermsNotAccepted);
+            }
+            Ok(Grant::Proxy {
+                relationship: relationship.id,
+                filter: standing.filter,
+            })
+        }
+        Some(_) => Err(ApiError::ProxyAccessPaused),
+        None => Err(ApiError::PatientNotInScope),
+    }
+}
+
+/// Whether this user may share this patient's record: their own, or one they have full access
+/// to (nothing withheld), as a proxy.
+pub fn may_share(
+    conn: &Connection,
+    state: &AppState,
+    user_id: i64,
+    patient_id: &str,
+) -> Result<Grant, ApiError> {
+    let grant = grant(conn, state, user_id, patient_id)?;
+    grant.may_share()?;
+    Ok(grant)
+}
+
+/// The relationship through which this user acts for this patient today: an active one, else
+/// one paused (waiting for a young person's agreement, or a date of birth).
+fn current(
+    conn: &Connection,
+    rules: &ProxyRules,
+    user_id: i64,
+    patient_id: &str,
+    today: i64,
+) -> rusqlite::Result<Option<(Relationship, Standing)>> {
+    let mut paused = None;
+    for relationship in store::between(conn, user_id, patient_id)? {
+        let standing = standing(conn, rules, &relationship, today)?;
+        match standing.state {
+            State::Active => return Ok(Some((relationship, standing))),
+            State::NeedsAgreement { .. } | State::BirthDateUnknown => {
+                paused.get_or_insert((relationship, standing));
+            }
+            State::NotStarted | State::Ended { .. } => {}
+        }
+    }
+    Ok(paused)
+}
+
+/// The active relationship between this proxy and this patient today, if there is one.
+pub fn active(
+    conn: &Connection,
+    rules: &ProxyRules,
+    user_id: i64,
+    patient_id: &str,
+    today: i64,
+) -> rusqlite::Result<Option<Relationship>> {
+    Ok(current(conn, rules, user_id, patient_id, today)?
+        .filter(|(_, s)| s.state == State::Active)
+        .map(|(r, _)| r))
+}
