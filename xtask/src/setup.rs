@@ -198,19 +198,21 @@ fn pinned_dev_dependencies(manifest: &str) -> Vec<(String, String)> {
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// What the portal and the browser tests need from Debian: Chromium, and OpenSSL's headers for
-/// the JOSE library that encrypts SMART Health Link files.
+/// What the portal and the browser tests need from Debian: Chromium, OpenSSL's headers for the
+/// JOSE library that encrypts SMART Health Link files, and the PostgreSQL server and nginx the
+/// tests start by hand on loopback (never as system services).
 fn debian_packages() -> Result<(), String> {
     let present = [
         CHROMIUM,
         "/usr/bin/chromedriver",
         "/usr/include/openssl/ssl.h",
         "/usr/bin/pkg-config",
+        "/usr/sbin/nginx",
     ];
-    if present.iter().all(|p| Path::new(p).exists()) {
+    if present.iter().all(|p| Path::new(p).exists()) && postgres_bin().is_some() {
         return Ok(());
     }
-    step("Installing Chromium and OpenSSL's headers (Debian packages)");
+    step("Installing Chromium, OpenSSL's headers, PostgreSQL and nginx (Debian packages)");
     let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
     let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
@@ -230,7 +232,21 @@ fn debian_packages() -> Result<(), String> {
         "chromium-driver",
         "libssl-dev",
         "pkg-config",
+        "postgresql",
+        "nginx",
     ])
+}
+
+/// Where Debian put PostgreSQL's server programs (`initdb`, `pg_ctl`, `postgres`): a folder
+/// named after the major version, not on PATH.
+fn postgres_bin() -> Option<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop()
 }
 
 #[cfg(test)]
