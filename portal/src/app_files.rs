@@ -4,7 +4,7 @@
 //! sent.
 
 use crate::AppState;
-use crate::shared::http::security_headers;
+use crate::infra::http::security_headers;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};

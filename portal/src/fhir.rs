@@ -3,13 +3,13 @@
 
 use crate::AppState;
 use crate::access::{self, KEPT_BACK, Reader, RecordAccess, What, refusal_as_said};
+use crate::infra::error::{ApiError, FhirError};
+use crate::infra::http::encode_component;
 use crate::privacy;
 use crate::privacy::audit_events;
 use crate::professional::ProfessionalAccess;
-use crate::proxy;
+use crate::proxies;
 use crate::records::{self, DateFilter, Search, is_valid_id};
-use crate::shared::error::{ApiError, FhirError};
-use crate::shared::http::encode_component;
 use crate::shares::viewer::ShareViewer;
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -214,7 +214,7 @@ async fn search_as(
                     effect,
                 )),
                 Ok((grant, effect)) if what == What::Relationships => {
-                    let mut all = proxy::fhir::search(
+                    let mut all = proxies::fhir::search(
                         &conn,
                         &state.proxy_rules,
                         &grant,
@@ -331,7 +331,7 @@ async fn read_as(
                 What::Referenced => None,
                 What::Relationships => match objection {
                     Some(n) => privacy::objections::by_id(&conn, n)?.map(|o| o.patient_id),
-                    None => proxy::fhir::patient_of(&conn, &id)?,
+                    None => proxies::fhir::patient_of(&conn, &id)?,
                 },
                 _ => match records::read(&conn, &resource_type, &id)? {
                     Some((patient, _)) => patient,
@@ -359,7 +359,14 @@ async fn read_as(
                                 .map(|()| privacy::routes::visible_consent(&conn, state, &grant, n))
                         } else if what == What::Relationships {
                             grant.permits(&resource_type, 'r').map(|()| {
-                                proxy::fhir::read(&conn, rules, &grant, &resource_type, &id, today)
+                                proxies::fhir::read(
+                                    &conn,
+                                    rules,
+                                    &grant,
+                                    &resource_type,
+                                    &id,
+                                    today,
+                                )
                             })
                         } else {
                             match records::read(&conn, &resource_type, &id)?.map(|(_, r)| r) {

@@ -1,8 +1,9 @@
 //! The Carefront reference portal: the whole portal API contract (`docs/`) over SQLite, with
 //! synthetic demo patients, serving the built app from the same origin.
 //!
-//! One folder per area, each owning its routes, its store and its tests; `shared/` holds what
-//! they all stand on. The code behind an endpoint is in the folder named in [`router`].
+//! One folder per area, each owning its routes, its store and its tests; `infra/` holds what
+//! they all stand on, and `access/` alone decides who may read what. The code behind an endpoint
+//! is in the folder named in [`router`].
 
 pub mod access;
 pub mod accounts;
@@ -10,6 +11,7 @@ pub mod app_files;
 pub mod audit;
 pub mod demo;
 pub mod fhir;
+pub mod infra;
 pub mod mail;
 pub mod notifications;
 pub mod passkeys;
@@ -17,10 +19,9 @@ pub mod patients;
 pub mod portal_info;
 pub mod privacy;
 pub mod professional;
-pub mod proxy;
+pub mod proxies;
 pub mod records;
 pub mod session;
-pub mod shared;
 pub mod shares;
 pub mod terms;
 
@@ -28,15 +29,15 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware;
+use infra::config::{PortalInfo, ServeConfig};
+use infra::db::Db;
+use infra::error::ApiError;
+use infra::http;
+use infra::sealed::SecretsKey;
+use infra::time::Clock;
 use mail::Mailer;
-use proxy::rules::ProxyRules;
+use proxies::rules::ProxyRules;
 use session::throttle::Throttle;
-use shared::config::{PortalInfo, ServeConfig};
-use shared::db::Db;
-use shared::error::ApiError;
-use shared::http;
-use shared::sealed::SecretsKey;
-use shared::time::Clock;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -150,8 +151,9 @@ impl AppState {
 /// | `/portal` | `portal_info.rs` |
 /// | `/session`, `/session/second-factor` | `session/` |
 /// | `/terms`, `/terms/acceptances` | `terms/` |
-/// | `/patients`, `/fhir/…` | `records/` |
-/// | `/proxies…`, `/invitations/…` | `proxy/` |
+/// | `/patients` | `patients.rs` |
+/// | `/fhir/…` (and `/shared/fhir/…`, `/professional/fhir/…`) | `fhir.rs` |
+/// | `/proxies…`, `/invitations/…` | `proxies/` |
 /// | `/shares…`, `/shared/…` | `shares/` |
 /// | `/privacy/…` | `privacy/` |
 /// | `/account/…` | `accounts/` (`/account/passkeys…` in `passkeys/`) |
@@ -167,7 +169,7 @@ pub fn router(state: AppState) -> Router {
         .merge(terms::routes())
         .merge(patients::routes())
         .merge(fhir::routes())
-        .merge(proxy::routes::routes())
+        .merge(proxies::routes::routes())
         .merge(shares::routes())
         .merge(privacy::routes::routes())
         .merge(accounts::routes::routes())

@@ -1,13 +1,13 @@
 use carefront_portal::accounts::commands::{self, UserCommand};
 use carefront_portal::accounts::two_step;
+use carefront_portal::infra::config::{PortalInfo, ServeConfig};
+use carefront_portal::infra::sealed::SecretsKey;
+use carefront_portal::infra::{db::Db, time};
 use carefront_portal::professional::commands::{
     self as professional_commands, ProfessionalCommand,
 };
-use carefront_portal::proxy::commands::{self as proxy_commands, ProxyCommand, load_rules};
+use carefront_portal::proxies::commands::{self as proxy_commands, ProxyCommand, load_rules};
 use carefront_portal::session::{lockout, password, store as sessions, totp};
-use carefront_portal::shared::config::{PortalInfo, ServeConfig};
-use carefront_portal::shared::sealed::SecretsKey;
-use carefront_portal::shared::{db::Db, time};
 use carefront_portal::{AppState, demo, records, router};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;

@@ -4,9 +4,9 @@
 use crate::AppState;
 use crate::access::{self, RecordAccess};
 use crate::accounts;
-use crate::proxy::{self, rules, store as relationships};
+use crate::infra::error::ApiError;
+use crate::proxies::{self, rules, store as relationships};
 use crate::records::patient_details;
-use crate::shared::error::ApiError;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -37,7 +37,7 @@ pub fn proxy_view(
     r: &relationships::Relationship,
     standing: &rules::Standing,
 ) -> rusqlite::Result<Value> {
-    let mut view = proxy::standing_json(rules, r, standing);
+    let mut view = proxies::standing_json(rules, r, standing);
     view.insert("relationshipId".into(), json!(r.id));
     view.insert(
         "relatedAs".into(),
@@ -88,7 +88,7 @@ pub async fn list(
             for r in relationships::of_proxy(&conn, user)? {
                 let standing = access::proxy::standing(&conn, rules, &r, today)?;
                 if standing.state == rules::State::NotStarted
-                    || !proxy::current_or_lately(&r, &standing, today, rules.notice_days)
+                    || !proxies::current_or_lately(&r, &standing, today, rules.notice_days)
                 {
                     continue;
                 }

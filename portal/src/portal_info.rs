@@ -1,8 +1,8 @@
 //! `/portal`: the public description of this portal that the app reads before anything else.
 
 use crate::AppState;
-use crate::shared::config::{PortalInfo, TermsVersions};
-use crate::shared::error::ApiError;
+use crate::infra::config::{PortalInfo, TermsVersions};
+use crate::infra::error::ApiError;
 use crate::terms;
 use axum::extract::State;
 use axum::routing::get;

@@ -5,8 +5,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use carefront_portal::demo;
+use carefront_portal::infra::time;
 use carefront_portal::session::totp;
-use carefront_portal::shared::time;
 use common::{PASSWORD, portal, portal_with};
 use serde_json::json;
 

@@ -7,8 +7,8 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use carefront_portal::demo::BEN_TOTP_SECRET;
+use carefront_portal::infra::time;
 use carefront_portal::session::totp;
-use carefront_portal::shared::time;
 use common::{Answer, Call, PASSWORD, portal};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

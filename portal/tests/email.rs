@@ -429,7 +429,7 @@ async fn a_relay_that_refuses_keeps_the_notice_for_a_later_round() {
     load_bundle(&p.state.db, &bundle).unwrap();
     assert_eq!(
         send_due(&p.state).await.unwrap_err(),
-        carefront_portal::shared::error::ApiError::MailNotSent
+        carefront_portal::infra::error::ApiError::MailNotSent
     );
     let due: i64 = p
         .state

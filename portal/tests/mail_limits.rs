@@ -9,7 +9,7 @@ use common::{PASSWORD, Portal};
 use serde_json::{Value, json};
 
 fn in_a_year() -> String {
-    use carefront_portal::shared::time;
+    use carefront_portal::infra::time;
     time::date(time::now() + 365 * 86_400)
 }
 

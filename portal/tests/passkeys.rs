@@ -306,5 +306,5 @@ async fn sign_in_challenges_are_rationed_per_network_and_their_table_is_bounded(
 }
 
 fn time_now() -> i64 {
-    carefront_portal::shared::time::now()
+    carefront_portal::infra::time::now()
 }

@@ -208,7 +208,7 @@ async fn the_log_filters_by_date_and_sorts_either_way() {
     let p = common::portal();
     let ann = p.ann().await;
     p.get("/api/v1/fhir/Condition?patient=demo-ann", &ann).await;
-    let today = carefront_portal::shared::time::date(carefront_portal::shared::time::now());
+    let today = carefront_portal::infra::time::date(carefront_portal::infra::time::now());
     let all = p.log(&ann, "patient=demo-ann").await.body["total"]
         .as_u64()
         .unwrap();

@@ -545,7 +545,7 @@ async fn invite(p: &Portal, cookie: &str, body: Value) -> common::Answer {
 }
 
 fn carer(name: &str, email: &str) -> Value {
-    use carefront_portal::shared::time;
+    use carefront_portal::infra::time;
     let next_year = time::date(time::now() + 365 * 86_400);
     json!({"name": name, "email": email, "relationship": "carer", "level": "full", "keepSensitive": true, "endsOn": next_year})
 }

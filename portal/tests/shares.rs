@@ -494,7 +494,7 @@ async fn the_link_follows_the_specification_step_by_step() {
     let link = payload(&made);
     let url = link["url"].as_str().unwrap();
     let key = link["key"].as_str().unwrap();
-    assert!(link["exp"].as_i64().unwrap() > carefront_portal::shared::time::now());
+    assert!(link["exp"].as_i64().unwrap() > carefront_portal::infra::time::now());
 
     let wrong = p.manifest(url, "0000-0000-0000").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);

@@ -5,8 +5,8 @@
 mod common;
 
 use axum::http::StatusCode;
+use carefront_portal::infra::time;
 use carefront_portal::session::totp;
-use carefront_portal::shared::time;
 use common::{PASSWORD, Portal};
 use serde_json::{Value, json};
 

@@ -8,8 +8,8 @@ mod common;
 
 use axum::http::StatusCode;
 use carefront_portal::accounts::commands::{UserCommand, run};
+use carefront_portal::infra::time;
 use carefront_portal::session::totp;
-use carefront_portal::shared::time;
 use common::passkeys::{Phone, origin};
 use common::{PASSWORD, Portal, outbox};
 use serde_json::json;

@@ -6,10 +6,10 @@ use super::objections::Restrictions;
 use super::professional::{self, Effect};
 use super::what::What;
 use crate::access::Filter;
+use crate::infra::error::ApiError;
 use crate::professional::claims::Scope;
-use crate::proxy::store::Relationship;
+use crate::proxies::store::Relationship;
 use crate::records::{self, Search};
-use crate::shared::error::ApiError;
 use rusqlite::Connection;
 use serde_json::Value;
 

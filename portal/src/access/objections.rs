@@ -1,9 +1,9 @@
 //! What the patient's objections in force keep from one organisation's professionals, worked
 //! out on every read from the objections as they stand.
 
+use crate::infra::config::SensitiveCategory;
 use crate::privacy::objections::{Kind, Objection, of_patient};
 use crate::records::{self, Search};
-use crate::shared::config::SensitiveCategory;
 use rusqlite::{Connection, params};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -128,8 +128,8 @@ fn results_of(report: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::infra::db::Db;
     use crate::privacy::objections::{By, add, withdraw};
-    use crate::shared::db::Db;
     use serde_json::json;
 
     fn db() -> Db {

@@ -4,9 +4,9 @@
 use super::Grant;
 use super::objections::Restrictions;
 use crate::AppState;
+use crate::infra::error::ApiError;
 use crate::professional::ProfessionalAccess;
 use crate::records;
-use crate::shared::error::ApiError;
 use rusqlite::Connection;
 
 /// Whether, and on what footing, a professional may read this patient's record: refused if the

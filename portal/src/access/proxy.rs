@@ -4,10 +4,10 @@
 use super::Grant;
 use crate::AppState;
 use crate::accounts;
-use crate::proxy::rules::{ProxyRules, Standing, State};
-use crate::proxy::store::{self, Relationship};
+use crate::infra::error::ApiError;
+use crate::proxies::rules::{ProxyRules, Standing, State};
+use crate::proxies::store::{self, Relationship};
 use crate::records;
-use crate::shared::error::ApiError;
 use crate::terms;
 use rusqlite::Connection;
 
@@ -17,7 +17,7 @@ pub fn born(conn: &Connection, patient_id: &str) -> rusqlite::Result<Option<i64>
         records::read(conn, "Patient", patient_id)?.and_then(|(_, patient)| {
             patient["birthDate"]
                 .as_str()
-                .and_then(crate::shared::time::parse_date)
+                .and_then(crate::infra::time::parse_date)
         }),
     )
 }

@@ -5,10 +5,10 @@
 use super::Grant;
 use crate::AppState;
 use crate::audit::Event;
+use crate::infra::client::Client;
+use crate::infra::error::ApiError;
 use crate::professional::ProfessionalAccess;
 use crate::session::store::{Session, SignedIn};
-use crate::shared::client::Client;
-use crate::shared::error::ApiError;
 use crate::shares::store::Share;
 use crate::shares::viewer::ShareViewer;
 use axum::extract::FromRequestParts;

@@ -6,12 +6,12 @@ use super::store::{self, NewUser, User};
 use super::{email, two_step};
 use crate::audit::Event;
 use crate::demo;
+use crate::infra::db::Db;
+use crate::infra::sealed::SecretsKey;
+use crate::infra::time;
 use crate::mail;
 use crate::passkeys::store as passkeys;
 use crate::session::{lockout, password, store as sessions, totp};
-use crate::shared::db::Db;
-use crate::shared::sealed::SecretsKey;
-use crate::shared::time;
 use clap::Subcommand;
 use std::io::{BufRead, IsTerminal};
 

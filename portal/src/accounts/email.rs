@@ -1,7 +1,7 @@
 //! An account's email address, and a change to it waiting for the code sent to the new address.
 //! The code is stored only as a hash; a change lasts 30 minutes and survives 5 wrong codes.
 
-use crate::shared::codes;
+use crate::infra::codes;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// How long the code sent to a new address works.

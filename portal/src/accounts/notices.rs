@@ -5,8 +5,8 @@
 
 use super::store::User;
 use crate::AppState;
+use crate::infra::time;
 use crate::mail::Letter;
-use crate::shared::time;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Change {

@@ -1,6 +1,6 @@
 //! Sign-in accounts and the patients each may see.
 
-use crate::shared::error::ApiError;
+use crate::infra::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Clone, Debug)]

@@ -3,10 +3,10 @@
 //! the one check of whatever is typed at the second step.
 
 use super::store::User;
+use crate::infra::codes;
+use crate::infra::error::ApiError;
+use crate::infra::sealed::SecretsKey;
 use crate::session::totp;
-use crate::shared::codes;
-use crate::shared::error::ApiError;
-use crate::shared::sealed::SecretsKey;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// How long a secret shown for setting up waits for its first code.
@@ -228,7 +228,7 @@ pub fn otpauth_uri(issuer: &str, username: &str, secret: &str) -> String {
 /// open with this key, so a wrong key file stops the portal at start rather than a patient at
 /// sign-in.
 pub fn seal_stored_secrets(conn: &Connection, key: &SecretsKey) -> Result<usize, String> {
-    use crate::shared::sealed::Unsealable;
+    use crate::infra::sealed::Unsealable;
     let stored: Vec<(i64, String)> = conn
         .prepare("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
         .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
@@ -259,7 +259,7 @@ pub fn seal_stored_secrets(conn: &Connection, key: &SecretsKey) -> Result<usize,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::db::Db;
+    use crate::infra::db::Db;
 
     #[test]
     fn secrets_stored_before_sealing_are_sealed_and_a_wrong_key_stops_the_start() {

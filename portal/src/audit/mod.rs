@@ -5,10 +5,10 @@
 //! a professional name them, their organisation and purpose, and any objection set aside. The
 //! table is append-only: triggers refuse UPDATE and DELETE.
 
+use crate::infra::client::Client;
+use crate::infra::error::ApiError;
+use crate::infra::time;
 use crate::session::store::Session;
-use crate::shared::client::Client;
-use crate::shared::error::ApiError;
-use crate::shared::time;
 use rusqlite::{Connection, params};
 
 #[derive(Clone, Debug, Default)]

@@ -4,11 +4,11 @@
 mod accesses;
 
 use crate::accounts::{self, NewUser};
+use crate::infra::db::Db;
+use crate::infra::sealed::SecretsKey;
+use crate::infra::time;
 use crate::records;
 use crate::session::password;
-use crate::shared::db::Db;
-use crate::shared::sealed::SecretsKey;
-use crate::shared::time;
 use crate::terms::{self, TermsDocument};
 use serde_json::{Value, json};
 
@@ -921,7 +921,7 @@ fn family(today: i64) -> Vec<Value> {
 /// Who acts for whom in the demo. The care team set up the parents and the attorney; Ann
 /// invited Ben.
 fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()> {
-    use crate::proxy::store::{self, NewRelationship};
+    use crate::proxies::store::{self, NewRelationship};
     let user =
         |name: &str| accounts::by_username(conn, name).map(|u| u.map(|u| u.id).unwrap_or_default());
     let (claire, david, ben) = (user("claire")?, user("david")?, user("ben")?);

@@ -4,7 +4,7 @@
 
 pub mod quota;
 
-use crate::shared::error::ApiError;
+use crate::infra::error::ApiError;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;

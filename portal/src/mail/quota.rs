@@ -3,7 +3,7 @@
 //! addresses. The check and the count are one step under the write lock, so parallel requests
 //! cannot all pass on a count read before any of them wrote.
 
-use crate::shared::error::ApiError;
+use crate::infra::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -94,7 +94,7 @@ pub fn purge(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::db::Db;
+    use crate::infra::db::Db;
 
     #[test]
     fn limits_per_account_per_network_and_codes_by_the_hour_then_the_day() {

@@ -6,9 +6,9 @@
 use crate::AppState;
 use crate::accounts;
 use crate::audit::Event;
+use crate::infra::error::ApiError;
+use crate::infra::time;
 use crate::mail::Letter;
-use crate::shared::error::ApiError;
-use crate::shared::time;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Told at most once in this time per patient: one emergency is many reads.

@@ -5,10 +5,10 @@ use super::{Choices, choices, set_choices};
 use crate::AppState;
 use crate::accounts;
 use crate::audit::Event;
-use crate::proxy;
+use crate::infra::error::ApiError;
+use crate::infra::http::Body;
+use crate::proxies;
 use crate::session::store::SignedIn;
-use crate::shared::error::ApiError;
-use crate::shared::http::Body;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -20,7 +20,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn answer(conn: &Connection, user_id: i64) -> Result<Json<Value>, ApiError> {
-    let acts_for_others = proxy::store::of_proxy(conn, user_id)?
+    let acts_for_others = proxies::store::of_proxy(conn, user_id)?
         .iter()
         .any(|r| r.stopped_at.is_none());
     Ok(Json(json!({

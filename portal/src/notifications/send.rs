@@ -6,11 +6,11 @@ use crate::AppState;
 use crate::access::{self, Grant};
 use crate::accounts::{self, User};
 use crate::audit::Event;
+use crate::infra::error::ApiError;
+use crate::infra::time;
 use crate::mail::Letter;
-use crate::proxy;
+use crate::proxies;
 use crate::records;
-use crate::shared::error::ApiError;
-use crate::shared::time;
 use rusqlite::{Connection, params};
 use std::collections::{BTreeSet, HashMap};
 
@@ -118,7 +118,7 @@ struct Reader {
 /// Everyone who may read this patient's record today: their own account, and anyone acting
 /// for them whose access is in force now.
 fn readers(state: &AppState, conn: &Connection, patient: &str) -> Result<Vec<Reader>, ApiError> {
-    let mut ids: BTreeSet<i64> = proxy::store::of_patient(conn, patient)?
+    let mut ids: BTreeSet<i64> = proxies::store::of_patient(conn, patient)?
         .into_iter()
         .map(|r| r.proxy_user_id)
         .collect();

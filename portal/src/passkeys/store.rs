@@ -2,8 +2,8 @@
 //! under way. A ceremony's state is taken in the statement that deletes it, so one challenge is
 //! answered once, however many requests race with it.
 
+use crate::infra::error::ApiError;
 use crate::session::{random_token, token_hash};
-use crate::shared::error::ApiError;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, OptionalExtension, params};

@@ -6,9 +6,9 @@
 //! role, at which organisation, why (`purposeOfUse`), and which objections an emergency set aside.
 
 use super::consent;
+use crate::infra::time;
 use crate::professional::claims::{ACT_REASON, Purpose};
 use crate::records::Search;
-use crate::shared::time;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rusqlite::{Connection, params_from_iter};

@@ -7,10 +7,10 @@
 
 use super::objections::{Kind, Objection};
 use crate::accounts;
+use crate::infra::config::PrivacyInfo;
+use crate::infra::time;
 use crate::professional::registry;
 use crate::records;
-use crate::shared::config::PrivacyInfo;
-use crate::shared::time;
 use rusqlite::Connection;
 use serde_json::{Value, json};
 

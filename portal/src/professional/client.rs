@@ -4,8 +4,8 @@
 //! professional's IUA claims, and reads or searches with the token it gets.
 
 use super::claims::{ACT_REASON, Purpose};
+use crate::infra::time;
 use crate::session::random_token;
-use crate::shared::time;
 use clap::Args;
 use josekit::jwk::Jwk;
 use josekit::jws::{ES384, JwsHeader, JwsSigner, RS384};

@@ -3,9 +3,9 @@
 
 use super::client::{self, ReadArgs};
 use super::registry::{self, Organisation};
+use crate::infra::db::Db;
+use crate::infra::time;
 use crate::session::random_token;
-use crate::shared::db::Db;
-use crate::shared::time;
 use clap::Subcommand;
 use josekit::jwk::{JwkSet, KeyPair};
 use josekit::jws::ES384;

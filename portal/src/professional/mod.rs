@@ -17,7 +17,7 @@ pub use access::ProfessionalAccess;
 
 use crate::AppState;
 use crate::fhir as record_fhir;
-use crate::shared::http;
+use crate::infra::http;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -51,7 +51,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// SMART's discovery document: where to get a token, and how to ask.
 async fn smart_configuration(State(state): State<AppState>) -> Response {
     let Some(public) = state.config.public_url.as_deref() else {
-        return crate::shared::error::ApiError::NotFound.into_response();
+        return crate::infra::error::ApiError::NotFound.into_response();
     };
     Json(json!({
         "token_endpoint": token::endpoint(public),

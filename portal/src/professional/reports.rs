@@ -7,9 +7,9 @@
 use super::ProfessionalAccess;
 use super::claims::{ACT_REASON, Coding, Purpose, Subject};
 use crate::AppState;
+use crate::infra::error::{ApiError, FhirError};
+use crate::infra::time;
 use crate::records::{self, is_valid_id};
-use crate::shared::error::{ApiError, FhirError};
-use crate::shared::time;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};

@@ -5,8 +5,8 @@
 
 use super::is_valid_id;
 use super::store::{self as records, PATIENT_TYPES};
+use crate::infra::db::Db;
 use crate::notifications;
-use crate::shared::db::Db;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -164,7 +164,7 @@ pub fn load_bundle(db: &Db, bundle: &Value) -> Result<LoadReport, String> {
         let added_to = owner.filter(|_| stored.is_none());
         ready.push((kind, id, resource, added_to));
     }
-    let now = crate::shared::time::now();
+    let now = crate::infra::time::now();
     for (kind, id, resource, added_to) in ready {
         records::put(&tx, &resource).map_err(|e| e.to_string())?;
         if let Some(patient) = added_to {

@@ -13,7 +13,7 @@
 //!
 //! Wrong security codes are counted on the account, across sign-ins, the same way.
 
-use crate::shared::error::ApiError;
+use crate::infra::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Failures a client network may make on one username before it must wait.
@@ -216,7 +216,7 @@ pub fn purge(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::db::Db;
+    use crate::infra::db::Db;
 
     #[test]
     fn locks_grow_from_thirty_seconds_to_fifteen_minutes() {

@@ -2,9 +2,9 @@
 
 use super::{cookie, random_token, token_hash};
 use crate::AppState;
-use crate::shared::client::Client;
-use crate::shared::error::ApiError;
-use crate::shared::time;
+use crate::infra::client::Client;
+use crate::infra::error::ApiError;
+use crate::infra::time;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;

@@ -1,11 +1,11 @@
 use super::store::{self as terms, TermsDocument};
 use crate::AppState;
 use crate::audit::Event;
-use crate::proxy;
+use crate::infra::error::ApiError;
+use crate::infra::http::Body;
+use crate::infra::time;
+use crate::proxies;
 use crate::session::store::SignedIn;
-use crate::shared::error::ApiError;
-use crate::shared::http::Body;
-use crate::shared::time;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -71,7 +71,7 @@ pub async fn accept(
                             today,
                         )?
                         .ok_or(ApiError::PatientNotInScope)?;
-                        proxy::store::accept_terms(&conn, r.id, &version, time::now())?;
+                        proxies::store::accept_terms(&conn, r.id, &version, time::now())?;
                         Ok(Some(r.id))
                     })
                 }

@@ -1,7 +1,7 @@
 //! Versioned terms documents, and who accepted which version when.
 
-use crate::shared::error::ApiError;
-use crate::shared::time;
+use crate::infra::error::ApiError;
+use crate::infra::time;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 

@@ -9,13 +9,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use carefront_portal::infra::config::{PortalInfo, ServeConfig};
+use carefront_portal::infra::db::Db;
+use carefront_portal::infra::sealed::SecretsKey;
+use carefront_portal::infra::time;
 use carefront_portal::mail::Mailer;
-use carefront_portal::proxy::rules::ProxyRules;
+use carefront_portal::proxies::rules::ProxyRules;
 use carefront_portal::session::totp;
-use carefront_portal::shared::config::{PortalInfo, ServeConfig};
-use carefront_portal::shared::db::Db;
-use carefront_portal::shared::sealed::SecretsKey;
-use carefront_portal::shared::time;
 use carefront_portal::{AppState, demo, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -88,7 +88,7 @@ pub fn portal_with_outbox(more: &str) -> (Portal, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!(
         "carefront-outbox-{}-{}",
         std::process::id(),
-        carefront_portal::shared::codes::new_code()
+        carefront_portal::infra::codes::new_code()
     ));
     let p = portal_with(&format!("--outbox {} {more}", dir.display()), None);
     (p, dir)

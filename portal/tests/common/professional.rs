@@ -4,8 +4,8 @@
 use super::{Answer, Call, Portal};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use carefront_portal::infra::http::encode_component;
 use carefront_portal::professional::registry::{self, Organisation};
-use carefront_portal::shared::http::encode_component;
 use josekit::jwk::{Jwk, JwkSet, KeyPair};
 use josekit::jws::{ES384, JwsHeader, RS384};
 use josekit::jwt::JwtPayload;
@@ -115,7 +115,7 @@ impl Portal {
 }
 
 pub fn now() -> i64 {
-    carefront_portal::shared::time::now()
+    carefront_portal::infra::time::now()
 }
 
 pub fn claims(system: &System, purpose: &str) -> Value {

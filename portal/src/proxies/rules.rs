@@ -281,7 +281,7 @@ pub struct Standing {
 /// Whole years from `born` to `today` (days since 1970-01-01). Someone born on 29 February
 /// turns a year older on 1 March in other years.
 pub fn age_on(born: i64, today: i64) -> u32 {
-    use crate::shared::time::civil_from_days;
+    use crate::infra::time::civil_from_days;
     let (by, bm, bd) = civil_from_days(born);
     let (ty, tm, td) = civil_from_days(today);
     let years = ty - by - i64::from((tm, td) < (bm, bd));
@@ -290,7 +290,7 @@ pub fn age_on(born: i64, today: i64) -> u32 {
 
 /// The day someone born on `born` turns `age`.
 pub fn birthday(born: i64, age: u32) -> i64 {
-    use crate::shared::time::{civil_from_days, days_from_civil};
+    use crate::infra::time::{civil_from_days, days_from_civil};
     let (y, m, d) = civil_from_days(born);
     let year = y + i64::from(age);
     let day = days_from_civil(year, m, d);
@@ -437,7 +437,7 @@ impl ProxyRules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::time::days_from_civil;
+    use crate::infra::time::days_from_civil;
 
     fn day(y: i64, m: u32, d: u32) -> i64 {
         days_from_civil(y, m, d)

@@ -5,9 +5,9 @@ use super::rules::ProxyRules;
 use super::store::{self, NewRelationship};
 use crate::accounts;
 use crate::audit::Event;
+use crate::infra::db::Db;
+use crate::infra::time;
 use crate::records;
-use crate::shared::db::Db;
-use crate::shared::time;
 use clap::{Args, Subcommand};
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! faults are answered like every other refusal.
 
 use crate::AppState;
-use crate::shared::error::ApiError;
+use crate::infra::error::ApiError;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;

@@ -1,7 +1,7 @@
 //! Proxy relationships as stored: who acts for whom, on what terms, from when to when.
 
 use super::rules::Terms;
-use crate::shared::time;
+use crate::infra::time;
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Clone, Debug)]

@@ -50,7 +50,7 @@ pub fn standing_json(
     r: &Relationship,
     standing: &Standing,
 ) -> serde_json::Map<String, serde_json::Value> {
-    use crate::shared::time::date;
+    use crate::infra::time::date;
     use serde_json::json;
     let level = rules.level(&r.level);
     let day = |d: i64| date(d * 86_400);

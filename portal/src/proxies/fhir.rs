@@ -7,7 +7,7 @@ use super::rules::{ProxyRules, Standing, State};
 use super::store::{self, Relationship};
 use crate::access::Grant;
 use crate::accounts;
-use crate::shared::time;
+use crate::infra::time;
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
