@@ -4,6 +4,7 @@
 
 use crate::api::types::{PatientSummary, ProxyStanding, Withheld};
 use crate::fhir::date::FhirDate;
+use crate::sections;
 
 /// Whether a record can be opened now.
 #[derive(Clone, Debug, PartialEq)]
@@ -176,22 +177,6 @@ pub fn allows_type(p: &PatientSummary, resource_type: &str) -> bool {
     })
 }
 
-/// What part of a record is in words: "test results", "medicines".
-fn section_words(resource_type: &str) -> Option<&'static str> {
-    Some(match resource_type {
-        "Observation" | "DiagnosticReport" => "test results",
-        "MedicationRequest" | "MedicationStatement" => "medicines",
-        "AllergyIntolerance" => "allergies",
-        "Condition" => "health problems",
-        "Immunization" => "vaccinations",
-        "Appointment" => "appointments",
-        "Encounter" => "visits",
-        "DocumentReference" => "documents and letters",
-        "Procedure" => "procedures",
-        _ => return None,
-    })
-}
-
 /// "appointments", "appointments and medicines", "allergies, appointments and medicines".
 /// What a share's viewer is shown, said to them: whose choice it was and that the rest is not
 /// shown, so a doctor never takes a part for the whole record.
@@ -203,11 +188,22 @@ pub fn what_was_shared(who: &str, types: &[String]) -> String {
 }
 
 pub fn list_in_words(types: &[String]) -> String {
-    let mut words: Vec<&str> = types.iter().filter_map(|t| section_words(t)).collect();
+    let mut words: Vec<&str> = types
+        .iter()
+        .filter_map(|t| sections::words_for(t))
+        .collect();
     words.dedup();
-    match words.as_slice() {
-        [] => "nothing else".into(),
-        [one] => one.to_string(),
+    if words.is_empty() {
+        return "nothing else".into();
+    }
+    and_list(&words)
+}
+
+/// "a", "a and b", "a, b and c".
+pub fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }

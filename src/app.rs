@@ -79,35 +79,17 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                         <Route path=path!("/record") view=|| view! { <Guard area=Area::Record><Record screen=R::Choose/></Guard> }/>
                         <Route path=path!("/record/:section") view=|| view! { <Guard area=Area::Record><Record screen=R::Choose/></Guard> }/>
                         <ParentRoute path=path!("/record/:patient") view=|| view! { <Guard area=Area::Record><Record screen=R::Layout/></Guard> }>
-                            <Route path=path!("summary") view=|| view! { <Record screen=R::Summary/> }/>
-                            <Route path=path!("results") view=|| view! { <Record screen=R::Results/> }/>
-                            <Route path=path!("trends") view=|| view! { <Record screen=R::Trends/> }/>
-                            <Route path=path!("medicines") view=|| view! { <Record screen=R::Medicines/> }/>
-                            <Route path=path!("allergies") view=|| view! { <Record screen=R::Allergies/> }/>
-                            <Route path=path!("problems") view=|| view! { <Record screen=R::Problems/> }/>
-                            <Route path=path!("vaccinations") view=|| view! { <Record screen=R::Vaccinations/> }/>
-                            <Route path=path!("appointments") view=|| view! { <Record screen=R::Appointments/> }/>
-                            <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
-                            <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
+                            <Route path=path!(":section") view=|| view! { <Record screen=R::Section/> }/>
                         </ParentRoute>
                         <Route path=path!("/shares/:patient") view=|| view! { <Guard area=Area::Record><Sharing/></Guard> }/>
                         <Route path=path!("/shared") view=|| view! { <Guard area=Area::Shared><Record screen=R::OpenShare/></Guard> }/>
                         <ParentRoute path=path!("/shared/:patient") view=|| view! { <Guard area=Area::Shared><Record screen=R::Shared/></Guard> }>
-                            <Route path=path!("summary") view=|| view! { <Record screen=R::Summary/> }/>
-                            <Route path=path!("results") view=|| view! { <Record screen=R::Results/> }/>
-                            <Route path=path!("trends") view=|| view! { <Record screen=R::Trends/> }/>
-                            <Route path=path!("medicines") view=|| view! { <Record screen=R::Medicines/> }/>
-                            <Route path=path!("allergies") view=|| view! { <Record screen=R::Allergies/> }/>
-                            <Route path=path!("problems") view=|| view! { <Record screen=R::Problems/> }/>
-                            <Route path=path!("vaccinations") view=|| view! { <Record screen=R::Vaccinations/> }/>
-                            <Route path=path!("appointments") view=|| view! { <Record screen=R::Appointments/> }/>
-                            <Route path=path!("visits") view=|| view! { <Record screen=R::Visits/> }/>
-                            <Route path=path!("documents") view=|| view! { <Record screen=R::Documents/> }/>
+                            <Route path=path!(":section") view=|| view! { <Record screen=R::Section/> }/>
                         </ParentRoute>
                         <Route path=path!("/account") view=|| view! { <Guard area=Area::Record><Account screen=A::Settings/></Guard> }/>
                         <Route path=path!("/account/two-step") view=|| view! { <Guard area=Area::TwoStep><Account screen=A::TwoStep/></Guard> }/>
                         // Before the privacy centre's `:patient`: the first route that matches wins.
-                        <Route path=path!("/privacy/people") view=|| view! { <Guard area=Area::Record><People screen=P::WhoCanSee/></Guard> }/>
+                        <Route path=path!("/people") view=|| view! { <Guard area=Area::Record><People screen=P::WhoCanSee/></Guard> }/>
                         <Route path=path!("/privacy/:patient") view=|| view! { <Guard area=Area::Record><Privacy screen=V::Centre/></Guard> }/>
                         <Route path=path!("/privacy/:patient/log") view=|| view! { <Guard area=Area::Record><Privacy screen=V::Log/></Guard> }/>
                         <Route path=path!("/privacy/:patient/choices") view=|| view! { <Guard area=Area::Record><Privacy screen=V::Choices/></Guard> }/>
@@ -285,7 +267,7 @@ fn RecordSwitcher() -> impl IntoView {
 }
 
 #[component]
-fn NotFound() -> impl IntoView {
+pub(crate) fn NotFound() -> impl IntoView {
     view! {
         <h1>"Page not found"</h1>
         <p>"If you typed the web address, check it is correct."</p>

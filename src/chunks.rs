@@ -15,16 +15,8 @@ pub enum RecordScreen {
     Layout,
     /// Whose record to open (and old addresses without a person).
     Choose,
-    Summary,
-    Results,
-    Trends,
-    Medicines,
-    Allergies,
-    Problems,
-    Vaccinations,
-    Appointments,
-    Visits,
-    Documents,
+    /// The section the address names (`/record/{patient}/{section}`, `/shared/…` alike).
+    Section,
     /// A share's viewer enters the code: in the record's part, which the view needs next.
     OpenShare,
     /// The shared parts of a record, for the share's viewer.

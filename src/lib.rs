@@ -10,6 +10,7 @@ mod features;
 mod fhir;
 mod record_cache;
 mod route_guard;
+mod sections;
 mod session;
 
 pub use app::start;

@@ -201,3 +201,12 @@ test('printing a section keeps the record, the name, the date and the disclaimer
   assert.equal(await visible('.no-print'), false);
   await page.pdf({ path: `${process.env.CAREFRONT_E2E_OUTPUT || 'e2e/output'}/screens/allergies-print.pdf` });
 });
+
+test('an address naming no section of the record is not found, and the record stays one tap away', async ({ page }) => {
+  await signInAsAnn(page);
+  await page.goto('/record/demo-ann/nonsense');
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  await screen(page, 'record-section-not-found');
+  await page.getByRole('navigation', { name: 'Record sections' }).first().getByRole('link', { name: 'Medicines' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Medicines' }).waitFor();
+});

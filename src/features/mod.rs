@@ -14,7 +14,7 @@ pub(crate) mod record_layout;
 mod recovery_notice;
 pub(crate) mod results;
 pub(crate) mod shared;
-pub(crate) mod sharing;
+pub(crate) mod shares;
 pub(crate) mod sign_in;
 pub(crate) mod summary;
 pub(crate) mod terms;
@@ -27,6 +27,7 @@ mod hl7_examples;
 
 use crate::chunks::{AccountScreen, PeopleScreen, PrivacyScreen, RecordScreen};
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 use recovery_notice::RecoveryCodeNotice;
 
 /// The record's screens, all in the record's download (`chunks::record_screen` is its split point).
@@ -38,24 +39,34 @@ pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
         RecordScreen::Choose => {
             view! { <RecoveryCodeNotice/><record_layout::ChooseRecord/> }.into_any()
         }
-        RecordScreen::Summary => view! { <summary::SummaryPage/> }.into_any(),
-        RecordScreen::Results => view! { <results::ResultsPage/> }.into_any(),
-        RecordScreen::Trends => view! { <trends::TrendsPage/> }.into_any(),
-        RecordScreen::Medicines => view! { <medicines::MedicinesPage/> }.into_any(),
-        RecordScreen::Allergies => view! { <allergies::AllergiesPage/> }.into_any(),
-        RecordScreen::Problems => view! { <problems::ProblemsPage/> }.into_any(),
-        RecordScreen::Vaccinations => view! { <vaccinations::VaccinationsPage/> }.into_any(),
-        RecordScreen::Appointments => view! { <appointments::AppointmentsPage/> }.into_any(),
-        RecordScreen::Visits => view! { <visits::VisitsPage/> }.into_any(),
-        RecordScreen::Documents => view! { <documents::DocumentsPage/> }.into_any(),
+        RecordScreen::Section => view! { <SectionPage/> }.into_any(),
         RecordScreen::OpenShare => view! { <shared::OpenSharePage/> }.into_any(),
         RecordScreen::Shared => view! { <shared::SharedLayout/> }.into_any(),
     }
 }
 
+/// The section the address names; an address naming none is not found.
+#[component]
+fn SectionPage() -> impl IntoView {
+    let params = use_params_map();
+    move || match params.with(|p| p.get("section")).as_deref() {
+        Some("summary") => view! { <summary::SummaryPage/> }.into_any(),
+        Some("results") => view! { <results::ResultsPage/> }.into_any(),
+        Some("trends") => view! { <trends::TrendsPage/> }.into_any(),
+        Some("medicines") => view! { <medicines::MedicinesPage/> }.into_any(),
+        Some("allergies") => view! { <allergies::AllergiesPage/> }.into_any(),
+        Some("problems") => view! { <problems::ProblemsPage/> }.into_any(),
+        Some("vaccinations") => view! { <vaccinations::VaccinationsPage/> }.into_any(),
+        Some("appointments") => view! { <appointments::AppointmentsPage/> }.into_any(),
+        Some("visits") => view! { <visits::VisitsPage/> }.into_any(),
+        Some("documents") => view! { <documents::DocumentsPage/> }.into_any(),
+        _ => view! { <crate::app::NotFound/> }.into_any(),
+    }
+}
+
 /// Sharing the record: its own download (`chunks::shares_screen`), with the QR code maker.
 pub(crate) fn shares_screen() -> AnyView {
-    view! { <sharing::SharesPage/> }.into_any()
+    view! { <shares::SharesPage/> }.into_any()
 }
 
 /// Who can see the user's own record, and accepting an invitation to see someone else's: their

@@ -12,34 +12,12 @@ use crate::components::page::PageHeading;
 use crate::features::terms::TermsText;
 use crate::fhir::date::FhirDate;
 use crate::route_guard::{record_path, shared_path};
+use crate::sections::{self, SECTIONS};
 use crate::session::{Portal, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::{use_location, use_params_map};
-
-/// The sections of the record, in the order the navigation lists them, with the resource types
-/// each shows (the summary shows what the others allow).
-pub const SECTIONS: &[(&str, &str, &[&str])] = &[
-    ("summary", "Summary", &[]),
-    (
-        "results",
-        "Test results",
-        &["Observation", "DiagnosticReport"],
-    ),
-    ("trends", "Trends", &["Observation"]),
-    (
-        "medicines",
-        "Medicines",
-        &["MedicationRequest", "MedicationStatement"],
-    ),
-    ("allergies", "Allergies", &["AllergyIntolerance"]),
-    ("problems", "Health problems", &["Condition"]),
-    ("vaccinations", "Vaccinations", &["Immunization"]),
-    ("appointments", "Appointments", &["Appointment"]),
-    ("visits", "Visits", &["Encounter"]),
-    ("documents", "Documents", &["DocumentReference"]),
-];
 
 /// A section of the open record, for links from within it.
 pub fn section_path(section: &str) -> String {
@@ -60,12 +38,9 @@ pub fn path_for(patient: &PatientSummary, section: &str) -> String {
 
 /// Whether a section shows anything this user may see of this record.
 pub fn section_allowed(patient: &PatientSummary, section: &str) -> bool {
-    SECTIONS
-        .iter()
-        .find(|(s, _, _)| *s == section)
-        .is_some_and(|(_, _, types)| {
-            types.is_empty() || types.iter().any(|t| acting_for::allows_type(patient, t))
-        })
+    sections::by_id(section).is_some_and(|s| {
+        s.types.is_empty() || s.types.iter().any(|t| acting_for::allows_type(patient, t))
+    })
 }
 
 /// Where "my record" is: the user's own, else the list of people (someone who only acts for
@@ -231,7 +206,9 @@ fn SectionOrWhyNot(patient: PatientSummary) -> impl IntoView {
             .to_string()
     };
     move || {
-        if section_allowed(&patient, &section()) {
+        let section = section();
+        // An address naming no section is the section page's to answer: not found.
+        if sections::by_id(&section).is_none() || section_allowed(&patient, &section) {
             view! { <Outlet/> }.into_any()
         } else if patient.shared.is_some() {
             view! {
@@ -379,7 +356,7 @@ pub fn ChooseRecord() -> impl IntoView {
         Load::Ready(people) => {
             let section = params.with_untracked(|p| p.get("section"));
             match section {
-                Some(section) if SECTIONS.iter().any(|(s, _, _)| *s == section) => {
+                Some(section) if sections::by_id(&section).is_some() => {
                     let path = home(&people, &section);
                     if path != "/record" {
                         return view! { <Redirect path/> }.into_any();
@@ -441,7 +418,7 @@ fn PatientBanner(patient: PatientSummary) -> impl IntoView {
             {born.map(|b| view! { <p class="patient-born">{b}</p> })}
             <p class="patient-links">
                 {features.share.then(|| view! { <A href=share>"Share my record"</A> })}
-                {features.proxy.then(|| view! { <A href="/privacy/people">"Who can see my record"</A> })}
+                {features.proxy.then(|| view! { <A href="/people">"Who can see my record"</A> })}
                 <A href=privacy>"Privacy"</A>
             </p>
         </section>
@@ -457,8 +434,8 @@ fn RecordNav(patient: PatientSummary) -> impl IntoView {
     let menu: NodeRef<leptos::html::Details> = NodeRef::new();
     let sections: Vec<(String, &'static str)> = SECTIONS
         .iter()
-        .filter(|(s, _, _)| section_allowed(&patient, s))
-        .map(|(s, label, _)| (path_for(&patient, s), *label))
+        .filter(|s| section_allowed(&patient, s.id))
+        .map(|s| (path_for(&patient, s.id), s.name))
         .collect();
     let labels = sections.clone();
     let current = move || {

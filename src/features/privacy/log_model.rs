@@ -4,7 +4,9 @@
 //! kind of person it was (the patient, someone acting for them, someone with a share code, a
 //! professional at another organisation, an emergency access), never a code.
 
+use crate::acting_for::and_list;
 use crate::fhir::date::FhirDate;
+use crate::sections;
 use serde_json::Value;
 
 /// Reads by the same person closer together than this are one visit to the record.
@@ -274,32 +276,15 @@ pub fn by_day(accesses: Vec<Access>, day: impl Fn(f64) -> String) -> Vec<Day> {
     days
 }
 
-/// What part of a record a resource type is, in words.
+/// What part of a record a resource type is, in words; the log also names what is not in a
+/// section.
 fn section_words(resource_type: &str) -> &'static str {
-    match resource_type {
-        "Observation" | "DiagnosticReport" => "test results",
-        "MedicationRequest" | "MedicationStatement" | "Medication" => "medicines",
-        "AllergyIntolerance" => "allergies",
-        "Condition" => "health problems",
-        "Immunization" => "vaccinations",
-        "Appointment" => "appointments",
-        "Encounter" => "visits",
-        "DocumentReference" => "letters and documents",
-        "Procedure" => "operations and procedures",
+    sections::words_for(resource_type).unwrap_or(match resource_type {
         "Patient" => "personal details",
         "AuditEvent" => "list of who has looked",
         "Consent" | "RelatedPerson" => "sharing choices",
         _ => "record",
-    }
-}
-
-/// "a, b and c".
-fn and_list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
+    })
 }
 
 /// What they looked at, as "your allergies and medicines" (`whose`: "your", "Leo Hughes’s").

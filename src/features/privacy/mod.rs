@@ -162,7 +162,7 @@ pub fn PrivacyPage() -> impl IntoView {
                             <span class="link-card-about">{choices_about}</span>
                         </A></li>
                         {(own && proxy_feature).then(|| view! {
-                            <li><A href="/privacy/people" attr:class="link-card">
+                            <li><A href="/people" attr:class="link-card">
                                 <span class="link-card-title">"People who can act for you"</span>
                                 <span class="link-card-about">"People who see your record through their own account, and inviting someone."</span>
                             </A></li>

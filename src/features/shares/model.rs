@@ -2,9 +2,10 @@
 //! for, each share as a card (where it stands, and every time it was looked at), and the code
 //! spelled out for reading aloud.
 
+use crate::acting_for::and_list;
 use crate::api::types::{NewShare, Share};
 use crate::components::form::looks_like_email;
-use crate::features::record_layout::SECTIONS;
+use crate::sections::{self, SECTIONS};
 
 /// How long a share may last: the portal allows up to a week.
 pub const DURATIONS: &[(u32, &str)] = &[
@@ -24,10 +25,7 @@ pub fn duration_words(hours: u32) -> String {
 
 /// A section's name, as the record's navigation says it.
 pub fn section_label(id: &str) -> &str {
-    SECTIONS
-        .iter()
-        .find(|(s, _, _)| *s == id)
-        .map_or(id, |(_, label, _)| label)
+    sections::by_id(id).map_or(id, |s| s.name)
 }
 
 /// "Test results, medicines and allergies".
@@ -44,11 +42,7 @@ pub fn sections_words(ids: &[String]) -> String {
             }
         })
         .collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
+    and_list(&names.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// The form as filled in so far.
@@ -101,7 +95,7 @@ pub fn check(draft: &Draft, patient: &str) -> Result<NewShare, Vec<(&'static str
         patient: patient.to_string(),
         sections: SECTIONS
             .iter()
-            .map(|(s, _, _)| s.to_string())
+            .map(|s| s.id.to_string())
             .filter(|s| draft.sections.contains(s))
             .collect(),
         hours: draft.hours,
