@@ -327,6 +327,7 @@ async fn read_as(
             // Whose it is, looked up first so that access is decided before anything is shown.
             // Another patient's resource is answered exactly like a missing one: its existence
             // is private too.
+            let mut record = None;
             let patient_of = match what {
                 What::Referenced => None,
                 What::Relationships => match objection {
@@ -334,7 +335,10 @@ async fn read_as(
                     None => proxies::fhir::patient_of(&conn, &id)?,
                 },
                 _ => match records::read(&conn, &resource_type, &id)? {
-                    Some((patient, _)) => patient,
+                    Some((patient, resource)) => {
+                        record = Some(resource);
+                        patient
+                    }
                     None => return Err(ApiError::NotFound),
                 },
             };
@@ -353,33 +357,31 @@ async fn read_as(
                 (_, Some(patient)) => match reader.grant(&conn, state, patient) {
                     Err(e) => (None, Err(e)),
                     Ok(grant) => {
-                        let found = if let Some(n) = objection {
-                            grant
-                                .permits(&resource_type, 'r')
-                                .map(|()| privacy::routes::visible_consent(&conn, state, &grant, n))
-                        } else if what == What::Relationships {
-                            grant.permits(&resource_type, 'r').map(|()| {
-                                proxies::fhir::read(
-                                    &conn,
-                                    rules,
-                                    &grant,
-                                    &resource_type,
-                                    &id,
-                                    today,
-                                )
-                            })
-                        } else {
-                            match records::read(&conn, &resource_type, &id)?.map(|(_, r)| r) {
+                        let found = match grant.permits(&resource_type, 'r') {
+                            Err(e) => Err(e),
+                            Ok(()) if what == What::Relationships => {
+                                let resource = match objection {
+                                    Some(n) => {
+                                        privacy::routes::visible_consent(&conn, state, &grant, n)?
+                                    }
+                                    None => proxies::fhir::read(
+                                        &conn,
+                                        rules,
+                                        &grant,
+                                        &resource_type,
+                                        &id,
+                                        today,
+                                    )?,
+                                };
+                                resource.ok_or_else(|| grant.withheld())
+                            }
+                            Ok(()) => match record.take() {
                                 Some(r) => grant.read(&resource_type, &r).map(|aside| {
                                     set_aside = aside;
-                                    Ok(Some(r))
+                                    r
                                 }),
-                                None => Ok(Ok(None)),
-                            }
-                        };
-                        let found = match found {
-                            Ok(found) => found?.ok_or_else(|| grant.withheld()),
-                            Err(e) => Err(e),
+                                None => Err(grant.withheld()),
+                            },
                         };
                         (grant.relationship(), found)
                     }

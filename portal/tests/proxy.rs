@@ -23,31 +23,6 @@ impl Portal {
         )
         .await
     }
-
-    /// The ids of a patient's resources of one type, read straight from the store.
-    fn stored_ids(&self, resource_type: &str, patient: &str) -> Vec<String> {
-        let conn = self.state.db.lock();
-        let mut stmt = conn
-            .prepare("SELECT id FROM resources WHERE type = ?1 AND patient_id = ?2")
-            .unwrap();
-        stmt.query_map([resource_type, patient], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
-
-    fn relationship(&self, proxy: &str, patient: &str) -> i64 {
-        self.state
-            .db
-            .lock()
-            .query_row(
-                "SELECT r.id FROM proxy_relationships r JOIN users u ON u.id = r.proxy_user_id
-                 WHERE u.username = ?1 AND r.patient_id = ?2",
-                [proxy, patient],
-                |r| r.get(0),
-            )
-            .unwrap()
-    }
 }
 
 fn entry<'a>(list: &'a [Value], id: &str) -> &'a Value {

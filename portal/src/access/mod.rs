@@ -18,4 +18,4 @@ pub use filter::Filter;
 pub use grant::{Choices, Grant};
 pub use professional::{Effect, KEPT_BACK};
 pub use reader::{Reader, RecordAccess, refusal_as_said, shared};
-pub use what::{RELATIONSHIP_TYPES, What};
+pub use what::What;

@@ -2,6 +2,7 @@
 
 use super::Reader;
 use crate::privacy::audit_events;
+use crate::proxies::fhir::TYPES as RELATIONSHIP_TYPES;
 use crate::records::{PATIENT_TYPES, SHARED_TYPES};
 
 /// The kinds of thing a FHIR base serves.
@@ -18,8 +19,6 @@ pub enum What {
     /// id only.
     Referenced,
 }
-
-pub const RELATIONSHIP_TYPES: &[&str] = &["RelatedPerson", "Consent"];
 
 impl What {
     /// What `resource_type` is to this reader, for a search (`search`) or a read; None if this

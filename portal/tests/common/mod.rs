@@ -339,6 +339,32 @@ impl Portal {
         .status
     }
 
+    /// The ids of a patient's resources of one type, read straight from the store.
+    pub fn stored_ids(&self, resource_type: &str, patient: &str) -> Vec<String> {
+        let conn = self.state.db.lock();
+        let mut stmt = conn
+            .prepare("SELECT id FROM resources WHERE type = ?1 AND patient_id = ?2")
+            .unwrap();
+        stmt.query_map([resource_type, patient], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The relationship through which this user acts for this patient.
+    pub fn relationship(&self, proxy: &str, patient: &str) -> i64 {
+        self.state
+            .db
+            .lock()
+            .query_row(
+                "SELECT r.id FROM proxy_relationships r JOIN users u ON u.id = r.proxy_user_id
+                 WHERE u.username = ?1 AND r.patient_id = ?2",
+                [proxy, patient],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     pub async fn ann(&self) -> String {
         self.signed_in("ann").await
     }
