@@ -2,7 +2,7 @@ use carefront_portal::accounts::commands::{self, UserCommand};
 use carefront_portal::accounts::two_step;
 use carefront_portal::infra::config::{PortalInfo, ServeConfig};
 use carefront_portal::infra::sealed::SecretsKey;
-use carefront_portal::infra::{db::Db, time};
+use carefront_portal::infra::{db::Db, store::Store, time};
 use carefront_portal::professional::commands::{
     self as professional_commands, ProfessionalCommand,
 };
@@ -147,7 +147,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Opens the store (bringing its schema up to date) and the parts not yet moved onto it.
 fn open(path: &std::path::Path) -> Db {
+    let migrated = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(sqlx::Error::Io)
+        .and_then(|runtime| runtime.block_on(Store::open(&path.display().to_string(), 1)));
+    if let Err(e) = migrated {
+        eprintln!(
+            "carefront-portal: cannot open database {}: {e}",
+            path.display()
+        );
+        std::process::exit(1)
+    }
     Db::open(path).unwrap_or_else(|e| {
         eprintln!(
             "carefront-portal: cannot open database {}: {e}",
@@ -188,8 +201,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         return Err("--secrets-key-file is required: the key that seals authenticator secrets, kept apart from the database (make one with `carefront-portal secrets-key --out FILE`)".into());
     }
     let secrets = SecretsKey::for_database(config.secrets_key_file.as_deref(), &config.db, true)?;
-    let db = Db::open(&config.db)
-        .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
+    let db = open(&config.db);
     let sealed = two_step::seal_stored_secrets(&db.lock(), &secrets)?;
     if sealed > 0 {
         println!("Sealed {sealed} authenticator secret(s) stored before secrets were sealed");

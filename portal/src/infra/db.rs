@@ -1,5 +1,5 @@
-//! The portal's SQLite file: migrated on start, one writer behind a lock and a small pool of
-//! read-only connections for searches, so a long search never waits behind a sign-in.
+//! The portal's SQLite file as the parts not yet moved to the store (`infra::store`, which
+//! migrates it) reach it: one writer behind a lock and a small pool of read-only connections.
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
@@ -7,23 +7,6 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-
-/// Each file moves the schema one version on; `PRAGMA user_version` records how far a file has come.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_initial.sql"),
-    include_str!("../../migrations/0002_hardening.sql"),
-    include_str!("../../migrations/0003_proxy.sql"),
-    include_str!("../../migrations/0004_invitations.sql"),
-    include_str!("../../migrations/0005_shares.sql"),
-    include_str!("../../migrations/0006_privacy.sql"),
-    include_str!("../../migrations/0007_account.sql"),
-    include_str!("../../migrations/0008_two_step.sql"),
-    include_str!("../../migrations/0009_closing.sql"),
-    include_str!("../../migrations/0010_passkeys.sql"),
-    include_str!("../../migrations/0011_email.sql"),
-    include_str!("../../migrations/0012_mail_quota.sql"),
-    include_str!("../../migrations/0013_emergency_notices.sql"),
-];
 
 /// Read connections: enough for both cores to search while a third request waits briefly.
 const READERS: u32 = 4;
@@ -39,7 +22,9 @@ pub struct Db {
 
 impl Db {
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        let writer = migrated(Connection::open(path)?)?;
+        let writer = Connection::open(path)?;
+        writer.busy_timeout(BUSY_TIMEOUT)?;
+        writer.pragma_update(None, "foreign_keys", "ON")?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(|c| c.busy_timeout(BUSY_TIMEOUT));
@@ -100,16 +85,11 @@ fn pool_error(e: r2d2::Error) -> rusqlite::Error {
     )
 }
 
-fn migrated(mut conn: Connection) -> rusqlite::Result<Connection> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+/// An in-memory database (for tests of parts not yet on the store) with the store's schema.
+fn migrated(conn: Connection) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    let done: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i + 1)?;
-        tx.commit()?;
+    for (_, sql) in crate::infra::store::MIGRATIONS.sqlite {
+        conn.execute_batch(sql)?;
     }
     Ok(conn)
 }
@@ -131,91 +111,15 @@ mod tests {
         assert!(conn.execute("DELETE FROM audit", []).is_err());
     }
 
-    #[test]
-    fn labels_already_stored_are_indexed_when_the_schema_moves_on() {
-        let conn = Connection::open_in_memory().unwrap();
-        for sql in &MIGRATIONS[..2] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.pragma_update(None, "user_version", 2).unwrap();
-        let labelled = r#"{"meta": {"security": [{"code": "PSY"}, {"system": "x", "code": "R"}]}}"#;
-        for (id, json) in [("c", labelled), ("d", "{}")] {
-            conn.execute(
-                "INSERT INTO resources (type, id, patient_id, json) VALUES ('Condition', ?1, 'p', ?2)",
-                [id, json],
-            )
-            .unwrap();
-        }
-        let conn = migrated(conn).unwrap();
-        let security = |id: &str| -> String {
-            conn.query_row("SELECT security FROM resources WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        };
-        assert_eq!(security("c"), " PSY R ");
-        assert!(security("d").trim().is_empty());
-    }
-
-    #[test]
-    fn visits_already_stored_are_indexed_when_the_schema_moves_on() {
-        let conn = Connection::open_in_memory().unwrap();
-        for sql in &MIGRATIONS[..5] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.pragma_update(None, "user_version", 5).unwrap();
-        for (id, json) in [
-            ("o", r#"{"encounter": {"reference": "Encounter/e1"}}"#),
-            (
-                "d",
-                r#"{"context": {"encounter": [{"reference": "https://x.example/fhir/Encounter/e2"}]}}"#,
-            ),
-            ("u", r#"{"encounter": {"reference": "urn:uuid:1234"}}"#),
-            (
-                "h",
-                r#"{"encounter": {"reference": "Encounter/e3/_history/2"}}"#,
-            ),
-            ("n", "{}"),
-        ] {
-            conn.execute(
-                "INSERT INTO resources (type, id, patient_id, json) VALUES ('Observation', ?1, 'p', ?2)",
-                [id, json],
-            )
-            .unwrap();
-        }
-        let conn = migrated(conn).unwrap();
-        let visit = |id: &str| -> Option<String> {
-            conn.query_row("SELECT encounter FROM resources WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        };
-        assert_eq!(visit("o").as_deref(), Some("e1"));
-        assert_eq!(visit("d").as_deref(), Some("e2"));
-        // What the importer would not index as a visit is not one here either.
-        for id in ["u", "h", "n"] {
-            assert_eq!(visit(id), None, "{id}");
-            let stored: String = conn
-                .query_row("SELECT json FROM resources WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .unwrap();
-            let mut resource: serde_json::Value = serde_json::from_str(&stored).unwrap();
-            resource["resourceType"] = "Observation".into();
-            resource["id"] = id.into();
-            assert_eq!(
-                crate::records::index(&resource).unwrap().encounter,
-                None,
-                "{id}"
-            );
-        }
-    }
-
-    #[test]
-    fn readers_see_the_writers_work_and_cannot_write() {
+    #[tokio::test]
+    async fn readers_see_the_writers_work_and_cannot_write() {
         let dir = std::env::temp_dir().join(format!("carefront-db-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let db = Db::open(&dir.join("t.db")).unwrap();
+        let path = dir.join("t.db");
+        crate::infra::store::Store::open(path.to_str().unwrap(), 1)
+            .await
+            .unwrap();
+        let db = Db::open(&path).unwrap();
         db.lock()
             .execute(
                 "INSERT INTO audit (at, action, detail) VALUES (1, 'read', 'x')",

@@ -8,4 +8,5 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod sealed;
+pub mod store;
 pub mod time;

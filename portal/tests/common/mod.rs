@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own part of the harness
 
 pub mod passkeys;
+pub mod postgres;
 pub mod professional;
 
 use axum::Router;

@@ -1,0 +1,10 @@
+-- Emergency reads by other organisations are told to the patient: how far through the audit
+-- trail the telling has got (one row), and when each patient was last told.
+CREATE TABLE emergency_cursor (
+    "only" BIGINT PRIMARY KEY CHECK ("only" = 1),
+    audit_id BIGINT NOT NULL
+);
+CREATE TABLE emergency_told (
+    patient_id TEXT PRIMARY KEY,
+    told_at BIGINT NOT NULL
+);
