@@ -34,6 +34,7 @@ use infra::db::Db;
 use infra::error::ApiError;
 use infra::http;
 use infra::sealed::SecretsKey;
+use infra::store::Store;
 use infra::time::Clock;
 use mail::Mailer;
 use proxies::rules::ProxyRules;
@@ -52,6 +53,9 @@ const BODY_LIMIT: usize = 16 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The database, for the parts moved onto the store.
+    pub store: Store,
+    /// The same SQLite file, for the parts not yet moved.
     pub db: Db,
     pub config: Arc<ServeConfig>,
     pub info: Arc<PortalInfo>,
@@ -78,6 +82,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(
+        store: Store,
         db: Db,
         config: ServeConfig,
         info: PortalInfo,
@@ -94,6 +99,7 @@ impl AppState {
         let passkeys =
             passkeys::relying_party(config.public_url.as_deref(), &info.organization.name);
         Self {
+            store,
             db,
             passkeys,
             config: Arc::new(config),

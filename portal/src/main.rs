@@ -161,6 +161,10 @@ fn open(path: &std::path::Path) -> Db {
         );
         std::process::exit(1)
     }
+    open_unmoved(path)
+}
+
+fn open_unmoved(path: &std::path::Path) -> Db {
     Db::open(path).unwrap_or_else(|e| {
         eprintln!(
             "carefront-portal: cannot open database {}: {e}",
@@ -201,7 +205,14 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         return Err("--secrets-key-file is required: the key that seals authenticator secrets, kept apart from the database (make one with `carefront-portal secrets-key --out FILE`)".into());
     }
     let secrets = SecretsKey::for_database(config.secrets_key_file.as_deref(), &config.db, true)?;
-    let db = open(&config.db);
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let store = runtime
+        .block_on(Store::open(
+            &config.db.display().to_string(),
+            config.db_connections,
+        ))
+        .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
+    let db = open_unmoved(&config.db);
     let sealed = two_step::seal_stored_secrets(&db.lock(), &secrets)?;
     if sealed > 0 {
         println!("Sealed {sealed} authenticator secret(s) stored before secrets were sealed");
@@ -219,7 +230,6 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     if let Some(outbox) = &config.outbox {
         println!("Email goes to the outbox folder {}", outbox.display());
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
@@ -231,7 +241,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         if config.public_url.is_none() && address.ip().is_loopback() {
             config.public_url = Some(format!("http://{address}"));
         }
-        let state = AppState::new(db, config, info, rules, mailer, secrets);
+        let state = AppState::new(store, db, config, info, rules, mailer, secrets);
         tokio::spawn(purge(state.clone()));
         tokio::spawn(notify(state.clone()));
         // Test harnesses read this line to learn the port when started with port 0.

@@ -178,7 +178,7 @@ const FEWER_BUT_WHOSE: &[(&str, Expect)] = &[("Patient", All)];
 
 #[tokio::test]
 async fn every_reader_gets_what_the_one_decision_allows_of_every_type() {
-    let p = common::professional::portal();
+    let p = common::professional::portal().await;
     fill(
         &p,
         &[
@@ -427,7 +427,7 @@ async fn count_or_reason(p: &Portal, asker: &Asker, path: &str) -> Result<usize,
 
 #[tokio::test]
 async fn who_may_act_and_who_looked_are_for_the_patient_and_those_acting_for_them() {
-    let p = common::professional::portal();
+    let p = common::professional::portal().await;
     let ann = Asker::Cookie(RECORD, p.ann().await);
     let ben = proxy(&p, "ben", &["demo-ann"]).await;
     let david = proxy(&p, "david", &["demo-margaret"]).await;

@@ -30,7 +30,7 @@ impl Portal {
 
 #[tokio::test]
 async fn a_patient_sees_each_browser_signed_in_and_signs_any_out() {
-    let p = common::portal();
+    let p = common::portal().await;
     let phone = p.ann_on(PHONE).await;
     let laptop = p.ann_on(LAPTOP).await;
     let list = p.get("/api/v1/account/sessions", &phone).await;
@@ -99,7 +99,7 @@ async fn a_patient_sees_each_browser_signed_in_and_signs_any_out() {
 
 #[tokio::test]
 async fn a_new_password_needs_the_current_one_is_not_a_common_one_and_signs_the_others_out() {
-    let p = common::portal();
+    let p = common::portal().await;
     let phone = p.ann_on(PHONE).await;
     let laptop = p.ann_on(LAPTOP).await;
     let change = |current: &str, new: &str, keep: bool| json!({"current": current, "new": new, "keepThisSession": keep});
@@ -168,7 +168,7 @@ async fn a_new_password_needs_the_current_one_is_not_a_common_one_and_signs_the_
 
 #[tokio::test]
 async fn guessing_the_current_password_is_locked_out_like_signing_in() {
-    let p = common::portal();
+    let p = common::portal().await;
     let cookie = p.ann_on(PHONE).await;
     let mut statuses = Vec::new();
     for _ in 0..7 {
@@ -195,7 +195,7 @@ async fn guessing_the_current_password_is_locked_out_like_signing_in() {
 
 #[tokio::test]
 async fn someone_else_using_the_account_ends_every_session_and_tells_the_help_desk() {
-    let p = common::portal();
+    let p = common::portal().await;
     let phone = p.ann_on(PHONE).await;
     let intruder = p.ann_on("curl/8.0").await;
     let report = p
@@ -228,7 +228,7 @@ async fn someone_else_using_the_account_ends_every_session_and_tells_the_help_de
 #[tokio::test]
 async fn closing_an_account_asks_for_the_password_then_stops_sign_in_until_the_help_desk_acts() {
     use carefront_portal::accounts::commands::{self, UserCommand};
-    let p = common::portal();
+    let p = common::portal().await;
     let phone = p.ann_on(PHONE).await;
     let laptop = p.ann_on(LAPTOP).await;
     let wrong = p

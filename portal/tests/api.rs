@@ -12,7 +12,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn portal_description_is_public_and_never_cached() {
-    let p = portal_with("--idle-timeout 600", None);
+    let p = portal_with("--idle-timeout 600", None).await;
     let a = p.call("GET", "/api/v1/portal", None, None).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.headers[header::CACHE_CONTROL], "no-store");
@@ -24,7 +24,7 @@ async fn portal_description_is_public_and_never_cached() {
 
 #[tokio::test]
 async fn wrong_passwords_are_refused_then_lock_the_account() {
-    let p = portal();
+    let p = portal().await;
     let a = p.sign_in("ann", "wrong").await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert_eq!(a.reason(), "invalid-credentials");
@@ -55,7 +55,7 @@ async fn wrong_passwords_are_refused_then_lock_the_account() {
 
 #[tokio::test]
 async fn session_cookie_is_http_only_and_strict() {
-    let p = portal();
+    let p = portal().await;
     let a = p.sign_in("ANN ", PASSWORD).await;
     assert_eq!(a.status, StatusCode::OK);
     let set = a.set_cookie();
@@ -73,7 +73,7 @@ async fn session_cookie_is_http_only_and_strict() {
 
 #[tokio::test]
 async fn records_wait_for_the_current_terms() {
-    let p = portal();
+    let p = portal().await;
     let cookie = p.sign_in("ann", PASSWORD).await.cookie();
     let refused = p.get("/api/v1/patients", &cookie).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -112,7 +112,7 @@ async fn records_wait_for_the_current_terms() {
 
 #[tokio::test]
 async fn state_changes_need_the_csrf_header() {
-    let p = portal();
+    let p = portal().await;
     let req = Request::builder()
         .method("POST")
         .uri("/api/v1/session")
@@ -129,7 +129,7 @@ async fn state_changes_need_the_csrf_header() {
 
 #[tokio::test]
 async fn searches_page_through_next_links_within_the_patient_scope() {
-    let p = portal();
+    let p = portal().await;
     let cookie = p.ann().await;
     let first = p
         .get(
@@ -206,7 +206,7 @@ async fn searches_page_through_next_links_within_the_patient_scope() {
 
 #[tokio::test]
 async fn second_factor_is_required_checked_and_not_replayable() {
-    let p = portal();
+    let p = portal().await;
     let first = p.sign_in("ben", PASSWORD).await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.body["status"], "second-factor-required");
@@ -258,7 +258,7 @@ async fn second_factor_is_required_checked_and_not_replayable() {
 
 #[tokio::test]
 async fn idle_sessions_expire_and_sign_out_ends_them() {
-    let p = portal_with("--idle-timeout 1", None);
+    let p = portal_with("--idle-timeout 1", None).await;
     let cookie = p.sign_in("ann", PASSWORD).await.cookie();
     assert_eq!(
         p.get("/api/v1/session", &cookie).await.status,
@@ -271,7 +271,7 @@ async fn idle_sessions_expire_and_sign_out_ends_them() {
     let records = p.get("/api/v1/patients", &cookie).await;
     assert_eq!(records.reason(), "session-expired");
 
-    let p = portal();
+    let p = portal().await;
     let cookie = p.sign_in("ann", PASSWORD).await.cookie();
     let out = p
         .call("DELETE", "/api/v1/session", Some(&cookie), None)
@@ -308,7 +308,7 @@ async fn serves_the_app_with_caching_and_a_strict_policy() {
     )
     .unwrap();
     std::fs::write(dir.join("carefront-0123456789abcdef.js"), "export {}").unwrap();
-    let p = portal_with("", Some(dir.clone()));
+    let p = portal_with("", Some(dir.clone())).await;
     let index = p.call("GET", "/", None, None).await;
     assert_eq!(index.status, StatusCode::OK);
     assert_eq!(index.headers[header::CACHE_CONTROL], "no-cache");

@@ -156,7 +156,7 @@ fn fragment_safe(reference: &str) -> String {
 }
 
 async fn signing_in() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     let sign_in =
         |username: &str, password: &str| json!({"username": username, "password": password});
@@ -240,7 +240,7 @@ async fn signing_in() -> Contract {
 }
 
 async fn terms_the_patient_list_and_the_record() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     // Terms, the patient list and the record.
     let signed_in = p.sign_in("ann", PASSWORD).await;
@@ -323,7 +323,7 @@ async fn terms_the_patient_list_and_the_record() -> Contract {
 }
 
 async fn acting_for_others() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     // Acting for others: the list with each person's standing, proxy terms for one person,
     // who can see my record, stopping access and a young person's agreement.
@@ -443,7 +443,7 @@ async fn acting_for_others() -> Contract {
 }
 
 async fn invitations() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     let ann_again = p.ann().await;
     // Invitations: none can be sent from this portal (no mail transport), then one that can.
@@ -476,7 +476,7 @@ async fn invitations() -> Contract {
         .await,
     );
     let outbox = std::env::temp_dir().join(format!("carefront-contract-{}", std::process::id()));
-    let mailing = common::portal_with(&format!("--outbox {}", outbox.display()), None);
+    let mailing = common::portal_with(&format!("--outbox {}", outbox.display()), None).await;
     let carol_inviter = mailing.ann().await;
     let made = mailing
         .call(
@@ -553,7 +553,7 @@ async fn invitations() -> Contract {
 async fn shares() -> Contract {
     let mut c = Contract::load();
     // Shares: made, listed, opened by a viewer, read through, followed as a link, stopped.
-    let sharing = common::portal_with("--public-url http://portal.test", None);
+    let sharing = common::portal_with("--public-url http://portal.test", None).await;
     let ann_shares = sharing.ann().await;
     c.check(
         "get",
@@ -788,7 +788,7 @@ async fn shares() -> Contract {
 async fn privacy_and_other_organisations() -> Contract {
     let mut c = Contract::load();
     // The privacy centre, and other organisations' systems reading under its choices.
-    let pro = common::professional::portal();
+    let pro = common::professional::portal().await;
     let north = pro.register("northgate-ehr", "northgate", "Northgate Surgery");
     let ann_pro = pro.ann().await;
     let david = pro.signed_in("david").await;
@@ -979,7 +979,7 @@ async fn privacy_and_other_organisations() -> Contract {
 }
 
 async fn account_settings() -> Contract {
-    let pro = portal();
+    let pro = portal().await;
     let mut c = Contract::load();
     let ann_pro = pro.ann().await;
     // The account's own settings.
@@ -1141,7 +1141,7 @@ async fn account_settings() -> Contract {
 }
 
 async fn two_step_sign_in() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     // Two-step sign-in: Claire turns it on, makes new recovery codes, and turns it off.
     let claire = p.signed_in("claire").await;
@@ -1209,7 +1209,7 @@ async fn two_step_sign_in() -> Contract {
 async fn a_required_second_factor() -> Contract {
     let mut c = Contract::load();
     // A portal that requires a second factor leads Ann through setting one up.
-    let required = common::portal_with("--require-second-factor", None);
+    let required = common::portal_with("--require-second-factor", None).await;
     let first = required.sign_in("ann", PASSWORD).await;
     c.check("post", "/session", &first);
     let setting_up = first.cookie();
@@ -1250,7 +1250,7 @@ async fn a_required_second_factor() -> Contract {
 }
 
 async fn closing_an_account() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     // Closing an account: a wrong password, then the request; signing in then says so.
     let jordan = p.signed_in("jordan").await;
@@ -1273,10 +1273,10 @@ async fn closing_an_account() -> Contract {
 }
 
 async fn passkeys() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     // Passkeys, on a portal with a public address: added, listed, used to sign in, removed.
-    let keys = common::passkeys::portal();
+    let keys = common::passkeys::portal().await;
     let ann_keys = keys.signed_in("ann").await;
     let mut phone = common::passkeys::Phone::new();
     c.check(
@@ -1356,7 +1356,7 @@ async fn passkeys() -> Contract {
 async fn email() -> Contract {
     let mut c = Contract::load();
     // Email: a new address confirmed by the code sent to it; what the account is told about.
-    let (mail, outbox) = common::portal_with_outbox("");
+    let (mail, outbox) = common::portal_with_outbox("").await;
     let ann_mail = mail.signed_in("ann").await;
     let post = |path: &'static str, body: Value| {
         let (mail, ann_mail) = (mail.clone(), ann_mail.clone());
@@ -1411,7 +1411,7 @@ async fn email() -> Contract {
 }
 
 async fn signing_out() -> Contract {
-    let p = portal();
+    let p = portal().await;
     let mut c = Contract::load();
     let ann = p.ann().await;
     // Signing out, and what a browser then sees.

@@ -58,7 +58,7 @@ fn mails_to(dir: &std::path::Path, address: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_new_address_takes_a_code_sent_to_it_and_the_old_one_is_told() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     let now = p.get("/api/v1/account/email", &ann).await;
     assert_eq!(now.status, StatusCode::OK);
@@ -129,7 +129,7 @@ async fn a_new_address_takes_a_code_sent_to_it_and_the_old_one_is_told() {
 
 #[tokio::test]
 async fn a_change_survives_five_wrong_codes_and_codes_are_rationed() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     p.ask_to_change(&ann, "ann@new.example").await;
     let code = common::code_in(&mails_to(&dir, "ann@new.example")[0]);
@@ -183,7 +183,7 @@ async fn a_change_survives_five_wrong_codes_and_codes_are_rationed() {
 
 #[tokio::test]
 async fn hostile_and_mistaken_addresses_are_refused_before_anything_is_sent() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     for bad in [
         "",
@@ -216,7 +216,7 @@ async fn hostile_and_mistaken_addresses_are_refused_before_anything_is_sent() {
         .await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
 
-    let no_mail = common::portal();
+    let no_mail = common::portal().await;
     let ann = no_mail.ann().await;
     assert_eq!(
         no_mail.get("/api/v1/account/email", &ann).await.body["canSend"],
@@ -249,7 +249,7 @@ fn appointment(id: &str, patient: &str) -> Value {
 
 #[tokio::test]
 async fn a_new_result_emails_the_patient_once_and_says_nothing_of_it() {
-    let (p, dir) = common::portal_with_outbox("--public-url https://portal.hospital.example");
+    let (p, dir) = common::portal_with_outbox("--public-url https://portal.hospital.example").await;
     assert_eq!(
         p.load_and_notify(&[result("tsh-1", "demo-ann"), result("tsh-2", "demo-ann")])
             .await,
@@ -290,7 +290,7 @@ async fn a_new_result_emails_the_patient_once_and_says_nothing_of_it() {
 
 #[tokio::test]
 async fn each_kind_can_be_turned_off_and_the_choice_is_kept() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     let choices = p.get("/api/v1/account/notifications", &ann).await;
     assert_eq!(
@@ -330,7 +330,7 @@ async fn each_kind_can_be_turned_off_and_the_choice_is_kept() {
 
 #[tokio::test]
 async fn a_proxy_hears_only_when_they_ask_and_only_of_what_they_may_see() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     // Ben acts for Ann, for her appointments only.
     let ben = p.signed_in("ben").await;
     assert_eq!(
@@ -396,7 +396,7 @@ async fn a_proxy_hears_only_when_they_ask_and_only_of_what_they_may_see() {
 
 #[tokio::test]
 async fn an_account_made_with_an_invitation_has_the_address_the_code_went_to() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     p.post(
         "/api/v1/proxies/invitations",
@@ -423,7 +423,7 @@ async fn an_account_made_with_an_invitation_has_the_address_the_code_went_to() {
 #[tokio::test]
 async fn a_relay_that_refuses_keeps_the_notice_for_a_later_round() {
     // Nothing listens on port 1: every letter fails to go.
-    let p = common::portal_with("--smtp-url smtp://127.0.0.1:1", None);
+    let p = common::portal_with("--smtp-url smtp://127.0.0.1:1", None).await;
     let bundle = json!({"resourceType": "Bundle", "type": "collection",
         "entry": [{"resource": result("tsh-1", "demo-ann")}]});
     load_bundle(&p.state.db, &bundle).unwrap();

@@ -19,7 +19,7 @@ async fn post(p: &Portal, cookie: &str, path: &str, body: Value) -> common::Answ
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twelve_parallel_requests_for_codes_to_new_addresses_send_at_most_five() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     let asks = (0..12)
         .map(|n| {
@@ -54,7 +54,7 @@ async fn twelve_parallel_requests_for_codes_to_new_addresses_send_at_most_five()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifteen_parallel_invitations_send_ten_and_the_name_typed_is_in_none() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     let invites = (0..15)
         .map(|n| {
@@ -97,7 +97,7 @@ async fn fifteen_parallel_invitations_send_ten_and_the_name_typed_is_in_none() {
 
 #[tokio::test]
 async fn emailed_shares_and_other_emails_share_one_count_per_account() {
-    let (p, dir) = common::portal_with_outbox("--public-url https://portal.hospital.example");
+    let (p, dir) = common::portal_with_outbox("--public-url https://portal.hospital.example").await;
     let ann = p.ann().await;
     // Five codes to new addresses, then emailed shares: ten emails an hour in all.
     for n in 0..5 {

@@ -18,7 +18,7 @@ fn peak_kib() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_unknown_sign_ins_at_once_stay_within_the_memory_budget() {
-    let p = common::portal();
+    let p = common::portal().await;
     // One known sign-in first, so the decoy hash and the first workspace exist before the peak
     // is read.
     p.sign_in("ann", "not her password").await;

@@ -76,8 +76,8 @@ async fn audit_is_append_only(store: &Store) {
 
 #[tokio::test]
 async fn both_databases_end_with_the_same_schema() {
-    let dir = std::env::temp_dir().join(format!("carefront-migrations-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let folder = common::Folder::new("migrations");
+    let dir = &folder.0;
     let sqlite = Store::open(&dir.join("portal.db").display().to_string(), 1)
         .await
         .unwrap();
@@ -99,5 +99,4 @@ async fn both_databases_end_with_the_same_schema() {
     assert_eq!(indexes(&sqlite).await, indexes(&postgres).await);
     audit_is_append_only(&sqlite).await;
     audit_is_append_only(&postgres).await;
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -14,13 +14,13 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_rs::prelude::{CreationChallengeResponse, Url};
 use webauthn_rs_proto::UserVerificationPolicy;
 
-fn portal() -> Portal {
-    common::passkeys::portal()
+async fn portal() -> Portal {
+    common::passkeys::portal().await
 }
 
 #[tokio::test]
 async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
-    let p = portal();
+    let p = portal().await;
     // Ben has an authenticator app: a passkey is both factors at once.
     let ben = p.signed_in("ben").await;
     let mut phone = Phone::new();
@@ -94,7 +94,7 @@ async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
 
 #[tokio::test]
 async fn an_assertion_made_for_another_origin_is_refused() {
-    let p = portal();
+    let p = portal().await;
     let ann = p.signed_in("ann").await;
     let mut phone = Phone::new();
     p.add_passkey(&ann, &mut phone, "Phone").await;
@@ -115,7 +115,7 @@ async fn an_assertion_made_for_another_origin_is_refused() {
 
 #[tokio::test]
 async fn a_passkey_without_user_verification_is_refused() {
-    let p = portal();
+    let p = portal().await;
     let ann = p.signed_in("ann").await;
     let mut phone = Phone::new();
     p.add_passkey(&ann, &mut phone, "Phone").await;
@@ -165,7 +165,7 @@ async fn a_passkey_without_user_verification_is_refused() {
 
 #[tokio::test]
 async fn a_counter_that_goes_back_is_refused_as_a_possible_copy() {
-    let p = portal();
+    let p = portal().await;
     let ann = p.signed_in("ann").await;
     let mut phone = Phone::new();
     p.add_passkey(&ann, &mut phone, "Phone").await;
@@ -200,7 +200,7 @@ async fn a_counter_that_goes_back_is_refused_as_a_possible_copy() {
 
 #[tokio::test]
 async fn passkeys_are_refused_where_the_account_may_not_sign_in_and_guessing_is_throttled() {
-    let p = portal();
+    let p = portal().await;
     let ann = p.signed_in("ann").await;
     let mut phone = Phone::new();
     p.add_passkey(&ann, &mut phone, "Phone").await;
@@ -243,7 +243,7 @@ async fn passkeys_are_refused_where_the_account_may_not_sign_in_and_guessing_is_
 
 #[tokio::test]
 async fn a_portal_without_a_public_address_offers_no_passkeys() {
-    let p = common::portal();
+    let p = common::portal().await;
     let refused = p
         .call(
             "POST",
@@ -263,7 +263,7 @@ async fn a_portal_without_a_public_address_offers_no_passkeys() {
 #[tokio::test]
 async fn sign_in_challenges_are_rationed_per_network_and_their_table_is_bounded() {
     use carefront_portal::passkeys::{CHALLENGES_PER_WINDOW, store};
-    let p = portal();
+    let p = portal().await;
     let ask = |peer: String| {
         let p = p.clone();
         async move {

@@ -51,7 +51,7 @@ fn human(event: &Value) -> &Value {
 
 #[tokio::test]
 async fn a_patient_reads_who_looked_newest_first_in_the_balp_shape() {
-    let p = common::portal();
+    let p = common::portal().await;
     let ann = p.ann().await;
     p.get("/api/v1/fhir/AllergyIntolerance?patient=demo-ann", &ann)
         .await;
@@ -108,7 +108,7 @@ async fn a_patient_reads_who_looked_newest_first_in_the_balp_shape() {
 
 #[tokio::test]
 async fn each_kind_of_looker_is_told_apart_and_refusals_say_why() {
-    let p = common::portal_with("--public-url http://portal.test", None);
+    let p = common::portal_with("--public-url http://portal.test", None).await;
     let ann = p.ann().await;
     // A share's viewer.
     let viewer = p.ann_shares_with_a_viewer(&ann).await;
@@ -167,7 +167,7 @@ async fn each_kind_of_looker_is_told_apart_and_refusals_say_why() {
 
 #[tokio::test]
 async fn only_the_patient_and_whoever_has_full_access_may_read_the_log() {
-    let p = common::portal_with("--public-url http://portal.test", None);
+    let p = common::portal_with("--public-url http://portal.test", None).await;
     let ann = p.ann().await;
     // Another patient's log.
     assert_eq!(
@@ -205,7 +205,7 @@ async fn only_the_patient_and_whoever_has_full_access_may_read_the_log() {
 
 #[tokio::test]
 async fn the_log_filters_by_date_and_sorts_either_way() {
-    let p = common::portal();
+    let p = common::portal().await;
     let ann = p.ann().await;
     p.get("/api/v1/fhir/Condition?patient=demo-ann", &ann).await;
     let today = carefront_portal::infra::time::date(carefront_portal::infra::time::now());
@@ -231,7 +231,7 @@ async fn the_log_filters_by_date_and_sorts_either_way() {
 
 #[tokio::test]
 async fn every_audit_event_names_what_it_is_about_by_a_valid_reference() {
-    let p = common::portal_with("--public-url http://portal.test", None);
+    let p = common::portal_with("--public-url http://portal.test", None).await;
     let ann = p.ann().await;
     // A list of patients, a read, a search, a share's viewer: each leaves a different detail.
     p.get("/api/v1/patients", &ann).await;
@@ -268,7 +268,7 @@ async fn every_audit_event_names_what_it_is_about_by_a_valid_reference() {
 #[tokio::test]
 async fn a_parent_narrowed_by_age_neither_sees_nor_withdraws_the_young_persons_own_choices() {
     use carefront_portal::privacy::objections::{self, By, Kind};
-    let p = common::portal();
+    let p = common::portal().await;
     let claire = p.signed_in("claire").await;
     p.accept_proxy_terms(&claire, "demo-maya").await;
     // Two things of Maya's that her mother can see, and her mother's link to her; Maya's own

@@ -46,7 +46,7 @@ fn kept_back(answer: &Answer) -> bool {
 
 #[tokio::test]
 async fn a_registered_system_gets_a_token_and_reads_and_the_patient_sees_who_and_why() {
-    let p = portal();
+    let p = portal().await;
     let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let configuration = p
         .call(
@@ -114,7 +114,7 @@ async fn a_registered_system_gets_a_token_and_reads_and_the_patient_sees_who_and
 
 #[tokio::test]
 async fn forged_assertions_are_throttled_before_their_signature_is_checked_and_audited_once() {
-    let p = portal();
+    let p = portal().await;
     let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let forger = p.register("forger", "forgery", "Forgery Ltd");
     // Signed with the forger's own key, in the name of northgate-ehr: 80 of them, from one
@@ -148,7 +148,7 @@ async fn forged_assertions_are_throttled_before_their_signature_is_checked_and_a
 
 #[tokio::test]
 async fn assertions_that_are_not_right_get_no_token() {
-    let p = portal();
+    let p = portal().await;
     let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let other = p.register("southgate-ehr", "southgate", "Southgate Clinic");
     // Each case has its own jti, so none is refused as a replay of another.
@@ -324,7 +324,7 @@ fn unsigned(claims: &Value) -> String {
 
 #[tokio::test]
 async fn bad_and_expired_tokens_read_nothing() {
-    let p = portal();
+    let p = portal().await;
     for auth in ["", "Bearer ", "Bearer nonsense", "Basic YW5uOnBhc3M="] {
         let answer = p
             .send(
@@ -376,7 +376,7 @@ async fn bad_and_expired_tokens_read_nothing() {
 
 #[tokio::test]
 async fn an_objection_to_all_sharing_refuses_every_read_but_an_emergency_one_which_is_flagged() {
-    let p = portal();
+    let p = portal().await;
     let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let ann = p.ann().await;
     let made = p.object(&ann, "demo-ann", "all", "").await;
@@ -466,7 +466,7 @@ async fn an_objection_to_all_sharing_refuses_every_read_but_an_emergency_one_whi
 
 #[tokio::test]
 async fn an_objection_to_one_organisation_refuses_only_that_one() {
-    let p = portal();
+    let p = portal().await;
     let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let south = p.register("southgate-ehr", "southgate", "Southgate Clinic");
     let ann = p.ann().await;
@@ -495,7 +495,7 @@ async fn an_objection_to_one_organisation_refuses_only_that_one() {
 
 #[tokio::test]
 async fn a_hidden_visit_takes_what_was_recorded_at_it_and_is_said_to_be_kept_back() {
-    let p = portal();
+    let p = portal().await;
     let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let ann = p.ann().await;
     let visit = p.first(&ann, "Encounter", "demo-ann").await;
@@ -576,7 +576,7 @@ async fn a_hidden_visit_takes_what_was_recorded_at_it_and_is_said_to_be_kept_bac
 
 #[tokio::test]
 async fn a_hidden_report_takes_its_results_and_a_hidden_document_only_itself() {
-    let p = portal();
+    let p = portal().await;
     let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let ann = p.ann().await;
     let report = p.first(&ann, "DiagnosticReport", "demo-ann").await;
@@ -655,7 +655,7 @@ async fn a_hidden_report_takes_its_results_and_a_hidden_document_only_itself() {
 
 #[tokio::test]
 async fn a_hidden_category_takes_everything_labelled_so() {
-    let p = portal();
+    let p = portal().await;
     let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     carefront_portal::records::put(
         &p.state.db.lock(),
@@ -692,7 +692,7 @@ async fn a_hidden_category_takes_everything_labelled_so() {
 
 #[tokio::test]
 async fn choices_are_consents_in_the_fhir_api_and_the_privacy_page_says_what_they_mean() {
-    let p = portal();
+    let p = portal().await;
     p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let ann = p.ann().await;
     let made = p
@@ -811,7 +811,7 @@ async fn choices_are_consents_in_the_fhir_api_and_the_privacy_page_says_what_the
 
 #[tokio::test]
 async fn a_parent_objects_for_a_young_child_but_for_a_fourteen_year_old_only_hides_what_they_see() {
-    let p = portal();
+    let p = portal().await;
     p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let claire = p.signed_in("claire").await;
     for child in ["demo-leo", "demo-maya"] {
@@ -900,7 +900,7 @@ async fn a_parent_objects_for_a_young_child_but_for_a_fourteen_year_old_only_hid
 async fn the_command_line_client_reads_as_a_professional() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let p = common::portal_with(&format!("--public-url http://{address}"), None);
+    let p = common::portal_with(&format!("--public-url http://{address}"), None).await;
     let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     let dir = std::env::temp_dir().join(format!("carefront-key-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -963,7 +963,7 @@ async fn the_command_line_client_reads_as_a_professional() {
 
 #[tokio::test]
 async fn the_hospitals_other_systems_report_accesses_that_the_patient_then_sees() {
-    let p = portal();
+    let p = portal().await;
     let ehr = p.register("riverside-ehr", "riverside", "Riverside General Hospital");
     let mut no_iua = claims(&ehr, "TREAT");
     no_iua.as_object_mut().unwrap().remove("extensions");
@@ -1058,7 +1058,7 @@ async fn the_hospitals_other_systems_report_accesses_that_the_patient_then_sees(
 async fn an_emergency_read_is_emailed_to_the_patient_once_an_hour_and_says_nothing_of_it() {
     use carefront_portal::notifications::emergency;
     let (p, outbox) =
-        common::portal_with_outbox(&format!("--public-url {}", common::professional::PUBLIC));
+        common::portal_with_outbox(&format!("--public-url {}", common::professional::PUBLIC)).await;
     let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
     // The trail before the first round is not news (the demo's own emergency read among it).
     assert_eq!(emergency::tell(&p.state).await.unwrap(), 0);

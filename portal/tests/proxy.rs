@@ -37,7 +37,7 @@ fn texts(bundle: &Value) -> String {
 
 #[tokio::test]
 async fn a_parent_sees_themself_then_each_child_with_where_access_stands() {
-    let p = portal();
+    let p = portal().await;
     let claire = p.signed_in("claire").await;
     let list = p.patients(&claire).await;
     let ids: Vec<&str> = list.iter().map(|p| p["id"].as_str().unwrap()).collect();
@@ -62,7 +62,7 @@ async fn a_parent_sees_themself_then_each_child_with_where_access_stands() {
 
 #[tokio::test]
 async fn proxy_terms_come_before_the_first_view_of_each_person() {
-    let p = portal();
+    let p = portal().await;
     let claire = p.signed_in("claire").await;
     let refused = p.search(&claire, "Condition", "demo-leo").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -104,7 +104,7 @@ async fn proxy_terms_come_before_the_first_view_of_each_person() {
 
 #[tokio::test]
 async fn every_record_type_of_every_other_patient_is_refused_and_audited() {
-    let p = portal();
+    let p = portal().await;
     let claire = p.signed_in("claire").await;
     for patient in ["demo-leo", "demo-maya"] {
         assert_eq!(
@@ -149,7 +149,7 @@ async fn every_record_type_of_every_other_patient_is_refused_and_audited() {
 
 #[tokio::test]
 async fn a_young_persons_confidential_items_are_absent_from_searches_counts_and_reads() {
-    let p = portal();
+    let p = portal().await;
     let claire = p.signed_in("claire").await;
     assert_eq!(
         p.accept_proxy_terms(&claire, "demo-maya").await,
@@ -219,7 +219,7 @@ async fn a_young_persons_confidential_items_are_absent_from_searches_counts_and_
 
 #[tokio::test]
 async fn a_level_without_a_section_refuses_it_and_says_so() {
-    let p = portal();
+    let p = portal().await;
     let ben = p.signed_in("ben").await;
     assert_eq!(
         p.accept_proxy_terms(&ben, "demo-ann").await,
@@ -257,7 +257,7 @@ async fn a_level_without_a_section_refuses_it_and_says_so() {
 
 #[tokio::test]
 async fn stopping_access_ends_it_in_a_session_already_open() {
-    let p = portal();
+    let p = portal().await;
     let ben = p.signed_in("ben").await;
     assert_eq!(
         p.accept_proxy_terms(&ben, "demo-ann").await,
@@ -320,7 +320,7 @@ async fn stopping_access_ends_it_in_a_session_already_open() {
 
 #[tokio::test]
 async fn a_parents_access_at_seventeen_waits_for_the_young_persons_agreement() {
-    let p = portal();
+    let p = portal().await;
     let david = p.signed_in("david").await;
     let list = p.patients(&david).await;
     assert!(
@@ -389,7 +389,7 @@ async fn a_parents_access_at_seventeen_waits_for_the_young_persons_agreement() {
 
 #[tokio::test]
 async fn birthdays_move_access_between_bands_with_no_one_doing_anything() {
-    let p = portal();
+    let p = portal().await;
     let claire = p.signed_in("claire").await;
     for patient in ["demo-leo", "demo-maya"] {
         assert_eq!(
@@ -441,7 +441,7 @@ async fn birthdays_move_access_between_bands_with_no_one_doing_anything() {
 
 #[tokio::test]
 async fn relationships_are_fhir_related_person_and_consent() {
-    let p = portal();
+    let p = portal().await;
     let ann = p.ann().await;
     let people = p.search(&ann, "RelatedPerson", "demo-ann").await;
     assert_eq!(people.status, StatusCode::OK);
@@ -495,7 +495,7 @@ async fn relationships_are_fhir_related_person_and_consent() {
 
 #[tokio::test]
 async fn security_labels_are_indexed_as_resources_are_stored() {
-    let p = portal();
+    let p = portal().await;
     let conn = p.state.db.lock();
     let security: String = conn
         .query_row(
@@ -527,7 +527,7 @@ fn carer(name: &str, email: &str) -> Value {
 
 #[tokio::test]
 async fn an_invitation_emails_a_code_that_works_once_and_says_nothing_of_health() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     let made = invite(&p, &ann, carer("Carol Jones", "carol@example.org")).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
@@ -621,7 +621,7 @@ async fn an_invitation_emails_a_code_that_works_once_and_says_nothing_of_health(
 
 #[tokio::test]
 async fn someone_without_a_sign_in_makes_one_with_the_invitation() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     invite(&p, &ann, json!({"name": "Sam Reid", "email": "sam@example.org", "relationship": "son", "level": "limited"})).await;
     let code = common::code_in(&common::outbox(&dir)[0]);
@@ -673,7 +673,7 @@ async fn someone_without_a_sign_in_makes_one_with_the_invitation() {
 
 #[tokio::test]
 async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
-    let (p, dir) = common::portal_with_outbox("");
+    let (p, dir) = common::portal_with_outbox("").await;
     let ann = p.ann().await;
     let claire = p.signed_in("claire").await;
     for (body, why) in [
@@ -767,7 +767,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
 
 #[tokio::test]
 async fn without_a_way_to_send_email_an_invitation_is_refused_not_lost() {
-    let p = portal();
+    let p = portal().await;
     let ann = p.ann().await;
     let answer = invite(&p, &ann, carer("Carol Jones", "carol@example.org")).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);

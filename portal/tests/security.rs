@@ -24,7 +24,7 @@ fn reasons(answers: &[Answer], reason: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_passwords_each_count() {
-    let p = portal();
+    let p = portal().await;
     // One short of the throttle, so what answers the right password is the lock.
     let guesses = (0..throttle::LIMIT - 1).map(|n| {
         let p = p.clone();
@@ -47,7 +47,7 @@ async fn parallel_wrong_passwords_each_count() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_codes_on_one_sign_in_each_count() {
-    let p = portal();
+    let p = portal().await;
     let pending = p.sign_in("ben", PASSWORD).await.cookie();
     let guesses = (0..12).map(|n| {
         let (p, pending) = (p.clone(), pending.clone());
@@ -70,7 +70,7 @@ async fn parallel_wrong_codes_on_one_sign_in_each_count() {
 
 #[tokio::test]
 async fn signing_in_again_does_not_reset_the_count_of_wrong_codes() {
-    let p = portal();
+    let p = portal().await;
     for round in 0..FREE_CODES {
         let pending = p.sign_in("ben", PASSWORD).await.cookie();
         let wrong = p.code(&pending, "000000").await;
@@ -100,7 +100,7 @@ async fn signing_in_again_does_not_reset_the_count_of_wrong_codes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_overheard_code_opens_one_session_even_in_a_race() {
-    let p = portal();
+    let p = portal().await;
     let a = p.sign_in("ben", PASSWORD).await.cookie();
     let b = p
         .sign_in_from("198.51.100.4", "ben", PASSWORD)
@@ -141,7 +141,7 @@ async fn one_overheard_code_opens_one_session_even_in_a_race() {
 
 #[tokio::test]
 async fn unknown_and_known_usernames_answer_alike_even_when_locked() {
-    let p = portal();
+    let p = portal().await;
     for n in 0..FREE_PER_CLIENT {
         let known = p.sign_in("ann", "wrong").await;
         let unknown = p.sign_in("no-such-person", "wrong").await;
@@ -170,7 +170,7 @@ async fn unknown_and_known_usernames_answer_alike_even_when_locked() {
 
 #[tokio::test]
 async fn unknown_usernames_take_as_long_as_known_ones() {
-    let p = portal();
+    let p = portal().await;
     // Each from its own network, so no lock shortens the path. Medians of 15 interleaved pairs:
     // with 9, a busy machine (the other tests' hashing threads alongside) once tipped one median.
     let mut known = Vec::new();
@@ -198,7 +198,7 @@ async fn unknown_usernames_take_as_long_as_known_ones() {
 
 #[tokio::test]
 async fn an_attacker_elsewhere_cannot_lock_the_patient_out() {
-    let p = portal();
+    let p = portal().await;
     for _ in 0..FREE_PER_CLIENT + 3 {
         p.sign_in_from("198.51.100.66", "ann", "guess").await;
     }
@@ -214,7 +214,7 @@ async fn an_attacker_elsewhere_cannot_lock_the_patient_out() {
 
 #[tokio::test]
 async fn guessing_from_many_networks_locks_new_ones_but_not_the_patients_own() {
-    let p = portal();
+    let p = portal().await;
     assert_eq!(
         p.sign_in_from("203.0.113.9", "ann", PASSWORD).await.body["status"],
         "signed-in",
@@ -232,7 +232,7 @@ async fn guessing_from_many_networks_locks_new_ones_but_not_the_patients_own() {
 
 #[tokio::test]
 async fn a_turned_off_account_says_so_only_to_someone_with_its_password() {
-    let p = portal();
+    let p = portal().await;
     let cookie = p.ann().await;
     commands::run(
         &p.state.db,
@@ -275,7 +275,7 @@ fn wrong_sign_in(n: usize) -> Call<'static> {
 
 #[tokio::test]
 async fn forwarding_headers_from_an_untrusted_peer_change_nothing() {
-    let p = portal();
+    let p = portal().await;
     let n = fail_until_throttled(&p, |n| {
         wrong_sign_in(n)
             .from("198.51.100.20")
@@ -292,7 +292,7 @@ async fn forwarding_headers_from_an_untrusted_peer_change_nothing() {
 
 #[tokio::test]
 async fn a_trusted_proxy_names_each_client_and_forged_hops_are_skipped() {
-    let p = portal_with("--trusted-proxy 10.0.0.0/8", None);
+    let p = portal_with("--trusted-proxy 10.0.0.0/8", None).await;
     // Many patients behind the hospital's proxy are each their own client.
     for n in 0..throttle::LIMIT + 5 {
         let a = p
@@ -316,7 +316,7 @@ async fn a_trusted_proxy_names_each_client_and_forged_hops_are_skipped() {
 
 #[tokio::test]
 async fn ipv6_clients_are_one_client_per_64_bit_network() {
-    let p = portal();
+    let p = portal().await;
     let n = fail_until_throttled(&p, |n| {
         wrong_sign_in(n).from(format!("2001:db8:5:6:{n:x}::1"))
     })
@@ -326,7 +326,7 @@ async fn ipv6_clients_are_one_client_per_64_bit_network() {
 
 #[tokio::test]
 async fn successful_sign_ins_never_count_against_the_throttle() {
-    let p = portal();
+    let p = portal().await;
     for n in 0..throttle::LIMIT * 2 {
         let a = p.sign_in_from("198.51.100.99", "ann", PASSWORD).await;
         assert_eq!(a.body["status"], "signed-in", "sign-in number {n}");
@@ -335,7 +335,7 @@ async fn successful_sign_ins_never_count_against_the_throttle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rush_of_different_patients_on_one_network_is_never_refused() {
-    let p = portal();
+    let p = portal().await;
     let people = 2 * throttle::LIMIT;
     carefront_portal::demo::seed_bench_sign_ins(&p.state.db, people).unwrap();
     let rush = (1..=people).map(|n| {
@@ -354,7 +354,7 @@ async fn a_rush_of_different_patients_on_one_network_is_never_refused() {
 
 #[tokio::test]
 async fn production_cookies_are_host_only_secure_and_end_with_the_browser() {
-    let p = portal();
+    let p = portal().await;
     let signed_in = p.sign_in("ann", PASSWORD).await;
     let set = signed_in.set_cookie();
     assert!(set.starts_with("__Host-carefront-session="));
@@ -399,7 +399,7 @@ async fn production_cookies_are_host_only_secure_and_end_with_the_browser() {
 
 #[tokio::test]
 async fn plain_http_cookies_only_under_the_development_flag() {
-    let p = portal_with("--dev-insecure-cookies", None);
+    let p = portal_with("--dev-insecure-cookies", None).await;
     let a = p.sign_in("ann", PASSWORD).await;
     assert!(a.set_cookie().starts_with("carefront-session="));
     assert!(!a.set_cookie().contains("Secure"));
@@ -408,7 +408,7 @@ async fn plain_http_cookies_only_under_the_development_flag() {
 
 #[tokio::test]
 async fn signing_out_clears_the_site_and_ends_the_session() {
-    let p = portal();
+    let p = portal().await;
     let cookie = p.ann().await;
     let out = p
         .call("DELETE", "/api/v1/session", Some(&cookie), None)
@@ -426,7 +426,7 @@ async fn signing_out_clears_the_site_and_ends_the_session() {
 
 #[tokio::test]
 async fn every_refusal_is_audited_with_who_where_and_which_session() {
-    let p = portal();
+    let p = portal().await;
     p.send(
         Call::new("POST", "/api/v1/session")
             .from("198.51.100.7")
@@ -501,7 +501,7 @@ async fn every_refusal_is_audited_with_who_where_and_which_session() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_before_they_are_read() {
-    let p = portal();
+    let p = portal().await;
     let huge = json!({"username": "a".repeat(100_000), "password": "x"});
     let a = p
         .send(Call::new("POST", "/api/v1/session").json(huge))
@@ -532,7 +532,7 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
 
 #[tokio::test]
 async fn an_answer_past_the_time_limit_is_a_problem_with_the_api_headers() {
-    let p = common::portal_configured("", |config| config.request_timeout = 0);
+    let p = common::portal_configured("", |config| config.request_timeout = 0).await;
     let a = p.call("GET", "/api/v1/portal", None, None).await;
     assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(a.reason(), "timed-out", "{:?}", a.body);
@@ -542,7 +542,7 @@ async fn an_answer_past_the_time_limit_is_a_problem_with_the_api_headers() {
 
 #[tokio::test]
 async fn parameter_floods_and_out_of_range_paging_are_bad_requests() {
-    let p = portal();
+    let p = portal().await;
     let cookie = p.ann().await;
     let flood: String = (0..200).map(|n| format!("&x{n}=1")).collect();
     for uri in [
@@ -571,7 +571,7 @@ async fn parameter_floods_and_out_of_range_paging_are_bad_requests() {
 
 #[tokio::test]
 async fn odd_ids_are_refused_never_crash_and_never_reach_another_record() {
-    let p = portal();
+    let p = portal().await;
     let cookie = p.ann().await;
     let long = "x".repeat(10_000);
     for id in [
@@ -600,7 +600,7 @@ async fn static_paths_never_leave_the_app_folder() {
     std::fs::create_dir_all(&app).unwrap();
     std::fs::write(app.join("index.html"), "<html>app</html>").unwrap();
     std::fs::write(dir.join("secret.txt"), "the secret").unwrap();
-    let p = portal_with("", Some(app));
+    let p = portal_with("", Some(app)).await;
     for path in [
         "/../secret.txt",
         "/%2e%2e/secret.txt",

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 const PUBLIC: &str = "http://portal.test";
 
-fn sharing_portal() -> (Portal, std::path::PathBuf) {
-    common::portal_with_outbox(&format!("--public-url {PUBLIC}"))
+async fn sharing_portal() -> (Portal, std::path::PathBuf) {
+    common::portal_with_outbox(&format!("--public-url {PUBLIC}")).await
 }
 
 impl Portal {
@@ -117,7 +117,7 @@ fn decrypt(jwe: &str, key: &str) -> Value {
 
 #[tokio::test]
 async fn a_share_gives_a_grouped_code_a_viewer_address_and_a_plain_link() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (_, made) = p.ann_shares(&["results", "medicines"]).await;
     let code = code_of(&made);
     assert!(regex_like_code(&code), "K7Q2-9XMD-4TPA style, not {code}");
@@ -154,7 +154,7 @@ fn regex_like_code(code: &str) -> bool {
 
 #[tokio::test]
 async fn neither_the_code_nor_the_link_nor_its_key_is_kept_in_clear() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (_, made) = p.ann_shares(&["results"]).await;
     let code = code_of(&made);
     let link = payload(&made);
@@ -205,7 +205,7 @@ async fn neither_the_code_nor_the_link_nor_its_key_is_kept_in_clear() {
 
 #[tokio::test]
 async fn a_viewer_reads_the_shared_sections_of_that_patient_and_nothing_else() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (_, made) = p.ann_shares(&["results", "medicines"]).await;
     // Typed as people type it: lower case, spaces instead of dashes.
     let typed = code_of(&made).to_lowercase().replace('-', " ");
@@ -346,7 +346,7 @@ async fn a_viewer_reads_the_shared_sections_of_that_patient_and_nothing_else() {
 
 #[tokio::test]
 async fn a_wrong_code_and_a_wrong_birth_date_answer_alike_and_five_lock_the_share() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let code = code_of(&made);
     let born = p.birth_date("demo-ann");
@@ -382,7 +382,7 @@ async fn a_wrong_code_and_a_wrong_birth_date_answer_alike_and_five_lock_the_shar
 
 #[tokio::test]
 async fn stopping_a_share_cuts_off_an_open_viewer_and_the_link_at_once() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let viewer = p.viewer(&code_of(&made)).await;
     assert_eq!(
@@ -434,7 +434,7 @@ async fn stopping_a_share_cuts_off_an_open_viewer_and_the_link_at_once() {
 
 #[tokio::test]
 async fn a_share_ends_at_its_time_for_the_code_the_viewer_and_the_link() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let viewer = p.viewer(&code_of(&made)).await;
     p.state.clock.advance(3600);
@@ -456,7 +456,7 @@ async fn a_share_ends_at_its_time_for_the_code_the_viewer_and_the_link() {
 
 #[tokio::test]
 async fn the_patient_sees_every_view_by_code_and_by_link_from_the_audit() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let viewer = p.viewer(&code_of(&made)).await;
     let left = p
@@ -489,7 +489,7 @@ async fn the_patient_sees_every_view_by_code_and_by_link_from_the_audit() {
 
 #[tokio::test]
 async fn the_link_follows_the_specification_step_by_step() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (_, made) = p.ann_shares(&["results", "allergies"]).await;
     let link = payload(&made);
     let url = link["url"].as_str().unwrap();
@@ -561,7 +561,7 @@ async fn the_link_follows_the_specification_step_by_step() {
 
 #[tokio::test]
 async fn parallel_wrong_passcodes_are_counted_one_by_one_and_lock_the_link() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (_, made) = p.ann_shares(&["results"]).await;
     let url = payload(&made)["url"].as_str().unwrap().to_string();
     let answers = common::all(
@@ -598,7 +598,7 @@ async fn parallel_wrong_passcodes_are_counted_one_by_one_and_lock_the_link() {
 
 #[tokio::test]
 async fn only_the_patient_or_someone_with_full_access_may_share() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let claire = p.signed_in("claire").await;
     for child in ["demo-leo", "demo-maya"] {
         p.call(
@@ -658,7 +658,7 @@ async fn proxy_terms(p: &Portal) -> String {
 
 #[tokio::test]
 async fn a_share_request_that_is_not_right_says_what_to_put_right() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let ann = p.ann().await;
     for (body, words) in [
         (
@@ -695,7 +695,7 @@ async fn a_share_request_that_is_not_right_says_what_to_put_right() {
         );
     }
     // Without its public address a portal cannot make links, and says so.
-    let plain = common::portal();
+    let plain = common::portal().await;
     let ann = plain.ann().await;
     let answer = plain
         .share(
@@ -712,7 +712,7 @@ async fn a_share_request_that_is_not_right_says_what_to_put_right() {
 
 #[tokio::test]
 async fn an_emailed_share_carries_the_link_and_no_health_information() {
-    let (p, dir) = sharing_portal();
+    let (p, dir) = sharing_portal().await;
     let ann = p.ann().await;
     let made = p
         .share(
@@ -783,7 +783,7 @@ async fn a_share_made_by_someone_acting_for_the_patient_ends_with_their_access()
             "UPDATE proxy_relationships SET withheld_labels = ' PSY '",
         ),
     ] {
-        let (p, _) = sharing_portal();
+        let (p, _) = sharing_portal().await;
         let (_, made, viewer) = david_shares_margarets_allergies(&p).await;
         let read = "/api/v1/shared/fhir/AllergyIntolerance?patient=demo-margaret";
         assert_eq!(p.get(read, &viewer).await.status, StatusCode::OK, "{what}");
@@ -820,7 +820,7 @@ async fn a_share_made_by_someone_acting_for_the_patient_ends_with_their_access()
 
 #[tokio::test]
 async fn a_viewer_is_told_a_share_was_stopped_even_after_the_clean_up() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let viewer = p.viewer(&code_of(&made)).await;
     let id = made["share"]["id"].as_i64().unwrap();
@@ -845,7 +845,7 @@ async fn a_viewer_is_told_a_share_was_stopped_even_after_the_clean_up() {
 
 #[tokio::test]
 async fn a_valid_share_cannot_grow_storage_without_bound_and_the_list_pages() {
-    let (p, _) = sharing_portal();
+    let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let id = made["share"]["id"].as_i64().unwrap();
     let born = p.birth_date("demo-ann");

@@ -53,7 +53,7 @@ fn codes_in(body: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn two_step_takes_effect_only_with_the_apps_first_code() {
-    let p = common::portal();
+    let p = common::portal().await;
     let ann = p.ann().await;
     let before = p.get("/api/v1/account/security", &ann).await;
     assert_eq!(before.status, StatusCode::OK);
@@ -176,7 +176,7 @@ async fn two_step_takes_effect_only_with_the_apps_first_code() {
 
 #[tokio::test]
 async fn a_recovery_code_signs_in_once_however_it_is_typed() {
-    let p = common::portal();
+    let p = common::portal().await;
     let (_, _, codes) = p.ann_with_two_step().await;
     let typed = codes[3].to_lowercase().replace('-', " ");
     let waiting = p.waiting("ann").await;
@@ -211,7 +211,7 @@ async fn a_recovery_code_signs_in_once_however_it_is_typed() {
 
 #[tokio::test]
 async fn two_sign_ins_racing_with_one_recovery_code_let_one_in() {
-    let p = common::portal();
+    let p = common::portal().await;
     let (_, _, codes) = p.ann_with_two_step().await;
     let (first, second) = (p.waiting("ann").await, p.waiting("ann").await);
     let (a, b) = tokio::join!(p.code(&first, &codes[0]), p.code(&second, &codes[0]));
@@ -224,7 +224,7 @@ async fn two_sign_ins_racing_with_one_recovery_code_let_one_in() {
 
 #[tokio::test]
 async fn wrong_codes_while_setting_up_pause_codes_as_at_sign_in() {
-    let p = common::portal();
+    let p = common::portal().await;
     let ann = p.ann().await;
     let secret = p.start_two_step(&ann).await;
     let mut last = None;
@@ -256,7 +256,7 @@ async fn wrong_codes_while_setting_up_pause_codes_as_at_sign_in() {
 
 #[tokio::test]
 async fn a_secret_left_waiting_runs_out() {
-    let p = common::portal();
+    let p = common::portal().await;
     let ann = p.ann().await;
     let secret = p.start_two_step(&ann).await;
     p.state
@@ -280,7 +280,7 @@ async fn a_secret_left_waiting_runs_out() {
 
 #[tokio::test]
 async fn new_recovery_codes_and_turning_off_ask_for_the_password() {
-    let p = common::portal();
+    let p = common::portal().await;
     let (ann, _, old) = p.ann_with_two_step().await;
     for path in [
         "/api/v1/account/two-step/recovery-codes",
@@ -344,7 +344,7 @@ async fn new_recovery_codes_and_turning_off_ask_for_the_password() {
 
 #[tokio::test]
 async fn a_required_second_factor_is_set_up_before_anything_else() {
-    let p = common::portal_with("--require-second-factor", None);
+    let p = common::portal_with("--require-second-factor", None).await;
     let first = p.sign_in("ann", PASSWORD).await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.body["status"], "second-factor-setup-required");

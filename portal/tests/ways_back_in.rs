@@ -49,7 +49,7 @@ const HEALTH_WORDS: [&str; 6] = [
 
 #[tokio::test]
 async fn a_stolen_session_cannot_add_a_passkey_remove_one_or_turn_on_two_step() {
-    let (p, _) = common::passkeys::portal_with_outbox();
+    let (p, _) = common::passkeys::portal_with_outbox().await;
     // The thief has Ann's cookie, not her password.
     let stolen = p.signed_in("ann").await;
     for (path, body) in [
@@ -100,7 +100,7 @@ async fn a_stolen_session_cannot_add_a_passkey_remove_one_or_turn_on_two_step() 
 
 #[tokio::test]
 async fn each_new_way_in_is_emailed_to_the_account_without_health_information() {
-    let (p, mail) = common::passkeys::portal_with_outbox();
+    let (p, mail) = common::passkeys::portal_with_outbox().await;
     let ann = p.signed_in("ann").await;
     let mut phone = Phone::new();
     // Whatever the changer types does not reach the email.
@@ -143,7 +143,7 @@ async fn each_new_way_in_is_emailed_to_the_account_without_health_information() 
 #[tokio::test]
 async fn reporting_someone_else_removes_every_passkey_and_a_two_step_planted_since_the_oldest_session()
  {
-    let (p, _) = common::passkeys::portal_with_outbox();
+    let (p, _) = common::passkeys::portal_with_outbox().await;
     // Ann on her phone; someone with her password in a second browser adds a passkey and their
     // own authenticator app.
     let ann = p.signed_in("ann").await;
@@ -181,7 +181,7 @@ async fn reporting_someone_else_removes_every_passkey_and_a_two_step_planted_sin
 
 #[tokio::test]
 async fn two_step_turned_on_before_every_session_began_is_kept_when_someone_else_is_reported() {
-    let p = common::portal();
+    let p = common::portal().await;
     // Ben's app was set up long before he signed in today.
     let ben = p.signed_in("ben").await;
     p.state
@@ -201,7 +201,7 @@ async fn two_step_turned_on_before_every_session_began_is_kept_when_someone_else
 
 #[tokio::test]
 async fn closing_an_account_removes_its_passkeys_and_the_help_desk_can_remove_one() {
-    let p = common::passkeys::portal();
+    let p = common::passkeys::portal().await;
     let ann = p.signed_in("ann").await;
     let ben = p.signed_in("ben").await;
     for (cookie, name) in [

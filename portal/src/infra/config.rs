@@ -16,6 +16,9 @@ pub struct ServeConfig {
     /// The SQLite file (created and migrated if needed).
     #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
     pub db: PathBuf,
+    /// Connections this portal keeps open to the database at most.
+    #[arg(long, env = "CAREFRONT_DB_CONNECTIONS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub db_connections: u32,
     /// The built app (trunk's dist/) to serve beside the API.
     #[arg(long = "static", env = "CAREFRONT_STATIC")]
     pub static_dir: Option<PathBuf>,

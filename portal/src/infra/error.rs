@@ -287,6 +287,13 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        Self::Internal
+    }
+}
+
 /// The same refusal, spoken as FHIR.
 pub struct FhirError(pub ApiError);
 
@@ -298,6 +305,12 @@ impl From<ApiError> for FhirError {
 
 impl From<rusqlite::Error> for FhirError {
     fn from(e: rusqlite::Error) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<sqlx::Error> for FhirError {
+    fn from(e: sqlx::Error) -> Self {
         Self(e.into())
     }
 }

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use carefront_portal::infra::config::{PortalInfo, ServeConfig};
 use carefront_portal::infra::db::Db;
 use carefront_portal::infra::sealed::SecretsKey;
+use carefront_portal::infra::store::Store;
 use carefront_portal::infra::time;
 use carefront_portal::mail::Mailer;
 use carefront_portal::proxies::rules::ProxyRules;
@@ -30,6 +31,29 @@ pub const PASSWORD: &str = demo::DEMO_PASSWORD;
 pub struct Portal {
     pub app: Router,
     pub state: AppState,
+    /// The portal's folders (its database, its outbox), removed when the last copy goes.
+    _folders: Vec<std::sync::Arc<Folder>>,
+}
+
+/// A folder of this test's own under the temporary folder, removed on drop.
+pub struct Folder(pub PathBuf);
+
+impl Folder {
+    pub fn new(kind: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "carefront-{kind}-{}-{}",
+            std::process::id(),
+            carefront_portal::infra::codes::new_code()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[derive(Debug)]
@@ -57,20 +81,26 @@ impl Answer {
     }
 }
 
-pub fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
-    portal_configured(args, |config| config.static_dir = static_dir)
+pub async fn portal_with(args: &str, static_dir: Option<PathBuf>) -> Portal {
+    portal_configured(args, |config| config.static_dir = static_dir).await
 }
 
 /// A portal from these flags, then changed as no flag may change it (a zero time limit, say).
-pub fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)) -> Portal {
+pub async fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)) -> Portal {
     let args: Vec<String> = args.split_whitespace().map(String::from).collect();
     let mut config = ServeConfig::from_args(&args).unwrap();
     change(&mut config);
-    let db = Db::in_memory().unwrap();
+    let folder = Folder::new("portal");
+    let file = folder.0.join("portal.db");
+    let store = Store::open(&file.display().to_string(), config.db_connections)
+        .await
+        .unwrap();
+    let db = Db::open(&file).unwrap();
     let secrets = SecretsKey::generate();
     demo::seed_if_empty(&db, &secrets).unwrap();
     let mailer = Mailer::configure(config.smtp_url.as_deref(), config.outbox.as_ref()).unwrap();
     let state = AppState::new(
+        store,
         db,
         config,
         PortalInfo::default(),
@@ -81,17 +111,16 @@ pub fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)) -> P
     Portal {
         app: router(state.clone()),
         state,
+        _folders: vec![std::sync::Arc::new(folder)],
     }
 }
 
 /// A portal whose email goes to a fresh outbox folder, and that folder.
-pub fn portal_with_outbox(more: &str) -> (Portal, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "carefront-outbox-{}-{}",
-        std::process::id(),
-        carefront_portal::infra::codes::new_code()
-    ));
-    let p = portal_with(&format!("--outbox {} {more}", dir.display()), None);
+pub async fn portal_with_outbox(more: &str) -> (Portal, std::path::PathBuf) {
+    let folder = Folder::new("outbox");
+    let dir = folder.0.join("outbox");
+    let mut p = portal_with(&format!("--outbox {} {more}", dir.display()), None).await;
+    p._folders.push(std::sync::Arc::new(folder));
     (p, dir)
 }
 
@@ -129,8 +158,8 @@ pub async fn all<F: std::future::Future<Output = Answer> + Send + 'static>(
     out
 }
 
-pub fn portal() -> Portal {
-    portal_with("", None)
+pub async fn portal() -> Portal {
+    portal_with("", None).await
 }
 
 /// A request as a test builds it.

@@ -13,13 +13,13 @@ use webauthn_rs_proto::{AllowCredentials, ResidentKeyRequirement};
 
 pub const ORIGIN: &str = "http://localhost:8080";
 
-pub fn portal() -> Portal {
-    super::portal_with(&format!("--public-url {ORIGIN}"), None)
+pub async fn portal() -> Portal {
+    super::portal_with(&format!("--public-url {ORIGIN}"), None).await
 }
 
 /// A portal with passkeys whose email goes to a fresh outbox, and that folder.
-pub fn portal_with_outbox() -> (Portal, std::path::PathBuf) {
-    super::portal_with_outbox(&format!("--public-url {ORIGIN}"))
+pub async fn portal_with_outbox() -> (Portal, std::path::PathBuf) {
+    super::portal_with_outbox(&format!("--public-url {ORIGIN}")).await
 }
 
 pub fn origin() -> Url {

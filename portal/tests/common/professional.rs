@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 pub const PUBLIC: &str = "http://127.0.0.1:9";
 pub const TOKEN_URL: &str = "http://127.0.0.1:9/professional/token";
 
-pub fn portal() -> Portal {
-    super::portal_with(&format!("--public-url {PUBLIC}"), None)
+pub async fn portal() -> Portal {
+    super::portal_with(&format!("--public-url {PUBLIC}"), None).await
 }
 
 /// A registered system: its client id and private key.
