@@ -197,63 +197,72 @@ async fn search_as(
         .patient(Some(&search.patient_id))
         .detail(&self_url);
     let (kind, mut query) = (resource_type.clone(), search.clone());
-    let (total, resources, effect) = state
-        .run(move |state| {
-            let today = state.clock.today();
-            let conn = state.db.read()?;
-            let grant = reader.grant(&conn, state, &query.patient_id);
-            // A proxy refused a part of the record still asked as a proxy.
-            let through = grant.as_ref().ok().and_then(access::Grant::relationship);
-            let answer = grant.and_then(|grant| {
-                let effect = grant.search(&conn, what, &kind, &mut query)?;
-                Ok((grant, effect))
-            });
-            let found = match answer {
-                Ok((_, effect)) if what == What::AccessLog => Ok((
-                    audit_events::search(&conn, &query, &state.info.organization.name)?,
-                    effect,
-                )),
-                Ok((grant, effect)) if what == What::Relationships => {
-                    let mut all = proxies::fhir::search(
-                        &conn,
-                        &state.proxy_rules,
-                        &grant,
-                        &kind,
-                        &query.patient_id,
-                        today,
-                    )?;
-                    if kind == "Consent" {
-                        all.extend(privacy::routes::visible_consents(
-                            &conn,
+    let (total, resources, effect) = async {
+        let state = &state;
+        let today = state.clock.today();
+        let mut conn = state.store.conn().await?;
+        let grant = reader.grant(&mut conn, state, &query.patient_id).await;
+        // A proxy refused a part of the record still asked as a proxy.
+        let through = grant.as_ref().ok().and_then(access::Grant::relationship);
+        let answer = match grant {
+            Ok(grant) => grant
+                .search(&mut conn, what, &kind, &mut query)
+                .await
+                .map(|effect| (grant, effect)),
+            Err(e) => Err(e),
+        };
+        let found = match answer {
+            Ok((_, effect)) if what == What::AccessLog => Ok((
+                audit_events::search(&mut conn, &query, &state.info.organization.name).await?,
+                effect,
+            )),
+            Ok((grant, effect)) if what == What::Relationships => {
+                let mut all = proxies::fhir::search(
+                    &mut conn,
+                    &state.proxy_rules,
+                    &grant,
+                    &kind,
+                    &query.patient_id,
+                    today,
+                )
+                .await?;
+                if kind == "Consent" {
+                    all.extend(
+                        privacy::routes::visible_consents(
+                            &mut conn,
                             state,
                             &grant,
                             &query.patient_id,
-                        )?);
-                    }
-                    Ok(((all.len(), all), effect))
+                        )
+                        .await?,
+                    );
                 }
-                Ok((_, effect)) => Ok((records::search(&conn, &kind, &query)?, effect)),
-                Err(e) => Err(e),
-            };
-            drop(conn);
-            match found {
-                Ok(((total, resources), effect)) => {
-                    event
-                        .through(through)
-                        .set_aside(&effect.set_aside)
-                        .record(&state.db.lock())?;
-                    Ok((total, resources, effect))
-                }
-                Err(e) => {
-                    event
-                        .through(through)
-                        .refused(&e)
-                        .record(&state.db.lock())?;
-                    Err(e)
-                }
+                Ok(((all.len(), all), effect))
             }
-        })
-        .await?;
+            Ok((_, effect)) => Ok((records::search(&mut conn, &kind, &query).await?, effect)),
+            Err(e) => Err(e),
+        };
+        drop(conn);
+        match found {
+            Ok(((total, resources), effect)) => {
+                event
+                    .through(through)
+                    .set_aside(&effect.set_aside)
+                    .record(&mut *state.store.conn().await?)
+                    .await?;
+                Ok((total, resources, effect))
+            }
+            Err(e) => {
+                event
+                    .through(through)
+                    .refused(&e)
+                    .record(&mut *state.store.conn().await?)
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+    .await?;
     let mut links = vec![json!({"relation": "self", "url": self_url})];
     let next = search.offset + resources.len();
     if next < total {
@@ -317,95 +326,105 @@ async fn read_as(
         return Err(ApiError::BadRequest("That is not a FHIR id.".into()).into());
     }
     let what_was_read = format!("{resource_type}/{id}");
-    let resource = state
-        .run(move |state| {
-            let today = state.clock.today();
-            let conn = state.db.read()?;
-            let rules = &state.proxy_rules;
-            let objection = privacy::consent::objection_id(&id)
-                .filter(|_| what == What::Relationships && resource_type == "Consent");
-            // Whose it is, looked up first so that access is decided before anything is shown.
-            // Another patient's resource is answered exactly like a missing one: its existence
-            // is private too.
-            let mut record = None;
-            let patient_of = match what {
-                What::Referenced => None,
-                What::Relationships => match objection {
-                    Some(n) => privacy::objections::by_id(&conn, n)?.map(|o| o.patient_id),
-                    None => proxies::fhir::patient_of(&conn, &id)?,
-                },
-                _ => match records::read(&conn, &resource_type, &id)? {
-                    Some((patient, resource)) => {
-                        record = Some(resource);
-                        patient
-                    }
-                    None => return Err(ApiError::NotFound),
-                },
-            };
-            let mut set_aside = Vec::new();
-            let (through, found) = match (what, &patient_of) {
-                (What::Referenced, _) => {
-                    reader.reads_referenced(&resource_type)?;
-                    (
-                        None,
-                        records::read(&conn, &resource_type, &id)?
-                            .map(|(_, r)| r)
-                            .ok_or(ApiError::NotFound),
-                    )
+    let resource = async {
+        let state = &state;
+        let today = state.clock.today();
+        let mut conn = state.store.conn().await?;
+        let rules = &state.proxy_rules;
+        let objection = privacy::consent::objection_id(&id)
+            .filter(|_| what == What::Relationships && resource_type == "Consent");
+        // Whose it is, looked up first so that access is decided before anything is shown.
+        // Another patient's resource is answered exactly like a missing one: its existence
+        // is private too.
+        let mut record = None;
+        let patient_of = match what {
+            What::Referenced => None,
+            What::Relationships => match objection {
+                Some(n) => privacy::objections::by_id(&mut conn, n)
+                    .await?
+                    .map(|o| o.patient_id),
+                None => proxies::fhir::patient_of(&mut conn, &id).await?,
+            },
+            _ => match records::read(&mut conn, &resource_type, &id).await? {
+                Some((patient, resource)) => {
+                    record = Some(resource);
+                    patient
                 }
-                (_, None) => (None, Err(ApiError::PatientNotInScope)),
-                (_, Some(patient)) => match reader.grant(&conn, state, patient) {
-                    Err(e) => (None, Err(e)),
-                    Ok(grant) => {
-                        let found = match grant.permits(&resource_type, 'r') {
-                            Err(e) => Err(e),
-                            Ok(()) if what == What::Relationships => {
-                                let resource = match objection {
-                                    Some(n) => {
-                                        privacy::routes::visible_consent(&conn, state, &grant, n)?
-                                    }
-                                    None => proxies::fhir::read(
-                                        &conn,
+                None => return Err(ApiError::NotFound),
+            },
+        };
+        let mut set_aside = Vec::new();
+        let (through, found) = match (what, &patient_of) {
+            (What::Referenced, _) => {
+                reader.reads_referenced(&resource_type)?;
+                (
+                    None,
+                    records::read(&mut conn, &resource_type, &id)
+                        .await?
+                        .map(|(_, r)| r)
+                        .ok_or(ApiError::NotFound),
+                )
+            }
+            (_, None) => (None, Err(ApiError::PatientNotInScope)),
+            (_, Some(patient)) => match reader.grant(&mut conn, state, patient).await {
+                Err(e) => (None, Err(e)),
+                Ok(grant) => {
+                    let found = match grant.permits(&resource_type, 'r') {
+                        Err(e) => Err(e),
+                        Ok(()) if what == What::Relationships => {
+                            let resource = match objection {
+                                Some(n) => {
+                                    privacy::routes::visible_consent(&mut conn, state, &grant, n)
+                                        .await?
+                                }
+                                None => {
+                                    proxies::fhir::read(
+                                        &mut conn,
                                         rules,
                                         &grant,
                                         &resource_type,
                                         &id,
                                         today,
-                                    )?,
-                                };
-                                resource.ok_or_else(|| grant.withheld())
-                            }
-                            Ok(()) => match record.take() {
-                                Some(r) => grant.read(&resource_type, &r).map(|aside| {
-                                    set_aside = aside;
-                                    r
-                                }),
-                                None => Err(grant.withheld()),
-                            },
-                        };
-                        (grant.relationship(), found)
-                    }
-                },
-            };
-            drop(conn);
-            let event = reader
-                .event("read")
-                .detail(&what_was_read)
-                .patient(patient_of.as_deref())
-                .through(through)
-                .set_aside(&set_aside);
-            match found {
-                Ok(resource) => {
-                    event.record(&state.db.lock())?;
-                    Ok(resource)
+                                    )
+                                    .await?
+                                }
+                            };
+                            resource.ok_or_else(|| grant.withheld())
+                        }
+                        Ok(()) => match record.take() {
+                            Some(r) => grant.read(&resource_type, &r).map(|aside| {
+                                set_aside = aside;
+                                r
+                            }),
+                            None => Err(grant.withheld()),
+                        },
+                    };
+                    (grant.relationship(), found)
                 }
-                Err(e) => {
-                    event.refused(&e).record(&state.db.lock())?;
-                    Err(refusal_as_said(e))
-                }
+            },
+        };
+        drop(conn);
+        let event = reader
+            .event("read")
+            .detail(&what_was_read)
+            .patient(patient_of.as_deref())
+            .through(through)
+            .set_aside(&set_aside);
+        match found {
+            Ok(resource) => {
+                event.record(&mut *state.store.conn().await?).await?;
+                Ok(resource)
             }
-        })
-        .await?;
+            Err(e) => {
+                event
+                    .refused(&e)
+                    .record(&mut *state.store.conn().await?)
+                    .await?;
+                Err(refusal_as_said(e))
+            }
+        }
+    }
+    .await?;
     Ok(fhir_json(resource))
 }
 

@@ -30,7 +30,6 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware;
 use infra::config::{PortalInfo, ServeConfig};
-use infra::db::Db;
 use infra::error::ApiError;
 use infra::http;
 use infra::sealed::SecretsKey;
@@ -38,7 +37,6 @@ use infra::store::Store;
 use infra::time::Clock;
 use mail::Mailer;
 use proxies::rules::ProxyRules;
-use session::throttle::Throttle;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -53,16 +51,10 @@ const BODY_LIMIT: usize = 16 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
-    /// The database, for the parts moved onto the store.
+    /// The database.
     pub store: Store,
-    /// The same SQLite file, for the parts not yet moved.
-    pub db: Db,
     pub config: Arc<ServeConfig>,
     pub info: Arc<PortalInfo>,
-    pub throttle: Arc<Throttle>,
-    /// Passkey sign-in challenges asked for per network: every one is counted, not only failures,
-    /// since asking costs a stored challenge whoever asks.
-    pub challenges: Arc<Throttle>,
     /// The hospital's proxy rules: levels and age bands.
     pub proxy_rules: Arc<ProxyRules>,
     /// Now, for decisions that hang on a date; tests move it.
@@ -83,7 +75,6 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         store: Store,
-        db: Db,
         config: ServeConfig,
         info: PortalInfo,
         proxy_rules: ProxyRules,
@@ -100,16 +91,9 @@ impl AppState {
             passkeys::relying_party(config.public_url.as_deref(), &info.organization.name);
         Self {
             store,
-            db,
             passkeys,
             config: Arc::new(config),
             info: Arc::new(info),
-            throttle: Arc::new(Throttle::default()),
-            challenges: Arc::new(Throttle::new(
-                passkeys::CHALLENGES_PER_WINDOW,
-                session::throttle::WINDOW,
-                session::throttle::CAPACITY,
-            )),
             proxy_rules: Arc::new(proxy_rules),
             clock: Clock::default(),
             mailer,
@@ -136,17 +120,6 @@ impl AppState {
             let _ = done.send(work());
         });
         result.await.map_err(|_| ApiError::Internal)
-    }
-
-    /// Runs database work on the blocking pool, never on the async workers.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || work(&state))
-            .await
-            .map_err(|_| ApiError::Internal)?
     }
 }
 

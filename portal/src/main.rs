@@ -1,13 +1,14 @@
 use carefront_portal::accounts::commands::{self, UserCommand};
 use carefront_portal::accounts::two_step;
 use carefront_portal::infra::config::{PortalInfo, ServeConfig};
+use carefront_portal::infra::error::ApiError;
 use carefront_portal::infra::sealed::SecretsKey;
-use carefront_portal::infra::{db::Db, store::Store, time};
+use carefront_portal::infra::{store::Store, time};
 use carefront_portal::professional::commands::{
     self as professional_commands, ProfessionalCommand,
 };
 use carefront_portal::proxies::commands::{self as proxy_commands, ProxyCommand, load_rules};
-use carefront_portal::session::{lockout, password, store as sessions, totp};
+use carefront_portal::session::{lockout, password, store as sessions, throttle, totp};
 use carefront_portal::{AppState, demo, records, router};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -103,29 +104,64 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
-        Command::Serve(config) => serve(config),
-        Command::Load { files, db } => load(&open(&db), &files),
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("carefront-portal: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(Cli::parse().command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("carefront-portal: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve(config) => serve(config).await,
+        Command::Load { files, db } => load(&open(&db).await?, &files).await,
         Command::User {
             command,
             db,
             secrets_key_file,
-        } => commands::run(&open(&db), command, || {
-            SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)
-        }),
+        } => {
+            commands::run(&open(&db).await?, command, || {
+                SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)
+            })
+            .await
+        }
         Command::Proxy {
             command,
             db,
             proxy_rules,
-        } => load_rules(proxy_rules.as_deref())
-            .and_then(|rules| proxy_commands::run(&open(&db), &rules, command)),
-        Command::Professional { command, db } => professional_commands::run(|| open(&db), command),
+        } => {
+            let rules = load_rules(proxy_rules.as_deref())?;
+            proxy_commands::run(&open(&db).await?, &rules, command).await
+        }
+        Command::Professional { command, db } => {
+            professional_commands::run(
+                async || {
+                    open(&db).await.unwrap_or_else(|e| {
+                        eprintln!("carefront-portal: {e}");
+                        std::process::exit(1)
+                    })
+                },
+                command,
+            )
+            .await
+        }
         Command::Code {
             username,
             db,
             secrets_key_file,
-        } => SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)
-            .and_then(|key| print_code(&open(&db), &key, &username)),
+        } => {
+            let key = SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)?;
+            print_code(&open(&db).await?, &key, &username).await
+        }
         Command::SecretsKey { out } => SecretsKey::create(&out).map(|_| {
             println!(
                 "Wrote a new secrets key to {}. Keep it apart from the database and its backups, and pass it to serve with --secrets-key-file.",
@@ -136,48 +172,21 @@ fn main() -> ExitCode {
             reports,
             sign_ins,
             db,
-        } => bench_patient(&open(&db), reports, sign_ins),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("carefront-portal: {e}");
-            ExitCode::FAILURE
-        }
+        } => bench_patient(&open(&db).await?, reports, sign_ins).await,
     }
 }
 
-/// Opens the store (bringing its schema up to date) and the parts not yet moved onto it.
-fn open(path: &std::path::Path) -> Db {
-    let migrated = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(sqlx::Error::Io)
-        .and_then(|runtime| runtime.block_on(Store::open(&path.display().to_string(), 1)));
-    if let Err(e) = migrated {
-        eprintln!(
-            "carefront-portal: cannot open database {}: {e}",
-            path.display()
-        );
-        std::process::exit(1)
-    }
-    open_unmoved(path)
-}
-
-fn open_unmoved(path: &std::path::Path) -> Db {
-    Db::open(path).unwrap_or_else(|e| {
-        eprintln!(
-            "carefront-portal: cannot open database {}: {e}",
-            path.display()
-        );
-        std::process::exit(1)
-    })
+/// Opens `--db` for a command (one connection is plenty), bringing its schema up to date.
+async fn open(db: &std::path::Path) -> Result<Store, String> {
+    Store::open(&db.display().to_string(), 1)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", db.display()))
 }
 
 /// How often ended sessions and decayed failure counts are removed.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-fn serve(config: ServeConfig) -> Result<(), String> {
+async fn serve(config: ServeConfig) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CAREFRONT_LOG")
@@ -205,20 +214,25 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         return Err("--secrets-key-file is required: the key that seals authenticator secrets, kept apart from the database (make one with `carefront-portal secrets-key --out FILE`)".into());
     }
     let secrets = SecretsKey::for_database(config.secrets_key_file.as_deref(), &config.db, true)?;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let store = runtime
-        .block_on(Store::open(
-            &config.db.display().to_string(),
-            config.db_connections,
-        ))
+    let store = Store::open(&config.db.display().to_string(), config.db_connections)
+        .await
         .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
-    let db = open_unmoved(&config.db);
-    let sealed = two_step::seal_stored_secrets(&db.lock(), &secrets)?;
+    let sealed = two_step::seal_stored_secrets(
+        &mut *store.conn().await.map_err(|e| e.to_string())?,
+        &secrets,
+    )
+    .await?;
     if sealed > 0 {
         println!("Sealed {sealed} authenticator secret(s) stored before secrets were sealed");
     }
-    demo::ensure_terms(&db).map_err(|e| e.to_string())?;
-    if config.demo && demo::seed_if_empty(&db, &secrets).map_err(|e| e.to_string())? {
+    demo::ensure_terms(&store)
+        .await
+        .map_err(|e| e.to_string())?;
+    if config.demo
+        && demo::seed_if_empty(&store, &secrets)
+            .await
+            .map_err(|e| e.to_string())?
+    {
         println!("Created the demo patients in {}", config.db.display());
     }
     password::prepare_decoy();
@@ -230,7 +244,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     if let Some(outbox) = &config.outbox {
         println!("Email goes to the outbox folder {}", outbox.display());
     }
-    runtime.block_on(async move {
+    {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
@@ -241,7 +255,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         if config.public_url.is_none() && address.ip().is_loopback() {
             config.public_url = Some(format!("http://{address}"));
         }
-        let state = AppState::new(store, db, config, info, rules, mailer, secrets);
+        let state = AppState::new(store, config, info, rules, mailer, secrets);
         tokio::spawn(purge(state.clone()));
         tokio::spawn(notify(state.clone()));
         // Test harnesses read this line to learn the port when started with port 0.
@@ -251,30 +265,14 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| e.to_string())
-    })
+    }
 }
 
 async fn purge(state: AppState) {
     let mut every = tokio::time::interval(PURGE_EVERY);
     loop {
         every.tick().await;
-        let purged = state
-            .run(|state| {
-                let now = time::now();
-                let ended = sessions::purge(state, now)?;
-                let counts = lockout::purge(&state.db.lock(), now)?;
-                carefront_portal::shares::store::purge(
-                    &state.db.lock(),
-                    state.clock.now(),
-                    state.config.idle_timeout,
-                )?;
-                carefront_portal::professional::purge(&state.db.lock(), now)?;
-                carefront_portal::passkeys::store::purge(&state.db.lock(), now)?;
-                carefront_portal::mail::quota::purge(&state.db.lock(), now)?;
-                Ok((ended, counts))
-            })
-            .await;
-        match purged {
+        match purge_once(&state).await {
             Ok((0, 0)) => {}
             Ok((sessions, counts)) => {
                 tracing::info!(
@@ -286,6 +284,20 @@ async fn purge(state: AppState) {
             Err(e) => tracing::error!(reason = e.reason(), "purge failed"),
         }
     }
+}
+
+async fn purge_once(state: &AppState) -> Result<(u64, u64), ApiError> {
+    let now = time::now();
+    let ended = sessions::purge(state, now).await?;
+    let mut conn = state.store.conn().await?;
+    let counts = lockout::purge(&mut conn, now).await?;
+    throttle::purge(&mut conn, now).await?;
+    carefront_portal::shares::store::purge(&mut conn, state.clock.now(), state.config.idle_timeout)
+        .await?;
+    carefront_portal::professional::purge(&mut conn, now).await?;
+    carefront_portal::passkeys::store::purge(&mut conn, now).await?;
+    carefront_portal::mail::quota::purge(&mut conn, now).await?;
+    Ok((ended, counts))
 }
 
 /// How often new information is looked for, to email those who want to hear of it.
@@ -332,13 +344,13 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn load(db: &Db, files: &[PathBuf]) -> Result<(), String> {
+async fn load(db: &Store, files: &[PathBuf]) -> Result<(), String> {
     let mut failed = false;
     for file in files {
         let name = file.display();
         let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {name}: {e}"))?;
         let bundle = serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))?;
-        let report = match records::import::load_bundle(db, &bundle) {
+        let report = match records::import::load_bundle(db, &bundle).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{name}: refused: {e}");
@@ -371,8 +383,10 @@ fn load(db: &Db, files: &[PathBuf]) -> Result<(), String> {
     Ok(())
 }
 
-fn print_code(db: &Db, key: &SecretsKey, username: &str) -> Result<(), String> {
-    let user = carefront_portal::accounts::by_username(&db.lock(), username)
+async fn print_code(db: &Store, key: &SecretsKey, username: &str) -> Result<(), String> {
+    let mut conn = db.conn().await.map_err(|e| e.to_string())?;
+    let user = carefront_portal::accounts::by_username(&mut conn, username)
+        .await
         .map_err(|e| e.to_string())?
         .ok_or(format!("no user {username}"))?;
     let sealed = user
@@ -388,9 +402,13 @@ fn print_code(db: &Db, key: &SecretsKey, username: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn bench_patient(db: &Db, reports: usize, sign_ins: usize) -> Result<(), String> {
-    demo::seed_bench_patient(db, reports).map_err(|e| e.to_string())?;
-    demo::seed_bench_sign_ins(db, sign_ins).map_err(|e| e.to_string())?;
+async fn bench_patient(db: &Store, reports: usize, sign_ins: usize) -> Result<(), String> {
+    demo::seed_bench_patient(db, reports)
+        .await
+        .map_err(|e| e.to_string())?;
+    demo::seed_bench_sign_ins(db, sign_ins)
+        .await
+        .map_err(|e| e.to_string())?;
     println!(
         "Added user bench: {reports} reports, {} observations; {sign_ins} more sign-ins.",
         reports * 10

@@ -5,12 +5,12 @@ use crate::AppState;
 use crate::access::{self, RecordAccess};
 use crate::accounts;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::proxies::{self, rules, store as relationships};
 use crate::records::patient_details;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -31,12 +31,12 @@ pub struct PatientSummary {
 }
 
 /// What a proxy is told about one relationship: where it stands and why, never what is hidden.
-pub fn proxy_view(
-    conn: &Connection,
+pub async fn proxy_view(
+    conn: &mut Conn,
     rules: &rules::ProxyRules,
     r: &relationships::Relationship,
     standing: &rules::Standing,
-) -> rusqlite::Result<Value> {
+) -> sqlx::Result<Value> {
     let mut view = proxies::standing_json(rules, r, standing);
     view.insert("relationshipId".into(), json!(r.id));
     view.insert(
@@ -44,10 +44,10 @@ pub fn proxy_view(
         json!({"system": r.relationship_system, "code": r.relationship_code}),
     );
     view.insert("patientIs".into(), json!(r.patient_is));
-    let terms = match crate::terms::current(conn, crate::terms::PROXY)? {
+    let terms = match crate::terms::current(conn, crate::terms::PROXY).await? {
         Some(t) => json!({
             "version": t.version,
-            "accepted": relationships::terms_accepted(conn, r.id, &t.version)?,
+            "accepted": relationships::terms_accepted(conn, r.id, &t.version).await?,
         }),
         None => Value::Null,
     };
@@ -62,79 +62,75 @@ pub async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
-    state
-        .run(move |state| {
-            let today = state.clock.today();
-            let rules = &state.proxy_rules;
-            let conn = state.db.read()?;
-            let user = access.session.user_id;
-            let mut out = Vec::new();
-            for id in accounts::own_records(&conn, user)? {
-                let (name, birth_date) = patient_details(&conn, &id)?;
-                out.push((
-                    None,
-                    PatientSummary {
-                        id,
-                        name,
-                        birth_date,
-                        relationship: "self",
-                        proxy: None,
-                    },
-                ));
+    let state = &state;
+    let today = state.clock.today();
+    let rules = &state.proxy_rules;
+    let mut conn = state.store.conn().await?;
+    let user = access.session.user_id;
+    let mut out = Vec::new();
+    for id in accounts::own_records(&mut conn, user).await? {
+        let (name, birth_date) = patient_details(&mut conn, &id).await?;
+        out.push((
+            None,
+            PatientSummary {
+                id,
+                name,
+                birth_date,
+                relationship: "self",
+                proxy: None,
+            },
+        ));
+    }
+    // One entry per person: the relationship that gives most (active, then paused,
+    // then the latest to end).
+    let mut proxied: Vec<(i64, relationships::Relationship, rules::Standing)> = Vec::new();
+    for r in relationships::of_proxy(&mut conn, user).await? {
+        let standing = access::proxy::standing(&mut conn, rules, &r, today).await?;
+        if standing.state == rules::State::NotStarted
+            || !proxies::current_or_lately(&r, &standing, today, rules.notice_days)
+        {
+            continue;
+        }
+        let rank = match standing.state {
+            rules::State::Active => 0,
+            rules::State::Ended { .. } => 2,
+            _ => 1,
+        };
+        match proxied
+            .iter_mut()
+            .find(|(_, p, _)| p.patient_id == r.patient_id)
+        {
+            Some(entry) if entry.0 > rank || (entry.0 == rank && entry.1.id < r.id) => {
+                *entry = (rank, r, standing)
             }
-            // One entry per person: the relationship that gives most (active, then paused,
-            // then the latest to end).
-            let mut proxied: Vec<(i64, relationships::Relationship, rules::Standing)> = Vec::new();
-            for r in relationships::of_proxy(&conn, user)? {
-                let standing = access::proxy::standing(&conn, rules, &r, today)?;
-                if standing.state == rules::State::NotStarted
-                    || !proxies::current_or_lately(&r, &standing, today, rules.notice_days)
-                {
-                    continue;
-                }
-                let rank = match standing.state {
-                    rules::State::Active => 0,
-                    rules::State::Ended { .. } => 2,
-                    _ => 1,
-                };
-                match proxied
-                    .iter_mut()
-                    .find(|(_, p, _)| p.patient_id == r.patient_id)
-                {
-                    Some(entry) if entry.0 > rank || (entry.0 == rank && entry.1.id < r.id) => {
-                        *entry = (rank, r, standing)
-                    }
-                    Some(_) => {}
-                    None => proxied.push((rank, r, standing)),
-                }
-            }
-            let mut others = Vec::new();
-            for (_, r, standing) in &proxied {
-                let (name, birth_date) = patient_details(&conn, &r.patient_id)?;
-                others.push((
-                    Some(r.id),
-                    PatientSummary {
-                        id: r.patient_id.clone(),
-                        name,
-                        birth_date,
-                        relationship: "proxy",
-                        proxy: Some(proxy_view(&conn, rules, r, standing)?),
-                    },
-                ));
-            }
-            others.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-            out.extend(others);
-            drop(conn);
-            let writer = state.db.lock();
-            for (through, p) in &out {
-                access
-                    .event("read")
-                    .patient(Some(&p.id))
-                    .through(*through)
-                    .detail(&format!("Patient/{} (patient list)", p.id))
-                    .record(&writer)?;
-            }
-            Ok(Json(out.into_iter().map(|(_, p)| p).collect()))
-        })
-        .await
+            Some(_) => {}
+            None => proxied.push((rank, r, standing)),
+        }
+    }
+    let mut others = Vec::new();
+    for (_, r, standing) in &proxied {
+        let (name, birth_date) = patient_details(&mut conn, &r.patient_id).await?;
+        others.push((
+            Some(r.id),
+            PatientSummary {
+                id: r.patient_id.clone(),
+                name,
+                birth_date,
+                relationship: "proxy",
+                proxy: Some(proxy_view(&mut conn, rules, r, standing).await?),
+            },
+        ));
+    }
+    others.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    out.extend(others);
+    for (through, p) in &out {
+        access
+            .event("read")
+            .patient(Some(&p.id))
+            .through(*through)
+            .detail(&format!("Patient/{} (patient list)", p.id))
+            .record(&mut conn)
+            .await?;
+    }
+    Ok(Json(out.into_iter().map(|(_, p)| p).collect()))
 }

@@ -13,19 +13,20 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn show(State(state): State<AppState>) -> Result<Json<PortalInfo>, ApiError> {
-    state
-        .run(|state| {
-            let conn = state.db.read()?;
-            let mut info = (*state.info).clone();
-            info.idle_timeout_seconds = state.config.idle_timeout;
-            // Share links need the portal's public address.
-            info.features.share &= state.config.public_url.is_some();
-            info.features.passkeys = state.passkeys.is_some();
-            info.terms = TermsVersions {
-                patient: terms::current(&conn, terms::PATIENT)?.map(|d| d.version),
-                proxy: terms::current(&conn, terms::PROXY)?.map(|d| d.version),
-            };
-            Ok(Json(info))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let mut info = (*state.info).clone();
+    info.idle_timeout_seconds = state.config.idle_timeout;
+    // Share links need the portal's public address.
+    info.features.share &= state.config.public_url.is_some();
+    info.features.passkeys = state.passkeys.is_some();
+    info.terms = TermsVersions {
+        patient: terms::current(&mut conn, terms::PATIENT)
+            .await?
+            .map(|d| d.version),
+        proxy: terms::current(&mut conn, terms::PROXY)
+            .await?
+            .map(|d| d.version),
+    };
+    Ok(Json(info))
 }

@@ -72,7 +72,7 @@ async fn check(p: &Portal, row: &Row<'_>) -> Vec<String> {
             .iter()
             .find(|(t, _)| *t == resource_type)
             .map_or(row.default, |(_, e)| *e);
-        let mut held = p.stored_ids(resource_type, row.patient);
+        let mut held = p.stored_ids(resource_type, row.patient).await;
         held.sort();
         assert!(!held.is_empty(), "{} has no {resource_type}", row.patient);
         let search = row
@@ -143,8 +143,8 @@ async fn proxy(p: &Portal, username: &str, patients: &[&str]) -> Asker {
 /// Gives each patient of the table two of every type: one plain, and one labelled as
 /// psychiatric information and recorded in one visit (`VISIT` of that patient), so that every
 /// restriction has something of every type to keep back.
-fn fill(p: &Portal, patients: &[&str]) {
-    let conn = p.state.db.lock();
+async fn fill(p: &Portal, patients: &[&str]) {
+    let mut conn = p.state.store.conn().await.unwrap();
     for patient in patients {
         let visit = format!("{patient}-visit");
         for &resource_type in &PATIENT_TYPES[1..] {
@@ -167,7 +167,7 @@ fn fill(p: &Portal, patients: &[&str]) {
                         r["encounter"] = json!({"reference": format!("Encounter/{visit}")});
                     }
                 }
-                records::put(&conn, &r).unwrap();
+                records::put(&mut conn, &r).await.unwrap();
             }
         }
     }
@@ -189,7 +189,8 @@ async fn every_reader_gets_what_the_one_decision_allows_of_every_type() {
             "demo-jordan",
             "demo-claire",
         ],
-    );
+    )
+    .await;
     let mut wrong = Vec::new();
 
     // The patient and those acting for them.
@@ -253,7 +254,7 @@ async fn every_reader_gets_what_the_one_decision_allows_of_every_type() {
     for row in &rows {
         wrong.extend(check(&p, row).await);
     }
-    let neighbour = p.relationship("ben", "demo-ann");
+    let neighbour = p.relationship("ben", "demo-ann").await;
     let stopped = p
         .post(
             &format!("/api/v1/proxies/{neighbour}/stop"),
@@ -285,7 +286,8 @@ async fn every_reader_gets_what_the_one_decision_allows_of_every_type() {
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
-    let born = records::patient_details(&p.state.db.lock(), "demo-ann")
+    let born = records::patient_details(&mut p.state.store.conn().await.unwrap(), "demo-ann")
+        .await
         .unwrap()
         .1
         .unwrap();
@@ -337,7 +339,7 @@ async fn every_reader_gets_what_the_one_decision_allows_of_every_type() {
     );
 
     // Another organisation's system: its scope, the patient's objections, an emergency.
-    let system = p.register("north-pas", "north", "Northgate Hospital");
+    let system = p.register("north-pas", "north", "Northgate Hospital").await;
     let treating = Asker::Token(p.token(&system, "TREAT").await);
     let scoped = p
         .token_with(
@@ -432,7 +434,7 @@ async fn who_may_act_and_who_looked_are_for_the_patient_and_those_acting_for_the
     let ben = proxy(&p, "ben", &["demo-ann"]).await;
     let david = proxy(&p, "david", &["demo-margaret"]).await;
     let claire = proxy(&p, "claire", &["demo-maya"]).await;
-    let system = p.register("north-pas", "north", "Northgate Hospital");
+    let system = p.register("north-pas", "north", "Northgate Hospital").await;
     let professional = Asker::Token(p.token(&system, "TREAT").await);
     // Each reader's first read of the record is logged, so every access log has something.
     for (asker, patient) in [(&ann, "demo-ann"), (&david, "demo-margaret")] {

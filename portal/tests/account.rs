@@ -92,7 +92,8 @@ async fn a_patient_sees_each_browser_signed_in_and_signs_any_out() {
     assert!(!p.still_signed_in(&tablet).await && !p.still_signed_in(&third).await);
     assert!(p.still_signed_in(&phone).await);
     assert_eq!(
-        p.audit_count("action IN ('session-ended', 'sessions-ended')"),
+        p.audit_count("action IN ('session-ended', 'sessions-ended')")
+            .await,
         2
     );
 }
@@ -132,7 +133,8 @@ async fn a_new_password_needs_the_current_one_is_not_a_common_one_and_signs_the_
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.reason(), "invalid-credentials");
     assert_eq!(
-        p.audit_count("action = 'password-changed' AND outcome = 'refused'"),
+        p.audit_count("action = 'password-changed' AND outcome = 'refused'")
+            .await,
         1
     );
 
@@ -209,7 +211,8 @@ async fn someone_else_using_the_account_ends_every_session_and_tells_the_help_de
     assert!(report.set_cookie().contains("Max-Age=0"));
     assert!(!p.still_signed_in(&phone).await && !p.still_signed_in(&intruder).await);
     assert_eq!(
-        p.audit_count("action = 'account-compromise-reported' AND outcome = 'success'"),
+        p.audit_count("action = 'account-compromise-reported' AND outcome = 'success'")
+            .await,
         1
     );
     assert_eq!(p.sign_in("ann", NEW).await.status, StatusCode::OK);
@@ -264,54 +267,55 @@ async fn closing_an_account_asks_for_the_password_then_stops_sign_in_until_the_h
         "invalid-credentials"
     );
     assert_eq!(
-        p.audit_count("action = 'account-closure-requested' AND outcome = 'success'"),
+        p.audit_count("action = 'account-closure-requested' AND outcome = 'success'")
+            .await,
         1
     );
     assert_eq!(
-        p.audit_count("action = 'account-closure-requested' AND outcome = 'refused'"),
+        p.audit_count("action = 'account-closure-requested' AND outcome = 'refused'")
+            .await,
         1
     );
     // The record is kept.
-    let kept: i64 = p
-        .state
-        .db
-        .lock()
-        .query_row(
-            "SELECT count(*) FROM resources WHERE patient_id = 'demo-ann'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let kept = p
+        .count("SELECT count(*) FROM resources WHERE patient_id = 'demo-ann'")
+        .await;
     assert!(kept > 0);
 
     // The help desk sees the request and completes it.
-    let waiting = carefront_portal::accounts::closures_waiting(&p.state.db.lock()).unwrap();
+    let waiting =
+        carefront_portal::accounts::closures_waiting(&mut p.state.store.conn().await.unwrap())
+            .await
+            .unwrap();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].0, "ann");
     let no_key = || Err("no secret is stored".to_string());
     commands::run(
-        &p.state.db,
+        &p.state.store,
         UserCommand::Close {
             username: "ann".into(),
         },
         no_key,
     )
+    .await
     .unwrap();
     assert!(
-        carefront_portal::accounts::closures_waiting(&p.state.db.lock())
+        carefront_portal::accounts::closures_waiting(&mut p.state.store.conn().await.unwrap())
+            .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(p.sign_in("ann", PASSWORD).await.reason(), "account-closed");
-    assert_eq!(p.audit_count("action = 'account-closed'"), 1);
+    assert_eq!(p.audit_count("action = 'account-closed'").await, 1);
     // Turned on again by the help desk, the account signs in.
     commands::run(
-        &p.state.db,
+        &p.state.store,
         UserCommand::Enable {
             username: "ann".into(),
         },
         no_key,
     )
+    .await
     .unwrap();
     assert_eq!(p.sign_in("ann", PASSWORD).await.body["status"], "signed-in");
 }

@@ -105,7 +105,9 @@ async fn records_wait_for_the_current_terms() {
     // A new version of the terms must be accepted again.
     let mut v2 = carefront_portal::terms::TermsDocument::built_in("patient");
     v2.version = "2".into();
-    carefront_portal::terms::publish(&p.state.db.lock(), &v2).unwrap();
+    carefront_portal::terms::publish(&mut p.state.store.conn().await.unwrap(), &v2)
+        .await
+        .unwrap();
     let again = p.get("/api/v1/patients", &cookie).await;
     assert_eq!(again.reason(), "terms-not-accepted");
 }
@@ -191,16 +193,9 @@ async fn searches_page_through_next_links_within_the_patient_scope() {
         )
         .await;
     assert_eq!(dated.body["total"], 0);
-    let audited: i64 = p
-        .state
-        .db
-        .lock()
-        .query_row(
-            "SELECT count(*) FROM audit WHERE patient_id = 'demo-ann'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let audited = p
+        .count("SELECT count(*) FROM audit WHERE patient_id = 'demo-ann'")
+        .await;
     assert!(audited >= 3, "every record read is audited");
 }
 

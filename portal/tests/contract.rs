@@ -601,11 +601,14 @@ async fn shares() -> Contract {
                 .await,
         );
     }
-    let actual_born =
-        carefront_portal::records::patient_details(&sharing.state.db.lock(), "demo-ann")
-            .unwrap()
-            .1
-            .unwrap();
+    let actual_born = carefront_portal::records::patient_details(
+        &mut sharing.state.store.conn().await.unwrap(),
+        "demo-ann",
+    )
+    .await
+    .unwrap()
+    .1
+    .unwrap();
     let opened = sharing
         .call(
             "POST",
@@ -789,7 +792,9 @@ async fn privacy_and_other_organisations() -> Contract {
     let mut c = Contract::load();
     // The privacy centre, and other organisations' systems reading under its choices.
     let pro = common::professional::portal().await;
-    let north = pro.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let north = pro
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let ann_pro = pro.ann().await;
     let david = pro.signed_in("david").await;
     c.check(
@@ -912,7 +917,9 @@ async fn privacy_and_other_organisations() -> Contract {
         "/professional/fhir/{type}/{id}",
         &pro.fhir("nonsense", "Patient/demo-ann").await,
     );
-    let hospital = pro.register("riverside-ehr", "riverside", "Riverside General Hospital");
+    let hospital = pro
+        .register("riverside-ehr", "riverside", "Riverside General Hospital")
+        .await;
     let reporter = pro
         .token_with(
             &common::professional::assertion(

@@ -3,6 +3,8 @@
 
 mod common;
 
+use carefront_portal::infra::time;
+
 use axum::http::StatusCode;
 use carefront_portal::notifications::send::send_due;
 use carefront_portal::records::import::load_bundle;
@@ -34,18 +36,15 @@ impl Portal {
             "resourceType": "Bundle", "type": "collection",
             "entry": resources.iter().map(|r| json!({"resource": r})).collect::<Vec<_>>(),
         });
-        let report = load_bundle(&self.state.db, &bundle).unwrap();
+        let report = load_bundle(&self.state.store, &bundle).await.unwrap();
         assert_eq!(report.refused(), 0, "{report:?}");
         send_due(&self.state).await.unwrap()
     }
 
     /// As if the last notice went more than an hour ago.
-    fn an_hour_later(&self) {
-        self.state
-            .db
-            .lock()
-            .execute("UPDATE users SET notified_at = notified_at - 3601", [])
-            .unwrap();
+    async fn an_hour_later(&self) {
+        self.exec("UPDATE users SET notified_at = notified_at - 3601")
+            .await;
     }
 }
 
@@ -75,7 +74,8 @@ async fn a_new_address_takes_a_code_sent_to_it_and_the_old_one_is_told() {
     assert_eq!(wrong_password.reason(), "invalid-credentials");
     assert!(common::outbox(&dir).is_empty());
     assert_eq!(
-        p.audit_count("action = 'email-change-requested' AND outcome = 'refused'"),
+        p.audit_count("action = 'email-change-requested' AND outcome = 'refused'")
+            .await,
         1
     );
 
@@ -118,11 +118,13 @@ async fn a_new_address_takes_a_code_sent_to_it_and_the_old_one_is_told() {
         "a code works once"
     );
     assert_eq!(
-        p.audit_count("action = 'email-changed' AND outcome = 'success'"),
+        p.audit_count("action = 'email-changed' AND outcome = 'success'")
+            .await,
         1
     );
     assert_eq!(
-        p.audit_count("action = 'email-changed' AND outcome = 'refused'"),
+        p.audit_count("action = 'email-changed' AND outcome = 'refused'")
+            .await,
         2
     );
 }
@@ -165,11 +167,11 @@ async fn a_change_survives_five_wrong_codes_and_codes_are_rationed() {
     let first = common::code_in(&mails_to(&dir, "ann1@new.example")[0]);
     let latest = common::code_in(&mails_to(&dir, "ann4@new.example")[0]);
     assert_eq!(p.confirm_email(&ann, &first).await.reason(), "invalid-code");
-    p.state
-        .db
-        .lock()
-        .execute("UPDATE email_changes SET expires_at = unixepoch() - 1", [])
-        .unwrap();
+    p.exec(&format!(
+        "UPDATE email_changes SET expires_at = {}",
+        time::now() - 1
+    ))
+    .await;
     assert_eq!(
         p.confirm_email(&ann, &latest).await.status,
         StatusCode::CONFLICT,
@@ -268,18 +270,19 @@ async fn a_new_result_emails_the_patient_once_and_says_nothing_of_it() {
         assert!(!mail.contains(health), "the email says {health}: {mail}");
     }
     assert_eq!(
-        p.audit_count("action = 'new-information-emailed' AND outcome = 'success'"),
+        p.audit_count("action = 'new-information-emailed' AND outcome = 'success'")
+            .await,
         1
     );
 
     // Within the hour: kept for later, not sent again.
     assert_eq!(p.load_and_notify(&[result("tsh-3", "demo-ann")]).await, 0);
-    p.an_hour_later();
+    p.an_hour_later().await;
     assert_eq!(send_due(&p.state).await.unwrap(), 1);
     assert_eq!(mails_to(&dir, "ann.carter@example.org").len(), 2);
 
     // A corrected result is not news; nor is what the patient told us.
-    p.an_hour_later();
+    p.an_hour_later().await;
     let mut corrected = result("tsh-1", "demo-ann");
     corrected["status"] = json!("amended");
     let smoking = json!({"resourceType": "Observation", "id": "smoke-1", "status": "final",
@@ -325,7 +328,11 @@ async fn each_kind_can_be_turned_off_and_the_choice_is_kept() {
         StatusCode::BAD_REQUEST,
         "every choice, said"
     );
-    assert_eq!(p.audit_count("action = 'notification-choices-changed'"), 1);
+    assert_eq!(
+        p.audit_count("action = 'notification-choices-changed'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -351,7 +358,7 @@ async fn a_proxy_hears_only_when_they_ask_and_only_of_what_they_may_see() {
         json!({"results": true, "documents": true, "letters": true, "appointments": true, "othersRecords": true}),
     )
     .await;
-    p.an_hour_later();
+    p.an_hour_later().await;
     p.load_and_notify(&[result("tsh-1", "demo-ann")]).await;
     assert!(
         mails_to(&dir, "ben.okafor@example.org").is_empty(),
@@ -381,15 +388,12 @@ async fn a_proxy_hears_only_when_they_ask_and_only_of_what_they_may_see() {
     assert_eq!(mails_to(&dir, "claire.hughes@example.org").len(), 1);
 
     // A turned-off account hears nothing.
-    p.an_hour_later();
-    p.state
-        .db
-        .lock()
-        .execute(
-            "UPDATE users SET disabled_at = unixepoch() WHERE username = 'claire'",
-            [],
-        )
-        .unwrap();
+    p.an_hour_later().await;
+    p.exec(&format!(
+        "UPDATE users SET disabled_at = {} WHERE username = 'claire'",
+        time::now()
+    ))
+    .await;
     p.load_and_notify(&[result("maya-3", "demo-maya")]).await;
     assert_eq!(mails_to(&dir, "claire.hughes@example.org").len(), 1);
 }
@@ -426,17 +430,12 @@ async fn a_relay_that_refuses_keeps_the_notice_for_a_later_round() {
     let p = common::portal_with("--smtp-url smtp://127.0.0.1:1", None).await;
     let bundle = json!({"resourceType": "Bundle", "type": "collection",
         "entry": [{"resource": result("tsh-1", "demo-ann")}]});
-    load_bundle(&p.state.db, &bundle).unwrap();
+    load_bundle(&p.state.store, &bundle).await.unwrap();
     assert_eq!(
         send_due(&p.state).await.unwrap_err(),
         carefront_portal::infra::error::ApiError::MailNotSent
     );
-    let due: i64 = p
-        .state
-        .db
-        .lock()
-        .query_row("SELECT count(*) FROM notifications_due", [], |r| r.get(0))
-        .unwrap();
+    let due = p.count("SELECT count(*) FROM notifications_due").await;
     assert_eq!(due, 1, "still due");
-    assert_eq!(p.audit_count("action = 'new-information-emailed'"), 0);
+    assert_eq!(p.audit_count("action = 'new-information-emailed'").await, 0);
 }

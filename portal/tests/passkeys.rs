@@ -56,11 +56,13 @@ async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
     assert_eq!(keys[0]["name"], "Ben's phone");
     assert!(keys[0]["lastUsedAt"].is_string());
     assert_eq!(
-        p.audit_count("action = 'signed-in' AND detail = 'passkey'"),
+        p.audit_count("action = 'signed-in' AND detail = 'passkey'")
+            .await,
         1
     );
     assert_eq!(
-        p.audit_count("action = 'passkey-added' AND outcome = 'success'"),
+        p.audit_count("action = 'passkey-added' AND outcome = 'success'")
+            .await,
         1
     );
 
@@ -83,7 +85,7 @@ async fn a_passkey_added_while_signed_in_signs_in_without_a_username_or_code() {
         )
         .await;
     assert_eq!(removed.status, StatusCode::OK);
-    assert_eq!(p.audit_count("action = 'passkey-removed'"), 1);
+    assert_eq!(p.audit_count("action = 'passkey-removed'").await, 1);
     let (ceremony, options) = p.challenge().await;
     let assertion = phone.answer(origin(), options);
     assert_eq!(
@@ -109,7 +111,9 @@ async fn an_assertion_made_for_another_origin_is_refused() {
     assert!(
         p.audit_count(
             "action = 'sign-in-refused' AND detail LIKE 'passkey-not-accepted: passkey: %origin%'"
-        ) >= 1
+        )
+        .await
+            >= 1
     );
 }
 
@@ -158,7 +162,8 @@ async fn a_passkey_without_user_verification_is_refused() {
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        p.audit_count("action = 'passkey-added' AND outcome = 'refused'"),
+        p.audit_count("action = 'passkey-added' AND outcome = 'refused'")
+            .await,
         1
     );
 }
@@ -177,18 +182,16 @@ async fn a_counter_that_goes_back_is_refused_as_a_possible_copy() {
     );
     // The portal has seen a later count than this device will now give (as when a copy of the
     // key has been used elsewhere).
-    let stored: String = p
-        .state
-        .db
-        .lock()
-        .query_row("SELECT passkey FROM passkeys", [], |r| r.get(0))
+    let stored: String = sqlx::query_scalar("SELECT passkey FROM passkeys")
+        .fetch_one(&mut *p.state.store.conn().await.unwrap())
+        .await
         .unwrap();
     let mut passkey: Value = serde_json::from_str(&stored).unwrap();
     passkey["cred"]["counter"] = json!(1000);
-    p.state
-        .db
-        .lock()
-        .execute("UPDATE passkeys SET passkey = ?1", [passkey.to_string()])
+    sqlx::query("UPDATE passkeys SET passkey = $1")
+        .bind(passkey.to_string())
+        .execute(&mut *p.state.store.conn().await.unwrap())
+        .await
         .unwrap();
     let (ceremony, options) = p.challenge().await;
     let behind = phone.answer(origin(), options);
@@ -217,14 +220,8 @@ async fn passkeys_are_refused_where_the_account_may_not_sign_in_and_guessing_is_
     let ben = p.signed_in("ben").await;
     let mut bens = Phone::new();
     p.add_passkey(&ben, &mut bens, "Phone").await;
-    p.state
-        .db
-        .lock()
-        .execute(
-            "UPDATE users SET disabled_at = 1 WHERE username = 'ben'",
-            [],
-        )
-        .unwrap();
+    p.exec("UPDATE users SET disabled_at = 1 WHERE username = 'ben'")
+        .await;
     let (ceremony, options) = p.challenge().await;
     let assertion = bens.answer(origin(), options);
     assert_eq!(
@@ -288,17 +285,16 @@ async fn sign_in_challenges_are_rationed_per_network_and_their_table_is_bounded(
     );
 
     // However many networks ask, the challenges kept stay bounded, newest kept.
-    let conn = p.state.db.lock();
+    let mut conn = p.state.store.conn().await.unwrap();
     for n in 0..store::MAX_WAITING + 50 {
-        store::begin(&conn, "authentication", None, &n, time_now()).unwrap();
+        store::begin(&mut conn, "authentication", None, &n, time_now())
+            .await
+            .unwrap();
     }
-    let kept: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM webauthn_ceremonies WHERE user_id IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    drop(conn);
+    let kept = p
+        .count("SELECT count(*) FROM webauthn_ceremonies WHERE user_id IS NULL")
+        .await;
     assert!(
         (store::MAX_WAITING - 10..=store::MAX_WAITING).contains(&kept),
         "{kept}"

@@ -24,10 +24,14 @@ impl Portal {
                 Some(json!({"patient": "demo-ann", "sections": ["results"], "hours": 1})),
             )
             .await;
-        let born = carefront_portal::records::patient_details(&self.state.db.lock(), "demo-ann")
-            .unwrap()
-            .1
-            .unwrap();
+        let born = carefront_portal::records::patient_details(
+            &mut self.state.store.conn().await.unwrap(),
+            "demo-ann",
+        )
+        .await
+        .unwrap()
+        .1
+        .unwrap();
         self.send(Call::new("POST", "/api/v1/shared/session").json(json!({
             "code": made.body["code"], "birthDate": born, "name": "Dr Ada Jones", "organisation": "Leeds Clinic",
         })))
@@ -273,50 +277,46 @@ async fn a_parent_narrowed_by_age_neither_sees_nor_withdraws_the_young_persons_o
     p.accept_proxy_terms(&claire, "demo-maya").await;
     // Two things of Maya's that her mother can see, and her mother's link to her; Maya's own
     // choice about one (made with no one acting for her), and one her mother made.
-    let (hers, mine) = {
-        let conn = p.state.db.lock();
-        let item = |kind: &str| -> String {
-            let id: String = conn
-                .query_row(
-                    "SELECT id FROM resources WHERE patient_id = 'demo-maya' AND type = ?1
-                 AND security NOT LIKE '% R %' LIMIT 1",
-                    [kind],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            format!("{kind}/{id}")
-        };
-        let (vaccine, appointment) = (item("Immunization"), item("Appointment"));
-        let through: i64 = conn
-            .query_row(
-                "SELECT id FROM proxy_relationships WHERE patient_id = 'demo-maya'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let claire_id = carefront_portal::accounts::by_username(&conn, "claire")
-            .unwrap()
-            .unwrap()
-            .id;
-        let by = |through| By {
-            user: claire_id,
-            through,
-        };
-        let hers = objections::add(&conn, "demo-maya", Kind::Item, &vaccine, by(None), 1)
-            .unwrap()
-            .unwrap();
-        let mine = objections::add(
-            &conn,
-            "demo-maya",
-            Kind::Item,
-            &appointment,
-            by(Some(through)),
-            2,
-        )
+    let item = async |kind: &str| -> String {
+        let id = p
+            .texts(&format!(
+                "SELECT id FROM resources WHERE patient_id = 'demo-maya' AND type = '{kind}'
+                 AND security NOT LIKE '% R %' LIMIT 1"
+            ))
+            .await
+            .remove(0);
+        format!("{kind}/{id}")
+    };
+    let (vaccine, appointment) = (item("Immunization").await, item("Appointment").await);
+    let through = p
+        .count("SELECT id FROM proxy_relationships WHERE patient_id = 'demo-maya'")
+        .await;
+    let mut conn = p.state.store.conn().await.unwrap();
+    let claire_id = carefront_portal::accounts::by_username(&mut conn, "claire")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let by = |through| By {
+        user: claire_id,
+        through,
+    };
+    let hers = objections::add(&mut conn, "demo-maya", Kind::Item, &vaccine, by(None), 1)
+        .await
         .unwrap()
         .unwrap();
-        (hers, mine)
-    };
+    let mine = objections::add(
+        &mut conn,
+        "demo-maya",
+        Kind::Item,
+        &appointment,
+        by(Some(through)),
+        2,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    drop(conn);
     let page = p.get("/api/v1/privacy/demo-maya", &claire).await;
     assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
     let shown = page.body["objections"].to_string();

@@ -47,7 +47,9 @@ fn kept_back(answer: &Answer) -> bool {
 #[tokio::test]
 async fn a_registered_system_gets_a_token_and_reads_and_the_patient_sees_who_and_why() {
     let p = portal().await;
-    let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let system = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let configuration = p
         .call(
             "GET",
@@ -115,8 +117,10 @@ async fn a_registered_system_gets_a_token_and_reads_and_the_patient_sees_who_and
 #[tokio::test]
 async fn forged_assertions_are_throttled_before_their_signature_is_checked_and_audited_once() {
     let p = portal().await;
-    let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
-    let forger = p.register("forger", "forgery", "Forgery Ltd");
+    let system = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
+    let forger = p.register("forger", "forgery", "Forgery Ltd").await;
     // Signed with the forger's own key, in the name of northgate-ehr: 80 of them, from one
     // address.
     let mut throttled = 0;
@@ -135,13 +139,14 @@ async fn forged_assertions_are_throttled_before_their_signature_is_checked_and_a
     }
     assert_eq!(
         throttled,
-        80 - carefront_portal::session::throttle::LIMIT,
+        80 - carefront_portal::session::throttle::SIGN_IN_LIMIT,
         "only the first {} are looked at",
-        carefront_portal::session::throttle::LIMIT
+        carefront_portal::session::throttle::SIGN_IN_LIMIT
     );
     // One row for the first failure, one for the first refusal: not 80.
     assert_eq!(
-        p.audit_count("action = 'professional-token' AND outcome = 'refused'"),
+        p.audit_count("action = 'professional-token' AND outcome = 'refused'")
+            .await,
         2
     );
 }
@@ -149,8 +154,12 @@ async fn forged_assertions_are_throttled_before_their_signature_is_checked_and_a
 #[tokio::test]
 async fn assertions_that_are_not_right_get_no_token() {
     let p = portal().await;
-    let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
-    let other = p.register("southgate-ehr", "southgate", "Southgate Clinic");
+    let system = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
+    let other = p
+        .register("southgate-ehr", "southgate", "Southgate Clinic")
+        .await;
     // Each case has its own jti, so none is refused as a replay of another.
     let fresh = || claims(&system, "TREAT");
     let good = fresh();
@@ -269,7 +278,8 @@ async fn assertions_that_are_not_right_get_no_token() {
     assert_eq!(wrong_grant.body["error"], "unsupported_grant_type");
     // Refusals from one network are audited once a throttle window (the first), the rest counted.
     assert_eq!(
-        p.audit_count("action = 'professional-token' AND outcome = 'refused'"),
+        p.audit_count("action = 'professional-token' AND outcome = 'refused'")
+            .await,
         1
     );
     // A removed system's tokens stop at once, and it gets no more.
@@ -278,7 +288,13 @@ async fn assertions_that_are_not_right_get_no_token() {
         p.fhir(&token, "Patient/demo-ann").await.status,
         StatusCode::OK
     );
-    registry::remove(&p.state.db.lock(), "northgate-ehr", now()).unwrap();
+    registry::remove(
+        &mut p.state.store.conn().await.unwrap(),
+        "northgate-ehr",
+        now(),
+    )
+    .await
+    .unwrap();
     let after = p.fhir(&token, "Patient/demo-ann").await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
     assert_eq!(after.reason(), "invalid-token");
@@ -335,16 +351,15 @@ async fn bad_and_expired_tokens_read_nothing() {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{auth:?}");
         assert_eq!(answer.body["resourceType"], "OperationOutcome");
     }
-    let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let system = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let token = p.token(&system, "TREAT").await;
-    p.state
-        .db
-        .lock()
-        .execute(
-            "UPDATE professional_tokens SET expires_at = ?1",
-            [now() - 1],
-        )
-        .unwrap();
+    p.exec(&format!(
+        "UPDATE professional_tokens SET expires_at = {}",
+        now() - 1
+    ))
+    .await;
     assert_eq!(
         p.fhir(&token, "Patient/demo-ann").await.status,
         StatusCode::UNAUTHORIZED
@@ -377,7 +392,9 @@ async fn bad_and_expired_tokens_read_nothing() {
 #[tokio::test]
 async fn an_objection_to_all_sharing_refuses_every_read_but_an_emergency_one_which_is_flagged() {
     let p = portal().await;
-    let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let north = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let ann = p.ann().await;
     let made = p.object(&ann, "demo-ann", "all", "").await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
@@ -467,8 +484,12 @@ async fn an_objection_to_all_sharing_refuses_every_read_but_an_emergency_one_whi
 #[tokio::test]
 async fn an_objection_to_one_organisation_refuses_only_that_one() {
     let p = portal().await;
-    let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
-    let south = p.register("southgate-ehr", "southgate", "Southgate Clinic");
+    let north = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
+    let south = p
+        .register("southgate-ehr", "southgate", "Southgate Clinic")
+        .await;
     let ann = p.ann().await;
     let made = p
         .object(&ann, "demo-ann", "organisation", "northgate")
@@ -496,7 +517,9 @@ async fn an_objection_to_one_organisation_refuses_only_that_one() {
 #[tokio::test]
 async fn a_hidden_visit_takes_what_was_recorded_at_it_and_is_said_to_be_kept_back() {
     let p = portal().await;
-    let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let north = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let ann = p.ann().await;
     let visit = p.first(&ann, "Encounter", "demo-ann").await;
     let visit_id = visit["id"].as_str().unwrap();
@@ -562,13 +585,13 @@ async fn a_hidden_visit_takes_what_was_recorded_at_it_and_is_said_to_be_kept_bac
             .status,
         StatusCode::OK
     );
-    assert_eq!(p.audit_count("set_aside IS NOT NULL"), 1);
+    assert_eq!(p.audit_count("set_aside IS NOT NULL").await, 1);
     let other = p.fhir(&token, "Patient/demo-ann").await;
     assert_eq!(other.status, StatusCode::OK);
     let emergency_other = p.fhir(&emergency, "Patient/demo-ann").await;
     assert_eq!(emergency_other.status, StatusCode::OK);
     assert_eq!(
-        p.audit_count("set_aside IS NOT NULL"),
+        p.audit_count("set_aside IS NOT NULL").await,
         1,
         "nothing was set aside"
     );
@@ -577,7 +600,9 @@ async fn a_hidden_visit_takes_what_was_recorded_at_it_and_is_said_to_be_kept_bac
 #[tokio::test]
 async fn a_hidden_report_takes_its_results_and_a_hidden_document_only_itself() {
     let p = portal().await;
-    let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let north = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let ann = p.ann().await;
     let report = p.first(&ann, "DiagnosticReport", "demo-ann").await;
     let report_id = report["id"].as_str().unwrap();
@@ -656,9 +681,11 @@ async fn a_hidden_report_takes_its_results_and_a_hidden_document_only_itself() {
 #[tokio::test]
 async fn a_hidden_category_takes_everything_labelled_so() {
     let p = portal().await;
-    let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let north = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     carefront_portal::records::put(
-        &p.state.db.lock(),
+        &mut p.state.store.conn().await.unwrap(),
         &json!({
             "resourceType": "Condition", "id": "ann-hiv",
             "subject": {"reference": "Patient/demo-ann"},
@@ -666,7 +693,7 @@ async fn a_hidden_category_takes_everything_labelled_so() {
             "meta": {"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "HIV"}]},
         }),
     )
-    .unwrap();
+    .await.unwrap();
     let ann = p.ann().await;
     let token = p.token(&north, "TREAT").await;
     assert_eq!(
@@ -693,7 +720,8 @@ async fn a_hidden_category_takes_everything_labelled_so() {
 #[tokio::test]
 async fn choices_are_consents_in_the_fhir_api_and_the_privacy_page_says_what_they_mean() {
     let p = portal().await;
-    p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    p.register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let ann = p.ann().await;
     let made = p
         .object(&ann, "demo-ann", "organisation", "northgate")
@@ -794,7 +822,8 @@ async fn choices_are_consents_in_the_fhir_api_and_the_privacy_page_says_what_the
     assert_eq!(
         p.audit_count(
             "action = 'objection-made' AND patient_id = 'demo-ann' AND outcome = 'success'"
-        ),
+        )
+        .await,
         2
     );
     // Unknown fields and kinds are refused.
@@ -812,7 +841,8 @@ async fn choices_are_consents_in_the_fhir_api_and_the_privacy_page_says_what_the
 #[tokio::test]
 async fn a_parent_objects_for_a_young_child_but_for_a_fourteen_year_old_only_hides_what_they_see() {
     let p = portal().await;
-    p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    p.register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let claire = p.signed_in("claire").await;
     for child in ["demo-leo", "demo-maya"] {
         assert_eq!(
@@ -858,7 +888,7 @@ async fn a_parent_objects_for_a_young_child_but_for_a_fourteen_year_old_only_hid
 
     // A choice about what the parent cannot see is neither shown to them nor theirs to withdraw.
     let young = carefront_portal::privacy::objections::add(
-        &p.state.db.lock(),
+        &mut p.state.store.conn().await.unwrap(),
         "demo-maya",
         carefront_portal::privacy::objections::Kind::Category,
         "sexual-health",
@@ -868,6 +898,7 @@ async fn a_parent_objects_for_a_young_child_but_for_a_fourteen_year_old_only_hid
         },
         now(),
     )
+    .await
     .unwrap()
     .unwrap();
     let maya = p.get("/api/v1/privacy/demo-maya", &claire).await;
@@ -901,7 +932,9 @@ async fn the_command_line_client_reads_as_a_professional() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let p = common::portal_with(&format!("--public-url http://{address}"), None).await;
-    let system = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let system = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     let dir = std::env::temp_dir().join(format!("carefront-key-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let key = dir.join("key.jwk");
@@ -964,7 +997,9 @@ async fn the_command_line_client_reads_as_a_professional() {
 #[tokio::test]
 async fn the_hospitals_other_systems_report_accesses_that_the_patient_then_sees() {
     let p = portal().await;
-    let ehr = p.register("riverside-ehr", "riverside", "Riverside General Hospital");
+    let ehr = p
+        .register("riverside-ehr", "riverside", "Riverside General Hospital")
+        .await;
     let mut no_iua = claims(&ehr, "TREAT");
     no_iua.as_object_mut().unwrap().remove("extensions");
     let answer = p
@@ -1059,7 +1094,9 @@ async fn an_emergency_read_is_emailed_to_the_patient_once_an_hour_and_says_nothi
     use carefront_portal::notifications::emergency;
     let (p, outbox) =
         common::portal_with_outbox(&format!("--public-url {}", common::professional::PUBLIC)).await;
-    let north = p.register("northgate-ehr", "northgate", "Northgate Surgery");
+    let north = p
+        .register("northgate-ehr", "northgate", "Northgate Surgery")
+        .await;
     // The trail before the first round is not news (the demo's own emergency read among it).
     assert_eq!(emergency::tell(&p.state).await.unwrap(), 0);
     let treat = p.token(&north, "TREAT").await;
@@ -1086,5 +1123,5 @@ async fn an_emergency_read_is_emailed_to_the_patient_once_an_hour_and_says_nothi
     // More emergency reads within the hour: no second email.
     p.fhir(&emergency_token, "Patient/demo-ann").await;
     assert_eq!(emergency::tell(&p.state).await.unwrap(), 0);
-    assert_eq!(p.audit_count("action = 'emergency-read-emailed'"), 1);
+    assert_eq!(p.audit_count("action = 'emergency-read-emailed'").await, 1);
 }

@@ -112,7 +112,7 @@ async fn every_record_type_of_every_other_patient_is_refused_and_audited() {
             StatusCode::NO_CONTENT
         );
     }
-    let before = p.audit_count("outcome = 'refused'");
+    let before = p.audit_count("outcome = 'refused'").await;
     let mut attempts = 0;
     for other in ["demo-ann", "demo-ben", "demo-margaret", "demo-jordan"] {
         for resource_type in PATIENT_TYPES.iter().chain(&["RelatedPerson", "Consent"]) {
@@ -124,7 +124,7 @@ async fn every_record_type_of_every_other_patient_is_refused_and_audited() {
             );
             assert_eq!(answer.reason(), "patient-not-in-scope");
             attempts += 1;
-            for id in p.stored_ids(resource_type, other).iter().take(3) {
+            for id in p.stored_ids(resource_type, other).await.iter().take(3) {
                 let answer = p
                     .get(&format!("/api/v1/fhir/{resource_type}/{id}"), &claire)
                     .await;
@@ -133,9 +133,12 @@ async fn every_record_type_of_every_other_patient_is_refused_and_audited() {
             }
         }
     }
-    assert_eq!(p.audit_count("outcome = 'refused'") - before, attempts);
+    assert_eq!(
+        p.audit_count("outcome = 'refused'").await - before,
+        attempts
+    );
     // The relationships of others are theirs: Ann's neighbour is not Claire's business.
-    let ben_for_ann = p.relationship("ben", "demo-ann");
+    let ben_for_ann = p.relationship("ben", "demo-ann").await;
     for resource_type in ["RelatedPerson", "Consent"] {
         let answer = p
             .get(
@@ -156,7 +159,7 @@ async fn a_young_persons_confidential_items_are_absent_from_searches_counts_and_
         StatusCode::NO_CONTENT
     );
     for resource_type in ["Condition", "MedicationRequest", "Appointment"] {
-        let all = p.stored_ids(resource_type, "demo-maya").len() as u64;
+        let all = p.stored_ids(resource_type, "demo-maya").await.len() as u64;
         let shown = p.search(&claire, resource_type, "demo-maya").await;
         assert_eq!(shown.status, StatusCode::OK);
         let hidden = all - shown.body["total"].as_u64().unwrap();
@@ -192,16 +195,9 @@ async fn a_young_persons_confidential_items_are_absent_from_searches_counts_and_
         }
         assert_eq!(seen as u64, shown.body["total"].as_u64().unwrap());
     }
-    let labelled: Vec<String> = {
-        let conn = p.state.db.lock();
-        let mut stmt = conn
-            .prepare("SELECT type || '/' || id FROM resources WHERE patient_id = 'demo-maya' AND security LIKE '% R %'")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
+    let labelled = p
+        .texts("SELECT type || '/' || id FROM resources WHERE patient_id = 'demo-maya' AND security LIKE '% R %'")
+        .await;
     assert_eq!(labelled.len(), 3);
     for path in &labelled {
         let answer = p.get(&format!("/api/v1/fhir/{path}"), &claire).await;
@@ -212,7 +208,7 @@ async fn a_young_persons_confidential_items_are_absent_from_searches_counts_and_
         );
     }
     assert_eq!(
-        p.audit_count("action = 'read' AND outcome = 'refused' AND detail LIKE 'withheld%' AND patient_id = 'demo-maya'"),
+        p.audit_count("action = 'read' AND outcome = 'refused' AND detail LIKE 'withheld%' AND patient_id = 'demo-maya'").await,
         3
     );
 }
@@ -234,7 +230,7 @@ async fn a_level_without_a_section_refuses_it_and_says_so() {
     {
         let answer = p.search(&ben, resource_type, "demo-ann").await;
         assert_eq!(answer.reason(), "withheld", "{resource_type}");
-        for id in p.stored_ids(resource_type, "demo-ann").iter().take(2) {
+        for id in p.stored_ids(resource_type, "demo-ann").await.iter().take(2) {
             let read = p
                 .get(&format!("/api/v1/fhir/{resource_type}/{id}"), &ben)
                 .await;
@@ -247,11 +243,11 @@ async fn a_level_without_a_section_refuses_it_and_says_so() {
         "whose record it is is always shown"
     );
     // Every proxy read names the proxy as the user and the relationship it went through.
-    let relationship = p.relationship("ben", "demo-ann");
+    let relationship = p.relationship("ben", "demo-ann").await;
     assert!(
         p.audit_count(&format!(
             "action = 'search' AND outcome = 'success' AND patient_id = 'demo-ann' AND proxy_relationship = {relationship} AND user_id = (SELECT id FROM users WHERE username = 'ben')"
-        )) >= 1
+        )).await >= 1
     );
 }
 
@@ -313,7 +309,8 @@ async fn stopping_access_ends_it_in_a_session_already_open() {
     assert_eq!(ann_entry["access"]["why"], "stopped");
     assert_eq!(ann_entry["stoppedBy"], "patient");
     assert_eq!(
-        p.audit_count("action = 'proxy-stopped' AND outcome = 'success'"),
+        p.audit_count("action = 'proxy-stopped' AND outcome = 'success'")
+            .await,
         1
     );
 }
@@ -496,14 +493,10 @@ async fn relationships_are_fhir_related_person_and_consent() {
 #[tokio::test]
 async fn security_labels_are_indexed_as_resources_are_stored() {
     let p = portal().await;
-    let conn = p.state.db.lock();
-    let security: String = conn
-        .query_row(
-            "SELECT security FROM resources WHERE type = 'Condition' AND json LIKE '%Anxiety%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let security = p
+        .texts("SELECT security FROM resources WHERE type = 'Condition' AND json LIKE '%Anxiety%'")
+        .await
+        .remove(0);
     assert_eq!(security, " PSY R ");
 }
 

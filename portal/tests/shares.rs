@@ -37,9 +37,10 @@ impl Portal {
         (ann, made.body)
     }
 
-    fn birth_date(&self, patient: &str) -> String {
-        let conn = self.state.db.lock();
-        carefront_portal::records::patient_details(&conn, patient)
+    async fn birth_date(&self, patient: &str) -> String {
+        let mut conn = self.state.store.conn().await.unwrap();
+        carefront_portal::records::patient_details(&mut conn, patient)
+            .await
             .unwrap()
             .1
             .unwrap()
@@ -54,7 +55,9 @@ impl Portal {
 
     /// A viewer let in with Ann's code: their cookie.
     async fn viewer(&self, code: &str) -> String {
-        let opened = self.open_share(code, &self.birth_date("demo-ann")).await;
+        let opened = self
+            .open_share(code, &self.birth_date("demo-ann").await)
+            .await;
         assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
         opened.cookie()
     }
@@ -166,33 +169,7 @@ async fn neither_the_code_nor_the_link_nor_its_key_is_kept_in_clear() {
         .unwrap()
         .to_string();
     let canonical = code.replace('-', "");
-    let conn = p.state.db.lock();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let mut texts = Vec::new();
-    for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                (0..columns)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .unwrap();
-        for row in rows {
-            for value in row.unwrap() {
-                if let rusqlite::types::Value::Text(t) = value {
-                    texts.push(t);
-                }
-            }
-        }
-    }
+    let texts = p.everything_stored().await;
     for secret in [&code, &canonical, &link_id] {
         assert!(
             !texts.iter().any(|t| t.contains(secret.as_str())),
@@ -209,7 +186,7 @@ async fn a_viewer_reads_the_shared_sections_of_that_patient_and_nothing_else() {
     let (_, made) = p.ann_shares(&["results", "medicines"]).await;
     // Typed as people type it: lower case, spaces instead of dashes.
     let typed = code_of(&made).to_lowercase().replace('-', " ");
-    let opened = p.open_share(&typed, &p.birth_date("demo-ann")).await;
+    let opened = p.open_share(&typed, &p.birth_date("demo-ann").await).await;
     assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
     assert_eq!(opened.body["patient"]["id"], "demo-ann");
     assert_eq!(opened.body["sections"], json!(["results", "medicines"]));
@@ -268,16 +245,12 @@ async fn a_viewer_reads_the_shared_sections_of_that_patient_and_nothing_else() {
         .await;
     assert_eq!(conditions.status, StatusCode::FORBIDDEN);
     assert_eq!(conditions.reason(), "withheld");
-    let condition_id: String = p
-        .state
-        .db
-        .lock()
-        .query_row(
+    let condition_id = p
+        .texts(
             "SELECT id FROM resources WHERE type = 'Condition' AND patient_id = 'demo-ann' LIMIT 1",
-            [],
-            |r| r.get(0),
         )
-        .unwrap();
+        .await
+        .remove(0);
     assert_eq!(
         p.get(
             &format!("/api/v1/shared/fhir/Condition/{condition_id}"),
@@ -340,7 +313,7 @@ async fn a_viewer_reads_the_shared_sections_of_that_patient_and_nothing_else() {
     assert!(
         p.audit_count(
             "action = 'search' AND share_id IS NOT NULL AND viewer LIKE '%Dr Ada Jones%' AND user_id IS NULL"
-        ) >= 3
+        ).await >= 3
     );
 }
 
@@ -349,7 +322,7 @@ async fn a_wrong_code_and_a_wrong_birth_date_answer_alike_and_five_lock_the_shar
     let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let code = code_of(&made);
-    let born = p.birth_date("demo-ann");
+    let born = p.birth_date("demo-ann").await;
     let wrong_code = p.open_share("0000-0000-0000", &born).await;
     let wrong_birth = p.open_share(&code, "1901-01-01").await;
     assert_eq!(wrong_code.status, StatusCode::UNAUTHORIZED);
@@ -417,17 +390,19 @@ async fn stopping_a_share_cuts_off_an_open_viewer_and_the_link_at_once() {
         p.manifest(&url, &code_of(&made)).await.status,
         StatusCode::NOT_FOUND
     );
-    let key: Option<String> = p
-        .state
-        .db
-        .lock()
-        .query_row("SELECT link_key FROM shares WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(key, None, "a stopped share's key is forgotten");
+    let keys = p
+        .texts(&format!(
+            "SELECT link_key FROM shares WHERE id = {id} AND link_key IS NOT NULL"
+        ))
+        .await;
     assert_eq!(
-        p.audit_count(&format!("action = 'share-stopped' AND share_id = {id}")),
+        keys,
+        Vec::<String>::new(),
+        "a stopped share's key is forgotten"
+    );
+    assert_eq!(
+        p.audit_count(&format!("action = 'share-stopped' AND share_id = {id}"))
+            .await,
         1
     );
 }
@@ -442,7 +417,7 @@ async fn a_share_ends_at_its_time_for_the_code_the_viewer_and_the_link() {
     assert_eq!(answer.status, StatusCode::GONE);
     assert_eq!(answer.body["why"], "expired");
     let again = p
-        .open_share(&code_of(&made), &p.birth_date("demo-ann"))
+        .open_share(&code_of(&made), &p.birth_date("demo-ann").await)
         .await;
     assert_eq!(again.body["why"], "expired");
     let url = payload(&made)["url"].as_str().unwrap().to_string();
@@ -731,10 +706,12 @@ async fn an_emailed_share_carries_the_link_and_no_health_information() {
         "{mail}"
     );
     assert!(mail.contains("date of birth"));
-    let (name, born) = {
-        let conn = p.state.db.lock();
-        carefront_portal::records::patient_details(&conn, "demo-ann").unwrap()
-    };
+    let (name, born) = carefront_portal::records::patient_details(
+        &mut p.state.store.conn().await.unwrap(),
+        "demo-ann",
+    )
+    .await
+    .unwrap();
     for private in [name.as_str(), born.unwrap().as_str(), "Ann", "result"] {
         assert!(!mail.contains(private), "the email holds {private}");
     }
@@ -757,7 +734,7 @@ async fn david_shares_margarets_allergies(p: &Portal) -> (String, Value, String)
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     let opened = p
-        .open_share(&code_of(&made.body), &p.birth_date("demo-margaret"))
+        .open_share(&code_of(&made.body), &p.birth_date("demo-margaret").await)
         .await;
     assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
     (david, made.body, opened.cookie())
@@ -787,14 +764,8 @@ async fn a_share_made_by_someone_acting_for_the_patient_ends_with_their_access()
         let (_, made, viewer) = david_shares_margarets_allergies(&p).await;
         let read = "/api/v1/shared/fhir/AllergyIntolerance?patient=demo-margaret";
         assert_eq!(p.get(read, &viewer).await.status, StatusCode::OK, "{what}");
-        p.state
-            .db
-            .lock()
-            .execute(
-                &format!("{change} WHERE proxy_user_id = (SELECT id FROM users WHERE username = 'david') AND patient_id = 'demo-margaret'"),
-                [],
-            )
-            .unwrap();
+        p.exec(&format!("{change} WHERE proxy_user_id = (SELECT id FROM users WHERE username = 'david') AND patient_id = 'demo-margaret'"))
+            .await;
         // The viewer who has it open, a new opening with the code, and the link: all ended.
         let cut = p.get(read, &viewer).await;
         assert_eq!(cut.status, StatusCode::GONE, "{what}");
@@ -802,7 +773,7 @@ async fn a_share_made_by_someone_acting_for_the_patient_ends_with_their_access()
         let told = p.get("/api/v1/shared/session", &viewer).await;
         assert_eq!(told.body["why"], "access-ended", "{what}");
         let again = p
-            .open_share(&code_of(&made), &p.birth_date("demo-margaret"))
+            .open_share(&code_of(&made), &p.birth_date("demo-margaret").await)
             .await;
         assert_eq!(
             again.body["why"], "access-ended",
@@ -833,10 +804,11 @@ async fn a_viewer_is_told_a_share_was_stopped_even_after_the_clean_up() {
     .await;
     // The portal's clean-up runs before the viewer comes back.
     carefront_portal::shares::store::purge(
-        &p.state.db.lock(),
+        &mut p.state.store.conn().await.unwrap(),
         p.state.clock.now(),
         p.state.config.idle_timeout,
     )
+    .await
     .unwrap();
     let back = p.get("/api/v1/shared/session", &viewer).await;
     assert_eq!(back.status, StatusCode::GONE, "{:?}", back.body);
@@ -848,7 +820,7 @@ async fn a_valid_share_cannot_grow_storage_without_bound_and_the_list_pages() {
     let (p, _) = sharing_portal().await;
     let (ann, made) = p.ann_shares(&["results"]).await;
     let id = made["share"]["id"].as_i64().unwrap();
-    let born = p.birth_date("demo-ann");
+    let born = p.birth_date("demo-ann").await;
     let mut opened = 0;
     let mut last = None;
     for _ in 0..store::OPENINGS_AN_HOUR + 5 {
@@ -862,21 +834,26 @@ async fn a_valid_share_cannot_grow_storage_without_bound_and_the_list_pages() {
     let last = last.unwrap();
     assert_eq!(last.reason(), "too-many-attempts");
     assert!(last.headers.contains_key("retry-after"));
-    let count = |sql: &str| -> i64 {
-        p.state
-            .db
-            .lock()
-            .query_row(sql, [id], |r| r.get(0))
-            .unwrap()
-    };
-    assert!(count("SELECT count(*) FROM share_sessions WHERE share_id = ?1") <= 10);
+    assert!(
+        p.count(&format!(
+            "SELECT count(*) FROM share_sessions WHERE share_id = {id}"
+        ))
+        .await
+            <= 10
+    );
     // The link, opened past its hour's worth, is refused too, and keeps few file addresses.
     let url = payload(&made)["url"].as_str().unwrap().to_string();
     assert_eq!(
         p.manifest(&url, &code_of(&made)).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert!(count("SELECT count(*) FROM share_files WHERE share_id = ?1") <= 40);
+    assert!(
+        p.count(&format!(
+            "SELECT count(*) FROM share_files WHERE share_id = {id}"
+        ))
+        .await
+            <= 40
+    );
     // Knocking on it once stopped writes one refusal an hour, not one a knock.
     p.call(
         "POST",
@@ -890,9 +867,10 @@ async fn a_valid_share_cannot_grow_storage_without_bound_and_the_list_pages() {
         p.manifest(&url, &code_of(&made)).await;
     }
     assert_eq!(
-        count(
-            "SELECT count(*) FROM audit WHERE share_id = ?1 AND action = 'share-opened' AND outcome = 'refused'"
-        ),
+        p.count(&format!(
+            "SELECT count(*) FROM audit WHERE share_id = {id} AND action = 'share-opened' AND outcome = 'refused'"
+        ))
+        .await,
         1
     );
 

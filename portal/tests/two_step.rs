@@ -18,16 +18,13 @@ impl Portal {
         (ann, secret, codes_in(&on.body))
     }
 
-    fn stored(&self, column: &str) -> Option<String> {
-        self.state
-            .db
-            .lock()
-            .query_row(
-                &format!("SELECT {column} FROM users WHERE username = 'ann'"),
-                [],
-                |r| r.get(0),
-            )
-            .unwrap()
+    async fn stored(&self, column: &str) -> Option<String> {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT {column} FROM users WHERE username = 'ann'"
+        )))
+        .fetch_one(&mut *self.state.store.conn().await.unwrap())
+        .await
+        .unwrap()
     }
 
     /// A fresh sign-in waiting for its second step: its cookie.
@@ -73,7 +70,7 @@ async fn two_step_takes_effect_only_with_the_apps_first_code() {
         .post("/api/v1/account/two-step/setup", &ann, json!({}))
         .await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
-    assert_eq!(p.stored("totp_pending_secret"), None);
+    assert_eq!(p.stored("totp_pending_secret").await, None);
     let setup = p
         .post(
             "/api/v1/account/two-step/setup",
@@ -86,12 +83,12 @@ async fn two_step_takes_effect_only_with_the_apps_first_code() {
     let uri = setup.body["uri"].as_str().unwrap();
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     assert!(uri.contains(":ann?secret=") && uri.contains(&secret) && uri.contains("&issuer="));
-    let waiting = p.stored("totp_pending_secret").unwrap();
+    let waiting = p.stored("totp_pending_secret").await.unwrap();
     assert!(
         !waiting.contains(&secret),
         "sealed at rest, even while waiting"
     );
-    assert_eq!(p.stored("totp_secret"), None, "not in effect yet");
+    assert_eq!(p.stored("totp_secret").await, None, "not in effect yet");
     // Not in effect yet: signing in still needs only the password.
     assert_eq!(p.sign_in("ann", PASSWORD).await.body["status"], "signed-in");
 
@@ -122,21 +119,12 @@ async fn two_step_takes_effect_only_with_the_apps_first_code() {
     );
     let unique: std::collections::HashSet<_> = codes.iter().collect();
     assert_eq!(unique.len(), 10);
-    let stored = p.stored("totp_secret").unwrap();
+    let stored = p.stored("totp_secret").await.unwrap();
     assert!(
         !stored.contains(&secret) && stored.split('.').count() == 5,
         "a compact JWE"
     );
-    let hashes: Vec<String> = p
-        .state
-        .db
-        .lock()
-        .prepare("SELECT code_hash FROM recovery_codes")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let hashes = p.texts("SELECT code_hash FROM recovery_codes").await;
     assert_eq!(hashes.len(), 10);
     assert!(
         hashes
@@ -163,10 +151,15 @@ async fn two_step_takes_effect_only_with_the_apps_first_code() {
         assert_eq!(again.status, StatusCode::CONFLICT, "{path}");
     }
     assert_eq!(
-        p.audit_count("action = 'two-step-turned-on' AND outcome = 'success'"),
+        p.audit_count("action = 'two-step-turned-on' AND outcome = 'success'")
+            .await,
         1
     );
-    assert!(p.audit_count("action = 'two-step-turned-on' AND outcome = 'refused'") >= 1);
+    assert!(
+        p.audit_count("action = 'two-step-turned-on' AND outcome = 'refused'")
+            .await
+            >= 1
+    );
 
     // The code that turned it on was used: it cannot sign anyone in.
     let waiting = p.waiting("ann").await;
@@ -184,7 +177,7 @@ async fn a_recovery_code_signs_in_once_however_it_is_typed() {
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
     assert_eq!(answer.body["status"], "signed-in");
     assert_eq!(answer.body["recoveryCodesLeft"], 9);
-    assert_eq!(p.audit_count("action = 'recovery-code-used'"), 1);
+    assert_eq!(p.audit_count("action = 'recovery-code-used'").await, 1);
 
     let waiting = p.waiting("ann").await;
     let again = p.code(&waiting, &codes[3]).await;
@@ -198,14 +191,8 @@ async fn a_recovery_code_signs_in_once_however_it_is_typed() {
             "invalid-code",
             "{not_a_code:?}"
         );
-        p.state
-            .db
-            .lock()
-            .execute(
-                "UPDATE users SET code_failures = 0, code_locked_until = NULL",
-                [],
-            )
-            .unwrap();
+        p.exec("UPDATE users SET code_failures = 0, code_locked_until = NULL")
+            .await;
     }
 }
 
@@ -251,7 +238,7 @@ async fn wrong_codes_while_setting_up_pause_codes_as_at_sign_in() {
         StatusCode::LOCKED,
         "paused even for the right code"
     );
-    assert_eq!(p.stored("totp_secret"), None);
+    assert_eq!(p.stored("totp_secret").await, None);
 }
 
 #[tokio::test]
@@ -259,14 +246,8 @@ async fn a_secret_left_waiting_runs_out() {
     let p = common::portal().await;
     let ann = p.ann().await;
     let secret = p.start_two_step(&ann).await;
-    p.state
-        .db
-        .lock()
-        .execute(
-            "UPDATE users SET totp_pending_at = totp_pending_at - 16 * 60 WHERE username = 'ann'",
-            [],
-        )
-        .unwrap();
+    p.exec("UPDATE users SET totp_pending_at = totp_pending_at - 16 * 60 WHERE username = 'ann'")
+        .await;
     let late = p
         .post(
             "/api/v1/account/two-step/confirm",
@@ -293,7 +274,8 @@ async fn new_recovery_codes_and_turning_off_ask_for_the_password() {
     assert_eq!(
         p.audit_count(
             "action IN ('recovery-codes-replaced', 'two-step-turned-off') AND outcome = 'refused'"
-        ),
+        )
+        .await,
         2
     );
 
@@ -323,14 +305,9 @@ async fn new_recovery_codes_and_turning_off_ask_for_the_password() {
         )
         .await;
     assert_eq!(off.status, StatusCode::OK);
-    assert_eq!(p.stored("totp_secret"), None);
+    assert_eq!(p.stored("totp_secret").await, None);
     assert_eq!(p.sign_in("ann", PASSWORD).await.body["status"], "signed-in");
-    let count: i64 = p
-        .state
-        .db
-        .lock()
-        .query_row("SELECT count(*) FROM recovery_codes", [], |r| r.get(0))
-        .unwrap();
+    let count = p.count("SELECT count(*) FROM recovery_codes").await;
     assert_eq!(count, 0);
     let again = p
         .post(

@@ -15,17 +15,12 @@ use common::{PASSWORD, Portal, outbox};
 use serde_json::json;
 
 impl Portal {
-    fn passkeys_of(&self, username: &str) -> i64 {
-        self.state
-            .db
-            .lock()
-            .query_row(
-                "SELECT count(*) FROM passkeys JOIN users ON users.id = passkeys.user_id
-                 WHERE users.username = ?1",
-                [username],
-                |r| r.get(0),
-            )
-            .unwrap()
+    async fn passkeys_of(&self, username: &str) -> i64 {
+        self.count(&format!(
+            "SELECT count(*) FROM passkeys JOIN users ON users.id = passkeys.user_id
+             WHERE users.username = '{username}'"
+        ))
+        .await
     }
 
     async fn report_compromise(&self, cookie: &str) -> common::Answer {
@@ -76,7 +71,8 @@ async fn a_stolen_session_cannot_add_a_passkey_remove_one_or_turn_on_two_step() 
         assert!(answer.body.get("options").is_none() && answer.body.get("secret").is_none());
     }
     assert_eq!(
-        p.audit_count("action IN ('passkey-added', 'two-step-turned-on') AND outcome != 'success'"),
+        p.audit_count("action IN ('passkey-added', 'two-step-turned-on') AND outcome != 'success'")
+            .await,
         2,
         "each wrong password is audited"
     );
@@ -93,9 +89,13 @@ async fn a_stolen_session_cannot_add_a_passkey_remove_one_or_turn_on_two_step() 
     for body in [json!({}), json!({"password": "guess"})] {
         assert_ne!(p.post(&remove, &stolen, body).await.status, StatusCode::OK);
     }
-    assert_eq!(p.passkeys_of("ann"), 1);
+    assert_eq!(p.passkeys_of("ann").await, 1);
     // Wrong passwords here count against the same lockout as signing in.
-    assert!(p.audit_count("action = 'passkey-removed' AND outcome != 'success'") >= 1);
+    assert!(
+        p.audit_count("action = 'passkey-removed' AND outcome != 'success'")
+            .await
+            >= 1
+    );
 }
 
 #[tokio::test]
@@ -161,7 +161,7 @@ async fn reporting_someone_else_removes_every_passkey_and_a_two_step_planted_sin
     assert_eq!(reported.status, StatusCode::OK, "{:?}", reported.body);
     assert_eq!(reported.body["passkeysRemoved"], 1);
     assert_eq!(reported.body["twoStepTurnedOff"], true);
-    assert_eq!(p.passkeys_of("ann"), 0);
+    assert_eq!(p.passkeys_of("ann").await, 0);
     assert_eq!(
         p.get("/api/v1/account/sessions", &theirs).await.status,
         StatusCode::UNAUTHORIZED
@@ -184,14 +184,11 @@ async fn two_step_turned_on_before_every_session_began_is_kept_when_someone_else
     let p = common::portal().await;
     // Ben's app was set up long before he signed in today.
     let ben = p.signed_in("ben").await;
-    p.state
-        .db
-        .lock()
-        .execute(
-            "UPDATE users SET two_step_since = ?1 WHERE username = 'ben'",
-            [time::now() - 30 * 86_400],
-        )
-        .unwrap();
+    p.exec(&format!(
+        "UPDATE users SET two_step_since = {} WHERE username = 'ben'",
+        time::now() - 30 * 86_400
+    ))
+    .await;
     let reported = p.report_compromise(&ben).await;
     assert_eq!(reported.status, StatusCode::OK, "{:?}", reported.body);
     assert_eq!(reported.body["twoStepTurnedOff"], false);
@@ -219,41 +216,39 @@ async fn closing_an_account_removes_its_passkeys_and_the_help_desk_can_remove_on
         .post("/api/v1/account/close", &ann, json!({"password": PASSWORD}))
         .await;
     assert_eq!(closed.status, StatusCode::OK);
-    assert_eq!(p.passkeys_of("ann"), 0);
+    assert_eq!(p.passkeys_of("ann").await, 0);
 
     // Ben lost his laptop and calls the help desk.
-    let laptop: i64 = p
-        .state
-        .db
-        .lock()
-        .query_row(
-            "SELECT id FROM passkeys WHERE name = 'Ben''s laptop'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let laptop = p
+        .count("SELECT id FROM passkeys WHERE name = 'Ben''s laptop'")
+        .await;
     let no_key = || Err::<_, String>("no key needed".into());
     let ours = run(
-        &p.state.db,
+        &p.state.store,
         UserCommand::Passkeys {
             username: "ann".into(),
             remove: Some(laptop),
         },
         no_key,
     );
-    assert!(ours.is_err(), "another account's passkey is not removed");
+    assert!(
+        ours.await.is_err(),
+        "another account's passkey is not removed"
+    );
     run(
-        &p.state.db,
+        &p.state.store,
         UserCommand::Passkeys {
             username: "ben".into(),
             remove: Some(laptop),
         },
         no_key,
     )
+    .await
     .unwrap();
-    assert_eq!(p.passkeys_of("ben"), 1);
+    assert_eq!(p.passkeys_of("ben").await, 1);
     assert_eq!(
-        p.audit_count("action = 'passkey-removed' AND detail LIKE 'by the operator%'"),
+        p.audit_count("action = 'passkey-removed' AND detail LIKE 'by the operator%'")
+            .await,
         1
     );
 }

@@ -1,6 +1,6 @@
 //! Every check, in the order a failure is cheapest to find, tallied into one closing line.
 
-use crate::run::{build_app, build_portal, command};
+use crate::run::{Cmd, build_app, build_portal, command};
 use crate::{setup, size, step};
 use std::path::Path;
 
@@ -48,6 +48,18 @@ struct Counts {
 }
 
 /// Reads `test result: ok. 24 passed; 0 failed; …` (libtest) and `e2e: 12 passed, 0 failed`.
+/// Runs `cargo test`, counting what each test binary reports.
+fn cargo_tests(test: Cmd) -> (Counts, Result<(), String>) {
+    let mut counts = Counts::default();
+    let result = test.stream(|line| {
+        if let Some(c) = counts_in(line) {
+            counts.passed += c.passed;
+            counts.failed += c.failed;
+        }
+    });
+    (counts, result)
+}
+
 fn counts_in(line: &str) -> Option<Counts> {
     let line = line.trim();
     let rest = line
@@ -126,19 +138,18 @@ fn run_checks(root: &Path, tally: &mut Tally) {
     );
 
     step("Unit tests, the portal's HTTP tests and the HL7 examples");
-    let mut counts = Counts::default();
-    let result = command("cargo", &["test", "--workspace"])
-        .env(
-            "CAREFRONT_FHIR_EXAMPLES",
-            &setup::fhir_examples_dir(root).to_string_lossy(),
-        )
-        .stream(|line| {
-            if let Some(c) = counts_in(line) {
-                counts.passed += c.passed;
-                counts.failed += c.failed;
-            }
-        });
+    let (counts, result) = cargo_tests(command("cargo", &["test", "--workspace"]).env(
+        "CAREFRONT_FHIR_EXAMPLES",
+        &setup::fhir_examples_dir(root).to_string_lossy(),
+    ));
     tally.add("cargo test", counts, result);
+
+    step("The portal's tests again, on PostgreSQL (a throwaway cluster on loopback)");
+    let (counts, result) = cargo_tests(
+        command("cargo", &["test", "--package", "carefront-portal"])
+            .env("CAREFRONT_TEST_DB", "postgres"),
+    );
+    tally.add("cargo test (PostgreSQL)", counts, result);
 
     if !tally.check("app build", build_app(root)) {
         return;

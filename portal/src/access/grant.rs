@@ -7,10 +7,10 @@ use super::professional::{self, Effect};
 use super::what::What;
 use crate::access::Filter;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::professional::claims::Scope;
 use crate::proxies::store::Relationship;
 use crate::records::{self, Search};
-use rusqlite::Connection;
 use serde_json::Value;
 
 /// On what footing a reader reads a patient's record.
@@ -105,9 +105,9 @@ impl Grant {
     /// Whether this grant lets its reader search `what` of type `resource_type`; if so, the
     /// search is narrowed to what it lets through (in the SQL, so counts and pages stay honest)
     /// and the answer says what the patient's objections did.
-    pub fn search(
+    pub async fn search(
         &self,
-        conn: &Connection,
+        conn: &mut Conn,
         what: What,
         resource_type: &str,
         query: &mut Search,
@@ -127,7 +127,7 @@ impl Grant {
         if what != What::Record {
             return Ok(Effect::default());
         }
-        let effect = professional::search_effect(conn, self, resource_type, query)?;
+        let effect = professional::search_effect(conn, self, resource_type, query).await?;
         if let Some(f) = self.filter() {
             query.withheld_labels.extend(f.labels.iter().cloned());
         }

@@ -2,9 +2,9 @@
 //! out on every read from the objections as they stand.
 
 use crate::infra::config::SensitiveCategory;
+use crate::infra::store::Conn;
 use crate::privacy::objections::{Kind, Objection, of_patient};
 use crate::records::{self, Search};
-use rusqlite::{Connection, params};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -24,14 +24,15 @@ pub struct Restrictions {
 }
 
 impl Restrictions {
-    pub fn for_organisation(
-        conn: &Connection,
+    pub async fn for_organisation(
+        conn: &mut Conn,
         categories: &[SensitiveCategory],
         patient_id: &str,
         organisation_id: &str,
-    ) -> rusqlite::Result<Self> {
+    ) -> sqlx::Result<Self> {
         let mut r = Self::default();
-        for o in of_patient(conn, patient_id)?
+        for o in of_patient(conn, patient_id)
+            .await?
             .into_iter()
             .filter(Objection::in_force)
         {
@@ -42,13 +43,14 @@ impl Restrictions {
                 Kind::Visit => {
                     r.partial.push(o.id);
                     // A report made at the visit takes its results with it.
-                    let mut stmt = conn.prepare(
+                    let reports: Vec<String> = sqlx::query_scalar(
                         "SELECT json FROM resources
-                         WHERE patient_id = ?1 AND encounter = ?2 AND type = 'DiagnosticReport'",
-                    )?;
-                    let reports = stmt
-                        .query_map(params![patient_id, o.target], |r| r.get::<_, String>(0))?
-                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                         WHERE patient_id = $1 AND encounter = $2 AND type = 'DiagnosticReport'",
+                    )
+                    .bind(patient_id)
+                    .bind(&o.target)
+                    .fetch_all(&mut *conn)
+                    .await?;
                     for report in reports {
                         if let Ok(report) = serde_json::from_str::<Value>(&report) {
                             r.items.extend(results_of(&report));
@@ -59,7 +61,8 @@ impl Restrictions {
                 Kind::Item => {
                     r.partial.push(o.id);
                     if let Some(("DiagnosticReport", id)) = o.target.split_once('/')
-                        && let Some((_, report)) = records::read(conn, "DiagnosticReport", id)?
+                        && let Some((_, report)) =
+                            records::read(conn, "DiagnosticReport", id).await?
                     {
                         r.items.extend(results_of(&report));
                     }
@@ -128,17 +131,16 @@ fn results_of(report: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::infra::db::Db;
+    use crate::infra::store::testing::{self, TestStore};
     use crate::privacy::objections::{By, add, withdraw};
     use serde_json::json;
 
-    fn db() -> Db {
-        let db = Db::in_memory().unwrap();
-        let conn = db.lock();
-        conn.execute(
-            "INSERT INTO users (id, username, display_name, password_hash) VALUES (1, 'p', 'P', 'x')",
-            [],
-        )
+    async fn db() -> TestStore {
+        let db = testing::store().await;
+        let mut conn = db.conn().await.unwrap();
+        sqlx::query("INSERT INTO users (id, username, display_name, password_hash) VALUES (1, 'p', 'P', 'x')")
+        .execute(&mut *conn)
+        .await
         .unwrap();
         for r in [
             json!({"resourceType": "Encounter", "id": "e1", "subject": {"reference": "Patient/p"}}),
@@ -147,7 +149,7 @@ mod tests {
             json!({"resourceType": "DiagnosticReport", "id": "r1", "subject": {"reference": "Patient/p"}, "encounter": {"reference": "Encounter/e1"}, "result": [{"reference": "Observation/o2"}]}),
             json!({"resourceType": "Observation", "id": "o3", "subject": {"reference": "Patient/p"}, "meta": {"security": [{"code": "HIV"}]}}),
         ] {
-            records::put(&conn, &r).unwrap();
+            records::put(&mut conn, &r).await.unwrap();
         }
         drop(conn);
         db
@@ -166,12 +168,16 @@ mod tests {
         }]
     }
 
-    #[test]
-    fn a_hidden_visit_takes_what_was_recorded_in_it_and_its_reports_results() {
-        let db = db();
-        let conn = db.lock();
-        add(&conn, "p", Kind::Visit, "e1", BY, 10).unwrap();
-        let r = Restrictions::for_organisation(&conn, &categories(), "p", "org").unwrap();
+    #[tokio::test]
+    async fn a_hidden_visit_takes_what_was_recorded_in_it_and_its_reports_results() {
+        let db = db().await;
+        let mut conn = db.conn().await.unwrap();
+        add(&mut conn, "p", Kind::Visit, "e1", BY, 10)
+            .await
+            .unwrap();
+        let r = Restrictions::for_organisation(&mut conn, &categories(), "p", "org")
+            .await
+            .unwrap();
         assert!(r.blanket.is_empty() && r.hides_parts());
         let mut s = Search {
             patient_id: "p".into(),
@@ -179,48 +185,77 @@ mod tests {
             ..Search::default()
         };
         r.narrow(&mut s, "Observation");
-        let (total, found) = records::search(&conn, "Observation", &s).unwrap();
+        let (total, found) = records::search(&mut conn, "Observation", &s).await.unwrap();
         let ids: Vec<&str> = found.iter().filter_map(|o| o["id"].as_str()).collect();
         assert_eq!((total, ids), (1, vec!["o3"]));
-        let (_, encounter) = records::read(&conn, "Encounter", "e1").unwrap().unwrap();
+        let (_, encounter) = records::read(&mut conn, "Encounter", "e1")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(r.hides("Encounter", &encounter));
     }
 
-    #[test]
-    fn organisations_and_categories_apply_to_whom_and_what_they_name() {
-        let db = db();
-        let conn = db.lock();
-        let org = add(&conn, "p", Kind::Organisation, "north", BY, 10)
+    #[tokio::test]
+    async fn organisations_and_categories_apply_to_whom_and_what_they_name() {
+        let db = db().await;
+        let mut conn = db.conn().await.unwrap();
+        let org = add(&mut conn, "p", Kind::Organisation, "north", BY, 10)
+            .await
             .unwrap()
             .unwrap();
-        add(&conn, "p", Kind::Category, "hiv", BY, 11).unwrap();
-        let north = Restrictions::for_organisation(&conn, &categories(), "p", "north").unwrap();
-        let south = Restrictions::for_organisation(&conn, &categories(), "p", "south").unwrap();
+        add(&mut conn, "p", Kind::Category, "hiv", BY, 11)
+            .await
+            .unwrap();
+        let north = Restrictions::for_organisation(&mut conn, &categories(), "p", "north")
+            .await
+            .unwrap();
+        let south = Restrictions::for_organisation(&mut conn, &categories(), "p", "south")
+            .await
+            .unwrap();
         assert_eq!(north.blanket, vec![org]);
         assert!(south.blanket.is_empty());
-        let (_, hiv) = records::read(&conn, "Observation", "o3").unwrap().unwrap();
+        let (_, hiv) = records::read(&mut conn, "Observation", "o3")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(south.hides("Observation", &hiv));
         // The same choice twice is refused; once withdrawn, it can be made again.
         assert_eq!(
-            add(&conn, "p", Kind::Organisation, "north", BY, 12).unwrap(),
+            add(&mut conn, "p", Kind::Organisation, "north", BY, 12)
+                .await
+                .unwrap(),
             None
         );
-        assert!(withdraw(&conn, org, BY, 13).unwrap());
-        assert!(!withdraw(&conn, org, BY, 14).unwrap());
-        let north = Restrictions::for_organisation(&conn, &categories(), "p", "north").unwrap();
+        assert!(withdraw(&mut conn, org, BY, 13).await.unwrap());
+        assert!(!withdraw(&mut conn, org, BY, 14).await.unwrap());
+        let north = Restrictions::for_organisation(&mut conn, &categories(), "p", "north")
+            .await
+            .unwrap();
         assert!(north.blanket.is_empty());
-        add(&conn, "p", Kind::Organisation, "north", BY, 15).unwrap();
-        assert_eq!(of_patient(&conn, "p").unwrap().len(), 3);
+        add(&mut conn, "p", Kind::Organisation, "north", BY, 15)
+            .await
+            .unwrap();
+        assert_eq!(of_patient(&mut conn, "p").await.unwrap().len(), 3);
     }
 
-    #[test]
-    fn a_hidden_report_hides_its_results() {
-        let db = db();
-        let conn = db.lock();
-        add(&conn, "p", Kind::Item, "DiagnosticReport/r1", BY, 10).unwrap();
-        let r = Restrictions::for_organisation(&conn, &categories(), "p", "org").unwrap();
-        let (_, o2) = records::read(&conn, "Observation", "o2").unwrap().unwrap();
-        let (_, o1) = records::read(&conn, "Observation", "o1").unwrap().unwrap();
+    #[tokio::test]
+    async fn a_hidden_report_hides_its_results() {
+        let db = db().await;
+        let mut conn = db.conn().await.unwrap();
+        add(&mut conn, "p", Kind::Item, "DiagnosticReport/r1", BY, 10)
+            .await
+            .unwrap();
+        let r = Restrictions::for_organisation(&mut conn, &categories(), "p", "org")
+            .await
+            .unwrap();
+        let (_, o2) = records::read(&mut conn, "Observation", "o2")
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, o1) = records::read(&mut conn, "Observation", "o1")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(r.hides("Observation", &o2) && !r.hides("Observation", &o1));
     }
 }

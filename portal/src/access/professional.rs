@@ -5,19 +5,19 @@ use super::Grant;
 use super::objections::Restrictions;
 use crate::AppState;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::professional::ProfessionalAccess;
 use crate::records;
-use rusqlite::Connection;
 
 /// Whether, and on what footing, a professional may read this patient's record: refused if the
 /// patient objected to all sharing or to their organisation, unless for an emergency.
-pub fn grant(
-    conn: &Connection,
+pub async fn grant(
+    conn: &mut Conn,
     state: &AppState,
     access: &ProfessionalAccess,
     patient_id: &str,
 ) -> Result<Grant, ApiError> {
-    if records::read(conn, "Patient", patient_id)?.is_none() {
+    if records::read(conn, "Patient", patient_id).await?.is_none() {
         return Err(ApiError::PatientNotInScope);
     }
     let restrictions = Restrictions::for_organisation(
@@ -25,7 +25,8 @@ pub fn grant(
         &state.info.privacy.categories,
         patient_id,
         &access.organisation.id,
-    )?;
+    )
+    .await?;
     let emergency = access.subject.purpose().is_emergency();
     if !restrictions.blanket.is_empty() && !emergency {
         return Err(ApiError::PatientObjected { whole: true });
@@ -46,12 +47,12 @@ pub struct Effect {
     pub set_aside: Vec<i64>,
 }
 
-pub fn search_effect(
-    conn: &Connection,
+pub async fn search_effect(
+    conn: &mut Conn,
     grant: &Grant,
     resource_type: &str,
     query: &records::Search,
-) -> rusqlite::Result<Effect> {
+) -> sqlx::Result<Effect> {
     let Grant::Professional {
         restrictions,
         emergency,
@@ -65,8 +66,8 @@ pub fn search_effect(
         (all.count, all.offset) = (0, 0);
         let mut left = all.clone();
         restrictions.narrow(&mut left, resource_type);
-        records::search(conn, resource_type, &all)?.0
-            > records::search(conn, resource_type, &left)?.0
+        records::search(conn, resource_type, &all).await?.0
+            > records::search(conn, resource_type, &left).await?.0
     };
     Ok(match emergency {
         true if touched || !restrictions.blanket.is_empty() => Effect {

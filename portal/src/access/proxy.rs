@@ -5,57 +5,57 @@ use super::Grant;
 use crate::AppState;
 use crate::accounts;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::proxies::rules::{ProxyRules, Standing, State};
 use crate::proxies::store::{self, Relationship};
 use crate::records;
 use crate::terms;
-use rusqlite::Connection;
 
 /// The patient's date of birth (days since 1970-01-01), from their Patient resource.
-pub fn born(conn: &Connection, patient_id: &str) -> rusqlite::Result<Option<i64>> {
-    Ok(
-        records::read(conn, "Patient", patient_id)?.and_then(|(_, patient)| {
+pub async fn born(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Option<i64>> {
+    Ok(records::read(conn, "Patient", patient_id)
+        .await?
+        .and_then(|(_, patient)| {
             patient["birthDate"]
                 .as_str()
                 .and_then(crate::infra::time::parse_date)
-        }),
-    )
+        }))
 }
 
 /// Where a relationship stands today.
-pub fn standing(
-    conn: &Connection,
+pub async fn standing(
+    conn: &mut Conn,
     rules: &ProxyRules,
     relationship: &Relationship,
     today: i64,
-) -> rusqlite::Result<Standing> {
-    let born = born(conn, &relationship.patient_id)?;
+) -> sqlx::Result<Standing> {
+    let born = born(conn, &relationship.patient_id).await?;
     Ok(rules.standing(&relationship.terms(born), today))
 }
 
 /// Whether the proxy has accepted the proxy terms now in force for this relationship.
-pub fn terms_accepted(conn: &Connection, relationship: i64) -> rusqlite::Result<bool> {
-    match terms::current(conn, terms::PROXY)? {
-        Some(doc) => store::terms_accepted(conn, relationship, &doc.version),
+pub async fn terms_accepted(conn: &mut Conn, relationship: i64) -> sqlx::Result<bool> {
+    match terms::current(conn, terms::PROXY).await? {
+        Some(doc) => store::terms_accepted(conn, relationship, &doc.version).await,
         None => Ok(true),
     }
 }
 
 /// Whether, and on what footing, this user may read this patient's record today. Refusals
 /// say why: not theirs to read, paused until a young person agrees, or proxy terms to accept.
-pub fn grant(
-    conn: &Connection,
+pub async fn grant(
+    conn: &mut Conn,
     state: &AppState,
     user_id: i64,
     patient_id: &str,
 ) -> Result<Grant, ApiError> {
-    if accounts::is_own_record(conn, user_id, patient_id)? {
+    if accounts::is_own_record(conn, user_id, patient_id).await? {
         return Ok(Grant::Own);
     }
     let today = state.clock.today();
-    match current(conn, &state.proxy_rules, user_id, patient_id, today)? {
+    match current(conn, &state.proxy_rules, user_id, patient_id, today).await? {
         Some((relationship, standing)) if standing.state == State::Active => {
-            if !terms_accepted(conn, relationship.id)? {
+            if !terms_accepted(conn, relationship.id).await? {
                 return Err(ApiError::ProxyTermsNotAccepted);
             }
             Ok(Grant::Proxy {
@@ -70,29 +70,29 @@ pub fn grant(
 
 /// Whether this user may share this patient's record: their own, or one they have full access
 /// to (nothing withheld), as a proxy.
-pub fn may_share(
-    conn: &Connection,
+pub async fn may_share(
+    conn: &mut Conn,
     state: &AppState,
     user_id: i64,
     patient_id: &str,
 ) -> Result<Grant, ApiError> {
-    let grant = grant(conn, state, user_id, patient_id)?;
+    let grant = grant(conn, state, user_id, patient_id).await?;
     grant.may_share()?;
     Ok(grant)
 }
 
 /// The relationship through which this user acts for this patient today: an active one, else
 /// one paused (waiting for a young person's agreement, or a date of birth).
-fn current(
-    conn: &Connection,
+async fn current(
+    conn: &mut Conn,
     rules: &ProxyRules,
     user_id: i64,
     patient_id: &str,
     today: i64,
-) -> rusqlite::Result<Option<(Relationship, Standing)>> {
+) -> sqlx::Result<Option<(Relationship, Standing)>> {
     let mut paused = None;
-    for relationship in store::between(conn, user_id, patient_id)? {
-        let standing = standing(conn, rules, &relationship, today)?;
+    for relationship in store::between(conn, user_id, patient_id).await? {
+        let standing = standing(conn, rules, &relationship, today).await?;
         match standing.state {
             State::Active => return Ok(Some((relationship, standing))),
             State::NeedsAgreement { .. } | State::BirthDateUnknown => {
@@ -105,14 +105,15 @@ fn current(
 }
 
 /// The active relationship between this proxy and this patient today, if there is one.
-pub fn active(
-    conn: &Connection,
+pub async fn active(
+    conn: &mut Conn,
     rules: &ProxyRules,
     user_id: i64,
     patient_id: &str,
     today: i64,
-) -> rusqlite::Result<Option<Relationship>> {
-    Ok(current(conn, rules, user_id, patient_id, today)?
+) -> sqlx::Result<Option<Relationship>> {
+    Ok(current(conn, rules, user_id, patient_id, today)
+        .await?
         .filter(|(_, s)| s.state == State::Active)
         .map(|(r, _)| r))
 }

@@ -7,13 +7,13 @@ use crate::AppState;
 use crate::audit::Event;
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::professional::ProfessionalAccess;
 use crate::session::store::{Session, SignedIn};
 use crate::shares::store::Share;
 use crate::shares::viewer::ShareViewer;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use rusqlite::Connection;
 
 /// A signed-in user who has accepted the terms now in force: only they may read records.
 pub struct RecordAccess {
@@ -38,21 +38,22 @@ impl FromRequestParts<AppState> for RecordAccess {
         let SignedIn { session, client } = SignedIn::from_request_parts(parts, state).await?;
         let access = Self { session, client };
         let path = parts.uri.path().to_string();
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                if !crate::terms::all_accepted(&conn, access.session.user_id)? {
-                    let e = ApiError::TermsNotAccepted;
-                    access
-                        .event("record-access")
-                        .refused(&e)
-                        .detail(&path)
-                        .record(&conn)?;
-                    return Err(e);
-                }
-                Ok(access)
-            })
-            .await
+        async {
+            let state = &state;
+            let mut conn = state.store.conn().await?;
+            if !crate::terms::all_accepted(&mut conn, access.session.user_id).await? {
+                let e = ApiError::TermsNotAccepted;
+                access
+                    .event("record-access")
+                    .refused(&e)
+                    .detail(&path)
+                    .record(&mut conn)
+                    .await?;
+                return Err(e);
+            }
+            Ok::<_, ApiError>(access)
+        }
+        .await
     }
 }
 
@@ -76,22 +77,22 @@ impl Reader {
     }
 
     /// Whether, and how, this reader may read this patient's record today.
-    pub fn grant(
+    pub async fn grant(
         &self,
-        conn: &Connection,
+        conn: &mut Conn,
         state: &AppState,
         patient_id: &str,
     ) -> Result<Grant, ApiError> {
         match self {
             Reader::User(access) => {
-                super::proxy::grant(conn, state, access.session.user_id, patient_id)
+                super::proxy::grant(conn, state, access.session.user_id, patient_id).await
             }
             Reader::Viewer(viewer) if patient_id == viewer.share.patient_id => {
                 Ok(shared(&viewer.share))
             }
             Reader::Viewer(_) => Err(ApiError::PatientNotInScope),
             Reader::Professional(access) => {
-                super::professional::grant(conn, state, access, patient_id)
+                super::professional::grant(conn, state, access, patient_id).await
             }
         }
     }

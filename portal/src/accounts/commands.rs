@@ -6,8 +6,8 @@ use super::store::{self, NewUser, User};
 use super::{email, two_step};
 use crate::audit::Event;
 use crate::demo;
-use crate::infra::db::Db;
 use crate::infra::sealed::SecretsKey;
+use crate::infra::store::{Conn, Store};
 use crate::infra::time;
 use crate::mail;
 use crate::passkeys::store as passkeys;
@@ -86,26 +86,15 @@ pub enum UserCommand {
 
 /// `secrets` gives the key that seals authenticator secrets, asked for only by a command that
 /// stores one.
-pub fn run(
-    db: &Db,
+pub async fn run(
+    db: &Store,
     command: UserCommand,
     secrets: impl FnOnce() -> Result<SecretsKey, String>,
 ) -> Result<(), String> {
     // A portal with accounts has terms for them to accept.
-    demo::ensure_terms(db).map_err(|e| e.to_string())?;
-    let conn = db.lock();
-    let find = |username: &str| -> Result<User, String> {
-        store::by_username(&conn, username)
-            .map_err(|e| e.to_string())?
-            .ok_or(format!("no account {username:?}"))
-    };
-    let operator = |action: &'static str, user: &User, detail: &str| {
-        Event::new(action)
-            .user(Some(user.id))
-            .detail(&format!("by the operator: {detail}"))
-            .record(&conn)
-            .map_err(|e| e.to_string())
-    };
+    demo::ensure_terms(db).await.map_err(|e| e.to_string())?;
+    let mut held = db.conn().await.map_err(|e| e.to_string())?;
+    let conn: &mut Conn = &mut held;
     match command {
         UserCommand::Add {
             username,
@@ -121,7 +110,7 @@ pub fn run(
             let password = read_password()?;
             let secret = with_code.then(totp::new_secret);
             store::add(
-                &conn,
+                conn,
                 &NewUser {
                     username: &username,
                     display_name: display_name.as_deref().unwrap_or(&username),
@@ -131,6 +120,7 @@ pub fn run(
                     email: email.as_deref(),
                 },
             )
+            .await
             .map_err(|e| format!("cannot add {username}: {e}"))?;
             match &patient {
                 Some(patient) => {
@@ -143,77 +133,105 @@ pub fn run(
             }
         }
         UserCommand::SetPassword { username } => {
-            let user = find(&username)?;
+            let user = find(conn, &username).await?;
             let password = read_password()?;
-            store::set_password_hash(&conn, user.id, &password::hash(&password), time::now())
+            store::set_password_hash(conn, user.id, &password::hash(&password), time::now())
+                .await
                 .map_err(|e| e.to_string())?;
-            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
-            operator("password-set", &user, "new password")?;
+            let ended = sessions::delete_all(conn, user.id, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            operator(conn, "password-set", &user, "new password").await?;
             println!("New password set for {username}; {ended} session(s) ended.");
         }
         UserCommand::Email { username, address } => {
-            let user = find(&username)?;
+            let user = find(conn, &username).await?;
             if !mail::is_address(&address) {
                 return Err(format!("{address:?} is not an email address"));
             }
-            email::set(&conn, user.id, &address).map_err(|e| e.to_string())?;
-            operator("email-changed", &user, "new address")?;
+            email::set(conn, user.id, &address)
+                .await
+                .map_err(|e| e.to_string())?;
+            operator(conn, "email-changed", &user, "new address").await?;
             println!("{username}'s email address is now {}.", address.trim());
         }
         UserCommand::Unlock { username } => {
-            let user = find(&username)?;
-            lockout::unlock(&conn, &user.username).map_err(|e| e.to_string())?;
-            operator("account-unlocked", &user, "lockouts lifted")?;
+            let user = find(conn, &username).await?;
+            lockout::unlock(conn, &user.username)
+                .await
+                .map_err(|e| e.to_string())?;
+            operator(conn, "account-unlocked", &user, "lockouts lifted").await?;
             println!("{username} may sign in again straight away.");
         }
         UserCommand::TwoStepOff { username } => {
-            let user = find(&username)?;
-            two_step::turn_off(&conn, user.id).map_err(|e| e.to_string())?;
-            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
+            let user = find(conn, &username).await?;
+            two_step::turn_off(conn, user.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let ended = sessions::delete_all(conn, user.id, None)
+                .await
+                .map_err(|e| e.to_string())?;
             operator(
+                conn,
                 "two-step-turned-off",
                 &user,
                 "lost phone and recovery codes",
-            )?;
+            )
+            .await?;
             println!("Two-step sign-in is off for {username}; {ended} session(s) ended.");
         }
         UserCommand::Disable { username } => {
-            let user = find(&username)?;
-            store::set_disabled(&conn, user.id, Some(time::now())).map_err(|e| e.to_string())?;
-            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
-            operator("account-disabled", &user, "turned off")?;
+            let user = find(conn, &username).await?;
+            store::set_disabled(conn, user.id, Some(time::now()))
+                .await
+                .map_err(|e| e.to_string())?;
+            let ended = sessions::delete_all(conn, user.id, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            operator(conn, "account-disabled", &user, "turned off").await?;
             println!("{username} is turned off; {ended} session(s) ended.");
         }
         UserCommand::Enable { username } => {
-            let user = find(&username)?;
-            store::set_disabled(&conn, user.id, None).map_err(|e| e.to_string())?;
-            operator("account-enabled", &user, "turned on")?;
+            let user = find(conn, &username).await?;
+            store::set_disabled(conn, user.id, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            operator(conn, "account-enabled", &user, "turned on").await?;
             println!("{username} is turned on again.");
         }
         UserCommand::Closing => {
-            let waiting = store::closures_waiting(&conn).map_err(|e| e.to_string())?;
+            let waiting = store::closures_waiting(conn)
+                .await
+                .map_err(|e| e.to_string())?;
             for (username, at) in &waiting {
                 println!("  {username:<24} asked {}", time::rfc3339(*at));
             }
             println!("{} account(s) waiting to be closed.", waiting.len());
         }
         UserCommand::Close { username } => {
-            let user = find(&username)?;
-            store::close(&conn, user.id, time::now()).map_err(|e| e.to_string())?;
-            let ended = sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
-            operator("account-closed", &user, "closure completed")?;
+            let user = find(conn, &username).await?;
+            store::close(conn, user.id, time::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            let ended = sessions::delete_all(conn, user.id, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            operator(conn, "account-closed", &user, "closure completed").await?;
             println!("{username} is closed; {ended} session(s) ended. The medical record is kept.");
         }
         UserCommand::Passkeys { username, remove } => {
-            let user = find(&username)?;
+            let user = find(conn, &username).await?;
             if let Some(id) = remove {
-                let name = passkeys::remove(&conn, user.id, id)
+                let name = passkeys::remove(conn, user.id, id)
+                    .await
                     .map_err(|e| e.to_string())?
                     .ok_or(format!("{username} has no passkey {id}"))?;
-                operator("passkey-removed", &user, &format!("passkey {id}"))?;
+                operator(conn, "passkey-removed", &user, &format!("passkey {id}")).await?;
                 println!("Passkey {id} ({name:?}) of {username} removed.");
             }
-            let list = passkeys::of_user(&conn, user.id).map_err(|e| format!("{e:?}"))?;
+            let list = passkeys::of_user(conn, user.id)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
             for p in &list {
                 println!(
                     "  {:>6}  {:<30}  added {}  last used {}",
@@ -226,8 +244,10 @@ pub fn run(
             println!("{} passkey(s).", list.len());
         }
         UserCommand::Sessions { username, revoke } => {
-            let user = find(&username)?;
-            let list = sessions::list(&conn, user.id).map_err(|e| e.to_string())?;
+            let user = find(conn, &username).await?;
+            let list = sessions::list(conn, user.id)
+                .await
+                .map_err(|e| e.to_string())?;
             for s in &list {
                 println!(
                     "  {}  {:<13}  started {}  last used {}",
@@ -238,9 +258,10 @@ pub fn run(
                 );
             }
             if revoke {
-                let ended =
-                    sessions::delete_all(&conn, user.id, None).map_err(|e| e.to_string())?;
-                operator("sessions-revoked", &user, &format!("{ended} ended"))?;
+                let ended = sessions::delete_all(conn, user.id, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                operator(conn, "sessions-revoked", &user, &format!("{ended} ended")).await?;
                 println!("{ended} session(s) of {username} ended.");
             } else {
                 println!("{} session(s).", list.len());
@@ -248,6 +269,29 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+async fn find(conn: &mut Conn, username: &str) -> Result<User, String> {
+    store::by_username(conn, username)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or(format!("no account {username:?}"))
+}
+
+/// The operator's change, in the audit trail.
+async fn operator(
+    conn: &mut Conn,
+    action: &'static str,
+    user: &User,
+    detail: &str,
+) -> Result<(), String> {
+    Event::new(action)
+        .user(Some(user.id))
+        .detail(&format!("by the operator: {detail}"))
+        .record(conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// The shortest password an operator may set.

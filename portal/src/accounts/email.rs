@@ -2,7 +2,8 @@
 //! The code is stored only as a hash; a change lasts 30 minutes and survives 5 wrong codes.
 
 use crate::infra::codes;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::infra::store::Conn;
+use sqlx::Row;
 
 /// How long the code sent to a new address works.
 pub const CHANGE_LASTS: i64 = 30 * 60;
@@ -15,54 +16,75 @@ pub struct Change {
 }
 
 /// Sets the address (trimmed), ending any change that was waiting.
-pub fn set(conn: &Connection, user_id: i64, address: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE users SET email = ?1 WHERE id = ?2",
-        params![address.trim(), user_id],
-    )?;
-    conn.execute("DELETE FROM email_changes WHERE user_id = ?1", [user_id])?;
+pub async fn set(conn: &mut Conn, user_id: i64, address: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+        .bind(address.trim())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM email_changes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// A change waiting for its code, replacing any earlier one; answers the code to send.
-pub fn start_change(
-    conn: &Connection,
+pub async fn start_change(
+    conn: &mut Conn,
     user_id: i64,
     address: &str,
     now: i64,
-) -> rusqlite::Result<(String, Change)> {
+) -> sqlx::Result<(String, Change)> {
     let code = codes::new_code();
     let hash = codes::hash(&codes::normalise(&code).expect("a new code reads back"));
     let change = Change {
         address: address.trim().to_string(),
         expires_at: now + CHANGE_LASTS,
     };
-    conn.execute(
-        "INSERT OR REPLACE INTO email_changes (user_id, address, code_hash, expires_at)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![user_id, change.address, hash, change.expires_at],
-    )?;
+    sqlx::query(
+        "INSERT INTO email_changes (user_id, address, code_hash, expires_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id) DO UPDATE SET address = excluded.address,
+           code_hash = excluded.code_hash, expires_at = excluded.expires_at, wrong_codes = 0",
+    )
+    .bind(user_id)
+    .bind(&change.address)
+    .bind(hash)
+    .bind(change.expires_at)
+    .execute(&mut *conn)
+    .await?;
     Ok((code, change))
 }
 
-pub fn forget_change(conn: &Connection, user_id: i64) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM email_changes WHERE user_id = ?1", [user_id])?;
+pub async fn forget_change(conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM email_changes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// The change waiting for its code, if one is and it has not expired.
-pub fn waiting(conn: &Connection, user_id: i64, now: i64) -> rusqlite::Result<Option<Change>> {
-    conn.query_row(
-        "SELECT address, expires_at FROM email_changes WHERE user_id = ?1 AND expires_at > ?2",
-        params![user_id, now],
-        |r| {
-            Ok(Change {
-                address: r.get(0)?,
-                expires_at: r.get(1)?,
-            })
-        },
+pub async fn waiting(conn: &mut Conn, user_id: i64, now: i64) -> sqlx::Result<Option<Change>> {
+    sqlx::query(
+        "SELECT address, expires_at FROM email_changes WHERE user_id = $1 AND expires_at > $2",
     )
-    .optional()
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| {
+        r.map(|r| {
+            {
+                Ok(Change {
+                    address: r.try_get(0)?,
+                    expires_at: r.try_get(1)?,
+                })
+            }
+        })
+        .transpose()
+    })
 }
 
 pub enum Confirmed {
@@ -76,34 +98,44 @@ pub enum Confirmed {
 
 /// Checks a typed code against the change waiting: right, the address changes; wrong, it is
 /// counted, and the change goes on the last allowed.
-pub fn confirm(
-    conn: &Connection,
+pub async fn confirm(
+    conn: &mut Conn,
     user_id: i64,
     typed: &str,
     now: i64,
-) -> rusqlite::Result<Confirmed> {
-    let Some((address, hash)) = conn
-        .query_row(
-            "SELECT address, code_hash FROM email_changes WHERE user_id = ?1 AND expires_at > ?2",
-            params![user_id, now],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-        )
-        .optional()?
+) -> sqlx::Result<Confirmed> {
+    let Some((address, hash)) = sqlx::query(
+        "SELECT address, code_hash FROM email_changes WHERE user_id = $1 AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| {
+        r.map(|r| {
+            (|r: &sqlx::any::AnyRow| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))(
+                &r,
+            )
+        })
+        .transpose()
+    })?
     else {
         return Ok(Confirmed::NothingWaiting);
     };
     if codes::normalise(typed).map(|c| codes::hash(&c)) == Some(hash) {
-        set(conn, user_id, &address)?;
+        set(conn, user_id, &address).await?;
         return Ok(Confirmed::Changed(address));
     }
-    let wrong: i64 = conn.query_row(
-        "UPDATE email_changes SET wrong_codes = wrong_codes + 1 WHERE user_id = ?1
+    let wrong: i64 = sqlx::query(
+        "UPDATE email_changes SET wrong_codes = wrong_codes + 1 WHERE user_id = $1
          RETURNING wrong_codes",
-        [user_id],
-        |r| r.get(0),
-    )?;
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await
+    .and_then(|r| r.try_get(0))?;
     if wrong >= WRONG_CODES {
-        forget_change(conn, user_id)?;
+        forget_change(conn, user_id).await?;
         return Ok(Confirmed::WrongTooOften);
     }
     Ok(Confirmed::Wrong)

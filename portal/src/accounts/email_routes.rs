@@ -31,18 +31,15 @@ fn waiting_json(change: &email::Change) -> Value {
 }
 
 async fn show(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            let user = store::by_id(&conn, signed_in.session.user_id)?;
-            let waiting = email::waiting(&conn, user.id, time::now())?;
-            Ok(Json(json!({
-                "address": user.email,
-                "waiting": waiting.as_ref().map(waiting_json),
-                "canSend": state.mailer.can_send(),
-            })))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let user = store::by_id(&mut conn, signed_in.session.user_id).await?;
+    let waiting = email::waiting(&mut conn, user.id, time::now()).await?;
+    Ok(Json(json!({
+        "address": user.email,
+        "waiting": waiting.as_ref().map(waiting_json),
+        "canSend": state.mailer.can_send(),
+    })))
 }
 
 #[derive(Deserialize)]
@@ -81,29 +78,33 @@ async fn change(
     let (code, change) = {
         let (user_id, address) = (user.id, address.clone());
         let network = signed_in.client.network();
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                quota::reserve(&conn, user_id, &network, quota::Kind::AddressCode, now)?;
-                Ok(email::start_change(&conn, user_id, &address, now)?)
-            })
-            .await?
+        async {
+            let state = &state;
+            let mut conn = state.store.conn().await?;
+            quota::reserve(&mut conn, user_id, &network, quota::Kind::AddressCode, now).await?;
+            Ok::<_, ApiError>(email::start_change(&mut conn, user_id, &address, now).await?)
+        }
+        .await?
     };
     let letter = code_letter(&state, &user, &change.address, &code);
     if let Err(e) = state.mailer.send(&state.mail_from(), letter).await {
         let user_id = user.id;
-        state
-            .run(move |state| Ok(email::forget_change(&state.db.lock(), user_id)?))
-            .await?;
+        async {
+            let state = &state;
+            Ok::<_, ApiError>(email::forget_change(&mut *state.store.conn().await?, user_id).await?)
+        }
+        .await?;
         return Err(e);
     }
     let event = Event::new("email-change-requested")
         .user(Some(user.id))
         .session(&signed_in.session)
         .client(&signed_in.client);
-    state
-        .run(move |state| Ok(event.record(&state.db.lock())?))
-        .await?;
+    async {
+        let state = &state;
+        Ok::<_, ApiError>(event.record(&mut *state.store.conn().await?).await?)
+    }
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"waiting": waiting_json(&change)})),
@@ -119,35 +120,35 @@ async fn confirm(
     let now = time::now();
     throttle(&state, &signed_in.client, None, now).await?;
     let network = signed_in.client.network();
-    let outcome = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let user = store::by_id(&conn, signed_in.session.user_id)?;
-            let event = Event::new("email-changed")
-                .user(Some(user.id))
-                .session(&signed_in.session)
-                .client(&signed_in.client);
-            let result = match email::confirm(&conn, user.id, &typed.code, now)? {
-                Confirmed::Changed(address) => Ok(address),
-                Confirmed::Wrong => Err(ApiError::InvalidCode),
-                Confirmed::WrongTooOften => Err(ApiError::Conflict(
-                    "That code was wrong too many times. Ask for a new code.".into(),
-                )),
-                Confirmed::NothingWaiting => Err(ApiError::Conflict(
-                    "The code has expired. Ask for a new one.".into(),
-                )),
-            };
-            match &result {
-                Ok(_) => event.record(&conn)?,
-                Err(e) => event.refused(e).record(&conn)?,
-            }
-            Ok(result.map(|address| (user, address)))
-        })
-        .await?;
+    let outcome = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        let user = store::by_id(&mut conn, signed_in.session.user_id).await?;
+        let event = Event::new("email-changed")
+            .user(Some(user.id))
+            .session(&signed_in.session)
+            .client(&signed_in.client);
+        let result = match email::confirm(&mut conn, user.id, &typed.code, now).await? {
+            Confirmed::Changed(address) => Ok(address),
+            Confirmed::Wrong => Err(ApiError::InvalidCode),
+            Confirmed::WrongTooOften => Err(ApiError::Conflict(
+                "That code was wrong too many times. Ask for a new code.".into(),
+            )),
+            Confirmed::NothingWaiting => Err(ApiError::Conflict(
+                "The code has expired. Ask for a new one.".into(),
+            )),
+        };
+        match &result {
+            Ok(_) => event.record(&mut conn).await?,
+            Err(e) => event.refused(e).record(&mut conn).await?,
+        };
+        Ok::<_, ApiError>(result.map(|address| (user, address)))
+    }
+    .await?;
     let (user, address) = match outcome {
         Ok(done) => done,
         Err(e) => {
-            state.throttle.fail(&network, now);
+            crate::session::routes::failed_step(&state, &network, now).await?;
             return Err(e);
         }
     };

@@ -79,15 +79,13 @@ pub fn letter(state: &AppState, user: &User, change: Change, at: i64) -> Option<
 /// Sends the notice of `change` to the account, if it has an address. The change stands whether
 /// or not it is delivered: the log says if not.
 pub async fn tell(state: &AppState, user_id: i64, change: Change) {
-    let Ok(user) = state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            super::store::by_id(&conn, user_id)
-        })
-        .await
-    else {
+    let Ok(mut conn) = state.store.conn().await else {
         return;
     };
+    let Ok(user) = super::store::by_id(&mut conn, user_id).await else {
+        return;
+    };
+    drop(conn);
     if let Some(letter) = letter(state, &user, change, time::now()) {
         let _ = state.mailer.send(&state.mail_from(), letter).await;
     }

@@ -11,6 +11,7 @@ use crate::audit::Event;
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::session::store::{self as sessions, SignedIn};
 use crate::session::{cookie, lockout, password};
@@ -40,24 +41,22 @@ async fn list_sessions(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            let list: Vec<Value> = sessions::of_user(&conn, state, signed_in.session.user_id)?
-                .iter()
-                .map(|s| {
-                    json!({
-                        "id": s.reference(),
-                        "signedInAt": time::rfc3339(s.created_at),
-                        "lastActiveAt": time::rfc3339(s.last_seen),
-                        "userAgent": s.user_agent,
-                        "current": s.token_hash == signed_in.session.token_hash,
-                    })
-                })
-                .collect();
-            Ok(Json(json!({"sessions": list})))
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let list: Vec<Value> = sessions::of_user(&mut conn, state, signed_in.session.user_id)
+        .await?
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.reference(),
+                "signedInAt": time::rfc3339(s.created_at),
+                "lastActiveAt": time::rfc3339(s.last_seen),
+                "userAgent": s.user_agent,
+                "current": s.token_hash == signed_in.session.token_hash,
+            })
         })
-        .await
+        .collect();
+    Ok(Json(json!({"sessions": list})))
 }
 
 fn signed_out(state: &AppState, body: Value) -> Response {
@@ -72,49 +71,46 @@ async fn end_one(
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let SignedIn { session, client } = signed_in;
-            let found = sessions::of_user(&conn, state, session.user_id)?
-                .into_iter()
-                .find(|s| s.reference() == id)
-                .ok_or(ApiError::NotFound)?;
-            sessions::delete(&conn, &found.token_hash)?;
-            Event::new("session-ended")
-                .user(Some(session.user_id))
-                .session(&session)
-                .client(&client)
-                .detail(found.reference())
-                .record(&conn)?;
-            let body = json!({"ended": 1});
-            Ok(if found.token_hash == session.token_hash {
-                signed_out(state, body)
-            } else {
-                Json(body).into_response()
-            })
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let SignedIn { session, client } = signed_in;
+    let found = sessions::of_user(&mut conn, state, session.user_id)
+        .await?
+        .into_iter()
+        .find(|s| s.reference() == id)
+        .ok_or(ApiError::NotFound)?;
+    sessions::delete(&mut conn, &found.token_hash).await?;
+    Event::new("session-ended")
+        .user(Some(session.user_id))
+        .session(&session)
+        .client(&client)
+        .detail(found.reference())
+        .record(&mut conn)
+        .await?;
+    let body = json!({"ended": 1});
+    Ok(if found.token_hash == session.token_hash {
+        signed_out(state, body)
+    } else {
+        Json(body).into_response()
+    })
 }
 
 async fn end_others(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let SignedIn { session, client } = signed_in;
-            let ended = sessions::delete_all(&conn, session.user_id, Some(&session.token_hash))?;
-            Event::new("sessions-ended")
-                .user(Some(session.user_id))
-                .session(&session)
-                .client(&client)
-                .detail(&format!("{ended} other sessions"))
-                .record(&conn)?;
-            Ok(Json(json!({"ended": ended})))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let SignedIn { session, client } = signed_in;
+    let ended = sessions::delete_all(&mut conn, session.user_id, Some(&session.token_hash)).await?;
+    Event::new("sessions-ended")
+        .user(Some(session.user_id))
+        .session(&session)
+        .client(&client)
+        .detail(&format!("{ended} other sessions"))
+        .record(&mut conn)
+        .await?;
+    Ok(Json(json!({"ended": ended})))
 }
 
 #[derive(Deserialize)]
@@ -137,19 +133,17 @@ async fn check_current(
 ) -> Result<(), ApiError> {
     let now = time::now();
     let (username, network) = (user.username.clone(), client.network());
-    let reserved = state
-        .run(move |state| lockout::reserve_password(&state.db.lock(), &username, &network, now))
-        .await?;
+    let reserved =
+        lockout::reserve_password(&mut *state.store.conn().await?, &username, &network, now)
+            .await?;
     let stored = user.password_hash.clone();
     if state
         .hash(move || password::verify(&given, &stored))
         .await?
     {
-        state
-            .run(move |state| Ok(lockout::forgive_password(&state.db.lock(), &reserved)?))
-            .await
+        Ok(lockout::forgive_password(&mut *state.store.conn().await?, &reserved).await?)
     } else {
-        state.throttle.fail(&client.network(), now);
+        crate::session::routes::failed_step(state, &client.network(), now).await?;
         Err(match reserved.locks_for {
             Some(retry_after) => ApiError::AccountLocked { retry_after },
             None => ApiError::InvalidCredentials,
@@ -174,21 +168,14 @@ async fn password_again(
         .session(&signed_in.session)
         .client(&signed_in.client)
         .refused(&e);
-    state
-        .run(move |state| Ok(event.record(&state.db.lock())?))
-        .await?;
+    event.record(&mut *state.store.conn().await?).await?;
     Err(e)
 }
 
 /// The signed-in account, as it is now.
 async fn account_of(state: &AppState, signed_in: &SignedIn) -> Result<User, ApiError> {
     let user_id = signed_in.session.user_id;
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            store::by_id(&conn, user_id)
-        })
-        .await
+    store::by_id(&mut *state.store.conn().await?, user_id).await
 }
 
 /// The account, once its password is given again (a wrong one audited under `action`).
@@ -226,16 +213,14 @@ async fn replace_password(
     password_again(state, signed_in, &user, current, refused_action).await?;
     let hash = state.hash(move || password::hash(&new)).await?;
     let user_id = user.id;
-    state
-        .run(move |state| {
-            Ok(store::set_password_hash(
-                &state.db.lock(),
-                user_id,
-                &hash,
-                time::now(),
-            )?)
-        })
-        .await?;
+    async {
+        let state = &state;
+        Ok::<_, ApiError>(
+            store::set_password_hash(&mut *state.store.conn().await?, user_id, &hash, time::now())
+                .await?,
+        )
+    }
+    .await?;
     Ok(user)
 }
 
@@ -254,26 +239,24 @@ async fn change_password(
     )
     .await?;
     notices::tell(&state, user.id, Change::PasswordChanged).await;
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let SignedIn { session, client } = signed_in;
-            let this = keep.then_some(session.token_hash.as_str());
-            let ended = sessions::delete_all(&conn, session.user_id, this)?;
-            Event::new("password-changed")
-                .user(Some(session.user_id))
-                .session(&session)
-                .client(&client)
-                .detail(&format!("{ended} sessions ended"))
-                .record(&conn)?;
-            let body = json!({"ended": ended, "signedIn": keep});
-            Ok(if keep {
-                Json(body).into_response()
-            } else {
-                signed_out(state, body)
-            })
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let SignedIn { session, client } = signed_in;
+    let this = keep.then_some(session.token_hash.as_str());
+    let ended = sessions::delete_all(&mut conn, session.user_id, this).await?;
+    Event::new("password-changed")
+        .user(Some(session.user_id))
+        .session(&session)
+        .client(&client)
+        .detail(&format!("{ended} sessions ended"))
+        .record(&mut conn)
+        .await?;
+    let body = json!({"ended": ended, "signedIn": keep});
+    Ok(if keep {
+        Json(body).into_response()
+    } else {
+        signed_out(state, body)
+    })
 }
 
 #[derive(Deserialize)]
@@ -287,19 +270,23 @@ struct Compromise {
 /// sessions: every passkey (each signs in on its own), and two-step sign-in if it was turned on
 /// since the oldest session still signed in began, since any of those sessions may be the other
 /// person's and their app would lock the patient out. Answers (passkeys removed, two-step off).
-fn take_back_ways_in(conn: &rusqlite::Connection, user_id: i64) -> Result<(usize, bool), ApiError> {
-    let oldest = sessions::list(conn, user_id)?
+async fn take_back_ways_in(conn: &mut Conn, user_id: i64) -> Result<(u64, bool), ApiError> {
+    let oldest = sessions::list(conn, user_id)
+        .await?
         .iter()
         .map(|s| s.created_at)
         .min();
-    let planted = match (super::two_step::since(conn, user_id)?, oldest) {
+    let planted = match (super::two_step::since(conn, user_id).await?, oldest) {
         (Some(on_since), Some(oldest)) => on_since >= oldest,
         _ => false,
     };
     if planted {
-        super::two_step::turn_off(conn, user_id)?;
+        super::two_step::turn_off(conn, user_id).await?;
     }
-    Ok((crate::passkeys::store::remove_all(conn, user_id)?, planted))
+    Ok((
+        crate::passkeys::store::remove_all(conn, user_id).await?,
+        planted,
+    ))
 }
 
 /// "I think someone else is using my account": a new password, every session ended (this one
@@ -318,12 +305,12 @@ async fn compromised(
         "account-compromise-reported",
     )
     .await?;
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
+    async {
+let state = &state;
+            let mut conn = state.store.conn().await?;
             let SignedIn { session, client } = signed_in;
-            let (passkeys, two_step_off) = take_back_ways_in(&conn, session.user_id)?;
-            let ended = sessions::delete_all(&conn, session.user_id, None)?;
+            let (passkeys, two_step_off) = take_back_ways_in(&mut conn, session.user_id).await?;
+            let ended = sessions::delete_all(&mut conn, session.user_id, None).await?;
             Event::new("account-compromise-reported")
                 .user(Some(session.user_id))
                 .session(&session)
@@ -332,8 +319,8 @@ async fn compromised(
                     "password changed; {ended} sessions ended; {passkeys} passkeys removed; two-step {}; the help desk should check this account",
                     if two_step_off { "turned off (turned on since the oldest session began)" } else { "unchanged" }
                 ))
-                .record(&conn)?;
-            Ok(signed_out(
+                .record(&mut conn).await?;
+            Ok::<_, ApiError>(signed_out(
                 state,
                 json!({
                     "ended": ended,
@@ -342,7 +329,7 @@ async fn compromised(
                     "twoStepTurnedOff": two_step_off,
                 }),
             ))
-        })
+        }
         .await
 }
 
@@ -376,25 +363,23 @@ async fn close(
     )
     .await?;
     let user_id = user.id;
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let SignedIn { session, client } = signed_in;
-            store::request_closure(&conn, user_id, time::now())?;
-            crate::passkeys::store::remove_all(&conn, user_id)?;
-            let ended = sessions::delete_all(&conn, user_id, None)?;
-            Event::new("account-closure-requested")
-                .user(Some(user_id))
-                .session(&session)
-                .client(&client)
-                .detail(&format!(
-                    "{ended} sessions ended; the help desk completes it with `user close`"
-                ))
-                .record(&conn)?;
-            Ok(signed_out(
-                state,
-                json!({"closureRequested": true, "ended": ended}),
-            ))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let SignedIn { session, client } = signed_in;
+    store::request_closure(&mut conn, user_id, time::now()).await?;
+    crate::passkeys::store::remove_all(&mut conn, user_id).await?;
+    let ended = sessions::delete_all(&mut conn, user_id, None).await?;
+    Event::new("account-closure-requested")
+        .user(Some(user_id))
+        .session(&session)
+        .client(&client)
+        .detail(&format!(
+            "{ended} sessions ended; the help desk completes it with `user close`"
+        ))
+        .record(&mut conn)
+        .await?;
+    Ok(signed_out(
+        state,
+        json!({"closureRequested": true, "ended": ended}),
+    ))
 }

@@ -1,7 +1,8 @@
 //! Sign-in accounts and the patients each may see.
 
 use crate::infra::error::ApiError;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::infra::store::Conn;
+use sqlx::Row;
 
 #[derive(Clone, Debug)]
 pub struct User {
@@ -21,17 +22,17 @@ pub struct User {
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, totp_secret, last_totp_step, disabled_at, closure_requested_at, email";
 
-fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+fn user_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<User> {
     Ok(User {
-        id: r.get(0)?,
-        username: r.get(1)?,
-        display_name: r.get(2)?,
-        password_hash: r.get(3)?,
-        totp_secret: r.get(4)?,
-        last_totp_step: r.get(5)?,
-        disabled_at: r.get(6)?,
-        closure_requested_at: r.get(7)?,
-        email: r.get(8)?,
+        id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        password_hash: r.try_get(3)?,
+        totp_secret: r.try_get(4)?,
+        last_totp_step: r.try_get(5)?,
+        disabled_at: r.try_get(6)?,
+        closure_requested_at: r.try_get(7)?,
+        email: r.try_get(8)?,
     })
 }
 
@@ -40,22 +41,24 @@ pub fn normalise(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
-pub fn by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<User>> {
-    conn.query_row(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
-        [normalise(username)],
-        user_from_row,
-    )
-    .optional()
+pub async fn by_username(conn: &mut Conn, username: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1").to_string(),
+    ))
+    .bind(normalise(username))
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| user_from_row(&r)).transpose())
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<User, ApiError> {
-    conn.query_row(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
-        [id],
-        user_from_row,
-    )
-    .optional()?
+pub async fn by_id(conn: &mut Conn, id: i64) -> Result<User, ApiError> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1").to_string(),
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| user_from_row(&r)).transpose())?
     .ok_or(ApiError::SessionExpired)
 }
 
@@ -72,112 +75,123 @@ pub struct NewUser<'a> {
     pub email: Option<&'a str>,
 }
 
-pub fn add(conn: &Connection, new: &NewUser) -> rusqlite::Result<i64> {
-    conn.execute(
+pub async fn add(conn: &mut Conn, new: &NewUser<'_>) -> sqlx::Result<i64> {
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, totp_secret, two_step_since, email)
-         VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE unixepoch() END, ?5)",
-        params![
-            normalise(new.username),
-            new.display_name,
-            new.password_hash,
-            new.totp_secret,
-            new.email.map(str::trim)
-        ],
-    )?;
-    let id = conn.last_insert_rowid();
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(normalise(new.username))
+    .bind(new.display_name)
+    .bind(new.password_hash)
+    .bind(new.totp_secret.as_ref())
+    .bind(new.totp_secret.as_ref().map(|_| crate::infra::time::now()))
+    .bind(new.email.map(str::trim))
+    .fetch_one(&mut *conn)
+    .await?;
     if let Some(patient_id) = new.patient_id {
-        conn.execute(
-            "INSERT INTO user_patients (user_id, patient_id, relationship) VALUES (?1, ?2, 'self')",
-            params![id, patient_id],
-        )?;
+        sqlx::query(
+            "INSERT INTO user_patients (user_id, patient_id, relationship) VALUES ($1, $2, 'self')",
+        )
+        .bind(id)
+        .bind(patient_id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(id)
 }
 
 /// Stores a new password's hash (made with `password::hash`, off the database's thread).
-pub fn set_password_hash(
-    conn: &Connection,
+pub async fn set_password_hash(
+    conn: &mut Conn,
     user_id: i64,
     hash: &str,
     now: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE users SET password_hash = ?1, password_changed_at = ?2 WHERE id = ?3",
-        params![hash, now, user_id],
-    )?;
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Turns the account off (`Some`), or on again (`None`: any request to close it is withdrawn).
-pub fn set_disabled(conn: &Connection, user_id: i64, at: Option<i64>) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE users SET disabled_at = ?1,
-           closure_requested_at = CASE WHEN ?1 IS NULL THEN NULL ELSE closure_requested_at END,
-           closed_at = CASE WHEN ?1 IS NULL THEN NULL ELSE closed_at END
-         WHERE id = ?2",
-        params![at, user_id],
-    )?;
+pub async fn set_disabled(conn: &mut Conn, user_id: i64, at: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET disabled_at = $1,
+           closure_requested_at = CASE WHEN $1 IS NULL THEN NULL ELSE closure_requested_at END,
+           closed_at = CASE WHEN $1 IS NULL THEN NULL ELSE closed_at END
+         WHERE id = $2",
+    )
+    .bind(at)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// The patient asked to close their account: sign-in stops now; the help desk completes it.
-pub fn request_closure(conn: &Connection, user_id: i64, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE users SET closure_requested_at = ?1, disabled_at = ?1 WHERE id = ?2",
-        params![now, user_id],
-    )?;
+pub async fn request_closure(conn: &mut Conn, user_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET closure_requested_at = $1, disabled_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// The help desk completes a closure: the account stays off for good, and the means of signing
 /// in beyond the password (authenticator secrets, recovery codes, passkeys) are removed.
-pub fn close(conn: &Connection, user_id: i64, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE users SET closed_at = ?1, disabled_at = coalesce(disabled_at, ?1),
-           closure_requested_at = coalesce(closure_requested_at, ?1)
-         WHERE id = ?2",
-        params![now, user_id],
-    )?;
-    crate::passkeys::store::remove_all(conn, user_id)?;
-    super::two_step::turn_off(conn, user_id)
+pub async fn close(conn: &mut Conn, user_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET closed_at = $1, disabled_at = coalesce(disabled_at, $1),
+           closure_requested_at = coalesce(closure_requested_at, $1)
+         WHERE id = $2",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    crate::passkeys::store::remove_all(conn, user_id).await?;
+    super::two_step::turn_off(conn, user_id).await
 }
 
 /// Accounts whose holders asked for them to be closed, not yet completed: (username, when).
-pub fn closures_waiting(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
-    conn.prepare(
+pub async fn closures_waiting(conn: &mut Conn) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
         "SELECT username, closure_requested_at FROM users
          WHERE closure_requested_at IS NOT NULL AND closed_at IS NULL ORDER BY closure_requested_at",
-    )?
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-    .collect()
+    )
+    .fetch_all(conn)
+    .await
 }
 
 /// The patients whose own record this account is (one, or none for someone who only acts for
 /// others; the bench's extra sign-ins share one).
-pub fn own_records(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<String>> {
-    conn.prepare(
-        "SELECT patient_id FROM user_patients WHERE user_id = ?1 AND relationship = 'self' ORDER BY patient_id",
-    )?
-    .query_map([user_id], |r| r.get(0))?
-    .collect()
+pub async fn own_records(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT patient_id FROM user_patients WHERE user_id = $1 AND relationship = 'self' ORDER BY patient_id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
 }
 
-pub fn is_own_record(conn: &Connection, user_id: i64, patient_id: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT 1 FROM user_patients WHERE user_id = ?1 AND patient_id = ?2 AND relationship = 'self'",
-        params![user_id, patient_id],
-        |_| Ok(()),
-    )
-    .optional()
-    .map(|found| found.is_some())
+pub async fn is_own_record(conn: &mut Conn, user_id: i64, patient_id: &str) -> sqlx::Result<bool> {
+    sqlx::query("SELECT 1 FROM user_patients WHERE user_id = $1 AND patient_id = $2 AND relationship = 'self'")
+        .bind(user_id)
+        .bind(patient_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map(|found| found.is_some())
 }
 
 /// The account whose own record this is, if any.
-pub fn of_patient(conn: &Connection, patient_id: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT user_id FROM user_patients WHERE patient_id = ?1 AND relationship = 'self' ORDER BY user_id LIMIT 1",
-        [patient_id],
-        |r| r.get(0),
-    )
-    .optional()
+pub async fn of_patient(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query("SELECT user_id FROM user_patients WHERE patient_id = $1 AND relationship = 'self' ORDER BY user_id LIMIT 1")
+        .bind(patient_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }

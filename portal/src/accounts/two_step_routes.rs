@@ -38,21 +38,18 @@ async fn security(
     State(state): State<AppState>,
     holder: AccountHolder,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            let user = store::by_id(&conn, holder.session.user_id)?;
-            let since = two_step::since(&conn, user.id)?;
-            Ok(Json(json!({
-                "twoStep": {
-                    "on": user.totp_secret.is_some(),
-                    "since": since.map(time::rfc3339),
-                    "recoveryCodesLeft": two_step::recovery_codes_left(&conn, user.id)?,
-                },
-                "secondFactorRequired": state.config.require_second_factor,
-            })))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let user = store::by_id(&mut conn, holder.session.user_id).await?;
+    let since = two_step::since(&mut conn, user.id).await?;
+    Ok(Json(json!({
+        "twoStep": {
+            "on": user.totp_secret.is_some(),
+            "since": since.map(time::rfc3339),
+            "recoveryCodesLeft": two_step::recovery_codes_left(&mut conn, user.id).await?,
+        },
+        "secondFactorRequired": state.config.require_second_factor,
+    })))
 }
 
 /// The password again before set-up; a sign-in being led through set-up has just given it.
@@ -81,23 +78,20 @@ async fn set_up(
             .ok_or_else(|| ApiError::BadRequest("Enter your password.".into()))?;
         with_password(&state, &signed_in, given, "two-step-turned-on").await?;
     }
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let user = store::by_id(&conn, holder.session.user_id)?;
-            if user.totp_secret.is_some() {
-                return Err(ApiError::Conflict(
-                    "Two-step sign-in is already on for this account.".into(),
-                ));
-            }
-            let secret = two_step::begin(&conn, &state.secrets, user.id, time::now())?;
-            Ok(Json(json!({
-                "secret": secret,
-                "uri": two_step::otpauth_uri(&state.info.organization.name, &user.username, &secret),
-                "expiresInSeconds": two_step::PENDING_WINDOW,
-            })))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let user = store::by_id(&mut conn, holder.session.user_id).await?;
+    if user.totp_secret.is_some() {
+        return Err(ApiError::Conflict(
+            "Two-step sign-in is already on for this account.".into(),
+        ));
+    }
+    let secret = two_step::begin(&mut conn, &state.secrets, user.id, time::now()).await?;
+    Ok(Json(json!({
+        "secret": secret,
+        "uri": two_step::otpauth_uri(&state.info.organization.name, &user.username, &secret),
+        "expiresInSeconds": two_step::PENDING_WINDOW,
+    })))
 }
 
 /// The app's first code: two-step sign-in is on, and the recovery codes are answered once. A
@@ -112,63 +106,69 @@ async fn confirm(
     throttle(&state, &holder.client, None, now).await?;
     let network = holder.client.network();
     let user_id = holder.session.user_id;
-    let answer = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let AccountHolder { session, client } = holder;
-            let user = store::by_id(&conn, session.user_id)?;
-            let refuse = |e: ApiError| -> Result<Response, ApiError> {
-                audit("two-step-turned-on", &user, &session, &client)
-                    .refused(&e)
-                    .record(&conn)?;
-                Err(e)
-            };
+    let answer = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        let AccountHolder { session, client } = holder;
+        let user = store::by_id(&mut conn, session.user_id).await?;
+        let checked = async {
             if user.totp_secret.is_some() {
-                return refuse(ApiError::Conflict(
+                return Err(ApiError::Conflict(
                     "Two-step sign-in is already on for this account.".into(),
                 ));
             }
-            let Some(secret) = two_step::pending(&conn, &state.secrets, user.id, now)? else {
-                return refuse(ApiError::Conflict(
+            let Some(secret) = two_step::pending(&mut conn, &state.secrets, user.id, now).await?
+            else {
+                return Err(ApiError::Conflict(
                     "The code to set up with has expired. Start again to get a new one.".into(),
                 ));
             };
-            let pauses_for = match lockout::reserve_code(&conn, user.id, now) {
-                Ok(p) => p,
-                Err(e) => return refuse(e),
-            };
-            let Some(step) = crate::session::totp::verify(&secret, &code.code, now, None) else {
-                return refuse(match pauses_for {
-                    Some(retry_after) => ApiError::SecondFactorLocked { retry_after },
-                    None => ApiError::InvalidCode,
-                });
-            };
-            lockout::forgive_code(&conn, user.id)?;
-            let codes = two_step::turn_on(&conn, user.id, step, now)?;
-            audit("two-step-turned-on", &user, &session, &client).record(&conn)?;
-            let mut body = json!({"recoveryCodes": codes});
-            if session.stage != Stage::SetUp {
-                return Ok(Json(body).into_response());
-            }
-            // Set up as the portal asked: the sign-in is complete, under a fresh token.
-            sessions::delete(&conn, &session.token_hash)?;
-            let (view, cookie) = start_session(
-                state,
-                &conn,
-                &user,
-                &client,
-                "password, then two-step set up",
-            )?;
-            body["session"] = view;
-            let mut res = Json(body).into_response();
-            res.headers_mut().insert(header::SET_COOKIE, cookie);
-            Ok(res)
-        })
+            let pauses_for = lockout::reserve_code(&mut conn, user.id, now).await?;
+            crate::session::totp::verify(&secret, &code.code, now, None).ok_or(match pauses_for {
+                Some(retry_after) => ApiError::SecondFactorLocked { retry_after },
+                None => ApiError::InvalidCode,
+            })
+        }
         .await;
+        let step = match checked {
+            Ok(step) => step,
+            Err(e) => {
+                audit("two-step-turned-on", &user, &session, &client)
+                    .refused(&e)
+                    .record(&mut conn)
+                    .await?;
+                return Err(e);
+            }
+        };
+        lockout::forgive_code(&mut conn, user.id).await?;
+        let codes = two_step::turn_on(&mut conn, user.id, step, now).await?;
+        audit("two-step-turned-on", &user, &session, &client)
+            .record(&mut conn)
+            .await?;
+        let mut body = json!({"recoveryCodes": codes});
+        if session.stage != Stage::SetUp {
+            return Ok(Json(body).into_response());
+        }
+        // Set up as the portal asked: the sign-in is complete, under a fresh token.
+        sessions::delete(&mut conn, &session.token_hash).await?;
+        let (view, cookie) = start_session(
+            state,
+            &mut conn,
+            &user,
+            &client,
+            "password, then two-step set up",
+        )
+        .await?;
+        body["session"] = view;
+        let mut res = Json(body).into_response();
+        res.headers_mut().insert(header::SET_COOKIE, cookie);
+        Ok::<_, ApiError>(res)
+    }
+    .await;
     match &answer {
         Ok(_) => notices::tell(&state, user_id, Change::TwoStepOn).await,
         Err(ApiError::InvalidCode | ApiError::SecondFactorLocked { .. }) => {
-            state.throttle.fail(&network, now);
+            crate::session::routes::failed_step(&state, &network, now).await?;
         }
         Err(_) => {}
     }
@@ -200,23 +200,24 @@ async fn new_recovery_codes(
     )
     .await?;
     let user_id = user.id;
-    let made = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            if user.totp_secret.is_none() {
-                return Err(two_step_is_off());
-            }
-            let codes = two_step::new_recovery_codes(&conn, user.id, time::now())?;
-            audit(
-                "recovery-codes-replaced",
-                &user,
-                &signed_in.session,
-                &signed_in.client,
-            )
-            .record(&conn)?;
-            Ok(Json(json!({"recoveryCodes": codes})))
-        })
+    let made = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        if user.totp_secret.is_none() {
+            return Err(two_step_is_off());
+        }
+        let codes = two_step::new_recovery_codes(&mut conn, user.id, time::now()).await?;
+        audit(
+            "recovery-codes-replaced",
+            &user,
+            &signed_in.session,
+            &signed_in.client,
+        )
+        .record(&mut conn)
         .await?;
+        Ok::<_, ApiError>(Json(json!({"recoveryCodes": codes})))
+    }
+    .await?;
     notices::tell(&state, user_id, Change::RecoveryCodesReplaced).await;
     Ok(made)
 }
@@ -235,23 +236,24 @@ async fn turn_off(
     }
     let user = with_password(&state, &signed_in, given.password, "two-step-turned-off").await?;
     let user_id = user.id;
-    let off = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            if user.totp_secret.is_none() {
-                return Err(two_step_is_off());
-            }
-            two_step::turn_off(&conn, user.id)?;
-            audit(
-                "two-step-turned-off",
-                &user,
-                &signed_in.session,
-                &signed_in.client,
-            )
-            .record(&conn)?;
-            Ok(Json(json!({"twoStep": {"on": false}})))
-        })
+    let off = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        if user.totp_secret.is_none() {
+            return Err(two_step_is_off());
+        }
+        two_step::turn_off(&mut conn, user.id).await?;
+        audit(
+            "two-step-turned-off",
+            &user,
+            &signed_in.session,
+            &signed_in.client,
+        )
+        .record(&mut conn)
         .await?;
+        Ok::<_, ApiError>(Json(json!({"twoStep": {"on": false}})))
+    }
+    .await?;
     notices::tell(&state, user_id, Change::TwoStepOff).await;
     Ok(off)
 }

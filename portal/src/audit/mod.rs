@@ -7,9 +7,9 @@
 
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::session::store::Session;
-use rusqlite::{Connection, params};
 
 #[derive(Clone, Debug, Default)]
 pub struct Event {
@@ -112,39 +112,40 @@ impl Event {
         self
     }
 
-    pub fn record(self, conn: &Connection) -> rusqlite::Result<()> {
+    /// Writes the event; answers its number in the trail.
+    pub async fn record(self, conn: &mut Conn) -> sqlx::Result<i64> {
         let (outcome, detail) = match self.refused {
             Some(reason) if self.detail.is_empty() => ("refused", reason.to_string()),
             Some(reason) => ("refused", format!("{reason}: {}", self.detail)),
             None => ("success", self.detail),
         };
-        conn.execute(
+        sqlx::query_scalar(
             "INSERT INTO audit (at, user_id, username, patient_id, action, outcome, detail, client, user_agent, session_ref, proxy_relationship, share_id, viewer, professional, set_aside)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            params![
-                self.at.unwrap_or_else(time::now),
-                self.user_id,
-                self.username,
-                self.patient_id,
-                self.action,
-                outcome,
-                detail,
-                self.client.as_ref().map(Client::network),
-                self.client.and_then(|c| c.user_agent),
-                self.session_ref,
-                self.proxy_relationship,
-                self.share_id,
-                self.viewer,
-                self.professional,
-                (!self.set_aside.is_empty()).then(|| {
-                    self.set_aside
-                        .iter()
-                        .map(i64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(",")
-                }),
-            ],
-        )?;
-        Ok(())
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             RETURNING id",
+        )
+        .bind(self.at.unwrap_or_else(time::now))
+        .bind(self.user_id)
+        .bind(&self.username)
+        .bind(&self.patient_id)
+        .bind(self.action)
+        .bind(outcome)
+        .bind(detail)
+        .bind(self.client.as_ref().map(Client::network))
+        .bind(self.client.and_then(|c| c.user_agent))
+        .bind(&self.session_ref)
+        .bind(self.proxy_relationship)
+        .bind(self.share_id)
+        .bind(&self.viewer)
+        .bind(&self.professional)
+        .bind((!self.set_aside.is_empty()).then(|| {
+            self.set_aside
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        }))
+        .fetch_one(conn)
+        .await
     }
 }

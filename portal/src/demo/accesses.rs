@@ -5,9 +5,9 @@
 
 use super::Rng;
 use crate::audit::Event;
+use crate::infra::store::Conn;
 use crate::privacy::objections::{self, By, Kind};
 use crate::professional::registry::{self, Organisation};
-use rusqlite::Connection;
 use serde_json::json;
 
 const PATIENT: &str = "demo-ann";
@@ -51,13 +51,14 @@ impl Reader {
     }
 
     /// Searches of these types, a few seconds apart from `at`.
-    fn looks_at(&self, conn: &Connection, at: i64, types: &[&str]) -> rusqlite::Result<()> {
+    async fn looks_at(&self, conn: &mut Conn, at: i64, types: &[&str]) -> sqlx::Result<()> {
         for (n, kind) in types.iter().enumerate() {
             self.event("search", at + 7 * n as i64)
                 .detail(&format!(
                     "/professional/fhir/{kind}?patient={PATIENT}&_count=50&_sort=-date"
                 ))
-                .record(conn)?;
+                .record(conn)
+                .await?;
         }
         Ok(())
     }
@@ -109,7 +110,7 @@ const CONSULTANT: Reader = Reader {
     reported: true,
 };
 
-pub fn seed(conn: &Connection, ann: i64, today: i64) -> rusqlite::Result<()> {
+pub async fn seed(conn: &mut Conn, ann: i64, today: i64) -> sqlx::Result<()> {
     for (id, name) in ORGANISATIONS {
         registry::put_organisation(
             conn,
@@ -118,7 +119,8 @@ pub fn seed(conn: &Connection, ann: i64, today: i64) -> rusqlite::Result<()> {
                 name: name.to_string(),
             },
             (today - 730) * 86_400,
-        )?;
+        )
+        .await?;
     }
     let mut rng = Rng(0x0A11_CE5E_ED00_0001);
     let mut working_hours =
@@ -135,37 +137,48 @@ pub fn seed(conn: &Connection, ann: i64, today: i64) -> rusqlite::Result<()> {
             conn,
             working_hours(d),
             &["MedicationRequest", "Observation"],
-        )?;
-        PHARMACIST.looks_at(
-            conn,
-            working_hours(d + 3),
-            &["MedicationRequest", "AllergyIntolerance"],
-        )?;
+        )
+        .await?;
+        PHARMACIST
+            .looks_at(
+                conn,
+                working_hours(d + 3),
+                &["MedicationRequest", "AllergyIntolerance"],
+            )
+            .await?;
     }
     for &d in at_times.iter().step_by(4) {
-        NURSE.looks_at(conn, working_hours(d + 1), &["Observation", "Immunization"])?;
-        CONSULTANT.looks_at(
-            conn,
-            working_hours(d + 9),
-            &["Observation", "DiagnosticReport", "DocumentReference"],
-        )?;
+        NURSE
+            .looks_at(conn, working_hours(d + 1), &["Observation", "Immunization"])
+            .await?;
+        CONSULTANT
+            .looks_at(
+                conn,
+                working_hours(d + 9),
+                &["Observation", "DiagnosticReport", "DocumentReference"],
+            )
+            .await?;
     }
     // A night in St Mary's A&E: everything needed at once, for emergency treatment.
     let night = (today - 251) * 86_400 + 2 * 3600 + 14 * 60;
-    EMERGENCY.looks_at(
-        conn,
-        night,
-        &[
-            "AllergyIntolerance",
-            "MedicationRequest",
-            "Condition",
-            "Observation",
-        ],
-    )?;
+    EMERGENCY
+        .looks_at(
+            conn,
+            night,
+            &[
+                "AllergyIntolerance",
+                "MedicationRequest",
+                "Condition",
+                "Observation",
+            ],
+        )
+        .await?;
     // The care agency read monthly until Ann objected; it was refused once after.
     let objected = today - 150;
     for d in (today - 400..objected).step_by(30) {
-        CARE_AGENCY.looks_at(conn, working_hours(d), &["MedicationRequest"])?;
+        CARE_AGENCY
+            .looks_at(conn, working_hours(d), &["MedicationRequest"])
+            .await?;
     }
     let by = By {
         user: ann,
@@ -179,7 +192,9 @@ pub fn seed(conn: &Connection, ann: i64, today: i64) -> rusqlite::Result<()> {
         "oakfield-care",
         by,
         evening,
-    )? {
+    )
+    .await?
+    {
         Event::new("objection-made")
             .user(Some(ann))
             .patient(Some(PATIENT))
@@ -188,7 +203,8 @@ pub fn seed(conn: &Connection, ann: i64, today: i64) -> rusqlite::Result<()> {
                 crate::privacy::consent::resource_id(id)
             ))
             .at(evening)
-            .record(conn)?;
+            .record(conn)
+            .await?;
     }
     CARE_AGENCY
         .event("search", (objected + 12) * 86_400 + 10 * 3600 + 5 * 60)
@@ -196,6 +212,7 @@ pub fn seed(conn: &Connection, ann: i64, today: i64) -> rusqlite::Result<()> {
             "/professional/fhir/MedicationRequest?patient={PATIENT}&_count=50&_sort=-date"
         ))
         .refused_for("patient-objected")
-        .record(conn)?;
+        .record(conn)
+        .await?;
     Ok(())
 }

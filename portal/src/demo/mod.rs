@@ -4,8 +4,8 @@
 mod accesses;
 
 use crate::accounts::{self, NewUser};
-use crate::infra::db::Db;
 use crate::infra::sealed::SecretsKey;
+use crate::infra::store::{Conn, Store};
 use crate::infra::time;
 use crate::records;
 use crate::session::password;
@@ -72,19 +72,20 @@ pub const DEMO_USERS: &[DemoUser] = &[
 
 /// Fills an empty database with the demo terms, users and records. A database that already has
 /// users is left alone, so a restarted demo keeps what was done in it.
-pub fn seed_if_empty(db: &Db, secrets: &SecretsKey) -> rusqlite::Result<bool> {
-    let users: i64 = db
-        .lock()
-        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+pub async fn seed_if_empty(store: &Store, secrets: &SecretsKey) -> sqlx::Result<bool> {
+    let mut tx = store.begin().await?;
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&mut *tx)
+        .await?;
     if users > 0 {
         return Ok(false);
     }
-    ensure_terms(db)?;
+    publish_terms(&mut tx).await?;
     let today = time::now().div_euclid(86_400);
     let hash = password::hash(DEMO_PASSWORD);
     for user in DEMO_USERS {
         accounts::add(
-            &db.lock(),
+            &mut tx,
             &NewUser {
                 username: user.username,
                 display_name: user.display_name,
@@ -93,28 +94,35 @@ pub fn seed_if_empty(db: &Db, secrets: &SecretsKey) -> rusqlite::Result<bool> {
                 patient_id: user.patient_id,
                 email: Some(user.email),
             },
-        )?;
+        )
+        .await?;
     }
     let mut all = ann(today);
     all.extend(ben(today));
     all.extend(family(today));
-    let mut conn = db.lock();
-    let tx = conn.transaction()?;
     for resource in &all {
-        records::put(&tx, resource)?;
+        records::put(&mut tx, resource).await?;
     }
-    relationships(&tx, today)?;
-    let ann = accounts::by_username(&tx, "ann")?.map_or(0, |u| u.id);
-    accesses::seed(&tx, ann, today)?;
-    tx.commit()?;
+    relationships(&mut tx, today).await?;
+    let ann = accounts::by_username(&mut tx, "ann")
+        .await?
+        .map_or(0, |u| u.id);
+    accesses::seed(&mut tx, ann, today).await?;
+    tx.commit().await?;
     Ok(true)
 }
 
-pub fn ensure_terms(db: &Db) -> rusqlite::Result<()> {
-    let conn = db.lock();
+/// Publishes the built-in terms, if no version of them is.
+pub async fn ensure_terms(store: &Store) -> sqlx::Result<()> {
+    let mut tx = store.begin().await?;
+    publish_terms(&mut tx).await?;
+    tx.commit().await
+}
+
+async fn publish_terms(conn: &mut Conn) -> sqlx::Result<()> {
     for document in [terms::PATIENT, terms::PROXY] {
-        if terms::current(&conn, document)?.is_none() {
-            terms::publish(&conn, &TermsDocument::built_in(document))?;
+        if terms::current(&mut *conn, document).await?.is_none() {
+            terms::publish(&mut *conn, &TermsDocument::built_in(document)).await?;
         }
     }
     Ok(())
@@ -920,11 +928,16 @@ fn family(today: i64) -> Vec<Value> {
 
 /// Who acts for whom in the demo. The care team set up the parents and the attorney; Ann
 /// invited Ben.
-fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()> {
+async fn relationships(conn: &mut Conn, today: i64) -> sqlx::Result<()> {
     use crate::proxies::store::{self, NewRelationship};
-    let user =
-        |name: &str| accounts::by_username(conn, name).map(|u| u.map(|u| u.id).unwrap_or_default());
-    let (claire, david, ben) = (user("claire")?, user("david")?, user("ben")?);
+    let mut ids = Vec::new();
+    for name in ["claire", "david", "ben"] {
+        let user = accounts::by_username(&mut *conn, name).await?;
+        ids.push(user.map(|u| u.id).unwrap_or_default());
+    }
+    let [claire, david, ben] = ids[..] else {
+        unreachable!("three names asked for")
+    };
     let since = day(today - 400);
     let base = NewRelationship {
         proxy_user_id: claire,
@@ -942,7 +955,7 @@ fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()
         created_by: "care-team",
         at: (today - 400) * 86_400,
     };
-    store::add(conn, &base)?;
+    store::add(conn, &base).await?;
     store::add(
         conn,
         &NewRelationship {
@@ -950,7 +963,8 @@ fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()
             patient_is: "daughter",
             ..base
         },
-    )?;
+    )
+    .await?;
     let ends = day(today + 20);
     store::add(
         conn,
@@ -965,7 +979,8 @@ fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()
             ends_on: Some(&ends),
             ..base
         },
-    )?;
+    )
+    .await?;
     store::add(
         conn,
         &NewRelationship {
@@ -976,7 +991,8 @@ fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()
             patient_is: "child",
             ..base
         },
-    )?;
+    )
+    .await?;
     let a_year = day(today + 365);
     store::add(
         conn,
@@ -992,7 +1008,8 @@ fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()
             created_by: "invitation",
             ..base
         },
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
@@ -1001,13 +1018,12 @@ fn relationships(conn: &rusqlite::Connection, today: i64) -> rusqlite::Result<()
 /// `count` more sign-ins to the bench patient's record (`bench-1` …, the demo password), so a
 /// burst of sign-ins is of different people, as a hospital's morning rush is. One hash serves
 /// them all: each check still costs a full argon2 verification.
-pub fn seed_bench_sign_ins(db: &Db, count: usize) -> rusqlite::Result<()> {
+pub async fn seed_bench_sign_ins(store: &Store, count: usize) -> sqlx::Result<()> {
     let hash = password::hash(DEMO_PASSWORD);
-    let mut conn = db.lock();
-    let tx = conn.transaction()?;
+    let mut tx = store.begin().await?;
     for n in 1..=count {
         accounts::add(
-            &tx,
+            &mut tx,
             &NewUser {
                 username: &format!("bench-{n}"),
                 display_name: &format!("Bench user {n}"),
@@ -1016,13 +1032,15 @@ pub fn seed_bench_sign_ins(db: &Db, count: usize) -> rusqlite::Result<()> {
                 patient_id: Some("bench"),
                 email: None,
             },
-        )?;
+        )
+        .await?;
     }
-    tx.commit()
+    tx.commit().await
 }
 
-pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
-    ensure_terms(db)?;
+pub async fn seed_bench_patient(store: &Store, reports: usize) -> sqlx::Result<()> {
+    let mut tx = store.begin().await?;
+    publish_terms(&mut tx).await?;
     let today = time::now().div_euclid(86_400);
     let mut h = History::new("bench", 5000, today);
     h.patient(&["Bea"], "Marsh", "female", "1949-11-02", "9434765811");
@@ -1055,7 +1073,7 @@ pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
         h.lab_report(today - week * 7, &tests);
     }
     accounts::add(
-        &db.lock(),
+        &mut tx,
         &NewUser {
             username: "bench",
             display_name: "Bea Marsh",
@@ -1064,19 +1082,18 @@ pub fn seed_bench_patient(db: &Db, reports: usize) -> rusqlite::Result<()> {
             patient_id: Some("bench"),
             email: None,
         },
-    )?;
-    let mut conn = db.lock();
-    let tx = conn.transaction()?;
+    )
+    .await?;
     for resource in &h.out {
-        records::put(&tx, resource)?;
+        records::put(&mut tx, resource).await?;
     }
-    tx.commit()?;
-    Ok(())
+    tx.commit().await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::infra::store::testing;
 
     #[test]
     fn demo_history_is_long_deterministic_and_indexable() {
@@ -1095,38 +1112,48 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bench_patient_has_the_asked_for_history() {
-        let db = Db::in_memory().unwrap();
-        seed_bench_patient(&db, 20).unwrap();
-        let count = |t: &str| -> i64 {
-            db.lock()
-                .query_row(
-                    "SELECT count(*) FROM resources WHERE type = ?1 AND patient_id = 'bench'",
-                    [t],
-                    |r| r.get(0),
-                )
-                .unwrap()
+    #[tokio::test]
+    async fn bench_patient_has_the_asked_for_history() {
+        let store = testing::store().await;
+        seed_bench_patient(&store, 20).await.unwrap();
+        let mut conn = store.conn().await.unwrap();
+        let mut count = async |t: &str| -> i64 {
+            sqlx::query_scalar(
+                "SELECT count(*) FROM resources WHERE type = $1 AND patient_id = 'bench'",
+            )
+            .bind(t.to_owned())
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
         };
-        assert_eq!((count("DiagnosticReport"), count("Observation")), (20, 200));
+        assert_eq!(
+            (count("DiagnosticReport").await, count("Observation").await),
+            (20, 200)
+        );
     }
 
-    #[test]
-    fn bench_sign_ins_are_distinct_people_with_the_demo_password() {
-        let db = Db::in_memory().unwrap();
-        seed_bench_sign_ins(&db, 3).unwrap();
-        let user = accounts::by_username(&db.lock(), "bench-3")
+    #[tokio::test]
+    async fn bench_sign_ins_are_distinct_people_with_the_demo_password() {
+        let store = testing::store().await;
+        seed_bench_sign_ins(&store, 3).await.unwrap();
+        let mut conn = store.conn().await.unwrap();
+        let user = accounts::by_username(&mut conn, "bench-3")
+            .await
             .unwrap()
             .unwrap();
         assert!(password::verify(DEMO_PASSWORD, &user.password_hash));
-        assert!(accounts::is_own_record(&db.lock(), user.id, "bench").unwrap());
+        assert!(
+            accounts::is_own_record(&mut conn, user.id, "bench")
+                .await
+                .unwrap()
+        );
     }
 
-    #[test]
-    fn seeds_once() {
-        let db = Db::in_memory().unwrap();
+    #[tokio::test]
+    async fn seeds_once() {
+        let store = testing::store().await;
         let key = SecretsKey::generate();
-        assert!(seed_if_empty(&db, &key).unwrap());
-        assert!(!seed_if_empty(&db, &key).unwrap());
+        assert!(seed_if_empty(&store, &key).await.unwrap());
+        assert!(!seed_if_empty(&store, &key).await.unwrap());
     }
 }

@@ -55,6 +55,9 @@ pub enum ApiError {
     PayloadTooLarge,
     /// The portal did not answer within its time limit.
     TimedOut,
+    /// The database cannot be reached or written just now (restarting, failed over, full,
+    /// read-only): nothing was half done, and asking again later is safe.
+    DatabaseUnavailable,
     Conflict(String),
     Internal,
 }
@@ -94,6 +97,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad-request",
             Self::PayloadTooLarge => "payload-too-large",
             Self::TimedOut => "timed-out",
+            Self::DatabaseUnavailable => "database-unavailable",
             Self::Conflict(_) => "conflict",
             Self::Internal => "internal-error",
         }
@@ -129,7 +133,7 @@ impl ApiError {
             Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
             Self::MailNotSent => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TimedOut | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Conflict(_) | Self::UsernameTaken => StatusCode::CONFLICT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -207,6 +211,11 @@ impl ApiError {
             Self::TimedOut => {
                 "The portal took too long to answer. Try again in a moment.".into()
             }
+            Self::DatabaseUnavailable => {
+                "The portal cannot reach its records just now. Nothing was changed. Try again in a \
+                 moment."
+                    .into()
+            }
             Self::Internal => "Something went wrong on the server.".into(),
         }
     }
@@ -216,6 +225,7 @@ impl ApiError {
             Self::AccountLocked { retry_after }
             | Self::TooManyAttempts { retry_after }
             | Self::SecondFactorLocked { retry_after } => Some(*retry_after),
+            Self::DatabaseUnavailable => Some(DATABASE_RETRY_AFTER),
             _ => None,
         }
     }
@@ -280,17 +290,42 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
+/// Seconds a client is asked to wait when the database is away: long enough for a restart or
+/// a fail-over to finish, short enough that a patient trying again is not kept waiting.
+const DATABASE_RETRY_AFTER: i64 = 5;
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        if database_away(&e) {
+            tracing::warn!(error = %e, "the database is unavailable");
+            return Self::DatabaseUnavailable;
+        }
         tracing::error!(error = %e, "database error");
         Self::Internal
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error");
-        Self::Internal
+/// Errors that say the database is away or cannot take writes for now, not that the request
+/// or the portal is wrong: no connection (refused, dropped, pool waited too long), PostgreSQL
+/// shutting down, starting up or in recovery (SQLSTATE classes 08 and 57P, 53 resources, 25006
+/// read-only), SQLite busy, full or read-only.
+fn database_away(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("53")
+                || code == "25006"
+                // SQLite's primary result codes: busy (5), read-only (8), full (13).
+                || code.parse::<i32>().is_ok_and(|n| [5, 8, 13].contains(&(n & 0xff)))
+        }
+        _ => false,
     }
 }
 
@@ -300,12 +335,6 @@ pub struct FhirError(pub ApiError);
 impl From<ApiError> for FhirError {
     fn from(e: ApiError) -> Self {
         Self(e)
-    }
-}
-
-impl From<rusqlite::Error> for FhirError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self(e.into())
     }
 }
 

@@ -4,7 +4,6 @@
 pub mod client;
 pub mod codes;
 pub mod config;
-pub mod db;
 pub mod error;
 pub mod http;
 pub mod sealed;

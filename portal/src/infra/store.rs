@@ -45,6 +45,7 @@ pub const MIGRATIONS: Migrations = migrations!(
     "0011_email",
     "0012_mail_quota",
     "0013_emergency_notices",
+    "0014_shared_between_portals",
 );
 
 /// How long a request waits for a free connection before it is told to try again (503).
@@ -56,10 +57,41 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// The database a connection reaches, for the few statements the two write differently.
+    pub fn of(conn: &Conn) -> Self {
+        if conn.backend_name() == "PostgreSQL" {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        }
+    }
+
+    /// The SQL for a text field of a JSON object kept as text (the SQL expression `column`).
+    pub fn json_text(self, column: &str, field: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({column}, '$.{field}')"),
+            Dialect::Postgres => format!("(({column})::jsonb ->> '{field}')"),
+        }
+    }
+
+    /// The SQL for a time in Unix seconds (the SQL expression `seconds`) as an RFC 3339 UTC text.
+    pub fn rfc3339(self, seconds: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', {seconds}, 'unixepoch')"),
+            Dialect::Postgres => format!(
+                "to_char(to_timestamp({seconds}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+            ),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// This portal among those sharing the database, for the leases it holds.
+    holder: String,
 }
 
 impl Store {
@@ -94,19 +126,57 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            pool,
+            dialect,
+            holder: crate::session::random_token(),
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
 
+    /// Takes the named background round for `seconds` if no other portal holds it, so a round
+    /// runs on one portal at a time; answers whether this portal has it. A portal stopped
+    /// mid-round holds it no longer than that.
+    pub async fn lease(&self, round: &str, now: i64, seconds: i64) -> sqlx::Result<bool> {
+        let held: Option<String> = sqlx::query_scalar(
+            "INSERT INTO round_leases (name, holder, until) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+               WHERE round_leases.until <= $4 OR round_leases.holder = excluded.holder
+             RETURNING holder",
+        )
+        .bind(round)
+        .bind(&self.holder)
+        .bind(now + seconds)
+        .bind(now)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        Ok(held.is_some())
+    }
+
+    /// Gives the round back at its end, for whichever portal comes to it next.
+    pub async fn release(&self, round: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE round_leases SET until = 0 WHERE name = $1 AND holder = $2")
+            .bind(round)
+            .bind(&self.holder)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
+
     pub async fn conn(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
         self.pool.acquire().await
     }
 
+    /// A transaction for writes that stand or fall together. On SQLite it takes the write lock
+    /// at once, so two of them never both read, then both fail to write.
     pub async fn begin(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        self.pool.begin().await
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Runs the migrations this database has not had, up to `target` (all when None).
@@ -145,6 +215,71 @@ impl Store {
     }
 }
 
+/// A transaction no other of the same name runs beside, on any portal: what it counts stays
+/// true until it writes (SQLite: the database's write lock, taken at once; PostgreSQL: an
+/// advisory lock held to the end of the transaction).
+pub async fn one_at_a_time<'c>(
+    conn: &'c mut Conn,
+    name: &str,
+) -> sqlx::Result<Transaction<'c, Any>> {
+    match Dialect::of(conn) {
+        Dialect::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await,
+        Dialect::Postgres => {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(name.to_owned())
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// A statement put together piece by piece (a search's filters), its text values numbered `$1`,
+/// `$2`, … as they are added, as both databases read them.
+#[derive(Default)]
+pub struct Sql {
+    text: String,
+    values: Vec<String>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.into(),
+            values: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Adds a value; answers its placeholder, to write where it goes (more than once if need be).
+    pub fn value(&mut self, value: impl Into<String>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The statement `before` this text `after`, with the values bound.
+    pub fn query(
+        &self,
+        before: &str,
+        after: &str,
+    ) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{before}{}{after}", self.text)));
+        for v in &self.values {
+            query = query.bind(v.clone());
+        }
+        query
+    }
+}
+
 /// A SQLite file migrated before the portal used sqlx counts its steps in `user_version`: those
 /// steps are recorded as done, once, so they are not run again.
 async fn adopt_numbered_file(migrator: &Migrator, conn: &mut Conn) -> Result<(), sqlx::Error> {
@@ -163,6 +298,45 @@ async fn adopt_numbered_file(migrator: &Migrator, conn: &mut Conn) -> Result<(),
 
 fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// A store on a SQLite file of its own, for the crate's unit tests.
+#[cfg(test)]
+pub mod testing {
+    use super::Store;
+
+    pub struct TestStore {
+        store: Store,
+        dir: std::path::PathBuf,
+    }
+
+    impl std::ops::Deref for TestStore {
+        type Target = Store;
+
+        fn deref(&self) -> &Store {
+            &self.store
+        }
+    }
+
+    impl Drop for TestStore {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    pub async fn store() -> TestStore {
+        let dir = std::env::temp_dir().join(format!(
+            "carefront-unit-{}-{}",
+            std::process::id(),
+            crate::infra::codes::new_code()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("portal.db").display().to_string();
+        TestStore {
+            store: Store::open(&file, 4).await.unwrap(),
+            dir,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -284,12 +458,14 @@ mod tests {
     #[tokio::test]
     async fn a_file_numbered_by_the_old_migrations_is_not_migrated_twice() {
         let scratch = Scratch::new("adopt");
-        let conn = rusqlite::Connection::open(scratch.file()).unwrap();
+        let old = Store::connect(&scratch.file(), 1).await.unwrap();
+        let mut conn = old.conn().await.unwrap();
         for (_, sql) in &MIGRATIONS.sqlite[..5] {
-            conn.execute_batch(sql).unwrap();
+            conn.execute(*sql).await.unwrap();
         }
-        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute("PRAGMA user_version = 5").await.unwrap();
         drop(conn);
+        drop(old);
         let store = Store::open(&scratch.file(), 1).await.unwrap();
         let mut conn = store.conn().await.unwrap();
         let (applied,): (i64,) = sqlx::query_as("SELECT count(*) FROM _sqlx_migrations")

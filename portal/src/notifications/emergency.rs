@@ -7,70 +7,84 @@ use crate::AppState;
 use crate::accounts;
 use crate::audit::Event;
 use crate::infra::error::ApiError;
+use crate::infra::store::{Conn, Dialect};
 use crate::infra::time;
 use crate::mail::Letter;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Told at most once in this time per patient: one emergency is many reads.
 pub const TOLD_EVERY: i64 = 60 * 60;
 
+/// How long a portal may hold the round before another may take it over.
+const ROUND_LEASE: i64 = 120;
+
 /// The emergency reads recorded since the last round: the patients, and the audit row reached.
 /// A trail that has never been read from starts at its end: what came before is not news.
-fn since_last_round(conn: &Connection) -> rusqlite::Result<(Vec<String>, i64)> {
-    let newest: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM audit", [], |r| r.get(0))?;
-    let Some(from) = conn
-        .query_row("SELECT audit_id FROM emergency_cursor", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .optional()?
-    else {
-        conn.execute(
-            "INSERT INTO emergency_cursor (only, audit_id) VALUES (1, ?1)",
-            [newest],
-        )?;
+async fn since_last_round(conn: &mut Conn) -> sqlx::Result<(Vec<String>, i64)> {
+    let newest: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit")
+        .fetch_one(&mut *conn)
+        .await?;
+    let from: Option<i64> = sqlx::query_scalar("SELECT audit_id FROM emergency_cursor")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(from) = from else {
+        sqlx::query(
+            "INSERT INTO emergency_cursor (\"only\", audit_id) VALUES (1, $1) ON CONFLICT DO NOTHING",
+        )
+        .bind(newest)
+        .execute(&mut *conn)
+        .await?;
         return Ok((Vec::new(), newest));
     };
-    let patients = conn
-        .prepare(
-            "SELECT DISTINCT patient_id FROM audit
-             WHERE id > ?1 AND id <= ?2 AND outcome = 'success' AND patient_id IS NOT NULL
-               AND action IN ('read', 'search')
-               AND json_extract(professional, '$.purpose') IN ('ETREAT', 'BTG')",
-        )?
-        .query_map(params![from, newest], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let purpose = Dialect::of(conn).json_text("professional", "purpose");
+    let patients = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT patient_id FROM audit
+         WHERE id > $1 AND id <= $2 AND outcome = 'success' AND patient_id IS NOT NULL
+           AND action IN ('read', 'search') AND {purpose} IN ('ETREAT', 'BTG')"
+    )))
+    .bind(from)
+    .bind(newest)
+    .fetch_all(conn)
+    .await?;
     Ok((patients, newest))
 }
 
 /// Emails each patient whose record was opened in an emergency since the last round; answers
-/// how many were told. A letter the relay does not take is tried again next round.
+/// how many were told. A letter the relay does not take is tried again next round. One portal
+/// at a time runs the round.
 pub async fn tell(state: &AppState) -> Result<usize, ApiError> {
-    let (due, reached) = state
-        .run(|state| {
-            let conn = state.db.lock();
-            let (patients, reached) = since_last_round(&conn)?;
-            let now = time::now();
-            let mut due = Vec::new();
-            for patient in patients {
-                let recently: bool = conn
-                    .query_row(
-                        "SELECT told_at > ?2 FROM emergency_told WHERE patient_id = ?1",
-                        params![patient, now - TOLD_EVERY],
-                        |r| r.get(0),
-                    )
-                    .optional()?
-                    .unwrap_or(false);
-                let account = accounts::of_patient(&conn, &patient)?
-                    .map(|id| accounts::by_id(&conn, id))
-                    .transpose()?
-                    .filter(|u| u.disabled_at.is_none() && u.email.is_some());
-                if let (false, Some(user)) = (recently, account) {
-                    due.push((patient, user));
-                }
-            }
-            Ok((due, reached))
-        })
-        .await?;
+    if !state.store.lease(ROUND, time::now(), ROUND_LEASE).await? {
+        return Ok(0);
+    }
+    let told = tell_due(state).await;
+    state.store.release(ROUND).await?;
+    told
+}
+
+const ROUND: &str = "emergency-reads";
+
+async fn tell_due(state: &AppState) -> Result<usize, ApiError> {
+    let mut conn = state.store.conn().await?;
+    let (patients, reached) = since_last_round(&mut conn).await?;
+    let now = time::now();
+    let mut due = Vec::new();
+    for patient in patients {
+        let told_at: Option<i64> =
+            sqlx::query_scalar("SELECT told_at FROM emergency_told WHERE patient_id = $1")
+                .bind(&patient)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if told_at.is_some_and(|at| at > now - TOLD_EVERY) {
+            continue;
+        }
+        let Some(id) = accounts::of_patient(&mut conn, &patient).await? else {
+            continue;
+        };
+        let user = accounts::by_id(&mut conn, id).await?;
+        if user.disabled_at.is_none() && user.email.is_some() {
+            due.push((patient, user));
+        }
+    }
+    drop(conn);
     let mut told = 0;
     let mut refused = None;
     for (patient, user) in due {
@@ -82,32 +96,26 @@ pub async fn tell(state: &AppState) -> Result<usize, ApiError> {
             continue;
         }
         told += 1;
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                conn.execute(
-                    "INSERT INTO emergency_told (patient_id, told_at) VALUES (?1, ?2)
-                     ON CONFLICT (patient_id) DO UPDATE SET told_at = excluded.told_at",
-                    params![patient, time::now()],
-                )?;
-                Event::new("emergency-read-emailed")
-                    .user(Some(user.id))
-                    .record(&conn)?;
-                Ok(())
-            })
+        let mut conn = state.store.conn().await?;
+        sqlx::query(
+            "INSERT INTO emergency_told (patient_id, told_at) VALUES ($1, $2)
+             ON CONFLICT (patient_id) DO UPDATE SET told_at = excluded.told_at",
+        )
+        .bind(patient)
+        .bind(time::now())
+        .execute(&mut *conn)
+        .await?;
+        Event::new("emergency-read-emailed")
+            .user(Some(user.id))
+            .record(&mut conn)
             .await?;
     }
     if let Some(e) = refused {
         return Err(e);
     }
-    state
-        .run(move |state| {
-            state.db.lock().execute(
-                "UPDATE emergency_cursor SET audit_id = ?1 WHERE audit_id < ?1",
-                [reached],
-            )?;
-            Ok(())
-        })
+    sqlx::query("UPDATE emergency_cursor SET audit_id = $1 WHERE audit_id < $1")
+        .bind(reached)
+        .execute(&mut *state.store.conn().await?)
         .await?;
     Ok(told)
 }

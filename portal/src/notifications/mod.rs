@@ -10,7 +10,7 @@ pub mod emergency;
 pub mod routes;
 pub mod send;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::infra::store::Conn;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -93,12 +93,12 @@ fn is_letter(document: &Value) -> bool {
 }
 
 /// Notes a resource just added to a patient's record, if it is something people hear about.
-pub fn note_added(
-    conn: &Connection,
+pub async fn note_added(
+    conn: &mut Conn,
     patient_id: &str,
     resource: &Value,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> sqlx::Result<()> {
     let (Some(kind), Some(kind_of), Some(id)) = (
         Kind::of(resource),
         resource["resourceType"].as_str(),
@@ -106,11 +106,17 @@ pub fn note_added(
     ) else {
         return Ok(());
     };
-    conn.execute(
+    sqlx::query(
         "INSERT INTO new_information (patient_id, resource_type, resource_id, kind, added_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![patient_id, kind_of, id, kind.id(), now],
-    )?;
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(patient_id)
+    .bind(kind_of)
+    .bind(id)
+    .bind(kind.id())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -150,40 +156,43 @@ impl Choices {
     }
 }
 
-pub fn choices(conn: &Connection, user_id: i64) -> rusqlite::Result<Choices> {
-    Ok(conn
-        .query_row(
-            "SELECT results, documents, letters, appointments, others FROM notification_choices
-             WHERE user_id = ?1",
-            [user_id],
-            |r| {
-                Ok(Choices {
-                    results: r.get(0)?,
-                    documents: r.get(1)?,
-                    letters: r.get(2)?,
-                    appointments: r.get(3)?,
-                    others_records: r.get(4)?,
-                })
-            },
-        )
-        .optional()?
-        .unwrap_or_default())
+pub async fn choices(conn: &mut Conn, user_id: i64) -> sqlx::Result<Choices> {
+    // Kept as 0 and 1: both databases read an integer the same way.
+    let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT results, documents, letters, appointments, others FROM notification_choices
+         WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(
+        row.map_or_else(Choices::default, |(r, d, l, a, o)| Choices {
+            results: r != 0,
+            documents: d != 0,
+            letters: l != 0,
+            appointments: a != 0,
+            others_records: o != 0,
+        }),
+    )
 }
 
-pub fn set_choices(conn: &Connection, user_id: i64, c: &Choices) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT OR REPLACE INTO notification_choices
+pub async fn set_choices(conn: &mut Conn, user_id: i64, c: &Choices) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notification_choices
            (user_id, results, documents, letters, appointments, others)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            user_id,
-            c.results,
-            c.documents,
-            c.letters,
-            c.appointments,
-            c.others_records
-        ],
-    )?;
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (user_id) DO UPDATE SET results = excluded.results,
+           documents = excluded.documents, letters = excluded.letters,
+           appointments = excluded.appointments, others = excluded.others",
+    )
+    .bind(user_id)
+    .bind(i64::from(c.results))
+    .bind(i64::from(c.documents))
+    .bind(i64::from(c.letters))
+    .bind(i64::from(c.appointments))
+    .bind(i64::from(c.others_records))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

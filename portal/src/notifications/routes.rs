@@ -7,36 +7,33 @@ use crate::accounts;
 use crate::audit::Event;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::proxies;
 use crate::session::store::SignedIn;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use rusqlite::Connection;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/account/notifications", get(show).post(change))
 }
 
-fn answer(conn: &Connection, user_id: i64) -> Result<Json<Value>, ApiError> {
-    let acts_for_others = proxies::store::of_proxy(conn, user_id)?
+async fn answer(conn: &mut Conn, user_id: i64) -> Result<Json<Value>, ApiError> {
+    let acts_for_others = proxies::store::of_proxy(conn, user_id)
+        .await?
         .iter()
         .any(|r| r.stopped_at.is_none());
     Ok(Json(json!({
-        "choices": choices(conn, user_id)?,
-        "hasOwnRecord": !accounts::own_records(conn, user_id)?.is_empty(),
+        "choices": choices(conn, user_id).await?,
+        "hasOwnRecord": !accounts::own_records(conn, user_id).await?.is_empty(),
         "actsForOthers": acts_for_others,
     })))
 }
 
 async fn show(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            answer(&conn, signed_in.session.user_id)
-        })
-        .await
+    let mut conn = state.store.conn().await?;
+    answer(&mut conn, signed_in.session.user_id).await
 }
 
 async fn change(
@@ -44,17 +41,14 @@ async fn change(
     signed_in: SignedIn,
     Body(chosen): Body<Choices>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let user_id = signed_in.session.user_id;
-            set_choices(&conn, user_id, &chosen)?;
-            Event::new("notification-choices-changed")
-                .user(Some(user_id))
-                .session(&signed_in.session)
-                .client(&signed_in.client)
-                .record(&conn)?;
-            answer(&conn, user_id)
-        })
-        .await
+    let mut conn = state.store.conn().await?;
+    let user_id = signed_in.session.user_id;
+    set_choices(&mut conn, user_id, &chosen).await?;
+    Event::new("notification-choices-changed")
+        .user(Some(user_id))
+        .session(&signed_in.session)
+        .client(&signed_in.client)
+        .record(&mut conn)
+        .await?;
+    answer(&mut conn, user_id).await
 }

@@ -7,11 +7,11 @@ use crate::access::{self, Grant};
 use crate::accounts::{self, User};
 use crate::audit::Event;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::mail::Letter;
 use crate::proxies;
 use crate::records;
-use rusqlite::{Connection, params};
 use std::collections::{BTreeSet, HashMap};
 
 /// At most one email per account in this time, however much is added: a laboratory sending
@@ -24,17 +24,31 @@ const BATCH: i64 = 500;
 /// `MailNotSent` if any letter did not go (each stays due for a later round; one address the
 /// relay refuses must not hold back everyone else's).
 pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
-    let due = state
-        .run(|state| {
-            let mut conn = state.db.lock();
-            let tx = conn.transaction()?;
-            // A load brings many resources for few patients: who reads each is asked once.
-            let mut readers = HashMap::new();
-            while decide(state, &tx, &mut readers)? {}
-            tx.commit()?;
-            ready(&conn, time::now())
-        })
-        .await?;
+    if !state.store.lease(ROUND, time::now(), ROUND_LEASE).await? {
+        return Ok(0);
+    }
+    let sent = send_ready(state).await;
+    state.store.release(ROUND).await?;
+    sent
+}
+
+const ROUND: &str = "new-information";
+/// How long a portal may hold the round before another may take it over.
+const ROUND_LEASE: i64 = 120;
+
+async fn send_ready(state: &AppState) -> Result<usize, ApiError> {
+    // A batch is taken off the list and turned into accounts due an email together, or not at
+    // all: a portal stopped half way leaves the batch for the next round.
+    let mut readers = HashMap::new();
+    loop {
+        let mut tx = state.store.begin().await?;
+        let more = decide(state, &mut tx, &mut readers).await?;
+        tx.commit().await?;
+        if !more {
+            break;
+        }
+    }
+    let due = ready(&mut *state.store.conn().await?, time::now()).await?;
     let (mut sent, mut refused) = (0, None);
     for user in due {
         let Some(letter) = letter(state, &user) else {
@@ -44,22 +58,19 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
             refused = Some(e);
             continue;
         }
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                conn.execute(
-                    "DELETE FROM notifications_due WHERE user_id = ?1",
-                    [user.id],
-                )?;
-                conn.execute(
-                    "UPDATE users SET notified_at = ?1 WHERE id = ?2",
-                    params![time::now(), user.id],
-                )?;
-                Event::new("new-information-emailed")
-                    .user(Some(user.id))
-                    .record(&conn)?;
-                Ok(())
-            })
+        let mut conn = state.store.conn().await?;
+        sqlx::query("DELETE FROM notifications_due WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE users SET notified_at = $1 WHERE id = $2")
+            .bind(time::now())
+            .bind(user.id)
+            .execute(&mut *conn)
+            .await?;
+        Event::new("new-information-emailed")
+            .user(Some(user.id))
+            .record(&mut conn)
             .await?;
         sent += 1;
     }
@@ -67,30 +78,31 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
 }
 
 /// Turns one batch of new information into accounts due an email; false once none is left.
-fn decide(
+async fn decide(
     state: &AppState,
-    conn: &Connection,
+    conn: &mut Conn,
     known: &mut HashMap<String, Vec<Reader>>,
 ) -> Result<bool, ApiError> {
-    let batch: Vec<(i64, String, String, String, String)> = conn
-        .prepare(
-            "SELECT id, patient_id, resource_type, resource_id, kind FROM new_information
-             ORDER BY id LIMIT ?1",
-        )?
-        .query_map([BATCH], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let batch: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, patient_id, resource_type, resource_id, kind FROM new_information
+         ORDER BY id LIMIT $1",
+    )
+    .bind(BATCH)
+    .fetch_all(&mut *conn)
+    .await?;
     for (id, patient, resource_type, resource_id, kind) in &batch {
-        conn.execute("DELETE FROM new_information WHERE id = ?1", [id])?;
+        sqlx::query("DELETE FROM new_information WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
         let (Some(kind), Some((_, resource))) = (
             Kind::from_id(kind),
-            records::read(conn, resource_type, resource_id)?,
+            records::read(conn, resource_type, resource_id).await?,
         ) else {
             continue;
         };
         if !known.contains_key(patient) {
-            known.insert(patient.clone(), readers(state, conn, patient)?);
+            known.insert(patient.clone(), readers(state, conn, patient).await?);
         }
         for reader in &known[patient] {
             let hears = reader.wanted.wants(kind)
@@ -98,10 +110,11 @@ fn decide(
                     .grant
                     .hears_of(resource_type, &resource, reader.wanted.others_records);
             if hears {
-                conn.execute(
-                    "INSERT OR IGNORE INTO notifications_due (user_id, since) VALUES (?1, ?2)",
-                    params![reader.user_id, time::now()],
-                )?;
+                sqlx::query("INSERT INTO notifications_due (user_id, since) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(reader.user_id)
+        .bind(time::now())
+        .execute(&mut *conn)
+        .await?;
             }
         }
     }
@@ -117,19 +130,24 @@ struct Reader {
 
 /// Everyone who may read this patient's record today: their own account, and anyone acting
 /// for them whose access is in force now.
-fn readers(state: &AppState, conn: &Connection, patient: &str) -> Result<Vec<Reader>, ApiError> {
-    let mut ids: BTreeSet<i64> = proxies::store::of_patient(conn, patient)?
+async fn readers(
+    state: &AppState,
+    conn: &mut Conn,
+    patient: &str,
+) -> Result<Vec<Reader>, ApiError> {
+    let mut ids: BTreeSet<i64> = proxies::store::of_patient(conn, patient)
+        .await?
         .into_iter()
         .map(|r| r.proxy_user_id)
         .collect();
-    ids.extend(accounts::of_patient(conn, patient)?);
+    ids.extend(accounts::of_patient(conn, patient).await?);
     let mut all = Vec::new();
     for user_id in ids {
-        if let Ok(grant) = access::proxy::grant(conn, state, user_id, patient) {
+        if let Ok(grant) = access::proxy::grant(conn, state, user_id, patient).await {
             all.push(Reader {
                 user_id,
                 grant,
-                wanted: choices(conn, user_id)?,
+                wanted: choices(conn, user_id).await?,
             });
         }
     }
@@ -138,22 +156,25 @@ fn readers(state: &AppState, conn: &Connection, patient: &str) -> Result<Vec<Rea
 
 /// Accounts due an email that may have one now: an address, not turned off, and
 /// nothing sent in the last hour. Due rows of accounts that can no longer hear are dropped.
-fn ready(conn: &Connection, now: i64) -> Result<Vec<User>, ApiError> {
-    conn.execute(
+async fn ready(conn: &mut Conn, now: i64) -> Result<Vec<User>, ApiError> {
+    sqlx::query(
         "DELETE FROM notifications_due WHERE user_id IN
            (SELECT id FROM users WHERE email IS NULL OR disabled_at IS NOT NULL)",
-        [],
-    )?;
-    let ids: Vec<i64> = conn
-        .prepare(
-            "SELECT d.user_id FROM notifications_due d JOIN users u ON u.id = d.user_id
-             WHERE u.notified_at IS NULL OR u.notified_at <= ?1 ORDER BY d.since",
-        )?
-        .query_map([now - QUIET_FOR], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    ids.into_iter()
-        .map(|id| accounts::by_id(conn, id))
-        .collect()
+    )
+    .execute(&mut *conn)
+    .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT d.user_id FROM notifications_due d JOIN users u ON u.id = d.user_id
+         WHERE u.notified_at IS NULL OR u.notified_at <= $1 ORDER BY d.since",
+    )
+    .bind(now - QUIET_FOR)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut users = Vec::new();
+    for id in ids {
+        users.push(accounts::by_id(&mut *conn, id).await?);
+    }
+    Ok(users)
 }
 
 /// The email: that there is something new, and where to sign in. Nothing about what it is or

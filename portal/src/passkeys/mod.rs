@@ -9,7 +9,7 @@ pub mod store;
 
 /// Sign-in challenges one network may ask for in the throttle's window: a page opened every
 /// second, far more than a hospital's shared connection needs, far fewer than a flood.
-pub const CHALLENGES_PER_WINDOW: usize = 300;
+pub const CHALLENGES_PER_WINDOW: i64 = 300;
 
 use crate::AppState;
 use axum::Router;

@@ -11,9 +11,11 @@ use crate::audit::Event;
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::session::routes::{signed_in, throttle};
 use crate::session::store::SignedIn;
+use crate::session::throttle::{self as network_failures, Kind};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -39,14 +41,14 @@ fn relying_party(state: &AppState) -> Result<Arc<Webauthn>, ApiError> {
 }
 
 /// A challenge for the browser: the token naming its kept state, and the options to pass on.
-fn challenge(
-    conn: &rusqlite::Connection,
+async fn challenge(
+    conn: &mut Conn,
     kind: &str,
     user_id: Option<i64>,
     state: &impl serde::Serialize,
     options: &impl serde::Serialize,
 ) -> Result<Json<Value>, ApiError> {
-    let ceremony = store::begin(conn, kind, user_id, state, time::now())?;
+    let ceremony = store::begin(conn, kind, user_id, state, time::now()).await?;
     Ok(Json(json!({"ceremony": ceremony, "options": options})))
 }
 
@@ -55,25 +57,23 @@ pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            let list: Vec<Value> = store::of_user(&conn, signed_in.session.user_id)?
-                .iter()
-                .map(|p| {
-                    json!({
-                        "id": p.id.to_string(),
-                        "name": p.name,
-                        "createdAt": time::rfc3339(p.created_at),
-                        "lastUsedAt": p.last_used_at.map(time::rfc3339),
-                    })
-                })
-                .collect();
-            Ok(Json(
-                json!({"available": state.passkeys.is_some(), "passkeys": list}),
-            ))
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let list: Vec<Value> = store::of_user(&mut conn, signed_in.session.user_id)
+        .await?
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id.to_string(),
+                "name": p.name,
+                "createdAt": time::rfc3339(p.created_at),
+                "lastUsedAt": p.last_used_at.map(time::rfc3339),
+            })
         })
-        .await
+        .collect();
+    Ok(Json(
+        json!({"available": state.passkeys.is_some(), "passkeys": list}),
+    ))
 }
 
 /// A challenge to make a passkey with, once the password is given again (a passkey signs in on
@@ -86,31 +86,31 @@ pub async fn add_options(
 ) -> Result<Json<Value>, ApiError> {
     let webauthn = relying_party(&state)?;
     with_password(&state, &signed_in, given.password, "passkey-added").await?;
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let user = accounts::by_id(&conn, signed_in.session.user_id)?;
-            let handle = store::handle(&conn, user.id)?;
-            let existing = store::of_user(&conn, user.id)?
-                .iter()
-                .map(|p| p.passkey.cred_id().clone())
-                .collect();
-            let (mut options, registration) = webauthn
-                .start_passkey_registration(
-                    handle,
-                    &user.username,
-                    &user.display_name,
-                    Some(existing),
-                )
-                .map_err(|_| ApiError::Internal)?;
-            // Signing in names no account, so the device must keep the credential itself.
-            if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
-                selection.resident_key = Some(ResidentKeyRequirement::Required);
-                selection.require_resident_key = true;
-            }
-            challenge(&conn, REGISTRATION, Some(user.id), &registration, &options)
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let user = accounts::by_id(&mut conn, signed_in.session.user_id).await?;
+    let handle = store::handle(&mut conn, user.id).await?;
+    let existing = store::of_user(&mut conn, user.id)
+        .await?
+        .iter()
+        .map(|p| p.passkey.cred_id().clone())
+        .collect();
+    let (mut options, registration) = webauthn
+        .start_passkey_registration(handle, &user.username, &user.display_name, Some(existing))
+        .map_err(|_| ApiError::Internal)?;
+    // Signing in names no account, so the device must keep the credential itself.
+    if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+        selection.resident_key = Some(ResidentKeyRequirement::Required);
+        selection.require_resident_key = true;
+    }
+    challenge(
+        &mut conn,
+        REGISTRATION,
+        Some(user.id),
+        &registration,
+        &options,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -136,9 +136,9 @@ pub async fn add(
         )));
     }
     let user_id = signed_in.session.user_id;
-    let added = state
-        .run(move |state| {
-            let conn = state.db.lock();
+    let added = async {
+let state = &state;
+            let mut conn = state.store.conn().await?;
             let SignedIn { session, client } = signed_in;
             let user_id = session.user_id;
             let event = || {
@@ -147,38 +147,41 @@ pub async fn add(
                     .session(&session)
                     .client(&client)
             };
-            let refuse = |e: ApiError| -> Result<Json<Value>, ApiError> {
-                event().refused(&e).record(&conn)?;
-                Err(e)
-            };
-            let Some(registration) = store::take::<PasskeyRegistration>(
-                &conn,
-                &new.ceremony,
-                REGISTRATION,
-                Some(user_id),
-                time::now(),
-            )?
-            else {
-                return refuse(ApiError::Conflict(
-                    "That took too long. Try adding the passkey again.".into(),
-                ));
-            };
-            let passkey = match webauthn.finish_passkey_registration(&new.credential, &registration) {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::info!(%e, "a passkey was refused");
-                    return refuse(ApiError::BadRequest(
-                        "Your device did not make a passkey we can use. Try again, or use another device.".into(),
+            let refused = async {
+                let Some(registration) = store::take::<PasskeyRegistration>(
+                    &mut conn,
+                    &new.ceremony,
+                    REGISTRATION,
+                    Some(user_id),
+                    time::now(),
+                )
+                .await?
+                else {
+                    return Err(ApiError::Conflict(
+                        "That took too long. Try adding the passkey again.".into(),
                     ));
+                };
+                let passkey = webauthn
+                    .finish_passkey_registration(&new.credential, &registration)
+                    .map_err(|e| {
+                        tracing::info!(%e, "a passkey was refused");
+                        ApiError::BadRequest(
+                            "Your device did not make a passkey we can use. Try again, or use another device.".into(),
+                        )
+                    })?;
+                store::add(&mut conn, user_id, &name, &passkey, time::now()).await
+            }
+            .await;
+            let id = match refused {
+                Ok(id) => id,
+                Err(e) => {
+                    event().refused(&e).record(&mut conn).await?;
+                    return Err(e);
                 }
             };
-            let id = match store::add(&conn, user_id, &name, &passkey, time::now()) {
-                Ok(id) => id,
-                Err(e) => return refuse(e),
-            };
-            event().detail(&name).record(&conn)?;
-            Ok(Json(json!({"id": id.to_string(), "name": name})))
-        })
+            event().detail(&name).record(&mut conn).await?;
+            Ok::<_, ApiError>(Json(json!({"id": id.to_string(), "name": name})))
+        }
         .await?;
     notices::tell(&state, user_id, Change::PasskeyAdded).await;
     Ok(added)
@@ -194,20 +197,23 @@ pub async fn remove(
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let user_id = signed_in.session.user_id;
     with_password(&state, &signed_in, given.password, "passkey-removed").await?;
-    let removed = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let SignedIn { session, client } = signed_in;
-            let name = store::remove(&conn, session.user_id, id)?.ok_or(ApiError::NotFound)?;
-            Event::new("passkey-removed")
-                .user(Some(session.user_id))
-                .session(&session)
-                .client(&client)
-                .detail(&name)
-                .record(&conn)?;
-            Ok(Json(json!({"removed": true})))
-        })
-        .await?;
+    let removed = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        let SignedIn { session, client } = signed_in;
+        let name = store::remove(&mut conn, session.user_id, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Event::new("passkey-removed")
+            .user(Some(session.user_id))
+            .session(&session)
+            .client(&client)
+            .detail(&name)
+            .record(&mut conn)
+            .await?;
+        Ok::<_, ApiError>(Json(json!({"removed": true})))
+    }
+    .await?;
     notices::tell(&state, user_id, Change::PasskeyRemoved).await;
     Ok(removed)
 }
@@ -220,26 +226,29 @@ pub async fn sign_in_options(
 ) -> Result<Json<Value>, ApiError> {
     let webauthn = relying_party(&state)?;
     let (network, now) = (client.network(), time::now());
-    if let Err(refused) = state.challenges.check(&network, now) {
-        return Err(ApiError::TooManyAttempts {
-            retry_after: refused.retry_after,
-        });
+    {
+        let mut conn = state.store.conn().await?;
+        if let Err(refused) =
+            network_failures::check(&mut conn, Kind::PasskeyChallenge, &network, now).await
+        {
+            return Err(ApiError::TooManyAttempts {
+                retry_after: refused.retry_after,
+            });
+        }
+        network_failures::fail(&mut conn, Kind::PasskeyChallenge, &network, now).await?;
     }
-    state.challenges.fail(&network, now);
-    state
-        .run(move |state| {
-            let (options, authentication) = webauthn
-                .start_discoverable_authentication()
-                .map_err(|_| ApiError::Internal)?;
-            challenge(
-                &state.db.lock(),
-                AUTHENTICATION,
-                None,
-                &authentication,
-                &options,
-            )
-        })
-        .await
+    let state = &state;
+    let (options, authentication) = webauthn
+        .start_discoverable_authentication()
+        .map_err(|_| ApiError::Internal)?;
+    challenge(
+        &mut *state.store.conn().await?,
+        AUTHENTICATION,
+        None,
+        &authentication,
+        &options,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -261,44 +270,40 @@ pub async fn sign_in(
     throttle(&state, &client, None, now).await?;
     let webauthn = relying_party(&state)?;
     let network = client.network();
-    let answer = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let refuse =
-                |e: ApiError, user: Option<i64>, why: &str| -> Result<Response, ApiError> {
-                    Event::new("sign-in-refused")
-                        .refused(&e)
-                        .user(user)
-                        .client(&client)
-                        .detail(&format!("passkey: {why}"))
-                        .record(&conn)?;
-                    Err(e)
-                };
+    let answer = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        // Why not, for the audit trail: the refusal, the account if known, and the detail.
+        let checked = async {
             let Some(authentication) = store::take::<DiscoverableAuthentication>(
-                &conn,
+                &mut conn,
                 &assertion.ceremony,
                 AUTHENTICATION,
                 None,
                 now,
-            )?
+            )
+            .await?
             else {
-                return refuse(ApiError::PasskeyNotAccepted, None, "no such challenge");
+                return Ok(Err((None, "no such challenge".to_string())));
             };
-            let found = webauthn
+            let Some((handle, credential)) = webauthn
                 .identify_discoverable_authentication(&assertion.credential)
                 .ok()
-                .and_then(|(handle, credential)| {
-                    Some((handle, store::by_credential(&conn, credential).ok()??))
-                });
-            let Some((handle, mut stored)) = found else {
-                return refuse(ApiError::PasskeyNotAccepted, None, "unknown passkey");
+            else {
+                return Ok(Err((None, "unknown passkey".to_string())));
             };
-            if store::user_of_handle(&conn, &handle)? != Some(stored.user_id) {
-                return refuse(
-                    ApiError::PasskeyNotAccepted,
+            let Some(mut stored) = store::by_credential(&mut conn, credential)
+                .await
+                .ok()
+                .flatten()
+            else {
+                return Ok(Err((None, "unknown passkey".to_string())));
+            };
+            if store::user_of_handle(&mut conn, &handle).await? != Some(stored.user_id) {
+                return Ok(Err((
                     Some(stored.user_id),
-                    "user handle of another account",
-                );
+                    "user handle of another account".to_string(),
+                )));
             }
             let result = match webauthn.finish_discoverable_authentication_v2(
                 &assertion.credential,
@@ -306,28 +311,46 @@ pub async fn sign_in(
                 &stored.passkey,
             ) {
                 Ok(result) => result,
-                Err(e) => {
-                    return refuse(
-                        ApiError::PasskeyNotAccepted,
-                        Some(stored.user_id),
-                        &e.to_string(),
-                    );
-                }
+                Err(e) => return Ok(Err((Some(stored.user_id), e.to_string()))),
             };
             stored.passkey.update_credential(&result);
-            store::used(&conn, &stored, now)?;
-            let user = accounts::by_id(&conn, stored.user_id)?;
-            if user.closure_requested_at.is_some() {
-                return refuse(ApiError::AccountClosed, Some(user.id), "account closed");
+            store::used(&mut conn, &stored, now).await?;
+            Ok::<_, ApiError>(Ok(stored.user_id))
+        }
+        .await?;
+        let (error, user, why) = match checked {
+            Err((user, why)) => (ApiError::PasskeyNotAccepted, user, why),
+            Ok(user_id) => {
+                let user = accounts::by_id(&mut conn, user_id).await?;
+                if user.closure_requested_at.is_some() {
+                    (
+                        ApiError::AccountClosed,
+                        Some(user.id),
+                        "account closed".into(),
+                    )
+                } else if user.disabled_at.is_some() {
+                    (
+                        ApiError::AccountDisabled,
+                        Some(user.id),
+                        "account off".into(),
+                    )
+                } else {
+                    return signed_in(state, &mut conn, &user, &client, "passkey").await;
+                }
             }
-            if user.disabled_at.is_some() {
-                return refuse(ApiError::AccountDisabled, Some(user.id), "account off");
-            }
-            signed_in(state, &conn, &user, &client, "passkey")
-        })
-        .await;
+        };
+        Event::new("sign-in-refused")
+            .refused(&error)
+            .user(user)
+            .client(&client)
+            .detail(&format!("passkey: {why}"))
+            .record(&mut conn)
+            .await?;
+        Err(error)
+    }
+    .await;
     if matches!(answer, Err(ApiError::PasskeyNotAccepted)) {
-        state.throttle.fail(&network, now);
+        crate::session::routes::failed_step(&state, &network, now).await?;
     }
     answer
 }

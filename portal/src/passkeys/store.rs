@@ -3,42 +3,43 @@
 //! answered once, however many requests race with it.
 
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::session::{random_token, token_hash};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::Row;
 use webauthn_rs::prelude::{Passkey, Uuid};
 
 /// How long a challenge waits for its answer.
 pub const CEREMONY_WINDOW: i64 = 5 * 60;
 
 /// The account's WebAuthn user handle, made on first use: random, so a passkey names no one.
-pub fn handle(conn: &Connection, user_id: i64) -> rusqlite::Result<Uuid> {
-    let stored: Option<String> = conn.query_row(
-        "SELECT webauthn_handle FROM users WHERE id = ?1",
-        [user_id],
-        |r| r.get(0),
-    )?;
+pub async fn handle(conn: &mut Conn, user_id: i64) -> sqlx::Result<Uuid> {
+    let stored: Option<String> = sqlx::query("SELECT webauthn_handle FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|r| r.try_get(0))?;
     if let Some(uuid) = stored.and_then(|s| Uuid::parse_str(&s).ok()) {
         return Ok(uuid);
     }
     let uuid = Uuid::new_v4();
-    conn.execute(
-        "UPDATE users SET webauthn_handle = ?1 WHERE id = ?2",
-        params![uuid.to_string(), user_id],
-    )?;
+    sqlx::query("UPDATE users SET webauthn_handle = $1 WHERE id = $2")
+        .bind(uuid.to_string())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(uuid)
 }
 
-pub fn user_of_handle(conn: &Connection, handle: &Uuid) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT id FROM users WHERE webauthn_handle = ?1",
-        [handle.to_string()],
-        |r| r.get(0),
-    )
-    .optional()
+pub async fn user_of_handle(conn: &mut Conn, handle: &Uuid) -> sqlx::Result<Option<i64>> {
+    sqlx::query("SELECT id FROM users WHERE webauthn_handle = $1")
+        .bind(handle.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }
 
 /// Sign-in challenges kept at once, whoever asked: past this the oldest goes first, so a flood
@@ -48,8 +49,8 @@ pub const MAX_WAITING: i64 = 5_000;
 /// Keeps a ceremony's state; the token is for the browser and is not kept. An account keeps one
 /// ceremony of a kind (a new one replaces it); sign-in challenges, which name no account, are
 /// kept up to [`MAX_WAITING`].
-pub fn begin<T: Serialize>(
-    conn: &Connection,
+pub async fn begin<T: Serialize>(
+    conn: &mut Conn,
     kind: &str,
     user_id: Option<i64>,
     state: &T,
@@ -58,52 +59,67 @@ pub fn begin<T: Serialize>(
     let token = random_token();
     let state = serde_json::to_string(state).map_err(|_| ApiError::Internal)?;
     match user_id {
-        Some(user) => conn.execute(
-            "DELETE FROM webauthn_ceremonies WHERE kind = ?1 AND user_id = ?2",
-            params![kind, user],
-        )?,
+        Some(user) => {
+            sqlx::query("DELETE FROM webauthn_ceremonies WHERE kind = $1 AND user_id = $2")
+                .bind(kind)
+                .bind(user)
+                .execute(&mut *conn)
+                .await?
+        }
         // Rows are numbered as they come, so the oldest are those below the newest number
         // less the bound: a range at the start of the table, not a sort of all of it.
-        None => conn.execute(
-            "DELETE FROM webauthn_ceremonies WHERE user_id IS NULL
-               AND rowid <= (SELECT max(rowid) FROM webauthn_ceremonies) - ?1",
-            [MAX_WAITING - 1],
-        )?,
+        None => {
+            sqlx::query(
+                "DELETE FROM webauthn_ceremonies WHERE user_id IS NULL
+               AND id <= (SELECT max(id) FROM webauthn_ceremonies) - $1",
+            )
+            .bind(MAX_WAITING - 1)
+            .execute(&mut *conn)
+            .await?
+        }
     };
-    conn.execute(
-        "INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![token_hash(&token), kind, user_id, state, now],
-    )?;
+    sqlx::query("INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, state, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash(&token))
+        .bind(kind)
+        .bind(user_id)
+        .bind(state)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     Ok(token)
 }
 
 /// Takes a ceremony's state, once, if it is of this kind, for this user, and not too old.
-pub fn take<T: DeserializeOwned>(
-    conn: &Connection,
+pub async fn take<T: DeserializeOwned>(
+    conn: &mut Conn,
     token: &str,
     kind: &str,
     user_id: Option<i64>,
     now: i64,
 ) -> Result<Option<T>, ApiError> {
-    let state: Option<String> = conn
-        .query_row(
-            "DELETE FROM webauthn_ceremonies
-             WHERE token_hash = ?1 AND kind = ?2 AND user_id IS ?3 AND ?4 - created_at <= ?5
-             RETURNING state",
-            params![token_hash(token), kind, user_id, now, CEREMONY_WINDOW],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let state: Option<String> = sqlx::query("DELETE FROM webauthn_ceremonies
+             WHERE token_hash = $1 AND kind = $2 AND user_id IS NOT DISTINCT FROM $3 AND $4 - created_at <= $5
+             RETURNING state")
+        .bind(token_hash(token))
+        .bind(kind)
+        .bind(user_id)
+        .bind(now)
+        .bind(CEREMONY_WINDOW)
+        .fetch_optional(&mut *conn)
+        .await
+        .and_then(|r| r.map(|r| r.try_get(0)).transpose())?;
     state
         .map(|s| serde_json::from_str(&s).map_err(|_| ApiError::Internal))
         .transpose()
 }
 
-pub fn purge(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
-    conn.execute(
-        "DELETE FROM webauthn_ceremonies WHERE ?1 - created_at > ?2",
-        params![now, CEREMONY_WINDOW],
-    )
+pub async fn purge(conn: &mut Conn, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM webauthn_ceremonies WHERE $1 - created_at > $2")
+        .bind(now)
+        .bind(CEREMONY_WINDOW)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 pub struct Stored {
@@ -120,15 +136,15 @@ fn credential_text(passkey: &Passkey) -> String {
 }
 
 fn stored_from_row(
-    r: &rusqlite::Row,
-) -> rusqlite::Result<(i64, i64, String, String, i64, Option<i64>)> {
+    r: &sqlx::any::AnyRow,
+) -> sqlx::Result<(i64, i64, String, String, i64, Option<i64>)> {
     Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
     ))
 }
 
@@ -146,76 +162,89 @@ fn parse(row: (i64, i64, String, String, i64, Option<i64>)) -> Result<Stored, Ap
 
 const COLUMNS: &str = "id, user_id, name, passkey, created_at, last_used_at";
 
-pub fn of_user(conn: &Connection, user_id: i64) -> Result<Vec<Stored>, ApiError> {
-    let rows = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM passkeys WHERE user_id = ?1 ORDER BY created_at, id"
-        ))?
-        .query_map([user_id], stored_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+pub async fn of_user(conn: &mut Conn, user_id: i64) -> Result<Vec<Stored>, ApiError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(
+        format!("SELECT {COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at, id")
+            .to_string(),
+    ))
+    .bind(user_id)
+    .try_map(|r: sqlx::any::AnyRow| stored_from_row(&r))
+    .fetch_all(&mut *conn)
+    .await?;
     rows.into_iter().map(parse).collect()
 }
 
-pub fn by_credential(conn: &Connection, credential_id: &[u8]) -> Result<Option<Stored>, ApiError> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM passkeys WHERE credential_id = ?1"),
-        [URL_SAFE_NO_PAD.encode(credential_id)],
-        stored_from_row,
-    )
-    .optional()?
+pub async fn by_credential(
+    conn: &mut Conn,
+    credential_id: &[u8],
+) -> Result<Option<Stored>, ApiError> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!("SELECT {COLUMNS} FROM passkeys WHERE credential_id = $1").to_string(),
+    ))
+    .bind(URL_SAFE_NO_PAD.encode(credential_id))
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| stored_from_row(&r)).transpose())?
     .map(parse)
     .transpose()
 }
 
-pub fn add(
-    conn: &Connection,
+pub async fn add(
+    conn: &mut Conn,
     user_id: i64,
     name: &str,
     passkey: &Passkey,
     now: i64,
 ) -> Result<i64, ApiError> {
     let json = serde_json::to_string(passkey).map_err(|_| ApiError::Internal)?;
-    let added = conn.execute(
+    let added: Option<i64> = sqlx::query_scalar(
         "INSERT INTO passkeys (user_id, credential_id, name, passkey, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (credential_id) DO NOTHING",
-        params![user_id, credential_text(passkey), name, json, now],
-    )?;
-    if added == 0 {
-        return Err(ApiError::Conflict(
-            "This passkey is already added to an account.".into(),
-        ));
-    }
-    Ok(conn.last_insert_rowid())
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (credential_id) DO NOTHING RETURNING id",
+    )
+    .bind(user_id)
+    .bind(credential_text(passkey))
+    .bind(name)
+    .bind(json)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    added.ok_or_else(|| ApiError::Conflict("This passkey is already added to an account.".into()))
 }
 
 /// After a sign-in: the counter it reported, and when it was last used.
-pub fn used(conn: &Connection, stored: &Stored, now: i64) -> Result<(), ApiError> {
+pub async fn used(conn: &mut Conn, stored: &Stored, now: i64) -> Result<(), ApiError> {
     let json = serde_json::to_string(&stored.passkey).map_err(|_| ApiError::Internal)?;
-    conn.execute(
-        "UPDATE passkeys SET passkey = ?1, last_used_at = ?2 WHERE id = ?3",
-        params![json, now, stored.id],
-    )?;
+    sqlx::query("UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE id = $3")
+        .bind(json)
+        .bind(now)
+        .bind(stored.id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
-pub fn remove(conn: &Connection, user_id: i64, id: i64) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "DELETE FROM passkeys WHERE id = ?1 AND user_id = ?2 RETURNING name",
-        params![id, user_id],
-        |r| r.get(0),
-    )
-    .optional()
+pub async fn remove(conn: &mut Conn, user_id: i64, id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }
 
 /// Every passkey of the account gone; answers how many there were.
-pub fn remove_all(conn: &Connection, user_id: i64) -> rusqlite::Result<usize> {
-    conn.execute("DELETE FROM passkeys WHERE user_id = ?1", [user_id])
+pub async fn remove_all(conn: &mut Conn, user_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
-pub fn count(conn: &Connection, user_id: i64) -> rusqlite::Result<i64> {
-    conn.query_row(
-        "SELECT count(*) FROM passkeys WHERE user_id = ?1",
-        [user_id],
-        |r| r.get(0),
-    )
+pub async fn count(conn: &mut Conn, user_id: i64) -> sqlx::Result<i64> {
+    sqlx::query("SELECT count(*) FROM passkeys WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|r| r.try_get(0))
 }

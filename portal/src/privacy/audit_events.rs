@@ -6,13 +6,15 @@
 //! role, at which organisation, why (`purposeOfUse`), and which objections an emergency set aside.
 
 use super::consent;
+use crate::infra::store::{Conn, Dialect, Sql};
 use crate::infra::time;
 use crate::professional::claims::{ACT_REASON, Purpose};
 use crate::records::Search;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use rusqlite::{Connection, params_from_iter};
 use serde_json::{Value, json};
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
 
 pub const TYPE: &str = "AuditEvent";
 
@@ -47,51 +49,55 @@ struct Row {
 }
 
 /// A page of the patient's audit trail, and how many rows match in all.
-pub fn search(conn: &Connection, s: &Search, site: &str) -> rusqlite::Result<(usize, Vec<Value>)> {
+pub async fn search(conn: &mut Conn, s: &Search, site: &str) -> sqlx::Result<(usize, Vec<Value>)> {
     let mut sql =
-        String::from("FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.patient_id = ?");
-    let mut args = vec![s.patient_id.clone()];
+        Sql::new("FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.patient_id = ");
+    let patient = sql.value(&s.patient_id);
+    sql.push(&patient);
+    let at = Dialect::of(conn).rfc3339("a.at");
     for d in &s.dates {
-        d.narrow(
-            "strftime('%Y-%m-%dT%H:%M:%SZ', a.at, 'unixepoch')",
-            &mut sql,
-            &mut args,
-        );
+        d.narrow(&at, &mut sql);
     }
-    let total: usize = conn.query_row(
-        &format!("SELECT count(*) {sql}"),
-        params_from_iter(&args),
-        |r| r.get(0),
-    )?;
+    let total: i64 = sql
+        .query("SELECT count(*) ", "")
+        .try_map(|r: AnyRow| r.try_get(0))
+        .fetch_one(&mut *conn)
+        .await?;
     let order = if s.newest_first { "DESC" } else { "ASC" };
-    let mut stmt = conn.prepare(&format!(
-        "SELECT a.id, a.at, a.action, a.outcome, a.detail, a.patient_id, u.display_name,
-             EXISTS (SELECT 1 FROM user_patients p WHERE p.user_id = a.user_id
-                 AND p.patient_id = a.patient_id AND p.relationship = 'self'),
-             a.proxy_relationship, a.share_id, a.viewer, a.professional, a.set_aside
-         {sql} ORDER BY a.at {order}, a.id {order} LIMIT {} OFFSET {}",
-        s.count, s.offset
-    ))?;
-    let rows = stmt
-        .query_map(params_from_iter(&args), |r| {
+    let rows = sql
+        .query(
+            "SELECT a.id, a.at, a.action, a.outcome, a.detail, a.patient_id, u.display_name,
+                 CASE WHEN EXISTS (SELECT 1 FROM user_patients p WHERE p.user_id = a.user_id
+                     AND p.patient_id = a.patient_id AND p.relationship = 'self') THEN 1 ELSE 0 END,
+                 a.proxy_relationship, a.share_id, a.viewer, a.professional, a.set_aside ",
+            &format!(
+                " ORDER BY a.at {order}, a.id {order} LIMIT {} OFFSET {}",
+                s.count, s.offset
+            ),
+        )
+        .try_map(|r: AnyRow| {
             Ok(Row {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                action: r.get(2)?,
-                outcome: r.get(3)?,
-                detail: r.get(4)?,
-                patient_id: r.get(5)?,
-                user_name: r.get(6)?,
-                own: r.get(7)?,
-                proxy_relationship: r.get(8)?,
-                share_id: r.get(9)?,
-                viewer: r.get(10)?,
-                professional: r.get(11)?,
-                set_aside: r.get(12)?,
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                action: r.try_get(2)?,
+                outcome: r.try_get(3)?,
+                detail: r.try_get(4)?,
+                patient_id: r.try_get(5)?,
+                user_name: r.try_get(6)?,
+                own: r.try_get::<i64, _>(7)? == 1,
+                proxy_relationship: r.try_get(8)?,
+                share_id: r.try_get(9)?,
+                viewer: r.try_get(10)?,
+                professional: r.try_get(11)?,
+                set_aside: r.try_get(12)?,
             })
-        })?
-        .collect::<rusqlite::Result<Vec<Row>>>()?;
-    Ok((total, rows.iter().map(|row| event(row, site)).collect()))
+        })
+        .fetch_all(conn)
+        .await?;
+    Ok((
+        total as usize,
+        rows.iter().map(|row| event(row, site)).collect(),
+    ))
 }
 
 /// Who asked: the patient, someone acting for them, the viewer of a share (and the

@@ -8,10 +8,10 @@
 use super::objections::{Kind, Objection};
 use crate::accounts;
 use crate::infra::config::PrivacyInfo;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::professional::registry;
 use crate::records;
-use rusqlite::Connection;
 use serde_json::{Value, json};
 
 const PCF: &str = "https://profiles.ihe.net/ITI/PCF/StructureDefinition";
@@ -34,8 +34,9 @@ pub fn objection_id(id: &str) -> Option<i64> {
 }
 
 /// The patient, or the proxy, who made or withdrew a choice.
-fn who(conn: &Connection, patient_id: &str, user: i64, through: Option<i64>) -> Value {
+async fn who(conn: &mut Conn, patient_id: &str, user: i64, through: Option<i64>) -> Value {
     let name = accounts::by_id(conn, user)
+        .await
         .map(|u| u.display_name)
         .unwrap_or_default();
     let reference = match through {
@@ -68,13 +69,14 @@ fn described(resource_type: &str, resource: &Value) -> String {
     }
 }
 
-fn data(
-    conn: &Connection,
+async fn data(
+    conn: &mut Conn,
     meaning: &str,
     resource_type: &str,
     id: &str,
-) -> rusqlite::Result<Value> {
-    let display = records::read(conn, resource_type, id)?
+) -> sqlx::Result<Value> {
+    let display = records::read(conn, resource_type, id)
+        .await?
         .map(|(_, r)| described(resource_type, &r))
         .unwrap_or_default();
     Ok(json!([{
@@ -83,7 +85,7 @@ fn data(
     }]))
 }
 
-pub fn consent(conn: &Connection, o: &Objection, privacy: &PrivacyInfo) -> rusqlite::Result<Value> {
+pub async fn consent(conn: &mut Conn, o: &Objection, privacy: &PrivacyInfo) -> sqlx::Result<Value> {
     let mut period = json!({"start": time::rfc3339(o.made_at)});
     if let Some(end) = o.withdrawn_at {
         period["end"] = json!(time::rfc3339(end));
@@ -91,7 +93,8 @@ pub fn consent(conn: &Connection, o: &Objection, privacy: &PrivacyInfo) -> rusql
     let deny = match o.kind {
         Kind::All => None,
         Kind::Organisation => {
-            let name = registry::organisation(conn, &o.target)?
+            let name = registry::organisation(conn, &o.target)
+                .await?
                 .map(|org| org.name)
                 .unwrap_or_default();
             Some(json!({
@@ -106,9 +109,9 @@ pub fn consent(conn: &Connection, o: &Objection, privacy: &PrivacyInfo) -> rusql
                 }],
             }))
         }
-        Kind::Visit => {
-            Some(json!({"type": "deny", "data": data(conn, "related", "Encounter", &o.target)?}))
-        }
+        Kind::Visit => Some(
+            json!({"type": "deny", "data": data(conn, "related", "Encounter", &o.target).await?}),
+        ),
         Kind::Item => {
             let (kind, id) = o.target.split_once('/').unwrap_or(("", ""));
             // A report goes with the results it holds.
@@ -117,7 +120,7 @@ pub fn consent(conn: &Connection, o: &Objection, privacy: &PrivacyInfo) -> rusql
             } else {
                 "instance"
             };
-            Some(json!({"type": "deny", "data": data(conn, meaning, kind, id)?}))
+            Some(json!({"type": "deny", "data": data(conn, meaning, kind, id).await?}))
         }
         Kind::Category => {
             let category = privacy.categories.iter().find(|c| c.id == o.target);
@@ -165,14 +168,14 @@ pub fn consent(conn: &Connection, o: &Objection, privacy: &PrivacyInfo) -> rusql
         ],
         "patient": {"reference": format!("Patient/{}", o.patient_id)},
         "dateTime": time::rfc3339(o.made_at),
-        "performer": [who(conn, &o.patient_id, o.made_by, o.made_through)],
+        "performer": [who(conn, &o.patient_id, o.made_by, o.made_through).await],
         "policy": [{"uri": POLICY}],
         "provision": provision,
     });
     if let (Some(_), Some(by)) = (o.withdrawn_at, o.withdrawn_by) {
         consent["extension"] = json!([{
             "url": WITHDRAWN_BY,
-            "valueReference": who(conn, &o.patient_id, by, o.withdrawn_through),
+            "valueReference": who(conn, &o.patient_id, by, o.withdrawn_through).await,
         }]);
     }
     Ok(consent)

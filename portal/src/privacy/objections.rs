@@ -4,8 +4,9 @@
 //! withdrew it and when, so the patient sees a dated history. What they keep from an
 //! organisation's professionals is worked out on every read (`access::objections`).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::infra::store::Conn;
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,38 +72,45 @@ impl Objection {
 
 const COLUMNS: &str = "id, patient_id, kind, target, made_at, made_by, made_through, withdrawn_at, withdrawn_by, withdrawn_through";
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<Objection> {
-    let kind: String = r.get(2)?;
+fn row(r: &sqlx::any::AnyRow) -> sqlx::Result<Objection> {
+    let kind: String = r.try_get(2)?;
     Ok(Objection {
-        id: r.get(0)?,
-        patient_id: r.get(1)?,
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
         // The table's CHECK admits only the five kinds.
         kind: Kind::parse(&kind).unwrap_or(Kind::All),
-        target: r.get(3)?,
-        made_at: r.get(4)?,
-        made_by: r.get(5)?,
-        made_through: r.get(6)?,
-        withdrawn_at: r.get(7)?,
-        withdrawn_by: r.get(8)?,
-        withdrawn_through: r.get(9)?,
+        target: r.try_get(3)?,
+        made_at: r.try_get(4)?,
+        made_by: r.try_get(5)?,
+        made_through: r.try_get(6)?,
+        withdrawn_at: r.try_get(7)?,
+        withdrawn_by: r.try_get(8)?,
+        withdrawn_through: r.try_get(9)?,
     })
 }
 
 /// Every objection the patient has made, in force or withdrawn, newest first.
-pub fn of_patient(conn: &Connection, patient_id: &str) -> rusqlite::Result<Vec<Objection>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM objections WHERE patient_id = ?1 ORDER BY made_at DESC, id DESC"
-    ))?;
-    stmt.query_map([patient_id], row)?.collect()
+pub async fn of_patient(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Vec<Objection>> {
+    let stmt = sqlx::query(sqlx::AssertSqlSafe(
+        format!(
+            "SELECT {COLUMNS} FROM objections WHERE patient_id = $1 ORDER BY made_at DESC, id DESC"
+        )
+        .to_string(),
+    ));
+    stmt.bind(patient_id)
+        .try_map(|r: sqlx::any::AnyRow| row(&r))
+        .fetch_all(conn)
+        .await
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Objection>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM objections WHERE id = ?1"),
-        [id],
-        row,
-    )
-    .optional()
+pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Objection>> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!("SELECT {COLUMNS} FROM objections WHERE id = $1").to_string(),
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| row(&r)).transpose())
 }
 
 /// Who makes or withdraws an objection: the user, and the relationship if they act as a proxy.
@@ -113,27 +121,40 @@ pub struct By {
 }
 
 /// Records a new objection; None if the same one is already in force.
-pub fn add(
-    conn: &Connection,
+pub async fn add(
+    conn: &mut Conn,
     patient_id: &str,
     kind: Kind,
     target: &str,
     by: By,
     now: i64,
-) -> rusqlite::Result<Option<i64>> {
-    let added = conn.execute(
-        "INSERT OR IGNORE INTO objections (patient_id, kind, target, made_at, made_by, made_through)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![patient_id, kind.as_str(), target, now, by.user, by.through],
-    )?;
-    Ok((added > 0).then(|| conn.last_insert_rowid()))
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO objections (patient_id, kind, target, made_at, made_by, made_through)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(patient_id)
+    .bind(kind.as_str())
+    .bind(target)
+    .bind(now)
+    .bind(by.user)
+    .bind(by.through)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Withdraws an objection in force; false if it was not.
-pub fn withdraw(conn: &Connection, id: i64, by: By, now: i64) -> rusqlite::Result<bool> {
-    Ok(conn.execute(
-        "UPDATE objections SET withdrawn_at = ?2, withdrawn_by = ?3, withdrawn_through = ?4
-         WHERE id = ?1 AND withdrawn_at IS NULL",
-        params![id, now, by.user, by.through],
-    )? > 0)
+pub async fn withdraw(conn: &mut Conn, id: i64, by: By, now: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE objections SET withdrawn_at = $2, withdrawn_by = $3, withdrawn_through = $4
+         WHERE id = $1 AND withdrawn_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(by.user)
+    .bind(by.through)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        > 0)
 }

@@ -11,13 +11,13 @@ use crate::access::RecordAccess;
 use crate::access::{self, Choices, Grant};
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::professional::registry;
 use crate::records;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -40,20 +40,20 @@ fn word(may: Choices) -> &'static str {
 }
 
 /// Whether this user may make (or withdraw, or see) this choice.
-fn may_touch(
-    conn: &Connection,
+async fn may_touch(
+    conn: &mut Conn,
     grant: &Grant,
     patient_id: &str,
     kind: Kind,
     target: &str,
-) -> rusqlite::Result<bool> {
+) -> sqlx::Result<bool> {
     Ok(match grant.choices() {
         Choices::Everything => true,
         Choices::Nothing => false,
         Choices::SeenItems => match kind {
-            Kind::Visit => seen(conn, grant, patient_id, "Encounter", target)?,
+            Kind::Visit => seen(conn, grant, patient_id, "Encounter", target).await?,
             Kind::Item => match target.split_once('/') {
-                Some((kind, id)) => seen(conn, grant, patient_id, kind, id)?,
+                Some((kind, id)) => seen(conn, grant, patient_id, kind, id).await?,
                 None => false,
             },
             _ => false,
@@ -65,62 +65,64 @@ fn may_touch(
 /// narrowed (a parent of a young person) never sees the patient's own choices, only those made
 /// by someone acting for them: what a young person chose about their own record stays theirs.
 /// A proxy with full access acts as the patient does, and sees every choice.
-fn may_touch_made(conn: &Connection, grant: &Grant, o: &Objection) -> rusqlite::Result<bool> {
+async fn may_touch_made(conn: &mut Conn, grant: &Grant, o: &Objection) -> sqlx::Result<bool> {
     if grant.choices() == Choices::SeenItems && o.made_through.is_none() {
         return Ok(false);
     }
-    may_touch(conn, grant, &o.patient_id, o.kind, &o.target)
+    may_touch(conn, grant, &o.patient_id, o.kind, &o.target).await
 }
 
-fn seen(
-    conn: &Connection,
+async fn seen(
+    conn: &mut Conn,
     grant: &Grant,
     patient_id: &str,
     resource_type: &str,
     id: &str,
-) -> rusqlite::Result<bool> {
-    Ok(
-        records::read(conn, resource_type, id)?.is_some_and(|(patient, r)| {
+) -> sqlx::Result<bool> {
+    Ok(records::read(conn, resource_type, id)
+        .await?
+        .is_some_and(|(patient, r)| {
             patient.as_deref() == Some(patient_id) && grant.allows(resource_type, &r)
-        }),
-    )
+        }))
 }
 
-fn grant(
-    conn: &Connection,
+async fn grant(
+    conn: &mut Conn,
     state: &AppState,
     access: &RecordAccess,
     patient_id: &str,
 ) -> Result<Grant, ApiError> {
-    access::proxy::grant(conn, state, access.session.user_id, patient_id)
+    access::proxy::grant(conn, state, access.session.user_id, patient_id).await
 }
 
 /// The choices this user may see, as Consents, newest first.
-pub fn visible_consents(
-    conn: &Connection,
+pub async fn visible_consents(
+    conn: &mut Conn,
     state: &AppState,
     grant: &Grant,
     patient_id: &str,
-) -> rusqlite::Result<Vec<Value>> {
+) -> sqlx::Result<Vec<Value>> {
     let mut out = Vec::new();
-    for o in objections::of_patient(conn, patient_id)? {
-        if may_touch_made(conn, grant, &o)? {
-            out.push(consent::consent(conn, &o, &state.info.privacy)?);
+    for o in objections::of_patient(conn, patient_id).await? {
+        if may_touch_made(conn, grant, &o).await? {
+            out.push(consent::consent(conn, &o, &state.info.privacy).await?);
         }
     }
     Ok(out)
 }
 
 /// One choice as a Consent, if this user may see it.
-pub fn visible_consent(
-    conn: &Connection,
+pub async fn visible_consent(
+    conn: &mut Conn,
     state: &AppState,
     grant: &Grant,
     id: i64,
-) -> rusqlite::Result<Option<Value>> {
-    match objections::by_id(conn, id)? {
-        Some(o) if may_touch_made(conn, grant, &o)? => {
-            consent::consent(conn, &o, &state.info.privacy).map(Some)
+) -> sqlx::Result<Option<Value>> {
+    match objections::by_id(conn, id).await? {
+        Some(o) if may_touch_made(conn, grant, &o).await? => {
+            consent::consent(conn, &o, &state.info.privacy)
+                .await
+                .map(Some)
         }
         _ => Ok(None),
     }
@@ -133,40 +135,38 @@ async fn show(
     access: RecordAccess,
     Path(patient_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            let grant = grant(&conn, state, &access, &patient_id)?;
-            let may = grant.choices();
-            let privacy = &state.info.privacy;
-            let organisations: Vec<Value> = match may {
-                Choices::Everything => registry::organisations(&conn)?
-                    .into_iter()
-                    .filter(|o| !is_this_hospital(state, o))
-                    .map(|o| json!({"id": o.id, "name": o.name}))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let categories: Vec<Value> = match may {
-                Choices::Everything => privacy
-                    .categories
-                    .iter()
-                    .map(|c| json!({"id": c.id, "name": c.name}))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            Ok(Json(json!({
-                "may": word(may),
-                "objections": visible_consents(&conn, state, &grant, &patient_id)?,
-                "organisations": organisations,
-                "categories": categories,
-                "consequences": privacy.consequences,
-                "notFollowed": privacy.not_followed,
-                "logKeptYears": privacy.log_kept_years,
-                "askWhy": privacy.ask_why,
-            })))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let grant = grant(&mut conn, state, &access, &patient_id).await?;
+    let may = grant.choices();
+    let privacy = &state.info.privacy;
+    let organisations: Vec<Value> = match may {
+        Choices::Everything => registry::organisations(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|o| !is_this_hospital(state, o))
+            .map(|o| json!({"id": o.id, "name": o.name}))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let categories: Vec<Value> = match may {
+        Choices::Everything => privacy
+            .categories
+            .iter()
+            .map(|c| json!({"id": c.id, "name": c.name}))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Json(json!({
+        "may": word(may),
+        "objections": visible_consents(&mut conn, state, &grant, &patient_id).await?,
+        "organisations": organisations,
+        "categories": categories,
+        "consequences": privacy.consequences,
+        "notFollowed": privacy.not_followed,
+        "logKeptYears": privacy.log_kept_years,
+        "askWhy": privacy.ask_why,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -178,29 +178,39 @@ struct NewObjection {
 }
 
 /// Whether the target names something this objection can be about, for this patient.
-fn check_target(
-    conn: &Connection,
+async fn check_target(
+    conn: &mut Conn,
     state: &AppState,
     patient_id: &str,
     new: &NewObjection,
 ) -> Result<(), ApiError> {
     let bad = |what: &str| Err(ApiError::BadRequest(what.to_string()));
-    let belongs = |resource_type: &str, id: &str| -> Result<bool, ApiError> {
+    async fn belongs(
+        conn: &mut Conn,
+        patient_id: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<bool, ApiError> {
         Ok(records::is_valid_id(id)
-            && records::read(conn, resource_type, id)?
+            && records::read(conn, resource_type, id)
+                .await?
                 .is_some_and(|(p, _)| p.as_deref() == Some(patient_id)))
-    };
+    }
     match new.kind {
         Kind::All if new.target.is_empty() => Ok(()),
         Kind::All => bad("An objection to all sharing names no target."),
-        Kind::Organisation => match registry::organisation(conn, &new.target)? {
+        Kind::Organisation => match registry::organisation(conn, &new.target).await? {
             Some(o) if !is_this_hospital(state, &o) => Ok(()),
             _ => bad("There is no such organisation."),
         },
-        Kind::Visit if belongs("Encounter", &new.target)? => Ok(()),
+        Kind::Visit if belongs(conn, patient_id, "Encounter", &new.target).await? => Ok(()),
         Kind::Visit => bad("There is no such visit in this record."),
         Kind::Item => match new.target.split_once('/') {
-            Some((kind, id)) if ITEM_TYPES.contains(&kind) && belongs(kind, id)? => Ok(()),
+            Some((kind, id))
+                if ITEM_TYPES.contains(&kind) && belongs(conn, patient_id, kind, id).await? =>
+            {
+                Ok(())
+            }
             _ => bad("There is no such document or result in this record."),
         },
         Kind::Category => match state
@@ -237,40 +247,41 @@ async fn object(
     Path(patient_id): Path<String>,
     Body(new): Body<NewObjection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let grant = grant(&conn, state, &access, &patient_id)?;
-            check_target(&conn, state, &patient_id, &new)?;
-            let event = access
-                .event("objection-made")
-                .patient(Some(&patient_id))
-                .through(grant.relationship());
-            if !may_touch(&conn, &grant, &patient_id, new.kind, &new.target)? {
-                let e = ApiError::CannotObject;
-                event.refused(&e).record(&conn)?;
-                return Err(e);
-            }
-            let now = state.clock.now();
-            let id = objections::add(
-                &conn,
-                &patient_id,
-                new.kind,
-                &new.target,
-                by(&access, &grant),
-                now,
-            )?
-            .ok_or_else(|| ApiError::Conflict("You have already made this choice.".into()))?;
-            event
-                .detail(&format!("Consent/{}", consent::resource_id(id)))
-                .record(&conn)?;
-            let made = objections::by_id(&conn, id)?.ok_or(ApiError::Internal)?;
-            Ok((
-                StatusCode::CREATED,
-                Json(consent::consent(&conn, &made, &state.info.privacy)?),
-            ))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let grant = grant(&mut conn, state, &access, &patient_id).await?;
+    check_target(&mut conn, state, &patient_id, &new).await?;
+    let event = access
+        .event("objection-made")
+        .patient(Some(&patient_id))
+        .through(grant.relationship());
+    if !may_touch(&mut conn, &grant, &patient_id, new.kind, &new.target).await? {
+        let e = ApiError::CannotObject;
+        event.refused(&e).record(&mut conn).await?;
+        return Err(e);
+    }
+    let now = state.clock.now();
+    let id = objections::add(
+        &mut conn,
+        &patient_id,
+        new.kind,
+        &new.target,
+        by(&access, &grant),
+        now,
+    )
+    .await?
+    .ok_or_else(|| ApiError::Conflict("You have already made this choice.".into()))?;
+    event
+        .detail(&format!("Consent/{}", consent::resource_id(id)))
+        .record(&mut conn)
+        .await?;
+    let made = objections::by_id(&mut conn, id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(consent::consent(&mut conn, &made, &state.info.privacy).await?),
+    ))
 }
 
 async fn withdraw(
@@ -278,40 +289,40 @@ async fn withdraw(
     access: RecordAccess,
     Path((patient_id, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let grant = grant(&conn, state, &access, &patient_id)?;
-            let found: Option<Objection> = match consent::objection_id(&id) {
-                Some(n) => objections::by_id(&conn, n)?,
-                None => None,
-            }
-            .filter(|o| o.patient_id == patient_id);
-            let Some(o) = found else {
-                return Err(ApiError::NotFound);
-            };
-            let event = access
-                .event("objection-withdrawn")
-                .patient(Some(&patient_id))
-                .through(grant.relationship())
-                .detail(&format!("Consent/{}", consent::resource_id(o.id)));
-            if !may_touch_made(&conn, &grant, &o)? {
-                // Choices this user may not see are answered as missing.
-                event.refused(&ApiError::CannotObject).record(&conn)?;
-                return Err(ApiError::NotFound);
-            }
-            if !objections::withdraw(&conn, o.id, by(&access, &grant), state.clock.now())? {
-                return Err(ApiError::Conflict(
-                    "This choice has already been withdrawn.".into(),
-                ));
-            }
-            event.record(&conn)?;
-            let withdrawn = objections::by_id(&conn, o.id)?.ok_or(ApiError::Internal)?;
-            Ok(Json(consent::consent(
-                &conn,
-                &withdrawn,
-                &state.info.privacy,
-            )?))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let grant = grant(&mut conn, state, &access, &patient_id).await?;
+    let found: Option<Objection> = match consent::objection_id(&id) {
+        Some(n) => objections::by_id(&mut conn, n).await?,
+        None => None,
+    }
+    .filter(|o| o.patient_id == patient_id);
+    let Some(o) = found else {
+        return Err(ApiError::NotFound);
+    };
+    let event = access
+        .event("objection-withdrawn")
+        .patient(Some(&patient_id))
+        .through(grant.relationship())
+        .detail(&format!("Consent/{}", consent::resource_id(o.id)));
+    if !may_touch_made(&mut conn, &grant, &o).await? {
+        // Choices this user may not see are answered as missing.
+        event
+            .refused(&ApiError::CannotObject)
+            .record(&mut conn)
+            .await?;
+        return Err(ApiError::NotFound);
+    }
+    if !objections::withdraw(&mut conn, o.id, by(&access, &grant), state.clock.now()).await? {
+        return Err(ApiError::Conflict(
+            "This choice has already been withdrawn.".into(),
+        ));
+    }
+    event.record(&mut conn).await?;
+    let withdrawn = objections::by_id(&mut conn, o.id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok(Json(
+        consent::consent(&mut conn, &withdrawn, &state.info.privacy).await?,
+    ))
 }

@@ -12,7 +12,6 @@ use crate::session::token_hash;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use rusqlite::OptionalExtension;
 use serde_json::json;
 
 pub struct ProfessionalAccess {
@@ -72,41 +71,24 @@ impl FromRequestParts<AppState> for ProfessionalAccess {
             })
             .map(|t| token_hash(t.trim()))
             .ok_or(ApiError::TokenNotValid)?;
-        state
-            .run(move |state| {
-                let found = state
-                    .db
-                    .read()?
-                    .query_row(
-                        "SELECT t.client_id, o.id, o.name, t.subject, t.scope
-                         FROM professional_tokens t
-                         JOIN professional_clients c ON c.client_id = t.client_id
-                         JOIN organisations o ON o.id = c.organisation_id
-                         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND c.removed_at IS NULL",
-                        rusqlite::params![token, time::now()],
-                        |r| {
-                            Ok((
-                                r.get::<_, String>(0)?,
-                                Organisation {
-                                    id: r.get(1)?,
-                                    name: r.get(2)?,
-                                },
-                                r.get::<_, String>(3)?,
-                                r.get::<_, String>(4)?,
-                            ))
-                        },
-                    )
-                    .optional()?;
-                let (client_id, organisation, subject, scope) =
-                    found.ok_or(ApiError::TokenNotValid)?;
-                Ok(Self {
-                    client_id,
-                    organisation,
-                    subject: serde_json::from_str(&subject).map_err(|_| ApiError::Internal)?,
-                    scope: Scope::grant(&scope).unwrap_or_default(),
-                    client,
-                })
-            })
-            .await
+        let found: Option<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT t.client_id, o.id, o.name, t.subject, t.scope
+             FROM professional_tokens t
+             JOIN professional_clients c ON c.client_id = t.client_id
+             JOIN organisations o ON o.id = c.organisation_id
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.removed_at IS NULL",
+        )
+        .bind(token)
+        .bind(time::now())
+        .fetch_optional(&mut *state.store.conn().await?)
+        .await?;
+        let (client_id, id, name, subject, scope) = found.ok_or(ApiError::TokenNotValid)?;
+        Ok(Self {
+            client_id,
+            organisation: Organisation { id, name },
+            subject: serde_json::from_str(&subject).map_err(|_| ApiError::Internal)?,
+            scope: Scope::grant(&scope).unwrap_or_default(),
+            client,
+        })
     }
 }

@@ -3,7 +3,7 @@
 
 use super::client::{self, ReadArgs};
 use super::registry::{self, Organisation};
-use crate::infra::db::Db;
+use crate::infra::store::{Conn, Store};
 use crate::infra::time;
 use crate::session::random_token;
 use clap::Subcommand;
@@ -43,8 +43,11 @@ pub enum ProfessionalCommand {
     Read(Box<ReadArgs>),
 }
 
-pub fn run(db: impl FnOnce() -> Db, command: ProfessionalCommand) -> Result<(), String> {
-    let err = |e: rusqlite::Error| e.to_string();
+pub async fn run(
+    db: impl AsyncFnOnce() -> Store,
+    command: ProfessionalCommand,
+) -> Result<(), String> {
+    let err = |e: sqlx::Error| e.to_string();
     match command {
         ProfessionalCommand::Register {
             client_id,
@@ -80,25 +83,32 @@ pub fn run(db: impl FnOnce() -> Db, command: ProfessionalCommand) -> Result<(), 
                     jwks.display()
                 ));
             }
-            let db = db();
-            let conn = db.lock();
+            let db = db().await;
+            let mut held = db.conn().await.map_err(err)?;
+            let conn: &mut Conn = &mut held;
             let now = time::now();
             registry::put_organisation(
-                &conn,
+                conn,
                 &Organisation {
                     id: organisation.clone(),
                     name: name.to_string(),
                 },
                 now,
             )
+            .await
             .map_err(err)?;
-            registry::register(&conn, &client_id, &organisation, &text, now).map_err(err)?;
+            registry::register(conn, &client_id, &organisation, &text, now)
+                .await
+                .map_err(err)?;
             println!("Registered {client_id} for {name} ({} keys).", keys.len());
             Ok(())
         }
         ProfessionalCommand::Clients => {
-            let db = db();
-            for c in registry::clients(&db.lock()).map_err(err)? {
+            let db = db().await;
+            for c in registry::clients(&mut *db.conn().await.map_err(err)?)
+                .await
+                .map_err(err)?
+            {
                 println!(
                     "{:<30} {:<30} {}{}",
                     c.client_id,
@@ -110,8 +120,11 @@ pub fn run(db: impl FnOnce() -> Db, command: ProfessionalCommand) -> Result<(), 
             Ok(())
         }
         ProfessionalCommand::Remove { client_id } => {
-            let db = db();
-            if registry::remove(&db.lock(), &client_id, time::now()).map_err(err)? {
+            let db = db().await;
+            if registry::remove(&mut *db.conn().await.map_err(err)?, &client_id, time::now())
+                .await
+                .map_err(err)?
+            {
                 println!("Removed {client_id}: it can no longer read.");
                 Ok(())
             } else {

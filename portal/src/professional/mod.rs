@@ -18,6 +18,7 @@ pub use access::ProfessionalAccess;
 use crate::AppState;
 use crate::fhir as record_fhir;
 use crate::infra::http;
+use crate::infra::store::Conn;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -65,12 +66,14 @@ async fn smart_configuration(State(state): State<AppState>) -> Response {
 }
 
 /// Tokens past their time and assertion ids past their expiry are no longer needed.
-pub fn purge(conn: &rusqlite::Connection, now: i64) -> rusqlite::Result<usize> {
-    Ok(conn.execute(
-        "DELETE FROM professional_tokens WHERE expires_at <= ?1",
-        [now],
-    )? + conn.execute(
-        "DELETE FROM assertion_ids WHERE expires_at < ?1",
-        [now - 120],
-    )?)
+pub async fn purge(conn: &mut Conn, now: i64) -> sqlx::Result<u64> {
+    let tokens = sqlx::query("DELETE FROM professional_tokens WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    let assertions = sqlx::query("DELETE FROM assertion_ids WHERE expires_at < $1")
+        .bind(now - 120)
+        .execute(conn)
+        .await?;
+    Ok(tokens.rows_affected() + assertions.rows_affected())
 }

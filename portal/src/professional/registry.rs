@@ -2,7 +2,8 @@
 //! The care team's operator registers them (`carefront-portal professional register`); nothing
 //! registers itself.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::infra::store::Conn;
+use sqlx::Row;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Organisation {
@@ -28,100 +29,118 @@ pub fn is_valid_id(id: &str) -> bool {
 }
 
 /// Adds the organisation, or renames it.
-pub fn put_organisation(conn: &Connection, org: &Organisation, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO organisations (id, name, added_at) VALUES (?1, ?2, ?3)
+pub async fn put_organisation(conn: &mut Conn, org: &Organisation, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO organisations (id, name, added_at) VALUES ($1, $2, $3)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-        params![org.id, org.name, now],
-    )?;
+    )
+    .bind(&org.id)
+    .bind(&org.name)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-pub fn organisations(conn: &Connection) -> rusqlite::Result<Vec<Organisation>> {
-    let mut stmt = conn.prepare("SELECT id, name FROM organisations ORDER BY name, id")?;
-    stmt.query_map([], |r| {
+pub async fn organisations(conn: &mut Conn) -> sqlx::Result<Vec<Organisation>> {
+    let stmt = sqlx::query("SELECT id, name FROM organisations ORDER BY name, id");
+    stmt.try_map(|r: sqlx::any::AnyRow| {
         Ok(Organisation {
-            id: r.get(0)?,
-            name: r.get(1)?,
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
         })
-    })?
-    .collect()
+    })
+    .fetch_all(conn)
+    .await
 }
 
-pub fn organisation(conn: &Connection, id: &str) -> rusqlite::Result<Option<Organisation>> {
-    conn.query_row(
-        "SELECT id, name FROM organisations WHERE id = ?1",
-        [id],
-        |r| {
-            Ok(Organisation {
-                id: r.get(0)?,
-                name: r.get(1)?,
+pub async fn organisation(conn: &mut Conn, id: &str) -> sqlx::Result<Option<Organisation>> {
+    sqlx::query("SELECT id, name FROM organisations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .and_then(|r| {
+            r.map(|r| {
+                {
+                    Ok(Organisation {
+                        id: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                    })
+                }
             })
-        },
-    )
-    .optional()
+            .transpose()
+        })
 }
 
 /// Registers a client (or replaces its keys, bringing it back if removed).
-pub fn register(
-    conn: &Connection,
+pub async fn register(
+    conn: &mut Conn,
     client_id: &str,
     organisation_id: &str,
     jwks: &str,
     now: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
+) -> sqlx::Result<()> {
+    sqlx::query(
         "INSERT INTO professional_clients (client_id, organisation_id, jwks, added_at)
-         VALUES (?1, ?2, ?3, ?4)
+         VALUES ($1, $2, $3, $4)
          ON CONFLICT (client_id) DO UPDATE SET organisation_id = excluded.organisation_id,
              jwks = excluded.jwks, removed_at = NULL",
-        params![client_id, organisation_id, jwks, now],
-    )?;
+    )
+    .bind(client_id)
+    .bind(organisation_id)
+    .bind(jwks)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// Removes a client: its keys no longer get tokens, and its tokens stop working at once.
-pub fn remove(conn: &Connection, client_id: &str, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
-        "UPDATE professional_clients SET removed_at = ?2 WHERE client_id = ?1 AND removed_at IS NULL",
-        params![client_id, now],
-    )?;
-    conn.execute(
-        "DELETE FROM professional_tokens WHERE client_id = ?1",
-        [client_id],
-    )?;
-    Ok(changed > 0)
+pub async fn remove(conn: &mut Conn, client_id: &str, now: i64) -> sqlx::Result<bool> {
+    let changed = sqlx::query("UPDATE professional_clients SET removed_at = $2 WHERE client_id = $1 AND removed_at IS NULL")
+        .bind(client_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM professional_tokens WHERE client_id = $1")
+        .bind(client_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(changed.rows_affected() > 0)
 }
 
-pub fn client(conn: &Connection, client_id: &str) -> rusqlite::Result<Option<Registered>> {
-    conn.query_row(
-        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at IS NOT NULL
+pub async fn client(conn: &mut Conn, client_id: &str) -> sqlx::Result<Option<Registered>> {
+    sqlx::query(
+        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at
          FROM professional_clients c JOIN organisations o ON o.id = c.organisation_id
-         WHERE c.client_id = ?1",
-        [client_id],
-        registered,
+         WHERE c.client_id = $1",
     )
-    .optional()
+    .bind(client_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| registered(&r)).transpose())
 }
 
-pub fn clients(conn: &Connection) -> rusqlite::Result<Vec<Registered>> {
-    let mut stmt = conn.prepare(
-        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at IS NOT NULL
+pub async fn clients(conn: &mut Conn) -> sqlx::Result<Vec<Registered>> {
+    let stmt = sqlx::query(
+        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at
          FROM professional_clients c JOIN organisations o ON o.id = c.organisation_id
          ORDER BY o.name, c.client_id",
-    )?;
-    stmt.query_map([], registered)?.collect()
+    );
+    stmt.try_map(|r: sqlx::any::AnyRow| registered(&r))
+        .fetch_all(conn)
+        .await
 }
 
-fn registered(r: &rusqlite::Row) -> rusqlite::Result<Registered> {
+fn registered(r: &sqlx::any::AnyRow) -> sqlx::Result<Registered> {
     Ok(Registered {
-        client_id: r.get(0)?,
+        client_id: r.try_get(0)?,
         organisation: Organisation {
-            id: r.get(1)?,
-            name: r.get(2)?,
+            id: r.try_get(1)?,
+            name: r.try_get(2)?,
         },
-        jwks: r.get(3)?,
-        removed: r.get(4)?,
+        jwks: r.try_get(3)?,
+        removed: r.try_get::<Option<i64>, _>(4)?.is_some(),
     })
 }
 

@@ -155,32 +155,34 @@ pub async fn report(
     let now = time::now();
     let kept_since = now - i64::from(state.info.privacy.log_kept_years) * 366 * 86_400;
     let reported = parse(&event, now, kept_since).map_err(ApiError::BadRequest)?;
-    let id = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            if records::read(&conn, "Patient", &reported.patient)?.is_none() {
-                return Err(ApiError::BadRequest(
-                    "There is no such patient in this portal.".into(),
-                ));
-            }
-            let access = ProfessionalAccess {
-                subject: reported.subject,
-                ..access
-            };
-            let event = access
-                .reported(reported.action)
-                .at(reported.at)
-                .patient(Some(&reported.patient))
-                .detail(&reported.detail);
-            let event = if reported.allowed {
-                event
-            } else {
-                event.refused_for("refused-elsewhere")
-            };
-            event.record(&conn)?;
-            Ok(conn.last_insert_rowid())
-        })
-        .await?;
+    let id = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        if records::read(&mut conn, "Patient", &reported.patient)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::BadRequest(
+                "There is no such patient in this portal.".into(),
+            ));
+        }
+        let access = ProfessionalAccess {
+            subject: reported.subject,
+            ..access
+        };
+        let event = access
+            .reported(reported.action)
+            .at(reported.at)
+            .patient(Some(&reported.patient))
+            .detail(&reported.detail);
+        let event = if reported.allowed {
+            event
+        } else {
+            event.refused_for("refused-elsewhere")
+        };
+        Ok::<_, ApiError>(event.record(&mut conn).await?)
+    }
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(

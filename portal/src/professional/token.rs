@@ -9,7 +9,9 @@ use super::registry;
 use crate::AppState;
 use crate::audit::Event;
 use crate::infra::client::Client;
+use crate::infra::error::ApiError;
 use crate::infra::time;
+use crate::session::throttle::{self, Kind};
 use crate::session::{random_token, token_hash};
 use axum::Form;
 use axum::extract::State;
@@ -19,7 +21,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use josekit::jwk::JwkSet;
 use josekit::jws::{ES384, JwsVerifier, RS384};
-use rusqlite::params;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -116,7 +117,14 @@ pub async fn issue(
     let claimed = claimed_client(&request.client_assertion);
     let keys = throttle_keys(&client, claimed.as_deref());
     for key in &keys {
-        if let Err(refused) = state.throttle.check(key, now) {
+        let mut conn = state.store.conn().await.map_err(|_| {
+            refuse(
+                "server_error",
+                "the portal cannot reach its records just now",
+            )
+        })?;
+        if let Err(refused) = throttle::check(&mut conn, Kind::SignIn, key, now).await {
+            drop(conn);
             if refused.first_in_window {
                 record(&state, &client, claimed.clone(), Some("too-many-attempts")).await;
             }
@@ -144,7 +152,26 @@ pub async fn issue(
             Ok(res)
         }
         Err((client_id, e)) => {
-            let failures: Vec<usize> = keys.iter().map(|k| state.throttle.fail(k, now)).collect();
+            let mut conn = state.store.conn().await.map_err(|_| {
+                refuse(
+                    "server_error",
+                    "the portal cannot reach its records just now",
+                )
+            })?;
+            let mut failures = Vec::new();
+            for key in &keys {
+                failures.push(
+                    throttle::fail(&mut conn, Kind::SignIn, key, now)
+                        .await
+                        .map_err(|_| {
+                            refuse(
+                                "server_error",
+                                "the portal cannot reach its records just now",
+                            )
+                        })?,
+                );
+            }
+            drop(conn);
             if failures.first() == Some(&1) {
                 record(&state, &client, client_id.or(claimed), Some(e.error)).await;
             }
@@ -166,10 +193,12 @@ async fn record(
     if let Some(reason) = refused {
         event = event.refused_for(reason);
     }
-    if state
-        .run(move |state| Ok(event.record(&state.db.lock())?))
-        .await
-        .is_err()
+    if async {
+        let state = &state;
+        Ok::<_, ApiError>(event.record(&mut *state.store.conn().await?).await?)
+    }
+    .await
+    .is_err()
     {
         tracing::error!("a professional-token event was not recorded");
     }
@@ -226,12 +255,12 @@ async fn authenticate(
     let fail = |e| (client_id.clone(), e);
     let looked_up = {
         let issuer = issuer.clone();
-        state
-            .run(move |state| {
-                let conn = state.db.read()?;
-                Ok(registry::client(&conn, &issuer)?)
-            })
-            .await
+        async {
+            let state = &state;
+            let mut conn = state.store.conn().await?;
+            Ok::<_, ApiError>(registry::client(&mut conn, &issuer).await?)
+        }
+        .await
     };
     let registered = looked_up
         .map_err(|_| fail(refuse("server_error", "the client could not be looked up")))?
@@ -260,26 +289,33 @@ async fn authenticate(
             token_hash(&token),
             serde_json::to_string(&subject).unwrap_or_default(),
         );
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                conn.execute(
-                    "DELETE FROM assertion_ids WHERE expires_at < ?1",
-                    [now - SKEW],
-                )?;
-                let fresh = conn.execute(
-                    "INSERT OR IGNORE INTO assertion_ids (client_id, jti, expires_at) VALUES (?1, ?2, ?3)",
-                    params![issuer, jti, exp],
-                )?;
-                if fresh == 1 {
-                    conn.execute(
-                        "INSERT INTO professional_tokens (token_hash, client_id, scope, subject, expires_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![token_hash, client_id, scope_text, subject, now + TOKEN_SECONDS],
-                    )?;
+        async {
+let state = &state;
+                let mut conn = state.store.conn().await?;
+                sqlx::query("DELETE FROM assertion_ids WHERE expires_at < $1")
+        .bind(now - SKEW)
+        .execute(&mut *conn)
+        .await?;
+                let fresh = sqlx::query("INSERT INTO assertion_ids (client_id, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(issuer)
+        .bind(jti)
+        .bind(exp)
+        .execute(&mut *conn)
+        .await?;
+                let fresh = fresh.rows_affected() == 1;
+                if fresh {
+                    sqlx::query("INSERT INTO professional_tokens (token_hash, client_id, scope, subject, expires_at)
+                         VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(client_id)
+        .bind(scope_text)
+        .bind(subject)
+        .bind(now + TOKEN_SECONDS)
+        .execute(&mut *conn)
+        .await?;
                 }
-                Ok(fresh == 1)
-            })
+                Ok::<_, ApiError>(fresh)
+            }
             .await
     };
     match stored {

@@ -5,7 +5,7 @@ use super::rules::ProxyRules;
 use super::store::{self, NewRelationship};
 use crate::accounts;
 use crate::audit::Event;
-use crate::infra::db::Db;
+use crate::infra::store::{Conn, Store};
 use crate::infra::time;
 use crate::records;
 use clap::{Args, Subcommand};
@@ -85,9 +85,10 @@ pub fn load_rules(path: Option<&Path>) -> Result<ProxyRules, String> {
     Ok(rules)
 }
 
-pub fn run(db: &Db, rules: &ProxyRules, command: ProxyCommand) -> Result<(), String> {
-    let conn = db.lock();
-    let err = |e: rusqlite::Error| e.to_string();
+pub async fn run(db: &Store, rules: &ProxyRules, command: ProxyCommand) -> Result<(), String> {
+    let mut held = db.conn().await.map_err(|e| e.to_string())?;
+    let conn: &mut Conn = &mut held;
+    let err = |e: sqlx::Error| e.to_string();
     match command {
         ProxyCommand::Add(new) => {
             let NewProxy {
@@ -104,10 +105,12 @@ pub fn run(db: &Db, rules: &ProxyRules, command: ProxyCommand) -> Result<(), Str
                 starts,
                 ends,
             } = *new;
-            let user = accounts::by_username(&conn, &proxy)
+            let user = accounts::by_username(conn, &proxy)
+                .await
                 .map_err(err)?
                 .ok_or(format!("no account {proxy:?}"))?;
-            if records::read(&conn, "Patient", &patient)
+            if records::read(conn, "Patient", &patient)
+                .await
                 .map_err(err)?
                 .is_none()
             {
@@ -123,7 +126,7 @@ pub fn run(db: &Db, rules: &ProxyRules, command: ProxyCommand) -> Result<(), Str
             }
             let today = time::date(time::now());
             let id = store::add(
-                &conn,
+                conn,
                 &NewRelationship {
                     proxy_user_id: user.id,
                     patient_id: &patient,
@@ -141,33 +144,38 @@ pub fn run(db: &Db, rules: &ProxyRules, command: ProxyCommand) -> Result<(), Str
                     at: time::now(),
                 },
             )
+            .await
             .map_err(err)?;
             Event::new("proxy-added")
                 .user(Some(user.id))
                 .patient(Some(&patient))
                 .through(Some(id))
                 .detail(&format!("by the operator: RelatedPerson/proxy-{id}"))
-                .record(&conn)
+                .record(conn)
+                .await
                 .map_err(err)?;
             println!("Added relationship {id}: {proxy} acts for Patient/{patient}.");
         }
         ProxyCommand::List { patient, proxy } => {
             let list = match (patient, proxy) {
-                (Some(p), _) => store::of_patient(&conn, &p),
+                (Some(p), _) => store::of_patient(conn, &p).await,
                 (None, Some(u)) => {
-                    let user = accounts::by_username(&conn, &u)
+                    let user = accounts::by_username(conn, &u)
+                        .await
                         .map_err(err)?
                         .ok_or(format!("no account {u:?}"))?;
-                    store::of_proxy(&conn, user.id)
+                    store::of_proxy(conn, user.id).await
                 }
                 (None, None) => return Err("say --patient or --proxy".into()),
             }
             .map_err(err)?;
             let today = time::now().div_euclid(86_400);
             for r in list {
-                let standing =
-                    crate::access::proxy::standing(&conn, rules, &r, today).map_err(err)?;
-                let proxy = accounts::by_id(&conn, r.proxy_user_id)
+                let standing = crate::access::proxy::standing(conn, rules, &r, today)
+                    .await
+                    .map_err(err)?;
+                let proxy = accounts::by_id(conn, r.proxy_user_id)
+                    .await
                     .map(|u| u.username)
                     .unwrap_or_default();
                 println!(
@@ -182,10 +190,14 @@ pub fn run(db: &Db, rules: &ProxyRules, command: ProxyCommand) -> Result<(), Str
             }
         }
         ProxyCommand::Stop { id } => {
-            let r = store::by_id(&conn, id)
+            let r = store::by_id(conn, id)
+                .await
                 .map_err(err)?
                 .ok_or(format!("no relationship {id}"))?;
-            if !store::stop(&conn, id, "care-team", time::now()).map_err(err)? {
+            if !store::stop(conn, id, "care-team", time::now())
+                .await
+                .map_err(err)?
+            {
                 return Err(format!("relationship {id} had already been stopped"));
             }
             Event::new("proxy-stopped")
@@ -193,7 +205,8 @@ pub fn run(db: &Db, rules: &ProxyRules, command: ProxyCommand) -> Result<(), Str
                 .patient(Some(&r.patient_id))
                 .through(Some(id))
                 .detail("by the operator")
-                .record(&conn)
+                .record(conn)
+                .await
                 .map_err(err)?;
             println!("Stopped relationship {id}.");
         }

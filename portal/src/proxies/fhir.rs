@@ -7,8 +7,8 @@ use super::rules::{ProxyRules, Standing, State};
 use super::store::{self, Relationship};
 use crate::access::Grant;
 use crate::accounts;
+use crate::infra::store::Conn;
 use crate::infra::time;
-use rusqlite::Connection;
 use serde_json::{Value, json};
 
 pub const TYPES: &[&str] = &["RelatedPerson", "Consent"];
@@ -108,76 +108,79 @@ pub fn consent(r: &Relationship, standing: &Standing, rules: &ProxyRules) -> Val
 }
 
 /// The relationships this reader may see as FHIR for this patient (as `access` decides).
-fn visible(
-    conn: &Connection,
+async fn visible(
+    conn: &mut Conn,
     grant: &Grant,
     patient_id: &str,
-) -> rusqlite::Result<Vec<Relationship>> {
-    Ok(grant.relationships(store::of_patient(conn, patient_id)?))
+) -> sqlx::Result<Vec<Relationship>> {
+    Ok(grant.relationships(store::of_patient(conn, patient_id).await?))
 }
 
-fn build(
-    conn: &Connection,
+async fn build(
+    conn: &mut Conn,
     rules: &ProxyRules,
     resource_type: &str,
     r: &Relationship,
     today: i64,
-) -> rusqlite::Result<Value> {
+) -> sqlx::Result<Value> {
     Ok(if resource_type == "RelatedPerson" {
         let name = accounts::by_id(conn, r.proxy_user_id)
+            .await
             .map(|u| u.display_name)
             .unwrap_or_default();
         related_person(r, &name)
     } else {
         consent(
             r,
-            &crate::access::proxy::standing(conn, rules, r, today)?,
+            &crate::access::proxy::standing(conn, rules, r, today).await?,
             rules,
         )
     })
 }
 
-pub fn search(
-    conn: &Connection,
+pub async fn search(
+    conn: &mut Conn,
     rules: &ProxyRules,
     grant: &Grant,
     resource_type: &str,
     patient_id: &str,
     today: i64,
-) -> rusqlite::Result<Vec<Value>> {
-    visible(conn, grant, patient_id)?
-        .iter()
-        .map(|r| build(conn, rules, resource_type, r, today))
-        .collect()
+) -> sqlx::Result<Vec<Value>> {
+    let mut all = Vec::new();
+    for r in visible(&mut *conn, grant, patient_id).await? {
+        all.push(build(&mut *conn, rules, resource_type, &r, today).await?);
+    }
+    Ok(all)
 }
 
 /// The patient a relationship resource belongs to, so the caller can check access first.
-pub fn patient_of(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
+pub async fn patient_of(conn: &mut Conn, id: &str) -> sqlx::Result<Option<String>> {
     Ok(match relationship_id(id) {
-        Some(n) => store::by_id(conn, n)?.map(|r| r.patient_id),
+        Some(n) => store::by_id(conn, n).await?.map(|r| r.patient_id),
         None => None,
     })
 }
 
-pub fn read(
-    conn: &Connection,
+pub async fn read(
+    conn: &mut Conn,
     rules: &ProxyRules,
     grant: &Grant,
     resource_type: &str,
     id: &str,
     today: i64,
-) -> rusqlite::Result<Option<Value>> {
+) -> sqlx::Result<Option<Value>> {
     let Some(n) = relationship_id(id) else {
         return Ok(None);
     };
-    let Some(r) = store::by_id(conn, n)? else {
+    let Some(r) = store::by_id(conn, n).await? else {
         return Ok(None);
     };
-    if !visible(conn, grant, &r.patient_id)?
+    if !visible(conn, grant, &r.patient_id)
+        .await?
         .iter()
         .any(|v| v.id == n)
     {
         return Ok(None);
     }
-    build(conn, rules, resource_type, &r, today).map(Some)
+    build(conn, rules, resource_type, &r, today).await.map(Some)
 }

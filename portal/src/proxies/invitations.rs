@@ -11,18 +11,20 @@ use crate::infra::client::Client;
 use crate::infra::codes;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::mail::{self, Letter, quota};
 use crate::records::patient_details;
 use crate::session::store::SignedIn;
+use crate::session::throttle;
 use crate::session::{password, routes as sessions};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, OptionalExtension, params};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sqlx::Row;
 
 /// How long an invitation's code works.
 pub const VALID_DAYS: i64 = 7;
@@ -136,33 +138,39 @@ struct Invitation {
 const COLUMNS: &str =
     "id, patient_id, invited_by, name, email, kind, level, withheld_labels, ends_on, expires_at";
 
-fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Invitation> {
+fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Invitation> {
     Ok(Invitation {
-        id: r.get(0)?,
-        patient_id: r.get(1)?,
-        invited_by: r.get(2)?,
-        name: r.get(3)?,
-        email: r.get(4)?,
-        kind: r.get(5)?,
-        level: r.get(6)?,
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        invited_by: r.try_get(2)?,
+        name: r.try_get(3)?,
+        email: r.try_get(4)?,
+        kind: r.try_get(5)?,
+        level: r.try_get(6)?,
         withheld_labels: r
-            .get::<_, String>(7)?
+            .try_get::<String, _>(7)?
             .split_whitespace()
             .map(String::from)
             .collect(),
-        ends_on: r.get(8)?,
-        expires_at: r.get(9)?,
+        ends_on: r.try_get(8)?,
+        expires_at: r.try_get(9)?,
     })
 }
 
 /// Invitations still waiting to be accepted.
-fn pending(conn: &Connection, patient_id: &str, now: i64) -> rusqlite::Result<Vec<Invitation>> {
-    conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM proxy_invitations WHERE patient_id = ?1 AND accepted_at IS NULL
-         AND cancelled_at IS NULL AND expires_at > ?2 ORDER BY id"
-    ))?
-    .query_map(params![patient_id, now], from_row)?
-    .collect()
+async fn pending(conn: &mut Conn, patient_id: &str, now: i64) -> sqlx::Result<Vec<Invitation>> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!(
+            "SELECT {COLUMNS} FROM proxy_invitations WHERE patient_id = $1 AND accepted_at IS NULL
+         AND cancelled_at IS NULL AND expires_at > $2 ORDER BY id"
+        )
+        .to_string(),
+    ))
+    .bind(patient_id)
+    .bind(now)
+    .try_map(|r: sqlx::any::AnyRow| from_row(&r))
+    .fetch_all(conn)
+    .await
 }
 
 fn view(i: &Invitation) -> Value {
@@ -183,29 +191,26 @@ pub async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            let now = state.clock.now();
-            let mut invitations = Vec::new();
-            for patient in accounts::own_records(&conn, access.session.user_id)? {
-                invitations.extend(pending(&conn, &patient, now)?.iter().map(view));
-            }
-            let levels: Vec<Value> = state
-                .proxy_rules
-                .levels
-                .iter()
-                .filter(|l| l.invitable)
-                .map(|l| json!({"id": l.id, "name": l.name, "description": l.description}))
-                .collect();
-            Ok(Json(json!({
-                "invitations": invitations,
-                "levels": levels,
-                "relationships": KINDS.iter().map(|k| k.id).collect::<Vec<_>>(),
-                "canSend": state.mailer.can_send(),
-            })))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let now = state.clock.now();
+    let mut invitations = Vec::new();
+    for patient in accounts::own_records(&mut conn, access.session.user_id).await? {
+        invitations.extend(pending(&mut conn, &patient, now).await?.iter().map(view));
+    }
+    let levels: Vec<Value> = state
+        .proxy_rules
+        .levels
+        .iter()
+        .filter(|l| l.invitable)
+        .map(|l| json!({"id": l.id, "name": l.name, "description": l.description}))
+        .collect();
+    Ok(Json(json!({
+        "invitations": invitations,
+        "levels": levels,
+        "relationships": KINDS.iter().map(|k| k.id).collect::<Vec<_>>(),
+        "canSend": state.mailer.can_send(),
+    })))
 }
 
 #[derive(Deserialize)]
@@ -283,31 +288,44 @@ pub async fn create(
         let (name, email, level, kind_id) = (name.clone(), email.clone(), level, kind.id);
         let hash = codes::hash(&codes::normalise(&code).expect("a new code reads back"));
         let ends_on = new.ends_on.clone();
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                let patient = accounts::own_records(&conn, user_id)?
-                    .into_iter()
-                    .next()
-                    .ok_or(ApiError::PatientNotInScope)?;
-                quota::reserve(&conn, user_id, &network, quota::Kind::Invitation, now)?;
-                conn.execute(
-                    "INSERT INTO proxy_invitations (patient_id, invited_by, name, email, kind, level,
+        async {
+            let state = &state;
+            let mut conn = state.store.conn().await?;
+            let patient = accounts::own_records(&mut conn, user_id)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(ApiError::PatientNotInScope)?;
+            quota::reserve(&mut conn, user_id, &network, quota::Kind::Invitation, now).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO proxy_invitations (patient_id, invited_by, name, email, kind, level,
                          withheld_labels, ends_on, code_hash, created_at, expires_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    params![patient, user_id, name, email, kind_id, level,
-                        format!(" {} ", withheld.join(" ")), ends_on, hash, now, expires_at],
-                )?;
-                let id = conn.last_insert_rowid();
-                let (inviter, _) = patient_details(&conn, &patient)?;
-                let invitation = conn.query_row(
-                    &format!("SELECT {COLUMNS} FROM proxy_invitations WHERE id = ?1"),
-                    [id],
-                    from_row,
-                )?;
-                Ok((invitation, inviter))
-            })
-            .await?
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(&patient)
+            .bind(user_id)
+            .bind(name)
+            .bind(email)
+            .bind(kind_id)
+            .bind(level)
+            .bind(format!(" {} ", withheld.join(" ")))
+            .bind(ends_on)
+            .bind(hash)
+            .bind(now)
+            .bind(expires_at)
+            .fetch_one(&mut *conn)
+            .await?;
+            let (inviter, _) = patient_details(&mut conn, &patient).await?;
+            let invitation = sqlx::query(sqlx::AssertSqlSafe(
+                format!("SELECT {COLUMNS} FROM proxy_invitations WHERE id = $1").to_string(),
+            ))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .and_then(|r| from_row(&r))?;
+            Ok::<_, ApiError>((invitation, inviter))
+        }
+        .await?
     };
     let letter = invitation_letter(&state, &invitation, &inviter, kind, &code);
     let sent = state.mailer.send(&state.mail_from(), letter).await;
@@ -317,20 +335,25 @@ pub async fn create(
         .detail(&format!("invitation {} ({})", invitation.id, kind.id));
     let id = invitation.id;
     let outcome = sent.clone();
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            match &outcome {
-                Ok(()) => event.record(&conn)?,
-                Err(e) => {
-                    // Never kept unsent: the patient is told, and can try again.
-                    conn.execute("DELETE FROM proxy_invitations WHERE id = ?1", [id])?;
-                    event.refused(e).record(&conn)?;
-                }
+    async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        match &outcome {
+            Ok(()) => {
+                event.record(&mut conn).await?;
             }
-            Ok(())
-        })
-        .await?;
+            Err(e) => {
+                // Never kept unsent: the patient is told, and can try again.
+                sqlx::query("DELETE FROM proxy_invitations WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                event.refused(e).record(&mut conn).await?;
+            }
+        }
+        Ok::<_, ApiError>(())
+    }
+    .await?;
     sent?;
     Ok((StatusCode::CREATED, Json(view(&invitation))))
 }
@@ -374,59 +397,66 @@ pub async fn cancel(
     access: RecordAccess,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let own = accounts::own_records(&conn, access.session.user_id)?;
-            let changed = own.iter().try_fold(0, |n, patient| {
-                conn.execute(
-                    "UPDATE proxy_invitations SET cancelled_at = ?1
-                     WHERE id = ?2 AND patient_id = ?3 AND accepted_at IS NULL AND cancelled_at IS NULL",
-                    params![state.clock.now(), id, patient],
+    async {
+let state = &state;
+            let mut conn = state.store.conn().await?;
+            let own = accounts::own_records(&mut conn, access.session.user_id).await?;
+            let mut changed = 0;
+            for patient in &own {
+                changed += sqlx::query(
+                    "UPDATE proxy_invitations SET cancelled_at = $1
+                     WHERE id = $2 AND patient_id = $3 AND accepted_at IS NULL AND cancelled_at IS NULL",
                 )
-                .map(|c| n + c)
-            })?;
+                .bind(state.clock.now())
+                .bind(id)
+                .bind(patient)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            }
             if changed == 0 {
                 return Err(ApiError::NotFound);
             }
             access
                 .event("proxy-invitation-cancelled")
                 .detail(&format!("invitation {id}"))
-                .record(&conn)?;
-            Ok(StatusCode::NO_CONTENT)
-        })
+                .record(&mut conn).await?;
+            Ok::<_, ApiError>(StatusCode::NO_CONTENT)
+        }
         .await
 }
 
 /// Claims an invitation by its code, once: a wrong, used, cancelled or expired code all answer
 /// alike.
-fn claim(conn: &Connection, typed: &str, now: i64) -> Result<Invitation, ApiError> {
+async fn claim(conn: &mut Conn, typed: &str, now: i64) -> Result<Invitation, ApiError> {
     let hash = codes::normalise(typed)
         .map(|c| codes::hash(&c))
         .ok_or(ApiError::InvitationNotValid)?;
-    let invitation = conn
-        .query_row(
-            &format!(
-                "SELECT {COLUMNS} FROM proxy_invitations WHERE code_hash = ?1 AND accepted_at IS NULL
-                 AND cancelled_at IS NULL AND expires_at > ?2"
-            ),
-            params![hash, now],
-            from_row,
+    let invitation = sqlx::query(sqlx::AssertSqlSafe(
+        format!(
+            "SELECT {COLUMNS} FROM proxy_invitations WHERE code_hash = $1 AND accepted_at IS NULL
+                 AND cancelled_at IS NULL AND expires_at > $2"
         )
-        .optional()?
-        .ok_or(ApiError::InvitationNotValid)?;
+        .to_string(),
+    ))
+    .bind(hash)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| from_row(&r)).transpose())?
+    .ok_or(ApiError::InvitationNotValid)?;
     Ok(invitation)
 }
 
 /// Makes the relationship an accepted invitation stands for, and marks it used.
-fn accept_for(
+async fn accept_for(
     state: &AppState,
-    conn: &Connection,
+    conn: &mut Conn,
     invitation: &Invitation,
     user_id: i64,
     now: i64,
 ) -> Result<i64, ApiError> {
-    if accounts::is_own_record(conn, user_id, &invitation.patient_id)?
+    if accounts::is_own_record(conn, user_id, &invitation.patient_id).await?
         || invitation.invited_by == user_id
     {
         return Err(ApiError::Conflict(
@@ -435,7 +465,8 @@ fn accept_for(
         ));
     }
     let kind = kind(&invitation.kind).ok_or(ApiError::InvitationNotValid)?;
-    let gender = crate::records::read(conn, "Patient", &invitation.patient_id)?
+    let gender = crate::records::read(conn, "Patient", &invitation.patient_id)
+        .await?
         .and_then(|(_, p)| p["gender"].as_str().map(String::from));
     let patient_is = kind.patient_is[match gender.as_deref() {
         Some("female") => 0,
@@ -461,13 +492,19 @@ fn accept_for(
             created_by: "invitation",
             at: now,
         },
-    )?;
-    let claimed = conn.execute(
-        "UPDATE proxy_invitations SET accepted_at = ?1, accepted_by = ?2, relationship_id = ?3
-         WHERE id = ?4 AND accepted_at IS NULL",
-        params![now, user_id, id, invitation.id],
-    )?;
-    if claimed == 0 {
+    )
+    .await?;
+    let claimed = sqlx::query(
+        "UPDATE proxy_invitations SET accepted_at = $1, accepted_by = $2, relationship_id = $3
+         WHERE id = $4 AND accepted_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(id)
+    .bind(invitation.id)
+    .execute(&mut *conn)
+    .await?;
+    if claimed.rows_affected() == 0 {
         return Err(ApiError::InvitationNotValid);
     }
     Ok(id)
@@ -487,43 +524,38 @@ pub async fn accept(
 ) -> Result<Json<Value>, ApiError> {
     let now = time::now();
     sessions::throttle(&state, &signed_in.client, None, now).await?;
-    let network = signed_in.client.network();
-    let outcome = state
-        .run(move |state| {
-            let SignedIn { session, client } = signed_in;
-            let mut conn = state.db.lock();
-            let event = Event::new("proxy-invitation-accepted")
-                .user(Some(session.user_id))
-                .client(&client)
-                .session(&session);
-            let tx = conn.transaction()?;
-            let at = state.clock.now();
-            let result = claim(&tx, &acceptance.code, at).and_then(|invitation| {
-                let id = accept_for(state, &tx, &invitation, session.user_id, at)?;
-                Ok((invitation.patient_id, id))
-            });
-            match result {
-                Ok((patient, id)) => {
-                    tx.commit()?;
-                    event
-                        .patient(Some(&patient))
-                        .through(Some(id))
-                        .record(&conn)?;
-                    Ok(patient)
-                }
-                Err(e) => {
-                    drop(tx);
-                    event.refused(&e).record(&conn)?;
-                    Err(e)
-                }
-            }
-        })
-        .await;
-    match outcome {
-        Ok(patient) => Ok(Json(json!({"patient": patient}))),
+    let _network = signed_in.client.network();
+    let SignedIn { session, client } = signed_in;
+    let event = Event::new("proxy-invitation-accepted")
+        .user(Some(session.user_id))
+        .client(&client)
+        .session(&session);
+    let at = state.clock.now();
+    // Claimed and made a relationship together, or neither.
+    let mut tx = state.store.begin().await?;
+    let result = async {
+        let invitation = claim(&mut tx, &acceptance.code, at).await?;
+        let id = accept_for(&state, &mut tx, &invitation, session.user_id, at).await?;
+        Ok::<_, ApiError>((invitation.patient_id, id))
+    }
+    .await;
+    match result {
+        Ok((patient, id)) => {
+            tx.commit().await?;
+            let mut conn = state.store.conn().await?;
+            event
+                .patient(Some(&patient))
+                .through(Some(id))
+                .record(&mut conn)
+                .await?;
+            Ok(Json(json!({"patient": patient})))
+        }
         Err(e) => {
+            tx.rollback().await?;
+            let mut conn = state.store.conn().await?;
+            event.refused(&e).record(&mut conn).await?;
             if e == ApiError::InvitationNotValid {
-                state.throttle.fail(&network, now);
+                throttle::fail(&mut conn, throttle::Kind::SignIn, &client.network(), now).await?;
             }
             Err(e)
         }
@@ -577,65 +609,62 @@ pub async fn accept_with_new_account(
         let password = new.password.clone();
         state.hash(move || password::hash(&password)).await?
     };
-    let network = client.network();
-    let outcome = state
-        .run(move |state| {
-            let mut conn = state.db.lock();
-            let tx = conn.transaction()?;
-            let at = state.clock.now();
-            let result = claim(&tx, &new.code, at).and_then(|invitation| {
-                if accounts::by_username(&tx, &username)?.is_some() {
-                    return Err(ApiError::UsernameTaken);
-                }
-                let user_id = accounts::add(
-                    &tx,
-                    &NewUser {
-                        username: &username,
-                        display_name: &display_name,
-                        password_hash: &hash,
-                        totp_secret: None,
-                        patient_id: None,
-                        // The code came to this address, so it is theirs.
-                        email: Some(&invitation.email),
-                    },
-                )?;
-                let id = accept_for(state, &tx, &invitation, user_id, at)?;
-                Ok((invitation.patient_id, user_id, id))
-            });
-            match result {
-                Ok((patient, user_id, id)) => {
-                    tx.commit()?;
-                    let user = accounts::by_id(&conn, user_id)?;
-                    Event::new("account-created")
-                        .user(Some(user_id))
-                        .client(&client)
-                        .detail("with a proxy invitation")
-                        .record(&conn)?;
-                    Event::new("proxy-invitation-accepted")
-                        .user(Some(user_id))
-                        .client(&client)
-                        .patient(Some(&patient))
-                        .through(Some(id))
-                        .record(&conn)?;
-                    sessions::signed_in(state, &conn, &user, &client, "new account").map(Ok)
-                }
-                Err(e) => {
-                    drop(tx);
-                    Event::new("proxy-invitation-accepted")
-                        .client(&client)
-                        .username(Some(&username))
-                        .refused(&e)
-                        .record(&conn)?;
-                    Ok(Err(e))
-                }
-            }
-        })
+    let at = state.clock.now();
+    // The code claimed, the account made and the relationship made together, or none of them.
+    let mut tx = state.store.begin().await?;
+    let result = async {
+        let invitation = claim(&mut tx, &new.code, at).await?;
+        if accounts::by_username(&mut tx, &username).await?.is_some() {
+            return Err(ApiError::UsernameTaken);
+        }
+        let user_id = accounts::add(
+            &mut tx,
+            &NewUser {
+                username: &username,
+                display_name: &display_name,
+                password_hash: &hash,
+                totp_secret: None,
+                patient_id: None,
+                // The code came to this address, so it is theirs.
+                email: Some(&invitation.email),
+            },
+        )
         .await?;
-    match outcome {
-        Ok(res) => Ok(res.into_response()),
+        let id = accept_for(&state, &mut tx, &invitation, user_id, at).await?;
+        Ok((invitation.patient_id, user_id, id))
+    }
+    .await;
+    match result {
+        Ok((patient, user_id, id)) => {
+            tx.commit().await?;
+            let mut conn = state.store.conn().await?;
+            let user = accounts::by_id(&mut conn, user_id).await?;
+            Event::new("account-created")
+                .user(Some(user_id))
+                .client(&client)
+                .detail("with a proxy invitation")
+                .record(&mut conn)
+                .await?;
+            Event::new("proxy-invitation-accepted")
+                .user(Some(user_id))
+                .client(&client)
+                .patient(Some(&patient))
+                .through(Some(id))
+                .record(&mut conn)
+                .await?;
+            sessions::signed_in(&state, &mut conn, &user, &client, "new account").await
+        }
         Err(e) => {
+            tx.rollback().await?;
+            let mut conn = state.store.conn().await?;
+            Event::new("proxy-invitation-accepted")
+                .client(&client)
+                .username(Some(&username))
+                .refused(&e)
+                .record(&mut conn)
+                .await?;
             if e == ApiError::InvitationNotValid {
-                state.throttle.fail(&network, now);
+                throttle::fail(&mut conn, throttle::Kind::SignIn, &client.network(), now).await?;
             }
             Err(e)
         }

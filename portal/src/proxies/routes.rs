@@ -8,13 +8,13 @@ use crate::access::RecordAccess;
 use crate::accounts;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::records::patient_details;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -38,16 +38,17 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn entry(
-    conn: &Connection,
+async fn entry(
+    conn: &mut Conn,
     rules: &rules::ProxyRules,
     r: &Relationship,
     standing: &rules::Standing,
-) -> rusqlite::Result<Value> {
+) -> sqlx::Result<Value> {
     let name = accounts::by_id(conn, r.proxy_user_id)
+        .await
         .map(|u| u.display_name)
         .unwrap_or_default();
-    let (patient_name, _) = patient_details(conn, &r.patient_id)?;
+    let (patient_name, _) = patient_details(conn, &r.patient_id).await?;
     let mut view = super::standing_json(rules, r, standing);
     view.insert("id".into(), json!(r.id));
     view.insert(
@@ -75,28 +76,25 @@ async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    state
-        .run(move |state| {
-            let today = state.clock.today();
-            let rules = &state.proxy_rules;
-            let conn = state.db.read()?;
-            let mut out = Vec::new();
-            for patient in accounts::own_records(&conn, access.session.user_id)? {
-                for r in store::of_patient(&conn, &patient)? {
-                    let standing = crate::access::proxy::standing(&conn, rules, &r, today)?;
-                    if super::current_or_lately(&r, &standing, today, rules.notice_days) {
-                        out.push(entry(&conn, rules, &r, &standing)?);
-                    }
-                }
+    let state = &state;
+    let today = state.clock.today();
+    let rules = &state.proxy_rules;
+    let mut conn = state.store.conn().await?;
+    let mut out = Vec::new();
+    for patient in accounts::own_records(&mut conn, access.session.user_id).await? {
+        for r in store::of_patient(&mut conn, &patient).await? {
+            let standing = crate::access::proxy::standing(&mut conn, rules, &r, today).await?;
+            if super::current_or_lately(&r, &standing, today, rules.notice_days) {
+                out.push(entry(&mut conn, rules, &r, &standing).await?);
             }
-            Ok(Json(out))
-        })
-        .await
+        }
+    }
+    Ok(Json(out))
 }
 
 /// Audits a change to a relationship, done or refused, and answers for it.
-fn audited(
-    conn: &Connection,
+async fn audited(
+    conn: &mut Conn,
     event: crate::audit::Event,
     outcome: Result<Relationship, ApiError>,
 ) -> Result<StatusCode, ApiError> {
@@ -105,11 +103,12 @@ fn audited(
             event
                 .patient(Some(&r.patient_id))
                 .through(Some(r.id))
-                .record(conn)?;
+                .record(conn)
+                .await?;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(e) => {
-            event.refused(&e).record(conn)?;
+            event.refused(&e).record(conn).await?;
             Err(e)
         }
     }
@@ -121,8 +120,8 @@ enum Party {
     Proxy,
 }
 
-fn party(conn: &Connection, user_id: i64, r: &Relationship) -> Result<Party, ApiError> {
-    if accounts::is_own_record(conn, user_id, &r.patient_id)? {
+async fn party(conn: &mut Conn, user_id: i64, r: &Relationship) -> Result<Party, ApiError> {
+    if accounts::is_own_record(conn, user_id, &r.patient_id).await? {
         Ok(Party::Patient)
     } else if r.proxy_user_id == user_id {
         Ok(Party::Proxy)
@@ -137,30 +136,29 @@ async fn stop(
     access: RecordAccess,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let event = access
-                .event("proxy-stopped")
-                .detail(&format!("RelatedPerson/proxy-{id}"));
-            let outcome = (|| {
-                let r = store::by_id(&conn, id)?.ok_or(ApiError::NotFound)?;
-                let by = match party(&conn, access.session.user_id, &r)? {
-                    Party::Patient if r.parental => {
-                        return Err(ApiError::Conflict(
-                            "A parent's access is set by the care team. Ask them to change it."
-                                .into(),
-                        ));
-                    }
-                    Party::Patient => "patient",
-                    Party::Proxy => "proxy",
-                };
-                store::stop(&conn, id, by, time::now())?;
-                Ok(r)
-            })();
-            audited(&conn, event, outcome)
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let event = access
+        .event("proxy-stopped")
+        .detail(&format!("RelatedPerson/proxy-{id}"));
+    let outcome = async {
+        let r = store::by_id(&mut conn, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let by = match party(&mut conn, access.session.user_id, &r).await? {
+            Party::Patient if r.parental => {
+                return Err(ApiError::Conflict(
+                    "A parent's access is set by the care team. Ask them to change it.".into(),
+                ));
+            }
+            Party::Patient => "patient",
+            Party::Proxy => "proxy",
+        };
+        store::stop(&mut conn, id, by, time::now()).await?;
+        Ok(r)
+    }
+    .await;
+    audited(&mut conn, event, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -176,34 +174,37 @@ async fn agree(
     Path(id): Path<i64>,
     Body(agreement): Body<Agreement>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .run(move |state| {
-            let today = state.clock.today();
-            let conn = state.db.lock();
-            let action = if agreement.agreed {
-                "proxy-agreed"
-            } else {
-                "proxy-agreement-withdrawn"
-            };
-            let event = access
-                .event(action)
-                .detail(&format!("RelatedPerson/proxy-{id}"));
-            let outcome = (|| {
-                let r = store::by_id(&conn, id)?.ok_or(ApiError::NotFound)?;
-                if !matches!(party(&conn, access.session.user_id, &r)?, Party::Patient) {
-                    return Err(ApiError::NotFound);
-                }
-                let standing =
-                    crate::access::proxy::standing(&conn, &state.proxy_rules, &r, today)?;
-                if !super::asks_agreement(&r, &standing) {
-                    return Err(ApiError::Conflict(
-                        "This person's access does not need your agreement.".into(),
-                    ));
-                }
-                store::set_agreed(&conn, id, agreement.agreed.then(time::now))?;
-                Ok(r)
-            })();
-            audited(&conn, event, outcome)
-        })
-        .await
+    let state = &state;
+    let today = state.clock.today();
+    let mut conn = state.store.conn().await?;
+    let action = if agreement.agreed {
+        "proxy-agreed"
+    } else {
+        "proxy-agreement-withdrawn"
+    };
+    let event = access
+        .event(action)
+        .detail(&format!("RelatedPerson/proxy-{id}"));
+    let outcome = async {
+        let r = store::by_id(&mut conn, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        if !matches!(
+            party(&mut conn, access.session.user_id, &r).await?,
+            Party::Patient
+        ) {
+            return Err(ApiError::NotFound);
+        }
+        let standing =
+            crate::access::proxy::standing(&mut conn, &state.proxy_rules, &r, today).await?;
+        if !super::asks_agreement(&r, &standing) {
+            return Err(ApiError::Conflict(
+                "This person's access does not need your agreement.".into(),
+            ));
+        }
+        store::set_agreed(&mut conn, id, agreement.agreed.then(time::now)).await?;
+        Ok(r)
+    }
+    .await;
+    audited(&mut conn, event, outcome).await
 }

@@ -1,8 +1,12 @@
 //! Proxy relationships as stored: who acts for whom, on what terms, from when to when.
 
 use super::rules::Terms;
+use crate::infra::store::Conn;
 use crate::infra::time;
-use rusqlite::{Connection, OptionalExtension, params};
+use sqlx::Any;
+use sqlx::Row;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 
 #[derive(Clone, Debug)]
 pub struct Relationship {
@@ -32,30 +36,30 @@ const COLUMNS: &str = "id, proxy_user_id, patient_id, relationship_system, relat
     proxy_is, patient_is, authority_code, basis, level, withheld_labels, starts_on, ends_on, \
     created_at, created_by, stopped_at, stopped_by, agreed_at";
 
-fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Relationship> {
+fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Relationship> {
     Ok(Relationship {
-        id: r.get(0)?,
-        proxy_user_id: r.get(1)?,
-        patient_id: r.get(2)?,
-        relationship_system: r.get(3)?,
-        relationship_code: r.get(4)?,
-        proxy_is: r.get(5)?,
-        patient_is: r.get(6)?,
-        authority_code: r.get(7)?,
-        parental: r.get::<_, String>(8)? == "parental",
-        level: r.get(9)?,
+        id: r.try_get(0)?,
+        proxy_user_id: r.try_get(1)?,
+        patient_id: r.try_get(2)?,
+        relationship_system: r.try_get(3)?,
+        relationship_code: r.try_get(4)?,
+        proxy_is: r.try_get(5)?,
+        patient_is: r.try_get(6)?,
+        authority_code: r.try_get(7)?,
+        parental: r.try_get::<String, _>(8)? == "parental",
+        level: r.try_get(9)?,
         withheld_labels: r
-            .get::<_, String>(10)?
+            .try_get::<String, _>(10)?
             .split_whitespace()
             .map(String::from)
             .collect(),
-        starts_on: r.get(11)?,
-        ends_on: r.get(12)?,
-        created_at: r.get(13)?,
-        created_by: r.get(14)?,
-        stopped_at: r.get(15)?,
-        stopped_by: r.get(16)?,
-        agreed_at: r.get(17)?,
+        starts_on: r.try_get(11)?,
+        ends_on: r.try_get(12)?,
+        created_at: r.try_get(13)?,
+        created_by: r.try_get(14)?,
+        stopped_at: r.try_get(15)?,
+        stopped_by: r.try_get(16)?,
+        agreed_at: r.try_get(17)?,
     })
 }
 
@@ -79,47 +83,52 @@ impl Relationship {
     }
 }
 
-fn query(
-    conn: &Connection,
-    filter: &str,
-    args: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<Relationship>> {
-    conn.prepare(&format!(
+/// The relationships a filter on `proxy_relationships` selects, its values bound.
+fn select(filter: &str) -> Query<'static, Any, AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM proxy_relationships WHERE {filter} ORDER BY id"
-    ))?
-    .query_map(args, from_row)?
-    .collect()
+    )))
+}
+
+async fn all(
+    conn: &mut Conn,
+    query: Query<'static, Any, AnyArguments>,
+) -> sqlx::Result<Vec<Relationship>> {
+    query
+        .try_map(|r: sqlx::any::AnyRow| from_row(&r))
+        .fetch_all(conn)
+        .await
 }
 
 /// Everyone this user acts or acted for.
-pub fn of_proxy(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Relationship>> {
-    query(conn, "proxy_user_id = ?1", [user_id])
+pub async fn of_proxy(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Relationship>> {
+    all(conn, select("proxy_user_id = $1").bind(user_id)).await
 }
 
-pub fn between(
-    conn: &Connection,
+pub async fn between(
+    conn: &mut Conn,
     user_id: i64,
     patient_id: &str,
-) -> rusqlite::Result<Vec<Relationship>> {
-    query(
-        conn,
-        "proxy_user_id = ?1 AND patient_id = ?2",
-        params![user_id, patient_id],
-    )
+) -> sqlx::Result<Vec<Relationship>> {
+    let query = select("proxy_user_id = $1 AND patient_id = $2")
+        .bind(user_id)
+        .bind(patient_id.to_owned());
+    all(conn, query).await
 }
 
 /// Everyone who acts or acted for this patient.
-pub fn of_patient(conn: &Connection, patient_id: &str) -> rusqlite::Result<Vec<Relationship>> {
-    query(conn, "patient_id = ?1", [patient_id])
+pub async fn of_patient(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Vec<Relationship>> {
+    all(conn, select("patient_id = $1").bind(patient_id.to_owned())).await
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Relationship>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM proxy_relationships WHERE id = ?1"),
-        [id],
-        from_row,
-    )
-    .optional()
+pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Relationship>> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!("SELECT {COLUMNS} FROM proxy_relationships WHERE id = $1").to_string(),
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| from_row(&r)).transpose())
 }
 
 pub struct NewRelationship<'a> {
@@ -139,69 +148,79 @@ pub struct NewRelationship<'a> {
     pub at: i64,
 }
 
-pub fn add(conn: &Connection, new: &NewRelationship) -> rusqlite::Result<i64> {
-    conn.execute(
+pub async fn add(conn: &mut Conn, new: &NewRelationship<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
         "INSERT INTO proxy_relationships (proxy_user_id, patient_id, relationship_system,
              relationship_code, proxy_is, patient_is, authority_code, basis, level,
              withheld_labels, starts_on, ends_on, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            new.proxy_user_id,
-            new.patient_id,
-            new.relationship_system,
-            new.relationship_code,
-            new.proxy_is,
-            new.patient_is,
-            new.authority_code,
-            if new.parental {
-                "parental"
-            } else {
-                "authorised"
-            },
-            new.level,
-            format!(" {} ", new.withheld_labels.join(" ")),
-            new.starts_on,
-            new.ends_on,
-            new.at,
-            new.created_by,
-        ],
-    )?;
-    Ok(conn.last_insert_rowid())
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(new.proxy_user_id)
+    .bind(new.patient_id)
+    .bind(new.relationship_system)
+    .bind(new.relationship_code)
+    .bind(new.proxy_is)
+    .bind(new.patient_is)
+    .bind(new.authority_code)
+    .bind(if new.parental {
+        "parental"
+    } else {
+        "authorised"
+    })
+    .bind(new.level)
+    .bind(format!(" {} ", new.withheld_labels.join(" ")))
+    .bind(new.starts_on)
+    .bind(new.ends_on)
+    .bind(new.at)
+    .bind(new.created_by)
+    .fetch_one(conn)
+    .await
 }
 
 /// Ends a relationship now; false if it had already been stopped.
-pub fn stop(conn: &Connection, id: i64, by: &str, at: i64) -> rusqlite::Result<bool> {
-    Ok(conn.execute(
-        "UPDATE proxy_relationships SET stopped_at = ?1, stopped_by = ?2
-         WHERE id = ?3 AND stopped_at IS NULL",
-        params![at, by, id],
-    )? == 1)
+pub async fn stop(conn: &mut Conn, id: i64, by: &str, at: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE proxy_relationships SET stopped_at = $1, stopped_by = $2
+         WHERE id = $3 AND stopped_at IS NULL",
+    )
+    .bind(at)
+    .bind(by)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// The young person agrees to (or, with None, withdraws agreement from) a parent's access.
-pub fn set_agreed(conn: &Connection, id: i64, at: Option<i64>) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE proxy_relationships SET agreed_at = ?1 WHERE id = ?2",
-        params![at, id],
-    )?;
+pub async fn set_agreed(conn: &mut Conn, id: i64, at: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE proxy_relationships SET agreed_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
-pub fn accept_terms(conn: &Connection, id: i64, version: &str, at: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT OR IGNORE INTO proxy_terms_acceptances (relationship_id, version, accepted_at)
-         VALUES (?1, ?2, ?3)",
-        params![id, version, at],
-    )?;
-    Ok(())
-}
-
-pub fn terms_accepted(conn: &Connection, id: i64, version: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT 1 FROM proxy_terms_acceptances WHERE relationship_id = ?1 AND version = ?2",
-        params![id, version],
-        |_| Ok(()),
+pub async fn accept_terms(conn: &mut Conn, id: i64, version: &str, at: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO proxy_terms_acceptances (relationship_id, version, accepted_at)
+         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
-    .optional()
-    .map(|found| found.is_some())
+    .bind(id)
+    .bind(version)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn terms_accepted(conn: &mut Conn, id: i64, version: &str) -> sqlx::Result<bool> {
+    sqlx::query("SELECT 1 FROM proxy_terms_acceptances WHERE relationship_id = $1 AND version = $2")
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&mut *conn)
+        .await
+        .map(|r| r.map(|_| ()))
+        .map(|found| found.is_some())
 }

@@ -5,9 +5,9 @@
 
 use super::is_valid_id;
 use super::store::{self as records, PATIENT_TYPES};
-use crate::infra::db::Db;
+use crate::infra::store::Conn;
+use crate::infra::store::Store;
 use crate::notifications;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -65,7 +65,7 @@ fn id_from_full_url(full_url: &str, kind: &str) -> Option<String> {
     is_valid_id(candidate).then(|| candidate.to_string())
 }
 
-pub fn load_bundle(db: &Db, bundle: &Value) -> Result<LoadReport, String> {
+pub async fn load_bundle(store: &Store, bundle: &Value) -> Result<LoadReport, String> {
     if bundle["resourceType"] != "Bundle" {
         return Err("the file is not a FHIR Bundle".into());
     }
@@ -119,8 +119,7 @@ pub fn load_bundle(db: &Db, bundle: &Value) -> Result<LoadReport, String> {
         }
         accepted.push((n, kind, id, resource));
     }
-    let mut conn = db.lock();
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     let in_bundle: HashSet<String> = accepted
         .iter()
         .filter(|(_, kind, ..)| kind == "Patient")
@@ -136,14 +135,14 @@ pub fn load_bundle(db: &Db, bundle: &Value) -> Result<LoadReport, String> {
                 report.refuse(&kind, format!("{name} names no patient it belongs to"));
                 continue;
             };
-            if !in_bundle.contains(&owner) && !patient_stored(&tx, &owner)? {
+            if !in_bundle.contains(&owner) && !patient_stored(&mut tx, &owner).await? {
                 return Err(format!(
                     "{name} refers to Patient/{owner}, which is neither in this bundle nor already \
                      loaded; nothing was loaded"
                 ));
             }
         }
-        let stored = stored_owner(&tx, &kind, &id)?;
+        let stored = stored_owner(&mut tx, &kind, &id).await?;
         match &stored {
             Some(previous) if *previous != owner => {
                 report.refuse(
@@ -166,39 +165,44 @@ pub fn load_bundle(db: &Db, bundle: &Value) -> Result<LoadReport, String> {
     }
     let now = crate::infra::time::now();
     for (kind, id, resource, added_to) in ready {
-        records::put(&tx, &resource).map_err(|e| e.to_string())?;
+        records::put(&mut tx, &resource)
+            .await
+            .map_err(|e| e.to_string())?;
         if let Some(patient) = added_to {
-            notifications::note_added(&tx, &patient, &resource, now).map_err(|e| e.to_string())?;
+            notifications::note_added(&mut tx, &patient, &resource, now)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         if kind == "Patient" {
             report.patients.push(id);
         }
         report.by_type.entry(kind).or_default().loaded += 1;
     }
-    tx.commit().map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
     Ok(report)
 }
 
-fn patient_stored(conn: &Connection, id: &str) -> Result<bool, String> {
-    conn.query_row(
-        "SELECT 1 FROM resources WHERE type = 'Patient' AND id = ?1",
-        [id],
-        |_| Ok(()),
-    )
-    .optional()
-    .map(|found| found.is_some())
-    .map_err(|e| e.to_string())
+async fn patient_stored(conn: &mut Conn, id: &str) -> Result<bool, String> {
+    sqlx::query("SELECT 1 FROM resources WHERE type = 'Patient' AND id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map(|found| found.is_some())
+        .map_err(|e| e.to_string())
 }
 
 /// `Some(patient)` when a resource of this type and id is already stored (for that patient).
-fn stored_owner(conn: &Connection, kind: &str, id: &str) -> Result<Option<Option<String>>, String> {
-    conn.query_row(
-        "SELECT patient_id FROM resources WHERE type = ?1 AND id = ?2",
-        params![kind, id],
-        |r| r.get::<_, Option<String>>(0),
-    )
-    .optional()
-    .map_err(|e| e.to_string())
+async fn stored_owner(
+    conn: &mut Conn,
+    kind: &str,
+    id: &str,
+) -> Result<Option<Option<String>>, String> {
+    sqlx::query_scalar("SELECT patient_id FROM resources WHERE type = $1 AND id = $2")
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn rewrite_references(value: &mut Value, renames: &HashMap<String, String>) {
@@ -224,65 +228,77 @@ fn rewrite_references(value: &mut Value, renames: &HashMap<String, String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::infra::store::testing;
     use serde_json::json;
+
+    async fn count(store: &Store, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut *store.conn().await.unwrap())
+            .await
+            .unwrap()
+    }
 
     fn bundle(entries: Value) -> Value {
         json!({"resourceType": "Bundle", "type": "transaction", "entry": entries})
     }
 
-    #[test]
-    fn resolves_urn_uuid_references_and_skips_unserved_types() {
-        let db = Db::in_memory().unwrap();
-        let report = load_bundle(&db, &bundle(json!([
+    #[tokio::test]
+    async fn resolves_urn_uuid_references_and_skips_unserved_types() {
+        let store = testing::store().await;
+        let report = load_bundle(&store, &bundle(json!([
             {"fullUrl": "urn:uuid:aaa", "resource": {"resourceType": "Patient", "name": [{"text": "X"}]}},
             {"fullUrl": "urn:uuid:bbb", "resource": {"resourceType": "Condition",
                 "subject": {"reference": "urn:uuid:aaa"}, "onsetDateTime": "2001"}},
             {"fullUrl": "urn:uuid:ccc", "resource": {"resourceType": "Claim", "patient": {"reference": "urn:uuid:aaa"}}},
-        ])))
+        ]))).await
         .unwrap();
         assert_eq!(
             (report.loaded(), report.skipped, report.refused()),
             (2, 1, 0)
         );
         assert_eq!(report.patients, vec!["aaa".to_string()]);
-        let (patient, condition) = records::read(&db.lock(), "Condition", "bbb")
-            .unwrap()
-            .unwrap();
+        let (patient, condition) =
+            records::read(&mut store.conn().await.unwrap(), "Condition", "bbb")
+                .await
+                .unwrap()
+                .unwrap();
         assert_eq!(patient.as_deref(), Some("aaa"));
         assert_eq!(condition["subject"]["reference"], "Patient/aaa");
-        assert!(load_bundle(&db, &json!({"resourceType": "Patient"})).is_err());
+        assert!(
+            load_bundle(&store, &json!({"resourceType": "Patient"}))
+                .await
+                .is_err()
+        );
     }
 
-    #[test]
-    fn refuses_a_bundle_pointing_at_a_patient_it_does_not_have() {
-        let db = Db::in_memory().unwrap();
-        let e = load_bundle(&db, &bundle(json!([
+    #[tokio::test]
+    async fn refuses_a_bundle_pointing_at_a_patient_it_does_not_have() {
+        let store = testing::store().await;
+        let e = load_bundle(&store, &bundle(json!([
             {"resource": {"resourceType": "Observation", "id": "o1", "subject": {"reference": "Patient/someone-else"}}},
-        ])))
+        ]))).await
         .unwrap_err();
         assert!(
             e.contains("entry 1 (Observation/o1)") && e.contains("Patient/someone-else"),
             "{e}"
         );
-        let stored: i64 = db
-            .lock()
-            .query_row("SELECT count(*) FROM resources", [], |r| r.get(0))
-            .unwrap();
+        let stored = count(&store, "SELECT count(*) FROM resources").await;
         assert_eq!(stored, 0);
     }
 
-    #[test]
-    fn never_attaches_a_resource_about_a_patient_on_another_server_to_ours() {
-        let db = Db::in_memory().unwrap();
+    #[tokio::test]
+    async fn never_attaches_a_resource_about_a_patient_on_another_server_to_ours() {
+        let store = testing::store().await;
         load_bundle(
-            &db,
+            &store,
             &bundle(json!([
                 {"resource": {"resourceType": "Patient", "id": "demo-ann"}},
             ])),
         )
+        .await
         .unwrap();
         let report = load_bundle(
-            &db,
+            &store,
             &bundle(json!([
                 {"resource": {"resourceType": "Observation", "id": "o1",
                     "subject": {"reference": "https://other.example/fhir/Patient/demo-ann"}}},
@@ -290,21 +306,19 @@ mod tests {
                     "subject": {"reference": "urn:other:Patient/demo-ann"}}},
             ])),
         )
+        .await
         .unwrap();
         assert_eq!(report.refused(), 2, "{report:?}");
-        let attached: i64 = db
-            .lock()
-            .query_row(
-                "SELECT count(*) FROM resources WHERE patient_id = 'demo-ann' AND type != 'Patient'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let attached = count(
+            &store,
+            "SELECT count(*) FROM resources WHERE patient_id = 'demo-ann' AND type != 'Patient'",
+        )
+        .await;
         assert_eq!(attached, 0);
     }
 
-    #[test]
-    fn never_takes_an_id_with_a_slash_or_outside_fhirs_rule() {
+    #[tokio::test]
+    async fn never_takes_an_id_with_a_slash_or_outside_fhirs_rule() {
         assert_eq!(
             id_from_full_url("urn:uuid:1b2c-3d", "Patient").as_deref(),
             Some("1b2c-3d")
@@ -319,33 +333,34 @@ mod tests {
         );
         assert_eq!(id_from_full_url("urn:uuid:../Patient/p1", "Patient"), None);
         assert_eq!(id_from_full_url("urn:oid:1.2.3:Patient/x", "Patient"), None);
-        let db = Db::in_memory().unwrap();
+        let store = testing::store().await;
         let report = load_bundle(
-            &db,
+            &store,
             &bundle(json!([
                 {"fullUrl": "urn:x:Patient/p/../q", "resource": {"resourceType": "Patient"}},
                 {"resource": {"resourceType": "Patient", "id": "has space"}},
                 {"resource": {"resourceType": "Patient", "id": "ok"}},
             ])),
         )
+        .await
         .unwrap();
         assert_eq!(report.by_type["Patient"].loaded, 1);
         assert_eq!(report.by_type["Patient"].refused.len(), 2);
     }
 
-    #[test]
-    fn never_moves_a_stored_resource_to_another_patient() {
-        let db = Db::in_memory().unwrap();
+    #[tokio::test]
+    async fn never_moves_a_stored_resource_to_another_patient() {
+        let store = testing::store().await;
         let first = bundle(json!([
             {"resource": {"resourceType": "Patient", "id": "p1"}},
             {"resource": {"resourceType": "Patient", "id": "p2"}},
             {"resource": {"resourceType": "Observation", "id": "o1", "subject": {"reference": "Patient/p1"}}},
         ]));
-        load_bundle(&db, &first).unwrap();
-        let report = load_bundle(&db, &bundle(json!([
+        load_bundle(&store, &first).await.unwrap();
+        let report = load_bundle(&store, &bundle(json!([
             {"resource": {"resourceType": "Observation", "id": "o1", "subject": {"reference": "Patient/p2"}, "status": "final"}},
             {"resource": {"resourceType": "Observation", "id": "o2", "subject": {"reference": "Patient/p2"}}},
-        ])))
+        ]))).await
         .unwrap();
         let observations = &report.by_type["Observation"];
         assert_eq!(observations.loaded, 1);
@@ -354,7 +369,8 @@ mod tests {
             "{:?}",
             observations.refused
         );
-        let (owner, _) = records::read(&db.lock(), "Observation", "o1")
+        let (owner, _) = records::read(&mut store.conn().await.unwrap(), "Observation", "o1")
+            .await
             .unwrap()
             .unwrap();
         assert_eq!(owner.as_deref(), Some("p1"));

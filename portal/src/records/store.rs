@@ -1,7 +1,9 @@
 //! FHIR resources stored as JSON, with the few columns search needs pulled out beside them.
 
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use crate::infra::store::{Conn, Sql};
 use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// Resources that belong to one patient: searched with `patient=`, read only within scope.
 pub const PATIENT_TYPES: &[&str] = &[
@@ -164,30 +166,47 @@ pub fn index(resource: &Value) -> Option<Indexed> {
 }
 
 /// Stores (or replaces) one resource; it must have a type and an id.
-pub fn put(conn: &Connection, resource: &Value) -> rusqlite::Result<bool> {
+pub async fn put(conn: &mut Conn, resource: &Value) -> sqlx::Result<bool> {
     let Some(ix) = index(resource) else {
         return Ok(false);
     };
-    conn.execute(
-        "INSERT OR REPLACE INTO resources (type, id, patient_id, date, category, security, encounter, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![ix.resource_type, ix.id, ix.patient_id, ix.date, ix.category, ix.security, ix.encounter, resource.to_string()],
-    )?;
+    sqlx::query(
+        "INSERT INTO resources (type, id, patient_id, date, category, security, encounter, json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (type, id) DO UPDATE SET patient_id = excluded.patient_id,
+           date = excluded.date, category = excluded.category, security = excluded.security,
+           encounter = excluded.encounter, json = excluded.json",
+    )
+    .bind(&ix.resource_type)
+    .bind(&ix.id)
+    .bind(&ix.patient_id)
+    .bind(&ix.date)
+    .bind(&ix.category)
+    .bind(&ix.security)
+    .bind(&ix.encounter)
+    .bind(resource.to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(true)
 }
 
 /// A stored resource and the patient it belongs to.
-pub fn read(
-    conn: &Connection,
+pub async fn read(
+    conn: &mut Conn,
     resource_type: &str,
     id: &str,
-) -> rusqlite::Result<Option<(Option<String>, Value)>> {
-    conn.query_row(
-        "SELECT patient_id, json FROM resources WHERE type = ?1 AND id = ?2",
-        params![resource_type, id],
-        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
-    )
-    .optional()
-    .map(|found| found.and_then(|(p, json)| Some((p, serde_json::from_str(&json).ok()?))))
+) -> sqlx::Result<Option<(Option<String>, Value)>> {
+    sqlx::query("SELECT patient_id, json FROM resources WHERE type = $1 AND id = $2")
+        .bind(resource_type)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map(|found: Option<AnyRow>| {
+            let row = found?;
+            let (patient, json): (Option<String>, String) =
+                (row.try_get(0).ok()?, row.try_get(1).ok()?);
+            Some((patient, serde_json::from_str(&json).ok()?))
+        })
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -216,7 +235,7 @@ impl DateFilter {
 
     /// Narrows a query to this filter: compares a stored ISO date (the SQL expression `column`)
     /// cut to the filter's precision, so `le2020-12` takes all of December.
-    pub fn narrow(&self, column: &str, sql: &mut String, args: &mut Vec<String>) {
+    pub fn narrow(&self, column: &str, sql: &mut Sql) {
         let op = match self.op.as_str() {
             "ne" => "!=",
             "gt" => ">",
@@ -225,9 +244,10 @@ impl DateFilter {
             "le" => "<=",
             _ => "=",
         };
-        sql.push_str(&format!(" AND substr({column}, 1, length(?)) {op} ?"));
-        args.push(self.value.clone());
-        args.push(self.value.clone());
+        let value = sql.value(&self.value);
+        sql.push(&format!(
+            " AND substr({column}, 1, length({value})) {op} {value}"
+        ));
     }
 }
 
@@ -247,57 +267,67 @@ pub struct Search {
     pub offset: usize,
 }
 
-pub fn search(
-    conn: &Connection,
+pub async fn search(
+    conn: &mut Conn,
     resource_type: &str,
     s: &Search,
-) -> rusqlite::Result<(usize, Vec<Value>)> {
-    let mut sql = String::from("FROM resources WHERE type = ? AND patient_id = ?");
-    let mut args: Vec<String> = vec![resource_type.into(), s.patient_id.clone()];
+) -> sqlx::Result<(usize, Vec<Value>)> {
+    let mut sql = Sql::new("FROM resources WHERE type = ");
+    let (kind, patient) = (sql.value(resource_type), sql.value(&s.patient_id));
+    sql.push(&format!("{kind} AND patient_id = {patient}"));
     for d in &s.dates {
-        sql.push_str(" AND date IS NOT NULL");
-        d.narrow("date", &mut sql, &mut args);
+        sql.push(" AND date IS NOT NULL");
+        d.narrow("date", &mut sql);
     }
     if !s.categories.is_empty() {
-        let any: Vec<&str> = s.categories.iter().map(|_| "category LIKE ?").collect();
-        sql.push_str(&format!(" AND ({})", any.join(" OR ")));
-        args.extend(
-            s.categories
-                .iter()
-                .map(|c| format!("% {} %", escape_like(c))),
-        );
+        let any: Vec<String> = s
+            .categories
+            .iter()
+            .map(|c| {
+                format!(
+                    "category LIKE {}",
+                    sql.value(format!("% {} %", escape_like(c)))
+                )
+            })
+            .collect();
+        sql.push(&format!(" AND ({})", any.join(" OR ")));
     }
     for label in &s.withheld_labels {
-        sql.push_str(" AND security NOT LIKE ?");
-        args.push(format!("% {} %", escape_like(label)));
+        let label = sql.value(format!("% {} %", escape_like(label)));
+        sql.push(&format!(" AND security NOT LIKE {label}"));
     }
     for id in &s.withheld_ids {
-        sql.push_str(" AND id != ?");
-        args.push(id.clone());
+        let id = sql.value(id.as_str());
+        sql.push(&format!(" AND id != {id}"));
     }
     for visit in &s.withheld_visits {
-        sql.push_str(" AND coalesce(encounter, '') != ?");
-        args.push(visit.clone());
+        let visit = sql.value(visit.as_str());
+        sql.push(&format!(" AND coalesce(encounter, '') != {visit}"));
         if resource_type == "Encounter" {
-            sql.push_str(" AND id != ?");
-            args.push(visit.clone());
+            sql.push(&format!(" AND id != {visit}"));
         }
     }
-    let total: usize = conn.query_row(
-        &format!("SELECT count(*) {sql}"),
-        params_from_iter(&args),
-        |r| r.get(0),
-    )?;
+    let total: i64 = sql
+        .query("SELECT count(*) ", "")
+        .try_map(|r: AnyRow| r.try_get(0))
+        .fetch_one(&mut *conn)
+        .await?;
     let order = if s.newest_first { "DESC" } else { "ASC" };
-    let mut stmt = conn.prepare(&format!(
-        "SELECT json {sql} ORDER BY date {order}, id {order} LIMIT {} OFFSET {}",
-        s.count, s.offset
-    ))?;
-    let rows = stmt
-        .query_map(params_from_iter(&args), |r| r.get::<_, String>(0))?
-        .filter_map(|json| json.ok().and_then(|j| serde_json::from_str(&j).ok()))
+    let rows = sql
+        .query(
+            "SELECT json ",
+            &format!(
+                " ORDER BY date {order}, id {order} LIMIT {} OFFSET {}",
+                s.count, s.offset
+            ),
+        )
+        .try_map(|r: AnyRow| r.try_get::<String, _>(0))
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|json| serde_json::from_str(&json).ok())
         .collect();
-    Ok((total, rows))
+    Ok((total as usize, rows))
 }
 
 fn escape_like(code: &str) -> String {

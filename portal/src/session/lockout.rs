@@ -14,7 +14,8 @@
 //! Wrong security codes are counted on the account, across sign-ins, the same way.
 
 use crate::infra::error::ApiError;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::infra::store::Conn;
+use sqlx::Row;
 
 /// Failures a client network may make on one username before it must wait.
 pub const FREE_PER_CLIENT: i64 = 5;
@@ -45,26 +46,32 @@ pub struct Reserved {
 }
 
 /// Counts one password attempt for `username` from `client`, or refuses it while locked.
-pub fn reserve_password(
-    conn: &Connection,
+pub async fn reserve_password(
+    conn: &mut Conn,
     username: &str,
     client: &str,
     now: i64,
 ) -> Result<Reserved, ApiError> {
-    let known = is_known_client(conn, username, client)?;
-    let locked_until: Option<i64> = conn.query_row(
+    let known = is_known_client(&mut *conn, username, client).await?;
+    let locked_until: Option<i64> = sqlx::query(
         "SELECT max(locked_until) FROM sign_in_failures
-         WHERE username = ?1 AND (client = ?2 OR (client = ?3 AND NOT ?4)) AND locked_until > ?5",
-        params![username, client, WHOLE_ACCOUNT, known, now],
-        |r| r.get(0),
-    )?;
+         WHERE username = $1 AND (client = $2 OR (client = $3 AND NOT $4)) AND locked_until > $5",
+    )
+    .bind(username)
+    .bind(client)
+    .bind(WHOLE_ACCOUNT)
+    .bind(known)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .and_then(|r| r.try_get(0))?;
     if let Some(until) = locked_until {
         return Err(ApiError::AccountLocked {
             retry_after: until - now,
         });
     }
-    let mut locks_for = count(conn, username, client, now, FREE_PER_CLIENT)?;
-    let account_lock = count(conn, username, WHOLE_ACCOUNT, now, FREE_PER_ACCOUNT)?;
+    let mut locks_for = count(&mut *conn, username, client, now, FREE_PER_CLIENT).await?;
+    let account_lock = count(conn, username, WHOLE_ACCOUNT, now, FREE_PER_ACCOUNT).await?;
     if !known {
         locks_for = locks_for.max(account_lock);
     }
@@ -75,104 +82,140 @@ pub fn reserve_password(
     })
 }
 
-fn count(
-    conn: &Connection,
+async fn count(
+    conn: &mut Conn,
     username: &str,
     client: &str,
     now: i64,
     free: i64,
-) -> rusqlite::Result<Option<i64>> {
-    let failures: i64 = conn.query_row(
-        "INSERT INTO sign_in_failures (username, client, failures, last_failed_at) VALUES (?1, ?2, 1, ?3)
+) -> sqlx::Result<Option<i64>> {
+    let failures: i64 = sqlx::query("INSERT INTO sign_in_failures (username, client, failures, last_failed_at) VALUES ($1, $2, 1, $3)
          ON CONFLICT (username, client) DO UPDATE SET
-           failures = CASE WHEN ?3 - last_failed_at > ?4 THEN 1 ELSE failures + 1 END,
-           last_failed_at = ?3
-         RETURNING failures",
-        params![username, client, now, DECAY],
-        |r| r.get(0),
-    )?;
+           failures = CASE WHEN $3 - sign_in_failures.last_failed_at > $4 THEN 1
+                           ELSE sign_in_failures.failures + 1 END,
+           last_failed_at = $3
+         RETURNING failures")
+        .bind(username)
+        .bind(client)
+        .bind(now)
+        .bind(DECAY)
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|r| r.try_get(0))?;
     let lock = lock_seconds(failures, free);
     if let Some(secs) = lock {
-        conn.execute(
-            "UPDATE sign_in_failures SET locked_until = ?3 WHERE username = ?1 AND client = ?2",
-            params![username, client, now + secs],
-        )?;
+        sqlx::query(
+            "UPDATE sign_in_failures SET locked_until = $3 WHERE username = $1 AND client = $2",
+        )
+        .bind(username)
+        .bind(client)
+        .bind(now + secs)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(lock)
 }
 
 /// The password was right: this network starts afresh, and the account-wide count gives back
 /// the one it took.
-pub fn forgive_password(conn: &Connection, reserved: &Reserved) -> rusqlite::Result<()> {
-    conn.execute(
-        "DELETE FROM sign_in_failures WHERE username = ?1 AND client = ?2",
-        params![reserved.username, reserved.client],
-    )?;
-    conn.execute(
+pub async fn forgive_password(conn: &mut Conn, reserved: &Reserved) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1 AND client = $2")
+        .bind(&reserved.username)
+        .bind(&reserved.client)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
         "UPDATE sign_in_failures SET failures = failures - 1,
-           locked_until = CASE WHEN failures - 1 >= ?3 THEN locked_until END
-         WHERE username = ?1 AND client = ?2",
-        params![reserved.username, WHOLE_ACCOUNT, FREE_PER_ACCOUNT],
-    )?;
+           locked_until = CASE WHEN failures - 1 >= $3 THEN locked_until END
+         WHERE username = $1 AND client = $2",
+    )
+    .bind(&reserved.username)
+    .bind(WHOLE_ACCOUNT)
+    .bind(FREE_PER_ACCOUNT)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-fn is_known_client(conn: &Connection, username: &str, client: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
+async fn is_known_client(conn: &mut Conn, username: &str, client: &str) -> sqlx::Result<bool> {
+    sqlx::query(
         "SELECT 1 FROM known_clients k JOIN users u ON u.id = k.user_id
-         WHERE u.username = ?1 AND k.client = ?2",
-        params![username, client],
-        |_| Ok(()),
+         WHERE u.username = $1 AND k.client = $2",
     )
-    .optional()
+    .bind(username)
+    .bind(client)
+    .fetch_optional(&mut *conn)
+    .await
     .map(|found| found.is_some())
 }
 
 /// A completed sign-in: this network is known to the account from now on.
-pub fn remember_client(
-    conn: &Connection,
+pub async fn remember_client(
+    conn: &mut Conn,
     user_id: i64,
     client: &str,
     now: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO known_clients (user_id, client, last_signed_in) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id, client) DO UPDATE SET last_signed_in = ?3",
-        params![user_id, client, now],
-    )?;
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO known_clients (user_id, client, last_signed_in) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, client) DO UPDATE SET last_signed_in = $3",
+    )
+    .bind(user_id)
+    .bind(client)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// Counts one security code attempt on the account, or refuses it while codes are paused.
 /// `Ok(Some(seconds))` when this attempt, if wrong, is the one that pauses them.
-pub fn reserve_code(conn: &Connection, user_id: i64, now: i64) -> Result<Option<i64>, ApiError> {
-    code_lock(conn, user_id, now)?;
-    let failures: i64 = conn.query_row(
+pub async fn reserve_code(
+    conn: &mut Conn,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<i64>, ApiError> {
+    code_lock(&mut *conn, user_id, now).await?;
+    let failures: i64 = sqlx::query(
         "UPDATE users SET
-           code_failures = CASE WHEN code_last_failed_at IS NULL OR ?2 - code_last_failed_at > ?3
+           code_failures = CASE WHEN code_last_failed_at IS NULL OR $2 - code_last_failed_at > $3
                                 THEN 1 ELSE code_failures + 1 END,
-           code_last_failed_at = ?2
-         WHERE id = ?1 RETURNING code_failures",
-        params![user_id, now, DECAY],
-        |r| r.get(0),
-    )?;
-    let lock = (failures >= FREE_CODES).then_some(LONGEST_LOCK);
-    if let Some(secs) = lock {
-        conn.execute(
-            "UPDATE users SET code_locked_until = ?2 WHERE id = ?1",
-            params![user_id, now + secs],
-        )?;
+           code_last_failed_at = $2
+         WHERE id = $1 RETURNING code_failures",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(DECAY)
+    .fetch_one(&mut *conn)
+    .await
+    .and_then(|r| r.try_get(0))?;
+    if failures < FREE_CODES {
+        return Ok(None);
     }
-    Ok(lock)
+    // Past the free ones, one attempt pauses the codes: the one that sets the pause. Any other
+    // counted alongside it finds them paused already.
+    let paused = sqlx::query(
+        "UPDATE users SET code_locked_until = $2
+         WHERE id = $1 AND (code_locked_until IS NULL OR code_locked_until <= $3)",
+    )
+    .bind(user_id)
+    .bind(now + LONGEST_LOCK)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if paused.rows_affected() == 0 {
+        code_lock(conn, user_id, now).await?;
+    }
+    Ok(Some(LONGEST_LOCK))
 }
 
 /// Refuses while the account's security codes are paused.
-pub fn code_lock(conn: &Connection, user_id: i64, now: i64) -> Result<(), ApiError> {
-    let until: Option<i64> = conn.query_row(
-        "SELECT code_locked_until FROM users WHERE id = ?1",
-        [user_id],
-        |r| r.get(0),
-    )?;
+pub async fn code_lock(conn: &mut Conn, user_id: i64, now: i64) -> Result<(), ApiError> {
+    let until: Option<i64> = sqlx::query("SELECT code_locked_until FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|r| r.try_get(0))?;
     match until.filter(|u| *u > now) {
         Some(u) => Err(ApiError::SecondFactorLocked {
             retry_after: u - now,
@@ -181,42 +224,50 @@ pub fn code_lock(conn: &Connection, user_id: i64, now: i64) -> Result<(), ApiErr
     }
 }
 
-pub fn forgive_code(conn: &Connection, user_id: i64) -> rusqlite::Result<()> {
-    conn.execute(
+pub async fn forgive_code(conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
         "UPDATE users SET code_failures = 0, code_last_failed_at = NULL, code_locked_until = NULL
-         WHERE id = ?1",
-        [user_id],
-    )?;
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// The help desk's "unlock": every count for the account starts again.
-pub fn unlock(conn: &Connection, username: &str) -> rusqlite::Result<usize> {
-    let rows = conn.execute(
-        "DELETE FROM sign_in_failures WHERE username = ?1",
-        [username],
-    )?;
-    conn.execute(
+pub async fn unlock(conn: &mut Conn, username: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM sign_in_failures WHERE username = $1")
+        .bind(username)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
         "UPDATE users SET code_failures = 0, code_last_failed_at = NULL, code_locked_until = NULL
-         WHERE username = ?1",
-        [username],
-    )?;
-    Ok(rows)
+         WHERE username = $1",
+    )
+    .bind(username)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Forgets counts that have decayed, so the table holds only recent guessing.
-pub fn purge(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
-    conn.execute(
-        "DELETE FROM sign_in_failures WHERE ?1 - last_failed_at > ?2
-           AND (locked_until IS NULL OR locked_until <= ?1)",
-        params![now, DECAY],
+pub async fn purge(conn: &mut Conn, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sign_in_failures WHERE $1 - last_failed_at > $2
+           AND (locked_until IS NULL OR locked_until <= $1)",
     )
+    .bind(now)
+    .bind(DECAY)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::infra::db::Db;
+    use crate::infra::store::testing;
 
     #[test]
     fn locks_grow_from_thirty_seconds_to_fifteen_minutes() {
@@ -228,41 +279,52 @@ mod tests {
         assert_eq!(lock_seconds(500, 5), Some(900));
     }
 
-    #[test]
-    fn one_network_locking_a_name_leaves_other_networks_free_and_failures_decay() {
-        let db = Db::in_memory().unwrap();
-        let conn = db.lock();
+    #[tokio::test]
+    async fn one_network_locking_a_name_leaves_other_networks_free_and_failures_decay() {
+        let store = testing::store().await;
+        let mut held = store.conn().await.unwrap();
+        let conn = &mut *held;
         for n in 0..FREE_PER_CLIENT {
-            let r = reserve_password(&conn, "ann", "198.51.100.1", 1000).unwrap();
+            let r = reserve_password(conn, "ann", "198.51.100.1", 1000)
+                .await
+                .unwrap();
             assert_eq!(r.locks_for.is_some(), n == FREE_PER_CLIENT - 1);
         }
         assert!(matches!(
-            reserve_password(&conn, "ann", "198.51.100.1", 1001),
+            reserve_password(conn, "ann", "198.51.100.1", 1001).await,
             Err(ApiError::AccountLocked { retry_after: 29 })
         ));
-        assert!(reserve_password(&conn, "ann", "203.0.113.7", 1001).is_ok());
+        assert!(
+            reserve_password(conn, "ann", "203.0.113.7", 1001)
+                .await
+                .is_ok()
+        );
         // After the lock and an hour's quiet, the attacker's network starts from one again.
         let later = 1000 + DECAY + 1;
-        let r = reserve_password(&conn, "ann", "198.51.100.1", later).unwrap();
+        let r = reserve_password(conn, "ann", "198.51.100.1", later)
+            .await
+            .unwrap();
         assert_eq!(r.locks_for, None);
     }
 
-    #[test]
-    fn a_known_network_passes_the_account_wide_lock() {
-        let db = Db::in_memory().unwrap();
-        let conn = db.lock();
-        conn.execute(
-            "INSERT INTO users (id, username, display_name, password_hash) VALUES (1, 'ann', 'Ann', 'x')",
-            [],
-        )
+    #[tokio::test]
+    async fn a_known_network_passes_the_account_wide_lock() {
+        let store = testing::store().await;
+        let mut held = store.conn().await.unwrap();
+        let conn = &mut *held;
+        sqlx::query("INSERT INTO users (id, username, display_name, password_hash) VALUES (1, 'ann', 'Ann', 'x')")
+        .execute(&mut *conn)
+        .await
         .unwrap();
-        remember_client(&conn, 1, "home", 10).unwrap();
+        remember_client(conn, 1, "home", 10).await.unwrap();
         for n in 0..FREE_PER_ACCOUNT {
-            let _ = reserve_password(&conn, "ann", &format!("bot-{n}"), 1000).unwrap();
+            let _ = reserve_password(conn, "ann", &format!("bot-{n}"), 1000)
+                .await
+                .unwrap();
         }
-        assert!(reserve_password(&conn, "ann", "cafe", 1001).is_err());
-        let at_home = reserve_password(&conn, "ann", "home", 1001).unwrap();
-        forgive_password(&conn, &at_home).unwrap();
-        assert!(reserve_password(&conn, "ann", "home", 1002).is_ok());
+        assert!(reserve_password(conn, "ann", "cafe", 1001).await.is_err());
+        let at_home = reserve_password(conn, "ann", "home", 1001).await.unwrap();
+        forgive_password(conn, &at_home).await.unwrap();
+        assert!(reserve_password(conn, "ann", "home", 1002).await.is_ok());
     }
 }

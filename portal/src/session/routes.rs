@@ -1,5 +1,5 @@
 use super::store::{self, Lookup, PendingSecondFactor, Session, Stage};
-use super::throttle::Refused;
+use super::throttle::{self, Kind, Refused};
 use super::{cookie, lockout, password};
 use crate::AppState;
 use crate::accounts::two_step::{self, Accepted};
@@ -8,25 +8,29 @@ use crate::audit::Event;
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::terms;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn session_view(state: &AppState, conn: &Connection, session: &Session) -> Result<Value, ApiError> {
-    let user = accounts::by_id(conn, session.user_id)?;
+async fn session_view(
+    state: &AppState,
+    conn: &mut Conn,
+    session: &Session,
+) -> Result<Value, ApiError> {
+    let user = accounts::by_id(&mut *conn, session.user_id).await?;
     Ok(json!({
         "status": "signed-in",
         "user": {"username": user.username, "displayName": user.display_name},
         "idleTimeoutSeconds": state.config.idle_timeout,
         "idleExpiresAt": time::rfc3339(session.idle_expires_at(state)),
         "expiresAt": time::rfc3339(session.expires_at(state)),
-        "terms": terms::requirements(conn, session.user_id)?,
+        "terms": terms::requirements(conn, session.user_id).await?,
     }))
 }
 
@@ -48,27 +52,25 @@ fn with_cookie(body: Value, cookie: HeaderValue) -> Response {
 /// Where the browser stands. Signed out is an answer, not an error: a signed-out visit must
 /// leave nothing red in the browser's console.
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    state
-        .run(move |state| match store::lookup(state, &headers)? {
-            Lookup::None => Ok(Json(json!({"status": "signed-out"})).into_response()),
-            Lookup::Ended => Ok(with_cookie(
-                json!({"status": "signed-out", "ended": true}),
-                cookie::clear(state),
-            )),
-            Lookup::Live(session) if session.stage == Stage::SecondFactor => {
-                Ok(Json(second_factor_required()).into_response())
-            }
-            Lookup::Live(mut session) if session.stage == Stage::SetUp => {
-                store::touch(&state.db.lock(), &mut session)?;
-                Ok(Json(set_up_required()).into_response())
-            }
-            Lookup::Live(mut session) => {
-                let conn = state.db.lock();
-                store::touch(&conn, &mut session)?;
-                Ok(Json(session_view(state, &conn, &session)?).into_response())
-            }
-        })
-        .await
+    match store::lookup(&state, &headers).await? {
+        Lookup::None => Ok(Json(json!({"status": "signed-out"})).into_response()),
+        Lookup::Ended => Ok(with_cookie(
+            json!({"status": "signed-out", "ended": true}),
+            cookie::clear(&state),
+        )),
+        Lookup::Live(session) if session.stage == Stage::SecondFactor => {
+            Ok(Json(second_factor_required()).into_response())
+        }
+        Lookup::Live(mut session) if session.stage == Stage::SetUp => {
+            store::touch(&mut *state.store.conn().await?, &mut session).await?;
+            Ok(Json(set_up_required()).into_response())
+        }
+        Lookup::Live(mut session) => {
+            let mut conn = state.store.conn().await?;
+            store::touch(&mut conn, &mut session).await?;
+            Ok(Json(session_view(&state, &mut conn, &session).await?).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -84,34 +86,40 @@ pub(crate) async fn throttle(
     username: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
+    let mut conn = state.store.conn().await?;
     let Err(Refused {
         retry_after,
         first_in_window,
-    }) = state.throttle.check(&client.network(), now)
+    }) = throttle::check(&mut conn, Kind::SignIn, &client.network(), now).await
     else {
         return Ok(());
     };
     let error = ApiError::TooManyAttempts { retry_after };
     if first_in_window {
-        let event = Event::new("sign-in-throttled")
+        Event::new("sign-in-throttled")
             .refused(&error)
             .username(username)
-            .client(client);
-        state
-            .run(move |state| Ok(event.record(&state.db.lock())?))
+            .client(client)
+            .record(&mut conn)
             .await?;
     }
     Err(error)
 }
 
+/// Counts a failed sign-in step against a client network.
+pub(crate) async fn failed_step(state: &AppState, network: &str, now: i64) -> Result<(), ApiError> {
+    let mut conn = state.store.conn().await?;
+    throttle::fail(&mut conn, Kind::SignIn, network, now).await?;
+    Ok(())
+}
+
 /// Audits a refused sign-in step and answers with its reason.
 async fn refuse(state: &AppState, error: ApiError, event: Event) -> Result<Response, ApiError> {
-    state
-        .run(move |state| {
-            event.refused(&error).record(&state.db.lock())?;
-            Err(error)
-        })
-        .await
+    event
+        .refused(&error)
+        .record(&mut *state.store.conn().await?)
+        .await?;
+    Err(error)
 }
 
 pub async fn sign_in(
@@ -128,20 +136,16 @@ pub async fn sign_in(
     // The attempt is counted before the slow check, and the account looked up, whether or not
     // it exists, in the same way.
     let (user, reserved) = {
-        let (username, network) = (username.clone(), client.network());
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                let reserved = lockout::reserve_password(&conn, &username, &network, now);
-                Ok((accounts::by_username(&conn, &username)?, reserved))
-            })
-            .await?
+        let mut conn = state.store.conn().await?;
+        let reserved =
+            lockout::reserve_password(&mut conn, &username, &client.network(), now).await;
+        (accounts::by_username(&mut conn, &username).await?, reserved)
     };
     let refused = refused.user(user.as_ref().map(|u| u.id));
     let reserved = match reserved {
         Ok(r) => r,
         Err(e) => {
-            state.throttle.fail(&client.network(), now);
+            failed_step(&state, &client.network(), now).await?;
             return refuse(&state, e, refused).await;
         }
     };
@@ -158,51 +162,51 @@ pub async fn sign_in(
             Some(retry_after) => ApiError::AccountLocked { retry_after },
             None => ApiError::InvalidCredentials,
         };
-        state.throttle.fail(&client.network(), now);
+        failed_step(&state, &client.network(), now).await?;
         return refuse(&state, e, refused).await;
     };
-    let outcome = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            lockout::forgive_password(&conn, &reserved)?;
-            if user.closure_requested_at.is_some() {
-                return Ok(Err(ApiError::AccountClosed));
-            }
-            if user.disabled_at.is_some() {
-                return Ok(Err(ApiError::AccountDisabled));
-            }
-            if user.totp_secret.is_some() {
-                if let Err(e) = lockout::code_lock(&conn, user.id, now) {
-                    return Ok(Err(e));
-                }
-                let (token, session) = store::create(&conn, user.id, Stage::SecondFactor, &client)?;
+    let mut conn = state.store.conn().await?;
+    lockout::forgive_password(&mut conn, &reserved).await?;
+    let outcome = if user.closure_requested_at.is_some() {
+        Err(ApiError::AccountClosed)
+    } else if user.disabled_at.is_some() {
+        Err(ApiError::AccountDisabled)
+    } else if user.totp_secret.is_some() {
+        match lockout::code_lock(&mut conn, user.id, now).await {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let (token, session) =
+                    store::create(&mut conn, user.id, Stage::SecondFactor, &client).await?;
                 Event::new("sign-in-password-accepted")
                     .user(Some(user.id))
                     .client(&client)
                     .session(&session)
-                    .record(&conn)?;
-                return Ok(Ok(with_cookie(
+                    .record(&mut conn)
+                    .await?;
+                Ok(with_cookie(
                     second_factor_required(),
-                    cookie::set(state, &token, true),
-                )));
+                    cookie::set(&state, &token, true),
+                ))
             }
-            if state.config.require_second_factor {
-                let (token, session) = store::create(&conn, user.id, Stage::SetUp, &client)?;
-                lockout::remember_client(&conn, user.id, &client.network(), session.created_at)?;
-                Event::new("sign-in-password-accepted")
-                    .user(Some(user.id))
-                    .client(&client)
-                    .session(&session)
-                    .detail("a second factor to set up")
-                    .record(&conn)?;
-                return Ok(Ok(with_cookie(
-                    set_up_required(),
-                    cookie::set(state, &token, false),
-                )));
-            }
-            signed_in(state, &conn, &user, &client, "password").map(Ok)
-        })
-        .await?;
+        }
+    } else if state.config.require_second_factor {
+        let (token, session) = store::create(&mut conn, user.id, Stage::SetUp, &client).await?;
+        lockout::remember_client(&mut conn, user.id, &client.network(), session.created_at).await?;
+        Event::new("sign-in-password-accepted")
+            .user(Some(user.id))
+            .client(&client)
+            .session(&session)
+            .detail("a second factor to set up")
+            .record(&mut conn)
+            .await?;
+        Ok(with_cookie(
+            set_up_required(),
+            cookie::set(&state, &token, false),
+        ))
+    } else {
+        Ok(signed_in(&state, &mut conn, &user, &client, "password").await?)
+    };
+    drop(conn);
     match outcome {
         Ok(res) => Ok(res),
         Err(e) => refuse(&state, e, refused).await,
@@ -210,35 +214,36 @@ pub async fn sign_in(
 }
 
 /// A completed sign-in: a fresh session, the network remembered, the event audited.
-pub(crate) fn signed_in(
+pub(crate) async fn signed_in(
     state: &AppState,
-    conn: &Connection,
+    conn: &mut Conn,
     user: &User,
     client: &Client,
     how: &str,
 ) -> Result<Response, ApiError> {
-    let (view, cookie) = start_session(state, conn, user, client, how)?;
+    let (view, cookie) = start_session(state, conn, user, client, how).await?;
     Ok(with_cookie(view, cookie))
 }
 
 /// A fresh signed-in session: what `GET /session` would say of it, and its cookie.
-pub(crate) fn start_session(
+pub(crate) async fn start_session(
     state: &AppState,
-    conn: &Connection,
+    conn: &mut Conn,
     user: &User,
     client: &Client,
     how: &str,
 ) -> Result<(Value, HeaderValue), ApiError> {
-    let (token, session) = store::create(conn, user.id, Stage::Active, client)?;
-    lockout::remember_client(conn, user.id, &client.network(), session.created_at)?;
+    let (token, session) = store::create(&mut *conn, user.id, Stage::Active, client).await?;
+    lockout::remember_client(&mut *conn, user.id, &client.network(), session.created_at).await?;
     Event::new("signed-in")
         .user(Some(user.id))
         .client(client)
         .session(&session)
         .detail(how)
-        .record(conn)?;
+        .record(&mut *conn)
+        .await?;
     Ok((
-        session_view(state, conn, &session)?,
+        session_view(state, conn, &session).await?,
         cookie::set(state, &token, false),
     ))
 }
@@ -256,83 +261,94 @@ pub async fn second_factor(
 ) -> Result<Response, ApiError> {
     let now = time::now();
     throttle(&state, &client, None, now).await?;
-    let network = client.network();
-    let answer = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let user = accounts::by_id(&conn, pending.user_id)?;
-            let refuse_why = |e: ApiError, why: &str| -> Result<Response, ApiError> {
-                Event::new("sign-in-refused")
-                    .refused(&e)
-                    .user(Some(user.id))
-                    .client(&client)
-                    .session(&pending)
-                    .detail(why)
-                    .record(&conn)?;
-                Err(e)
-            };
-            let refuse = |e: ApiError| refuse_why(e, "");
-            let pauses_for = match lockout::reserve_code(&conn, user.id, now) {
-                Ok(p) => p,
-                Err(e) => {
-                    store::delete(&conn, &pending.token_hash)?;
-                    return refuse(e);
-                }
-            };
-            let accepted = match two_step::accept(&conn, &state.secrets, &user, &code.code, now) {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // A right code that lost the race to another sign-in, or was used before,
-                    // may have been overheard: the help desk should see that, not a typing slip.
-                    let why =
-                        if two_step::was_used(&conn, &state.secrets, user.id, &code.code, now)? {
-                            "code-reused: a right code already used"
-                        } else {
-                            ""
-                        };
-                    let Some(retry_after) = pauses_for else {
-                        return refuse_why(e, why);
-                    };
-                    let paused = ApiError::SecondFactorLocked { retry_after };
-                    Event::new("second-factor-locked")
-                        .refused(&paused)
-                        .user(Some(user.id))
-                        .client(&client)
-                        .session(&pending)
-                        .record(&conn)?;
-                    // Every half-finished sign-in of the account ends: guessing must start over.
-                    conn.execute(
-                        "DELETE FROM sessions WHERE user_id = ?1 AND stage = 'second-factor'",
-                        [user.id],
-                    )?;
-                    return refuse(paused);
-                }
-            };
-            lockout::forgive_code(&conn, user.id)?;
-            // A fresh token for the signed-in session, so one seen before the code was entered
-            // is worthless.
-            store::delete(&conn, &pending.token_hash)?;
-            let Accepted::RecoveryCode { left } = accepted else {
-                return signed_in(state, &conn, &user, &client, "password and code");
-            };
-            Event::new("recovery-code-used")
-                .user(Some(user.id))
-                .client(&client)
-                .session(&pending)
-                .detail(&format!("{left} left"))
-                .record(&conn)?;
-            let (mut view, cookie) =
-                start_session(state, &conn, &user, &client, "password and recovery code")?;
-            // The app tells the patient how many are left, and how to make more.
-            view["recoveryCodesLeft"] = json!(left);
-            Ok(with_cookie(view, cookie))
-        })
-        .await;
+    let answer = code_answer(&state, &client, &pending, &code.code, now).await;
     // Every refusal of a code is a failed step: a wrong code, or one tried while codes are paused.
     if answer.is_err() {
-        state.throttle.fail(&network, now);
+        failed_step(&state, &client.network(), now).await?;
     }
     answer
+}
+
+async fn code_answer(
+    state: &AppState,
+    client: &Client,
+    pending: &Session,
+    code: &str,
+    now: i64,
+) -> Result<Response, ApiError> {
+    let mut conn = state.store.conn().await?;
+    let user = accounts::by_id(&mut conn, pending.user_id).await?;
+    let refused = |why: &str| {
+        Event::new("sign-in-refused")
+            .user(Some(user.id))
+            .client(client)
+            .session(pending)
+            .detail(why)
+    };
+    let pauses_for = match lockout::reserve_code(&mut conn, user.id, now).await {
+        Ok(p) => p,
+        Err(e) => {
+            store::delete(&mut conn, &pending.token_hash).await?;
+            refused("").refused(&e).record(&mut conn).await?;
+            return Err(e);
+        }
+    };
+    let accepted = match two_step::accept(&mut conn, &state.secrets, &user, code, now).await {
+        Ok(accepted) => accepted,
+        Err(e) => {
+            // A right code that lost the race to another sign-in, or was used before, may have
+            // been overheard: the help desk should see that, not a typing slip.
+            let why = if two_step::was_used(&mut conn, &state.secrets, user.id, code, now).await? {
+                "code-reused: a right code already used"
+            } else {
+                ""
+            };
+            let Some(retry_after) = pauses_for else {
+                refused(why).refused(&e).record(&mut conn).await?;
+                return Err(e);
+            };
+            let paused = ApiError::SecondFactorLocked { retry_after };
+            Event::new("second-factor-locked")
+                .refused(&paused)
+                .user(Some(user.id))
+                .client(client)
+                .session(pending)
+                .record(&mut conn)
+                .await?;
+            // Every half-finished sign-in of the account ends: guessing must start over.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND stage = 'second-factor'")
+                .bind(user.id)
+                .execute(&mut *conn)
+                .await?;
+            refused("").refused(&paused).record(&mut conn).await?;
+            return Err(paused);
+        }
+    };
+    lockout::forgive_code(&mut conn, user.id).await?;
+    // A fresh token for the signed-in session, so one seen before the code was entered is
+    // worthless.
+    store::delete(&mut conn, &pending.token_hash).await?;
+    let Accepted::RecoveryCode { left } = accepted else {
+        return signed_in(state, &mut conn, &user, client, "password and code").await;
+    };
+    Event::new("recovery-code-used")
+        .user(Some(user.id))
+        .client(client)
+        .session(pending)
+        .detail(&format!("{left} left"))
+        .record(&mut conn)
+        .await?;
+    let (mut view, cookie) = start_session(
+        state,
+        &mut conn,
+        &user,
+        client,
+        "password and recovery code",
+    )
+    .await?;
+    // The app tells the patient how many are left, and how to make more.
+    view["recoveryCodesLeft"] = json!(left);
+    Ok(with_cookie(view, cookie))
 }
 
 pub async fn sign_out(
@@ -340,20 +356,16 @@ pub async fn sign_out(
     client: Client,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state
-        .run(move |state| {
-            if let Lookup::Live(session) = store::lookup(state, &headers)? {
-                let conn = state.db.lock();
-                store::delete(&conn, &session.token_hash)?;
-                Event::new("signed-out")
-                    .user(Some(session.user_id))
-                    .client(&client)
-                    .session(&session)
-                    .record(&conn)?;
-            }
-            Ok(())
-        })
-        .await?;
+    if let Lookup::Live(session) = store::lookup(&state, &headers).await? {
+        let mut conn = state.store.conn().await?;
+        store::delete(&mut conn, &session.token_hash).await?;
+        Event::new("signed-out")
+            .user(Some(session.user_id))
+            .client(&client)
+            .session(&session)
+            .record(&mut conn)
+            .await?;
+    }
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
     h.insert(header::SET_COOKIE, cookie::clear(&state));

@@ -4,11 +4,12 @@ use super::{cookie, random_token, token_hash};
 use crate::AppState;
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use rusqlite::{Connection, OptionalExtension, params};
+use sqlx::Row;
 
 /// A half-finished sign-in waiting for its code does not last.
 pub const SECOND_FACTOR_WINDOW: i64 = 300;
@@ -76,12 +77,12 @@ impl Session {
 }
 
 /// Starts a session from this client; the token is for the cookie and is not kept.
-pub fn create(
-    conn: &Connection,
+pub async fn create(
+    conn: &mut Conn,
     user_id: i64,
     stage: Stage,
     client: &Client,
-) -> rusqlite::Result<(String, Session)> {
+) -> sqlx::Result<(String, Session)> {
     let token = random_token();
     let now = time::now();
     let session = Session {
@@ -92,96 +93,115 @@ pub fn create(
         last_seen: now,
         user_agent: client.user_agent.clone(),
     };
-    conn.execute(
-        "INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![session.token_hash, user_id, stage.as_str(), now, now, session.user_agent],
-    )?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen, user_agent) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&session.token_hash)
+        .bind(user_id)
+        .bind(stage.as_str())
+        .bind(now)
+        .bind(now)
+        .bind(&session.user_agent)
+        .execute(&mut *conn)
+        .await?;
     Ok((token, session))
 }
 
 /// An account's signed-in sessions (not those waiting for a code), most recently used first.
-pub fn of_user(
-    conn: &Connection,
+pub async fn of_user(
+    conn: &mut Conn,
     state: &AppState,
     user_id: i64,
-) -> rusqlite::Result<Vec<Session>> {
+) -> sqlx::Result<Vec<Session>> {
     let now = time::now();
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 AND stage = 'active' ORDER BY last_seen DESC"
-    ))?;
-    let all = stmt
-        .query_map([user_id], session_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let all = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND stage = 'active' ORDER BY last_seen DESC"
+    )))
+    .bind(user_id)
+    .try_map(|r: sqlx::any::AnyRow| session_from_row(&r))
+    .fetch_all(conn)
+    .await?;
     Ok(all
         .into_iter()
         .filter(|s| !s.has_ended(state, now))
         .collect())
 }
 
-pub fn delete(conn: &Connection, token_hash: &str) -> rusqlite::Result<bool> {
-    Ok(conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])? > 0)
+pub async fn delete(conn: &mut Conn, token_hash: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Ends every session of an account at once, or every other one (`keep`).
-pub fn delete_all(conn: &Connection, user_id: i64, keep: Option<&str>) -> rusqlite::Result<usize> {
-    conn.execute(
-        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
-        params![user_id, keep],
-    )
+pub async fn delete_all(conn: &mut Conn, user_id: i64, keep: Option<&str>) -> sqlx::Result<u64> {
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
 }
 
 const SESSION_COLUMNS: &str = "token_hash, user_id, stage, created_at, last_seen, user_agent";
 
-fn session_from_row(r: &rusqlite::Row) -> rusqlite::Result<Session> {
+fn session_from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Session> {
     Ok(Session {
-        token_hash: r.get(0)?,
-        user_id: r.get(1)?,
-        stage: Stage::from_str(&r.get::<_, String>(2)?),
-        created_at: r.get(3)?,
-        last_seen: r.get(4)?,
-        user_agent: r.get(5)?,
+        token_hash: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        stage: Stage::from_str(&r.try_get::<String, _>(2)?),
+        created_at: r.try_get(3)?,
+        last_seen: r.try_get(4)?,
+        user_agent: r.try_get(5)?,
     })
 }
 
-fn find(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Session>> {
-    conn.query_row(
-        &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?1"),
-        [hash],
-        session_from_row,
-    )
-    .optional()
+async fn find(conn: &mut Conn, hash: &str) -> sqlx::Result<Option<Session>> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1").to_string(),
+    ))
+    .bind(hash)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| session_from_row(&r)).transpose())
 }
 
-pub fn list(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Session>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at"
-    ))?;
-    stmt.query_map([user_id], session_from_row)?.collect()
+pub async fn list(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Session>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at"
+    )))
+    .bind(user_id)
+    .try_map(|r: sqlx::any::AnyRow| session_from_row(&r))
+    .fetch_all(conn)
+    .await
 }
 
 /// A signed-in request: the session's idle clock starts again now.
-pub fn touch(conn: &Connection, session: &mut Session) -> rusqlite::Result<()> {
+pub async fn touch(conn: &mut Conn, session: &mut Session) -> sqlx::Result<()> {
     session.last_seen = time::now();
-    conn.execute(
-        "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2",
-        params![session.last_seen, session.token_hash],
-    )?;
+    sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+        .bind(session.last_seen)
+        .bind(&session.token_hash)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Removes sessions that have ended, so a stolen copy of the database holds as few as possible.
-pub fn purge(state: &AppState, now: i64) -> rusqlite::Result<usize> {
-    state.db.lock().execute(
+pub async fn purge(state: &AppState, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
         "DELETE FROM sessions WHERE
-           (stage = 'second-factor' AND ?1 - created_at > ?2)
-           OR ?1 - last_seen >= ?3 OR ?1 - created_at >= ?4",
-        params![
-            now,
-            SECOND_FACTOR_WINDOW,
-            state.config.idle_timeout,
-            state.config.absolute_timeout
-        ],
+           (stage = 'second-factor' AND $1 - created_at > $2)
+           OR $1 - last_seen >= $3 OR $1 - created_at >= $4",
     )
+    .bind(now)
+    .bind(SECOND_FACTOR_WINDOW)
+    .bind(state.config.idle_timeout)
+    .bind(state.config.absolute_timeout)
+    .execute(&mut *state.store.conn().await?)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// What the request's cookie says about its session.
@@ -195,24 +215,24 @@ pub enum Lookup {
 
 /// Finds the session behind the request's cookie. An ended one is removed, and said to have
 /// ended (not merely be absent) so the app can tell the patient why they were signed out.
-pub fn lookup(state: &AppState, headers: &HeaderMap) -> Result<Lookup, ApiError> {
+pub async fn lookup(state: &AppState, headers: &HeaderMap) -> Result<Lookup, ApiError> {
     let Some(token) = cookie::token(state, headers) else {
         return Ok(Lookup::None);
     };
     let hash = token_hash(&token);
-    let conn = state.db.lock();
-    let Some(session) = find(&conn, &hash)? else {
+    let mut conn = state.store.conn().await?;
+    let Some(session) = find(&mut conn, &hash).await? else {
         return Ok(Lookup::Ended);
     };
     if session.has_ended(state, time::now()) {
-        delete(&conn, &session.token_hash)?;
+        delete(&mut conn, &session.token_hash).await?;
         return Ok(Lookup::Ended);
     }
     Ok(Lookup::Live(session))
 }
 
-fn current(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
-    match lookup(state, headers)? {
+async fn current(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    match lookup(state, headers).await? {
         Lookup::None => Err(ApiError::NotSignedIn),
         Lookup::Ended => Err(ApiError::SessionExpired),
         Lookup::Live(s) => Ok(s),
@@ -226,15 +246,9 @@ async fn admitted(
     admit: fn(Stage) -> Result<(), ApiError>,
 ) -> Result<(Session, Client), ApiError> {
     let Ok(client) = Client::from_request_parts(parts, state).await;
-    let headers = parts.headers.clone();
-    let session = state
-        .run(move |state| {
-            let mut session = current(state, &headers)?;
-            admit(session.stage)?;
-            touch(&state.db.lock(), &mut session)?;
-            Ok(session)
-        })
-        .await?;
+    let mut session = current(state, &parts.headers).await?;
+    admit(session.stage)?;
+    touch(&mut *state.store.conn().await?, &mut session).await?;
     Ok((session, client))
 }
 
@@ -285,14 +299,11 @@ impl FromRequestParts<AppState> for PendingSecondFactor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let headers = parts.headers.clone();
-        state
-            .run(move |state| match current(state, &headers)? {
-                s if s.stage == Stage::SecondFactor => Ok(Self(s)),
-                _ => Err(ApiError::Conflict(
-                    "This session has already passed its second factor.".into(),
-                )),
-            })
-            .await
+        match current(state, &parts.headers).await? {
+            s if s.stage == Stage::SecondFactor => Ok(Self(s)),
+            _ => Err(ApiError::Conflict(
+                "This session has already passed its second factor.".into(),
+            )),
+        }
     }
 }

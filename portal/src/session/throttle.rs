@@ -1,28 +1,39 @@
-//! Slows down guessing from one client network: a bounded number of failed sign-in steps
-//! (passwords and codes) in a window. Successes are not counted, so a busy hospital network where
-//! many patients sign in from one address is never held shut.
+//! Slows down guessing from one client network: a bounded number of failed steps in a window.
+//! Successes are not counted, so a busy hospital network where many patients sign in from one
+//! address is never held shut. The counts are in the database, so every portal in front of it
+//! counts the same failures.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use crate::infra::store::Conn;
 
-/// Failed steps one client network may make in a window.
-pub const LIMIT: usize = 20;
-pub const WINDOW: i64 = 300;
-/// Networks remembered at once; past this the one quiet longest is forgotten first.
-pub const CAPACITY: usize = 50_000;
-
-pub struct Throttle {
-    limit: usize,
-    window: i64,
-    capacity: usize,
-    seen: Mutex<HashMap<String, Failures>>,
+/// What is counted, each with its own limit.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// Failed sign-in steps (passwords, codes, invitation and passkey answers) and failed
+    /// assertions from other organisations' systems.
+    SignIn,
+    /// Passkey sign-in challenges asked for: every one is counted, not only failures, since
+    /// asking costs a stored challenge whoever asks.
+    PasskeyChallenge,
 }
 
-#[derive(Default)]
-struct Failures {
-    times: VecDeque<i64>,
-    /// When the last refusal was written to the audit trail: one a window is enough.
-    refusal_recorded: Option<i64>,
+/// Over the window, steps one network may fail (or challenges it may ask for).
+pub const SIGN_IN_LIMIT: i64 = 20;
+pub const WINDOW: i64 = 300;
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::SignIn => "sign-in",
+            Kind::PasskeyChallenge => "passkey-challenge",
+        }
+    }
+
+    fn limit(self) -> i64 {
+        match self {
+            Kind::SignIn => SIGN_IN_LIMIT,
+            Kind::PasskeyChallenge => crate::passkeys::CHALLENGES_PER_WINDOW,
+        }
+    }
 }
 
 /// Over the limit: how long to wait, and whether this is the window's first refusal (to audit).
@@ -32,140 +43,144 @@ pub struct Refused {
     pub first_in_window: bool,
 }
 
-impl Default for Throttle {
-    fn default() -> Self {
-        Self::new(LIMIT, WINDOW, CAPACITY)
+/// Refuses a network that has failed too often in the window. Only failures are counted
+/// (afterwards, by [`fail`]): sign-ins in flight are not, so a burst of patients signing in on
+/// one hospital network is never refused. Guessing in parallel from one network may pass the
+/// limit by what is in flight; the per-account counts, reserved before each check, are what
+/// protect an account.
+pub async fn check(conn: &mut Conn, kind: Kind, network: &str, now: i64) -> Result<(), Refused> {
+    let counted = async {
+        let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT count(*), min(at) FROM network_failures
+             WHERE kind = $1 AND network = $2 AND at > $3",
+        )
+        .bind(kind.name())
+        .bind(network)
+        .bind(now - WINDOW)
+        .fetch_one(&mut *conn)
+        .await?;
+        if failures < kind.limit() {
+            return Ok(None);
+        }
+        // One refusal a window goes to the audit trail: the first to move the mark on.
+        let marked = sqlx::query(
+            "INSERT INTO network_refusals (kind, network, at) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, network) DO UPDATE SET at = excluded.at
+               WHERE network_refusals.at <= $4
+             RETURNING at",
+        )
+        .bind(kind.name())
+        .bind(network)
+        .bind(now)
+        .bind(now - WINDOW)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok::<_, sqlx::Error>(Some(Refused {
+            retry_after: WINDOW - (now - oldest.unwrap_or(now)),
+            first_in_window: marked.is_some(),
+        }))
+    };
+    match counted.await {
+        Ok(None) => Ok(()),
+        Ok(Some(refused)) => Err(refused),
+        // A database that cannot count does not stop a patient signing in; the per-account
+        // counts still stand guard, and the failure is logged.
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the network's failures");
+            Ok(())
+        }
     }
 }
 
-impl Throttle {
-    pub fn new(limit: usize, window: i64, capacity: usize) -> Self {
-        Self {
-            limit,
-            window,
-            capacity,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
+/// Counts a failed step (or a challenge asked for); answers how many the network has made in
+/// the window, this one too.
+pub async fn fail(conn: &mut Conn, kind: Kind, network: &str, now: i64) -> sqlx::Result<i64> {
+    sqlx::query("INSERT INTO network_failures (kind, network, at) VALUES ($1, $2, $3)")
+        .bind(kind.name())
+        .bind(network)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_scalar(
+        "SELECT count(*) FROM network_failures WHERE kind = $1 AND network = $2 AND at > $3",
+    )
+    .bind(kind.name())
+    .bind(network)
+    .bind(now - WINDOW)
+    .fetch_one(conn)
+    .await
+}
 
-    /// Refuses a network that has failed too often in the window. Only failures are counted
-    /// (afterwards, by [`fail`](Self::fail)): sign-ins in flight are not, so a burst of patients
-    /// signing in on one hospital network is never refused. Guessing in parallel from one network
-    /// may pass the limit by what is in flight; the per-account counts, reserved before each
-    /// check, are what protect an account.
-    pub fn check(&self, network: &str, now: i64) -> Result<(), Refused> {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entry) = seen.get_mut(network) else {
-            return Ok(());
-        };
-        while entry.times.front().is_some_and(|t| now - t >= self.window) {
-            entry.times.pop_front();
-        }
-        if entry.times.len() < self.limit {
-            return Ok(());
-        }
-        let first_in_window = entry
-            .refusal_recorded
-            .is_none_or(|at| now - at >= self.window);
-        if first_in_window {
-            entry.refusal_recorded = Some(now);
-        }
-        Err(Refused {
-            retry_after: self.window - (now - entry.times[0]),
-            first_in_window,
-        })
-    }
-
-    /// Counts a failed step; answers how many the network has made in the window, this one too.
-    pub fn fail(&self, network: &str, now: i64) -> usize {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if !seen.contains_key(network) && seen.len() >= self.capacity {
-            self.make_room(&mut seen, now);
-        }
-        let times = &mut seen.entry(network.to_string()).or_default().times;
-        while times.front().is_some_and(|t| now - t >= self.window) {
-            times.pop_front();
-        }
-        times.push_back(now);
-        times.len()
-    }
-
-    /// Forgets expired networks, then, if still full, the tenth that failed least (a flood of
-    /// fresh addresses must not push out the one guessing hardest).
-    fn make_room(&self, seen: &mut HashMap<String, Failures>, now: i64) {
-        seen.retain(|_, f| f.times.back().is_some_and(|t| now - t < self.window));
-        if seen.len() < self.capacity {
-            return;
-        }
-        let mut by_failures: Vec<(usize, i64, String)> = seen
-            .iter()
-            .map(|(k, f)| {
-                (
-                    f.times.len(),
-                    f.times.back().copied().unwrap_or(0),
-                    k.clone(),
-                )
-            })
-            .collect();
-        by_failures.sort_unstable();
-        for (_, _, k) in by_failures.into_iter().take(self.capacity / 10 + 1) {
-            seen.remove(&k);
-        }
-    }
-
-    pub fn remembered(&self) -> usize {
-        self.seen.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
+/// Forgets failures older than the window.
+pub async fn purge(conn: &mut Conn, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM network_failures WHERE at <= $1")
+        .bind(now - WINDOW)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM network_refusals WHERE at <= $1")
+        .bind(now - WINDOW)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::infra::store::testing;
 
-    fn fail_times(t: &Throttle, network: &str, times: impl IntoIterator<Item = i64>) {
+    async fn fail_times(conn: &mut Conn, network: &str, times: impl IntoIterator<Item = i64>) {
         for at in times {
-            t.check(network, at).unwrap();
-            t.fail(network, at);
+            check(conn, Kind::SignIn, network, at).await.unwrap();
+            fail(conn, Kind::SignIn, network, at).await.unwrap();
         }
     }
 
-    #[test]
-    fn refuses_past_the_limit_until_the_window_moves_on() {
-        let t = Throttle::new(3, 60, 100);
-        fail_times(&t, "a", 100..103);
+    #[tokio::test]
+    async fn refuses_past_the_limit_until_the_window_moves_on() {
+        let store = testing::store().await;
+        let mut held = store.conn().await.unwrap();
+        let conn = &mut *held;
+        fail_times(conn, "a", 100..100 + SIGN_IN_LIMIT).await;
+        let at = 100 + SIGN_IN_LIMIT + 10;
         assert_eq!(
-            t.check("a", 110),
+            check(conn, Kind::SignIn, "a", at).await,
             Err(Refused {
-                retry_after: 50,
+                retry_after: WINDOW - (at - 100),
                 first_in_window: true
             })
         );
-        assert!(!t.check("a", 111).unwrap_err().first_in_window);
-        assert!(t.check("b", 110).is_ok());
-        assert!(t.check("a", 160).is_ok());
+        assert!(
+            !check(conn, Kind::SignIn, "a", at + 1)
+                .await
+                .unwrap_err()
+                .first_in_window
+        );
+        assert!(check(conn, Kind::SignIn, "b", at).await.is_ok());
+        // Challenges are counted apart from failures.
+        assert!(check(conn, Kind::PasskeyChallenge, "a", at).await.is_ok());
+        assert!(
+            check(conn, Kind::SignIn, "a", 100 + WINDOW + 1)
+                .await
+                .is_ok()
+        );
+        // Once the window has passed, the purge forgets what it held.
+        assert_eq!(
+            purge(conn, 100 + SIGN_IN_LIMIT + WINDOW).await.unwrap(),
+            SIGN_IN_LIMIT as u64
+        );
     }
 
-    #[test]
-    fn successes_do_not_count() {
-        let t = Throttle::new(3, 60, 100);
-        for s in 0..10 {
-            assert!(t.check("hospital-wifi", 100 + s).is_ok());
+    #[tokio::test]
+    async fn successes_do_not_count() {
+        let store = testing::store().await;
+        let mut held = store.conn().await.unwrap();
+        for s in 0..SIGN_IN_LIMIT * 2 {
+            assert!(
+                check(&mut held, Kind::SignIn, "hospital-wifi", 100 + s)
+                    .await
+                    .is_ok()
+            );
         }
-        assert_eq!(t.remembered(), 0);
-    }
-
-    #[test]
-    fn memory_stays_bounded_under_a_flood_of_addresses() {
-        let t = Throttle::new(3, 60, 1000);
-        for n in 0..5000 {
-            t.fail(&format!("10.0.{}.{}", n / 256, n % 256), 100);
-        }
-        assert!(t.remembered() <= 1000);
-        // A network still guessing is remembered over quiet ones.
-        fail_times(&t, "attacker", 200..203);
-        for n in 0..2000 {
-            t.fail(&format!("flood-{n}"), 203);
-        }
-        assert!(t.check("attacker", 204).is_err());
     }
 }

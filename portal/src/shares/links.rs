@@ -16,9 +16,11 @@ use crate::infra::client::Client;
 use crate::infra::codes;
 use crate::infra::error::ApiError;
 use crate::infra::http::security_headers;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::records::{self, Search};
 use crate::session::routes as sessions;
+use crate::session::throttle::{self, Kind};
 use crate::session::{random_token, token_hash};
 use axum::Router;
 use axum::body::Bytes;
@@ -28,7 +30,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -164,60 +165,73 @@ async fn manifest(
     };
     let passcode = request.passcode.as_deref().and_then(codes::normalise);
     let viewer = json!({"name": recipient, "organisation": null, "how": "link"}).to_string();
-    let outcome =
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                let now = state.clock.now();
-                let Some(share) = store::by_link_hash(&conn, &token_hash(&link_id))? else {
-                    return Ok(Outcome::Gone);
-                };
-                let event = Event::new("share-opened")
-                    .client(&client)
-                    .patient(Some(&share.patient_id))
-                    .share(Some(share.id), Some(&viewer));
-                let standing = super::standing(&conn, state, &share, now);
-                if standing != Status::Active || share.link_key.is_none() {
-                    let e = ApiError::ShareEnded {
-                        why: standing.as_str(),
-                    };
-                    if !store::refused_lately(&conn, share.id, e.reason(), now)? {
-                        event.refused(&e).record(&conn)?;
-                    }
-                    return Ok(Outcome::Gone);
-                }
-                if store::opened_too_often(&conn, share.id, now)?.is_some() {
-                    return Ok(Outcome::TooOften);
-                }
-                if passcode.as_deref().map(codes::hash).as_deref() != Some(share.code_hash.as_str())
-                {
-                    let failed = store::fail(&conn, share.id)?;
-                    state.throttle.fail(&client.network(), time::now());
-                    event
-                        .refused(&ApiError::ShareDetailsNotRight)
-                        .record(&conn)?;
-                    return Ok(Outcome::WrongPasscode {
-                        remaining: (MAX_FAILED - failed).max(0),
-                    });
-                }
-                let mut locations = Vec::new();
-                for section in &share.sections {
-                    let token = random_token();
-                    conn.execute(
-                    "INSERT INTO share_files (token_hash, share_id, section, viewer, expires_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![token_hash(&token), share.id, section, viewer, now + FILE_SECONDS],
-                )?;
-                    locations.push(format!(
-                        "{}/shl/files/{token}",
-                        public.trim_end_matches('/')
-                    ));
-                }
-                store::keep_newest(&conn, share.id)?;
-                event.record(&conn)?;
-                Ok(Outcome::Files(locations))
-            })
-            .await;
+    let outcome = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        let now = state.clock.now();
+        let Some(share) = store::by_link_hash(&mut conn, &token_hash(&link_id)).await? else {
+            return Ok(Outcome::Gone);
+        };
+        let event = Event::new("share-opened")
+            .client(&client)
+            .patient(Some(&share.patient_id))
+            .share(Some(share.id), Some(&viewer));
+        let standing = super::standing(&mut conn, state, &share, now).await;
+        if standing != Status::Active || share.link_key.is_none() {
+            let e = ApiError::ShareEnded {
+                why: standing.as_str(),
+            };
+            if !store::refused_lately(&mut conn, share.id, e.reason(), now).await? {
+                event.refused(&e).record(&mut conn).await?;
+            }
+            return Ok(Outcome::Gone);
+        }
+        if store::opened_too_often(&mut conn, share.id, now)
+            .await?
+            .is_some()
+        {
+            return Ok(Outcome::TooOften);
+        }
+        if passcode.as_deref().map(codes::hash).as_deref() != Some(share.code_hash.as_str()) {
+            let failed = store::fail(&mut conn, share.id).await?;
+            throttle::fail(&mut conn, Kind::SignIn, &client.network(), time::now()).await?;
+            event
+                .refused(&ApiError::ShareDetailsNotRight)
+                .record(&mut conn)
+                .await?;
+            // A guess counted after the last one allowed (sent alongside it) finds the link
+            // locked, as it would have a moment later.
+            if failed > MAX_FAILED {
+                return Ok(Outcome::Gone);
+            }
+            return Ok(Outcome::WrongPasscode {
+                remaining: MAX_FAILED - failed,
+            });
+        }
+        let mut locations = Vec::new();
+        for section in &share.sections {
+            let token = random_token();
+            sqlx::query(
+                "INSERT INTO share_files (token_hash, share_id, section, viewer, expires_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_hash(&token))
+            .bind(share.id)
+            .bind(section)
+            .bind(&viewer)
+            .bind(now + FILE_SECONDS)
+            .execute(&mut *conn)
+            .await?;
+            locations.push(format!(
+                "{}/shl/files/{token}",
+                public.trim_end_matches('/')
+            ));
+        }
+        store::keep_newest(&mut conn, share.id).await?;
+        event.record(&mut conn).await?;
+        Ok::<_, ApiError>(Outcome::Files(locations))
+    }
+    .await;
     match outcome {
         Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."),
         Ok(Outcome::Gone) => refusal(StatusCode::NOT_FOUND, "This link is not active."),
@@ -255,41 +269,54 @@ async fn file(
     let Some(public) = state.config.public_url.clone() else {
         return refusal(StatusCode::NOT_FOUND, "No such file.");
     };
-    let found = state
-        .run(move |state| {
-            let now = state.clock.now();
-            let claimed = {
-                let conn = state.db.lock();
-                let claimed: Option<(i64, String, String, i64)> = conn
-                    .query_row(
-                        "DELETE FROM share_files WHERE token_hash = ?1
-                         RETURNING share_id, section, viewer, expires_at",
-                        [token_hash(&token)],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                    )
-                    .optional()?;
-                match claimed {
-                    Some((share_id, section, viewer, expires_at)) if expires_at > now => {
-                        store::by_id(&conn, share_id)?
-                            .filter(|s| super::standing(&conn, state, s, now) == Status::Active)
-                            .and_then(|s| s.link_key.clone().map(|key| (s, key, section, viewer)))
+    let found = async {
+        let state = &state;
+        let now = state.clock.now();
+        let claimed = {
+            let mut conn = state.store.conn().await?;
+            let claimed: Option<(i64, String, String, i64)> = sqlx::query_as(
+                "DELETE FROM share_files WHERE token_hash = $1
+                     RETURNING share_id, section, viewer, expires_at",
+            )
+            .bind(token_hash(&token))
+            .fetch_optional(&mut *conn)
+            .await?;
+            match claimed {
+                Some((share_id, section, viewer, expires_at)) if expires_at > now => {
+                    match store::by_id(&mut conn, share_id).await? {
+                        Some(s)
+                            if super::standing(&mut conn, state, &s, now).await
+                                == Status::Active =>
+                        {
+                            s.link_key.clone().map(|key| (s, key, section, viewer))
+                        }
+                        _ => None,
                     }
-                    _ => None,
                 }
-            };
-            let Some((share, key, section, viewer)) = claimed else {
-                return Ok(None);
-            };
-            let bundle = section_bundle(&*state.db.read()?, &public, &share, &section, now)?;
-            Event::new("read")
-                .client(&client)
-                .patient(Some(&share.patient_id))
-                .share(Some(share.id), Some(&viewer))
-                .detail(&format!("SMART Health Link file: {section}"))
-                .record(&state.db.lock())?;
-            Ok(Some((bundle, key)))
-        })
-        .await;
+                _ => None,
+            }
+        };
+        let Some((share, key, section, viewer)) = claimed else {
+            return Ok(None);
+        };
+        let bundle = section_bundle(
+            &mut *state.store.conn().await?,
+            &public,
+            &share,
+            &section,
+            now,
+        )
+        .await?;
+        Event::new("read")
+            .client(&client)
+            .patient(Some(&share.patient_id))
+            .share(Some(share.id), Some(&viewer))
+            .detail(&format!("SMART Health Link file: {section}"))
+            .record(&mut *state.store.conn().await?)
+            .await?;
+        Ok::<_, ApiError>(Some((bundle, key)))
+    }
+    .await;
     match found {
         Ok(Some((bundle, key))) => match encrypt(&key, bundle.to_string().as_bytes()) {
             Ok(jwe) => answer(StatusCode::OK, "application/jose", jwe),
@@ -308,8 +335,8 @@ async fn file(
 
 /// One section of the shared record as a FHIR `collection` Bundle: the Patient, the section's
 /// resources, and (for medicines) the Medications they name.
-fn section_bundle(
-    conn: &rusqlite::Connection,
+async fn section_bundle(
+    conn: &mut Conn,
     public: &str,
     share: &Share,
     section: &str,
@@ -322,7 +349,7 @@ fn section_bundle(
         .unwrap_or_default();
     let grant = access::shared(share);
     let mut resources = Vec::new();
-    if let Some((_, patient)) = records::read(conn, "Patient", &share.patient_id)? {
+    if let Some((_, patient)) = records::read(conn, "Patient", &share.patient_id).await? {
         resources.push(patient);
     }
     for resource_type in types {
@@ -332,9 +359,11 @@ fn section_bundle(
             count: PAGE,
             ..Search::default()
         };
-        grant.search(conn, What::Record, resource_type, &mut search)?;
+        grant
+            .search(conn, What::Record, resource_type, &mut search)
+            .await?;
         loop {
-            let (total, page) = records::search(conn, resource_type, &search)?;
+            let (total, page) = records::search(conn, resource_type, &search).await?;
             let got = page.len();
             resources.extend(page);
             search.offset += got;
@@ -350,7 +379,7 @@ fn section_bundle(
         .map(String::from)
         .collect();
     for id in medications {
-        if let Some((_, medication)) = records::read(conn, "Medication", &id)?
+        if let Some((_, medication)) = records::read(conn, "Medication", &id).await?
             && !resources.contains(&medication)
         {
             resources.push(medication);

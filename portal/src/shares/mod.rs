@@ -11,9 +11,9 @@ pub mod viewer;
 
 use crate::AppState;
 use crate::access;
+use crate::infra::store::Conn;
 use axum::Router;
 use axum::routing::{get, post};
-use rusqlite::Connection;
 use store::{Share, Status};
 
 /// The sections a share can hold, and the resource types each one is read from.
@@ -50,11 +50,13 @@ pub fn routes() -> Router<AppState> {
 /// whether they still may share the record. Asked on every use (opening it, every read by a
 /// viewer who has it open, every SMART Health Link fetch), since access also ends by the clock
 /// (an end date, a young person's birthday) with nothing to announce it.
-pub fn standing(conn: &Connection, state: &AppState, share: &Share, now: i64) -> Status {
+pub async fn standing(conn: &mut Conn, state: &AppState, share: &Share, now: i64) -> Status {
     let status = share.status(now);
     let maker_lost_access = status == Status::Active
         && share.proxy_relationship.is_some()
-        && access::proxy::may_share(conn, state, share.created_by, &share.patient_id).is_err();
+        && access::proxy::may_share(conn, state, share.created_by, &share.patient_id)
+            .await
+            .is_err();
     if maker_lost_access {
         Status::AccessEnded
     } else {

@@ -10,6 +10,7 @@ use crate::accounts;
 use crate::infra::codes;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::mail::{self, Letter, quota};
 use crate::records::patient_details;
@@ -17,7 +18,6 @@ use crate::session::random_token;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -32,8 +32,8 @@ fn bad(text: &str) -> ApiError {
 }
 
 /// One share as its patient sees it: what, for how long, where it stands, and who opened it.
-fn share_json(
-    conn: &Connection,
+async fn share_json(
+    conn: &mut Conn,
     state: &AppState,
     share: &Share,
     user_id: i64,
@@ -42,9 +42,10 @@ fn share_json(
     let created_by = if share.created_by == user_id {
         json!({"you": true, "name": null})
     } else {
-        json!({"you": false, "name": accounts::by_id(conn, share.created_by)?.display_name})
+        json!({"you": false, "name": accounts::by_id(conn, share.created_by).await?.display_name})
     };
-    let views: Vec<Value> = store::openings(conn, share.id)?
+    let views: Vec<Value> = store::openings(conn, share.id)
+        .await?
         .into_iter()
         .filter(|o| o.allowed)
         .map(|o| {
@@ -63,7 +64,7 @@ fn share_json(
         "createdAt": time::rfc3339(share.created_at),
         "createdBy": created_by,
         "expiresAt": time::rfc3339(share.expires_at),
-        "status": super::standing(conn, state, share, now).as_str(),
+        "status": super::standing(conn, state, share, now).await.as_str(),
         "stoppedAt": share.stopped_at.map(time::rfc3339),
         "sentTo": share.sent_to,
         "failedAttempts": share.failed_attempts,
@@ -99,30 +100,25 @@ pub async fn list(
     if !(1..=MAX_PAGE).contains(&count) {
         return Err(bad(&format!("_count must be 1 to {MAX_PAGE}.")));
     }
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            let user = access.session.user_id;
-            may_share(&conn, state, user, &patient)?;
-            let now = state.clock.now();
-            let all = store::of_patient(&conn, &patient)?;
-            let shares = all
-                .iter()
-                .skip(offset)
-                .take(count)
-                .map(|s| share_json(&conn, state, s, user, now))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Json(json!({
-                "shares": shares,
-                "total": all.len(),
-                "sections": SECTIONS.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-                "maxHours": MAX_HOURS,
-                "maxFailedAttempts": MAX_FAILED,
-                "canEmail": state.mailer.can_send(),
-                "canShare": state.config.public_url.is_some(),
-            })))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let user = access.session.user_id;
+    may_share(&mut conn, state, user, &patient).await?;
+    let now = state.clock.now();
+    let all = store::of_patient(&mut conn, &patient).await?;
+    let mut shares = Vec::new();
+    for s in all.iter().skip(offset).take(count) {
+        shares.push(share_json(&mut conn, state, s, user, now).await?);
+    }
+    Ok(Json(json!({
+        "shares": shares,
+        "total": all.len(),
+        "sections": SECTIONS.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        "maxHours": MAX_HOURS,
+        "maxFailedAttempts": MAX_FAILED,
+        "canEmail": state.mailer.can_send(),
+        "canShare": state.config.public_url.is_some(),
+    })))
 }
 
 #[derive(Deserialize)]
@@ -207,30 +203,32 @@ pub async fn create(
         let (label, email) = (label.clone(), email.clone());
         let link_hash = crate::session::token_hash(&link_id);
         let key = key.clone();
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                let grant = may_share(&conn, state, user, &new.patient)?;
-                let (_, born) = patient_details(&conn, &new.patient)?;
+        async {
+let state = &state;
+                let mut conn = state.store.conn().await?;
+                let grant = may_share(&mut conn, state, user, &new.patient).await?;
+                let (_, born) = patient_details(&mut conn, &new.patient).await?;
                 if born.is_none_or(|b| b.len() != 10) {
                     return Err(ApiError::Conflict(
                         "This record has no full date of birth, which a share needs to be checked. Call the help desk.".into(),
                     ));
                 }
-                let open = store::of_patient(&conn, &new.patient)?
-                    .iter()
-                    .filter(|s| super::standing(&conn, state, s, now) == store::Status::Active)
-                    .count();
+                let mut open = 0;
+                for s in store::of_patient(&mut conn, &new.patient).await? {
+                    if super::standing(&mut conn, state, &s, now).await == store::Status::Active {
+                        open += 1;
+                    }
+                }
                 if open >= MAX_OPEN {
                     return Err(ApiError::Conflict(format!(
                         "There are already {MAX_OPEN} shares open. Stop one before making another."
                     )));
                 }
                 if email.is_some() {
-                    quota::reserve(&conn, user, &network, quota::Kind::Share, now)?;
+                    quota::reserve(&mut conn, user, &network, quota::Kind::Share, now).await?;
                 }
                 let share = store::insert(
-                    &conn,
+                    &mut conn,
                     &NewShare {
                         patient_id: &new.patient,
                         created_by: user,
@@ -244,16 +242,16 @@ pub async fn create(
                         created_at: now,
                         expires_at: now + new.hours * 3600,
                     },
-                )?;
+                ).await?;
                 access
                     .event("share-created")
                     .patient(Some(&share.patient_id))
                     .through(grant.relationship())
                     .share(Some(share.id), None)
                     .detail(&format!("{} for {} hours", share.sections.join(" "), new.hours))
-                    .record(&conn)?;
-                Ok((share, access))
-            })
+                    .record(&mut conn).await?;
+                Ok::<_, ApiError>((share, access))
+            }
             .await?
     };
     let (share, access) = share;
@@ -271,18 +269,11 @@ pub async fn create(
             if let Err(e) = &sent {
                 event = event.refused(e);
             }
-            state
-                .run(move |state| Ok(event.record(&state.db.lock())?))
-                .await?;
+            event.record(&mut *state.store.conn().await?).await?;
             Some(sent.is_ok())
         }
     };
-    let body = state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            share_json(&conn, state, &share, user, now)
-        })
-        .await?;
+    let body = share_json(&mut *state.store.conn().await?, &state, &share, user, now).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -322,26 +313,32 @@ pub async fn stop(
     access: RecordAccess,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let user = access.session.user_id;
-            // A share of a record this user may not share is answered as missing.
-            let share = store::by_id(&conn, id)?
-                .filter(|s| may_share(&conn, state, user, &s.patient_id).is_ok())
-                .ok_or(ApiError::NotFound)?;
-            let now = state.clock.now();
-            if store::stop(&conn, id, user, now)? {
-                access
-                    .event("share-stopped")
-                    .patient(Some(&share.patient_id))
-                    .share(Some(id), None)
-                    .record(&conn)?;
-            }
-            let share = store::by_id(&conn, id)?.ok_or(ApiError::NotFound)?;
-            Ok(Json(share_json(&conn, state, &share, user, now)?))
-        })
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    let user = access.session.user_id;
+    // A share of a record this user may not share is answered as missing.
+    let share = store::by_id(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if may_share(&mut conn, state, user, &share.patient_id)
         .await
+        .is_err()
+    {
+        return Err(ApiError::NotFound);
+    }
+    let now = state.clock.now();
+    if store::stop(&mut conn, id, user, now).await? {
+        access
+            .event("share-stopped")
+            .patient(Some(&share.patient_id))
+            .share(Some(id), None)
+            .record(&mut conn)
+            .await?;
+    }
+    let share = store::by_id(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(share_json(&mut conn, state, &share, user, now).await?))
 }
 
 #[cfg(test)]

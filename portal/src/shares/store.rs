@@ -2,7 +2,11 @@
 
 use super::SECTIONS;
 use crate::access::Filter;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::infra::store::Conn;
+use sqlx::Any;
+use sqlx::Row;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use std::collections::BTreeSet;
 
 /// Wrong dates of birth and wrong passcodes a share survives, over its whole life.
@@ -84,60 +88,66 @@ impl Share {
 const COLUMNS: &str = "id, patient_id, created_by, proxy_relationship, label, sections, sent_to,
     code_hash, link_key, created_at, expires_at, stopped_at, failed_attempts";
 
-fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Share> {
+fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<Share> {
     Ok(Share {
-        id: r.get(0)?,
-        patient_id: r.get(1)?,
-        created_by: r.get(2)?,
-        proxy_relationship: r.get(3)?,
-        label: r.get(4)?,
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        created_by: r.try_get(2)?,
+        proxy_relationship: r.try_get(3)?,
+        label: r.try_get(4)?,
         sections: r
-            .get::<_, String>(5)?
+            .try_get::<String, _>(5)?
             .split_whitespace()
             .map(String::from)
             .collect(),
-        sent_to: r.get(6)?,
-        code_hash: r.get(7)?,
-        link_key: r.get(8)?,
-        created_at: r.get(9)?,
-        expires_at: r.get(10)?,
-        stopped_at: r.get(11)?,
-        failed_attempts: r.get(12)?,
+        sent_to: r.try_get(6)?,
+        code_hash: r.try_get(7)?,
+        link_key: r.try_get(8)?,
+        created_at: r.try_get(9)?,
+        expires_at: r.try_get(10)?,
+        stopped_at: r.try_get(11)?,
+        failed_attempts: r.try_get(12)?,
     })
 }
 
-fn one(
-    conn: &Connection,
+/// The share a column of `shares` names; `bind` gives the column's value.
+async fn one(
+    conn: &mut Conn,
     column: &str,
-    value: &dyn rusqlite::ToSql,
-) -> rusqlite::Result<Option<Share>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM shares WHERE {column} = ?1"),
-        [value],
-        from_row,
-    )
-    .optional()
+    bind: impl FnOnce(Query<'static, Any, AnyArguments>) -> Query<'static, Any, AnyArguments>,
+) -> sqlx::Result<Option<Share>> {
+    bind(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM shares WHERE {column} = $1"
+    ))))
+    .try_map(|r: sqlx::any::AnyRow| from_row(&r))
+    .fetch_optional(conn)
+    .await
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Share>> {
-    one(conn, "id", &id)
+pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Share>> {
+    one(conn, "id", |q| q.bind(id)).await
 }
 
-pub fn by_code_hash(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Share>> {
-    one(conn, "code_hash", &hash)
+pub async fn by_code_hash(conn: &mut Conn, hash: &str) -> sqlx::Result<Option<Share>> {
+    one(conn, "code_hash", |q| q.bind(hash.to_owned())).await
 }
 
-pub fn by_link_hash(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Share>> {
-    one(conn, "link_hash", &hash)
+pub async fn by_link_hash(conn: &mut Conn, hash: &str) -> sqlx::Result<Option<Share>> {
+    one(conn, "link_hash", |q| q.bind(hash.to_owned())).await
 }
 
 /// A patient's shares, newest first.
-pub fn of_patient(conn: &Connection, patient_id: &str) -> rusqlite::Result<Vec<Share>> {
-    conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM shares WHERE patient_id = ?1 ORDER BY created_at DESC, id DESC"
-    ))?
-    .query_map([patient_id], from_row)?
-    .collect()
+pub async fn of_patient(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Vec<Share>> {
+    sqlx::query(sqlx::AssertSqlSafe(
+        format!(
+            "SELECT {COLUMNS} FROM shares WHERE patient_id = $1 ORDER BY created_at DESC, id DESC"
+        )
+        .to_string(),
+    ))
+    .bind(patient_id)
+    .try_map(|r: sqlx::any::AnyRow| from_row(&r))
+    .fetch_all(conn)
+    .await
 }
 
 pub struct NewShare<'a> {
@@ -154,48 +164,57 @@ pub struct NewShare<'a> {
     pub expires_at: i64,
 }
 
-pub fn insert(conn: &Connection, new: &NewShare) -> rusqlite::Result<Share> {
-    conn.execute(
+pub async fn insert(conn: &mut Conn, new: &NewShare<'_>) -> sqlx::Result<Share> {
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO shares (patient_id, created_by, proxy_relationship, label, sections, sent_to,
              code_hash, link_hash, link_key, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            new.patient_id,
-            new.created_by,
-            new.proxy_relationship,
-            new.label,
-            new.sections.join(" "),
-            new.sent_to,
-            new.code_hash,
-            new.link_hash,
-            new.link_key,
-            new.created_at,
-            new.expires_at
-        ],
-    )?;
-    Ok(by_id(conn, conn.last_insert_rowid())?.expect("the row just written"))
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(new.patient_id)
+    .bind(new.created_by)
+    .bind(new.proxy_relationship)
+    .bind(new.label)
+    .bind(new.sections.join(" "))
+    .bind(new.sent_to)
+    .bind(new.code_hash)
+    .bind(new.link_hash)
+    .bind(new.link_key)
+    .bind(new.created_at)
+    .bind(new.expires_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(by_id(conn, id).await?.expect("the row just written"))
 }
 
 /// Stops a share at once: its key and file locations go. Viewers' sessions stay until the
 /// purge, so an open view is told why it ended.
-pub fn stop(conn: &Connection, id: i64, by: i64, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
-        "UPDATE shares SET stopped_at = ?1, stopped_by = ?2, link_key = NULL
-         WHERE id = ?3 AND stopped_at IS NULL",
-        params![now, by, id],
-    )?;
-    conn.execute("DELETE FROM share_files WHERE share_id = ?1", [id])?;
-    Ok(changed > 0)
+pub async fn stop(conn: &mut Conn, id: i64, by: i64, now: i64) -> sqlx::Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE shares SET stopped_at = $1, stopped_by = $2, link_key = NULL
+         WHERE id = $3 AND stopped_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM share_files WHERE share_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(changed.rows_affected() > 0)
 }
 
 /// Counts a wrong date of birth or passcode; the new count.
-pub fn fail(conn: &Connection, id: i64) -> rusqlite::Result<i64> {
-    conn.query_row(
-        "UPDATE shares SET failed_attempts = failed_attempts + 1 WHERE id = ?1
+pub async fn fail(conn: &mut Conn, id: i64) -> sqlx::Result<i64> {
+    sqlx::query(
+        "UPDATE shares SET failed_attempts = failed_attempts + 1 WHERE id = $1
          RETURNING failed_attempts",
-        [id],
-        |r| r.get(0),
     )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+    .and_then(|r| r.try_get(0))
 }
 
 /// How long a viewer's session is remembered after its last use, open or not: long enough that
@@ -205,22 +224,28 @@ pub const VIEWER_REMEMBERED: i64 = 86_400;
 /// Forgets what an ended share no longer needs: the link's key, file addresses, and viewers'
 /// sessions a day after their last use. The share itself stays, so the patient still sees who
 /// looked.
-pub fn purge(conn: &Connection, now: i64, idle_timeout: i64) -> rusqlite::Result<usize> {
-    let ended = conn.execute(
+pub async fn purge(conn: &mut Conn, now: i64, idle_timeout: i64) -> sqlx::Result<u64> {
+    let ended = sqlx::query(
         "UPDATE shares SET link_key = NULL WHERE link_key IS NOT NULL
-         AND (stopped_at IS NOT NULL OR expires_at <= ?1 OR failed_attempts >= ?2)",
-        params![now, MAX_FAILED],
-    )?;
-    conn.execute(
-        "DELETE FROM share_sessions WHERE ?1 - last_seen >= ?2",
-        params![now, VIEWER_REMEMBERED.max(idle_timeout)],
-    )?;
-    conn.execute(
-        "DELETE FROM share_files WHERE expires_at <= ?1
+         AND (stopped_at IS NOT NULL OR expires_at <= $1 OR failed_attempts >= $2)",
+    )
+    .bind(now)
+    .bind(MAX_FAILED)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM share_sessions WHERE $1 - last_seen >= $2")
+        .bind(now)
+        .bind(VIEWER_REMEMBERED.max(idle_timeout))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM share_files WHERE expires_at <= $1
          OR share_id IN (SELECT id FROM shares WHERE link_key IS NULL)",
-        [now],
-    )?;
-    Ok(ended)
+    )
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ended.rows_affected())
 }
 
 /// Openings one share allows in an hour, by code and by link together: far more than the person
@@ -232,53 +257,65 @@ const VIEWERS_KEPT: i64 = 10;
 const FILES_KEPT: i64 = 40;
 
 /// How long until the share may be opened again, if it has been opened its hour's worth.
-pub fn opened_too_often(
-    conn: &Connection,
+pub async fn opened_too_often(
+    conn: &mut Conn,
     share_id: i64,
     now: i64,
-) -> rusqlite::Result<Option<i64>> {
-    let oldest_counted: Option<i64> = conn
-        .query_row(
-            "SELECT at FROM audit WHERE share_id = ?1 AND action = 'share-opened'
-               AND outcome = 'success' AND at > ?2
-             ORDER BY at DESC LIMIT 1 OFFSET ?3",
-            params![share_id, now - 3600, OPENINGS_AN_HOUR - 1],
-            |r| r.get(0),
-        )
-        .optional()?;
+) -> sqlx::Result<Option<i64>> {
+    let oldest_counted: Option<i64> = sqlx::query(
+        "SELECT at FROM audit WHERE share_id = $1 AND action = 'share-opened'
+               AND outcome = 'success' AND at > $2
+             ORDER BY at DESC LIMIT 1 OFFSET $3",
+    )
+    .bind(share_id)
+    .bind(now - 3600)
+    .bind(OPENINGS_AN_HOUR - 1)
+    .fetch_optional(&mut *conn)
+    .await
+    .and_then(|r| r.map(|r| r.try_get(0)).transpose())?;
     Ok(oldest_counted.map(|at| (at + 3600 - now).max(1)))
 }
 
 /// Whether an opening of this share was refused in the last hour for this reason: repeats are
 /// answered but not written again, so knocking on a stopped link cannot fill the trail.
-pub fn refused_lately(
-    conn: &Connection,
+pub async fn refused_lately(
+    conn: &mut Conn,
     share_id: i64,
     reason: &str,
     now: i64,
-) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM audit WHERE share_id = ?1 AND action = 'share-opened'
-           AND outcome = 'refused' AND detail LIKE ?2 AND at > ?3)",
-        params![share_id, format!("{reason}%"), now - 3600],
-        |r| r.get(0),
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM audit WHERE share_id = $1 AND action = 'share-opened'
+           AND outcome = 'refused' AND detail LIKE $2 AND at > $3 LIMIT 1",
     )
+    .bind(share_id)
+    .bind(format!("{reason}%"))
+    .bind(now - 3600)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Keeps a share's newest viewers' sessions and file addresses, and forgets the rest.
-pub fn keep_newest(conn: &Connection, share_id: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "DELETE FROM share_sessions WHERE share_id = ?1 AND token_hash NOT IN (
-           SELECT token_hash FROM share_sessions WHERE share_id = ?1
-           ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
-        params![share_id, VIEWERS_KEPT],
-    )?;
-    conn.execute(
-        "DELETE FROM share_files WHERE share_id = ?1 AND token_hash NOT IN (
-           SELECT token_hash FROM share_files WHERE share_id = ?1
-           ORDER BY expires_at DESC, rowid DESC LIMIT ?2)",
-        params![share_id, FILES_KEPT],
-    )?;
+pub async fn keep_newest(conn: &mut Conn, share_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM share_sessions WHERE share_id = $1 AND token_hash NOT IN (
+           SELECT token_hash FROM share_sessions WHERE share_id = $1
+           ORDER BY created_at DESC, token_hash DESC LIMIT $2)",
+    )
+    .bind(share_id)
+    .bind(VIEWERS_KEPT)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM share_files WHERE share_id = $1 AND token_hash NOT IN (
+           SELECT token_hash FROM share_files WHERE share_id = $1
+           ORDER BY expires_at DESC, token_hash DESC LIMIT $2)",
+    )
+    .bind(share_id)
+    .bind(FILES_KEPT)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -290,20 +327,22 @@ pub struct Opening {
     pub allowed: bool,
 }
 
-pub fn openings(conn: &Connection, share_id: i64) -> rusqlite::Result<Vec<Opening>> {
-    conn.prepare(
-        "SELECT at, viewer, outcome FROM audit WHERE share_id = ?1 AND action = 'share-opened'
+pub async fn openings(conn: &mut Conn, share_id: i64) -> sqlx::Result<Vec<Opening>> {
+    sqlx::query(
+        "SELECT at, viewer, outcome FROM audit WHERE share_id = $1 AND action = 'share-opened'
          ORDER BY at DESC, id DESC",
-    )?
-    .query_map([share_id], |r| {
+    )
+    .bind(share_id)
+    .try_map(|r: AnyRow| {
         Ok(Opening {
-            at: r.get(0)?,
+            at: r.try_get(0)?,
             viewer: r
-                .get::<_, Option<String>>(1)?
+                .try_get::<Option<String>, _>(1)?
                 .and_then(|v| serde_json::from_str(&v).ok())
                 .unwrap_or_default(),
-            allowed: r.get::<_, String>(2)? == "success",
+            allowed: r.try_get::<String, _>(2)? == "success",
         })
-    })?
-    .collect()
+    })
+    .fetch_all(conn)
+    .await
 }

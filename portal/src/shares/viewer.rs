@@ -10,18 +10,20 @@ use crate::infra::client::Client;
 use crate::infra::codes;
 use crate::infra::error::ApiError;
 use crate::infra::http::Body;
+use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::records::patient_details;
 use crate::session::routes as sessions;
+use crate::session::throttle::{self, Kind};
 use crate::session::{cookie, random_token, token_hash};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sqlx::Row;
 
 const MAX_NAME: usize = 100;
 
@@ -50,55 +52,76 @@ impl FromRequestParts<AppState> for ShareViewer {
         let Ok(client) = Client::from_request_parts(parts, state).await;
         let token = cookie::named(&parts.headers, cookie::shared_name(state))
             .ok_or(ApiError::NotSignedIn)?;
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                let now = state.clock.now();
-                let hash = token_hash(&token);
-                let (share_id, viewer, last_seen) = conn
-                    .query_row(
-                        "SELECT share_id, viewer, last_seen FROM share_sessions WHERE token_hash = ?1",
-                        [&hash],
-                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
-                    )
-                    .optional()?
-                    .ok_or(ApiError::SessionExpired)?;
-                let share = store::by_id(&conn, share_id)?.ok_or(ApiError::SessionExpired)?;
-                // Checked on every request: a stop, the end of the share or of the access that
-                // made it closes an open view.
-                match super::standing(&conn, state, &share, now) {
-                    Status::Active => {}
-                    ended => return Err(ApiError::ShareEnded { why: ended.as_str() }),
-                }
-                // Idle after the share's own end is told as its end, above; idle while it is
-                // open is a session like any other.
-                if now - last_seen >= state.config.idle_timeout {
-                    conn.execute("DELETE FROM share_sessions WHERE token_hash = ?1", [&hash])?;
-                    return Err(ApiError::SessionExpired);
-                }
-                conn.execute(
-                    "UPDATE share_sessions SET last_seen = ?1 WHERE token_hash = ?2",
-                    params![now, hash],
-                )?;
-                Ok(ShareViewer {
-                    expires_in: share.expires_at - now,
-                    share,
-                    viewer,
-                    client,
-                })
-            })
+        async {
+            let state = &state;
+            let mut conn = state.store.conn().await?;
+            let now = state.clock.now();
+            let hash = token_hash(&token);
+            let (share_id, viewer, last_seen) = sqlx::query(
+                "SELECT share_id, viewer, last_seen FROM share_sessions WHERE token_hash = $1",
+            )
+            .bind(&hash)
+            .fetch_optional(&mut *conn)
             .await
+            .and_then(|r| {
+                r.map(|r| {
+                    {
+                        Ok((
+                            r.try_get::<i64, _>(0)?,
+                            r.try_get::<String, _>(1)?,
+                            r.try_get::<i64, _>(2)?,
+                        ))
+                    }
+                })
+                .transpose()
+            })?
+            .ok_or(ApiError::SessionExpired)?;
+            let share = store::by_id(&mut conn, share_id)
+                .await?
+                .ok_or(ApiError::SessionExpired)?;
+            // Checked on every request: a stop, the end of the share or of the access that
+            // made it closes an open view.
+            match super::standing(&mut conn, state, &share, now).await {
+                Status::Active => {}
+                ended => {
+                    return Err(ApiError::ShareEnded {
+                        why: ended.as_str(),
+                    });
+                }
+            }
+            // Idle after the share's own end is told as its end, above; idle while it is
+            // open is a session like any other.
+            if now - last_seen >= state.config.idle_timeout {
+                sqlx::query("DELETE FROM share_sessions WHERE token_hash = $1")
+                    .bind(&hash)
+                    .execute(&mut *conn)
+                    .await?;
+                return Err(ApiError::SessionExpired);
+            }
+            sqlx::query("UPDATE share_sessions SET last_seen = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(hash)
+                .execute(&mut *conn)
+                .await?;
+            Ok::<_, ApiError>(ShareViewer {
+                expires_in: share.expires_at - now,
+                share,
+                viewer,
+                client,
+            })
+        }
+        .await
     }
 }
 
 /// What the viewer is told: whose record, which sections, until when.
-fn summary(
-    conn: &Connection,
+async fn summary(
+    conn: &mut Conn,
     share: &Share,
     viewer: &str,
     expires_in: i64,
 ) -> Result<Value, ApiError> {
-    let (name, born) = patient_details(conn, &share.patient_id)?;
+    let (name, born) = patient_details(conn, &share.patient_id).await?;
     let viewer: Value = serde_json::from_str(viewer).unwrap_or_default();
     Ok(json!({
         "patient": {"id": share.patient_id, "name": name, "birthDate": born},
@@ -114,17 +137,11 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: ShareViewer,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.read()?;
-            Ok(Json(summary(
-                &conn,
-                &viewer.share,
-                &viewer.viewer,
-                viewer.expires_in,
-            )?))
-        })
-        .await
+    let state = &state;
+    let mut conn = state.store.conn().await?;
+    Ok(Json(
+        summary(&mut conn, &viewer.share, &viewer.viewer, viewer.expires_in).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -170,55 +187,61 @@ pub async fn open(
         bad("Enter the code as it was given: 12 letters and numbers, like K7Q2-9XMD-4TPA.")
     })?;
     let viewer = json!({"name": name, "organisation": organisation, "how": "code"}).to_string();
-    let (token, body) = state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let now = state.clock.now();
-            let event = Event::new("share-opened").client(&client);
-            let wrong = ApiError::ShareDetailsNotRight;
-            let Some(share) = store::by_code_hash(&conn, &codes::hash(&canonical))? else {
-                state.throttle.fail(&client.network(), time::now());
-                event
-                    .share(None, Some(&viewer))
-                    .refused(&wrong)
-                    .record(&conn)?;
-                return Err(wrong);
+    let (token, body) = async {
+        let state = &state;
+        let mut conn = state.store.conn().await?;
+        let now = state.clock.now();
+        let event = Event::new("share-opened").client(&client);
+        let wrong = ApiError::ShareDetailsNotRight;
+        let Some(share) = store::by_code_hash(&mut conn, &codes::hash(&canonical)).await? else {
+            throttle::fail(&mut conn, Kind::SignIn, &client.network(), time::now()).await?;
+            event
+                .share(None, Some(&viewer))
+                .refused(&wrong)
+                .record(&mut conn)
+                .await?;
+            return Err(wrong);
+        };
+        let event = event
+            .patient(Some(&share.patient_id))
+            .share(Some(share.id), Some(&viewer));
+        let ended = super::standing(&mut conn, state, &share, now).await;
+        if ended != Status::Active {
+            let e = ApiError::ShareEnded {
+                why: ended.as_str(),
             };
-            let event = event
-                .patient(Some(&share.patient_id))
-                .share(Some(share.id), Some(&viewer));
-            let ended = super::standing(&conn, state, &share, now);
-            if ended != Status::Active {
-                let e = ApiError::ShareEnded {
-                    why: ended.as_str(),
-                };
-                if !store::refused_lately(&conn, share.id, e.reason(), now)? {
-                    event.refused(&e).record(&conn)?;
-                }
-                return Err(e);
+            if !store::refused_lately(&mut conn, share.id, e.reason(), now).await? {
+                event.refused(&e).record(&mut conn).await?;
             }
-            if let Some(retry_after) = store::opened_too_often(&conn, share.id, now)? {
-                return Err(ApiError::TooManyAttempts { retry_after });
-            }
-            let (_, actual) = patient_details(&conn, &share.patient_id)?;
-            if actual.as_deref() != Some(born.as_str()) {
-                store::fail(&conn, share.id)?;
-                state.throttle.fail(&client.network(), time::now());
-                event.refused(&wrong).record(&conn)?;
-                return Err(wrong);
-            }
-            let token = random_token();
-            conn.execute(
-                "INSERT INTO share_sessions (token_hash, share_id, viewer, created_at, last_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?4)",
-                params![token_hash(&token), share.id, viewer, now],
-            )?;
-            store::keep_newest(&conn, share.id)?;
-            event.record(&conn)?;
-            let body = summary(&conn, &share, &viewer, share.expires_at - now)?;
-            Ok((token, body))
-        })
+            return Err(e);
+        }
+        if let Some(retry_after) = store::opened_too_often(&mut conn, share.id, now).await? {
+            return Err(ApiError::TooManyAttempts { retry_after });
+        }
+        let (_, actual) = patient_details(&mut conn, &share.patient_id).await?;
+        if actual.as_deref() != Some(born.as_str()) {
+            store::fail(&mut conn, share.id).await?;
+            throttle::fail(&mut conn, Kind::SignIn, &client.network(), time::now()).await?;
+            event.refused(&wrong).record(&mut conn).await?;
+            return Err(wrong);
+        }
+        let token = random_token();
+        sqlx::query(
+            "INSERT INTO share_sessions (token_hash, share_id, viewer, created_at, last_seen)
+                 VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(token_hash(&token))
+        .bind(share.id)
+        .bind(&viewer)
+        .bind(now)
+        .execute(&mut *conn)
         .await?;
+        store::keep_newest(&mut conn, share.id).await?;
+        event.record(&mut conn).await?;
+        let body = summary(&mut conn, &share, &viewer, share.expires_at - now).await?;
+        Ok::<_, ApiError>((token, body))
+    }
+    .await?;
     let mut res = (StatusCode::CREATED, Json(body)).into_response();
     res.headers_mut()
         .insert(header::SET_COOKIE, cookie::set_shared(&state, &token));
@@ -232,28 +255,31 @@ pub async fn leave(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie::named(&headers, cookie::shared_name(&state)) {
-        state
-            .run(move |state| {
-                let conn = state.db.lock();
-                let hash = token_hash(&token);
-                let session: Option<(i64, String)> = conn
-                    .query_row(
-                        "DELETE FROM share_sessions WHERE token_hash = ?1 RETURNING share_id, viewer",
-                        [&hash],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((share_id, viewer)) = session {
-                    let patient = store::by_id(&conn, share_id)?.map(|s| s.patient_id);
-                    Event::new("share-left")
-                        .client(&client)
-                        .patient(patient.as_deref())
-                        .share(Some(share_id), Some(&viewer))
-                        .record(&conn)?;
-                }
-                Ok(())
-            })
-            .await?;
+        async {
+            let state = &state;
+            let mut conn = state.store.conn().await?;
+            let hash = token_hash(&token);
+            let session: Option<(i64, String)> = sqlx::query(
+                "DELETE FROM share_sessions WHERE token_hash = $1 RETURNING share_id, viewer",
+            )
+            .bind(&hash)
+            .fetch_optional(&mut *conn)
+            .await
+            .and_then(|r| r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose())?;
+            if let Some((share_id, viewer)) = session {
+                let patient = store::by_id(&mut conn, share_id)
+                    .await?
+                    .map(|s| s.patient_id);
+                Event::new("share-left")
+                    .client(&client)
+                    .patient(patient.as_deref())
+                    .share(Some(share_id), Some(&viewer))
+                    .record(&mut conn)
+                    .await?;
+            }
+            Ok::<_, ApiError>(())
+        }
+        .await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(

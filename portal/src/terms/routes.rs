@@ -18,15 +18,11 @@ pub struct CurrentTerms {
 }
 
 pub async fn show(State(state): State<AppState>) -> Result<Json<CurrentTerms>, ApiError> {
-    state
-        .run(|state| {
-            let conn = state.db.read()?;
-            Ok(Json(CurrentTerms {
-                patient: terms::current(&conn, terms::PATIENT)?,
-                proxy: terms::current(&conn, terms::PROXY)?,
-            }))
-        })
-        .await
+    let mut conn = state.store.conn().await?;
+    Ok(Json(CurrentTerms {
+        patient: terms::current(&mut conn, terms::PATIENT).await?,
+        proxy: terms::current(&mut conn, terms::PROXY).await?,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -43,59 +39,57 @@ pub async fn accept(
     signed_in: SignedIn,
     Body(acceptance): Body<Acceptance>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .run(move |state| {
-            let conn = state.db.lock();
-            let SignedIn { session, client } = signed_in;
-            let what = format!("{} version {}", acceptance.document, acceptance.version);
-            let event = Event::new("terms-accepted")
-                .user(Some(session.user_id))
-                .client(&client)
-                .session(&session)
-                .detail(&what)
-                .patient(acceptance.patient.as_deref());
-            let Acceptance {
-                document,
-                version,
-                patient,
-            } = acceptance;
-            let outcome = match (document.as_str(), patient) {
-                (terms::PROXY, Some(patient)) => {
-                    let today = state.clock.today();
-                    terms::check_current(&conn, &document, &version).and_then(|()| {
-                        let r = crate::access::proxy::active(
-                            &conn,
-                            &state.proxy_rules,
-                            session.user_id,
-                            &patient,
-                            today,
-                        )?
-                        .ok_or(ApiError::PatientNotInScope)?;
-                        proxies::store::accept_terms(&conn, r.id, &version, time::now())?;
-                        Ok(Some(r.id))
-                    })
-                }
-                (terms::PROXY, None) => Err(ApiError::BadRequest(
-                    "The proxy terms are accepted for one person: say whose record (patient)."
-                        .into(),
-                )),
-                (_, Some(_)) => Err(ApiError::BadRequest(
-                    "Only the proxy terms are accepted for one person.".into(),
-                )),
-                (_, None) => {
-                    terms::accept(&conn, session.user_id, &document, &version).map(|()| None)
-                }
-            };
-            match outcome {
-                Ok(relationship) => {
-                    event.through(relationship).record(&conn)?;
-                    Ok(StatusCode::NO_CONTENT)
-                }
-                Err(e) => {
-                    event.refused(&e).record(&conn)?;
-                    Err(e)
-                }
+    let mut conn = state.store.conn().await?;
+    let SignedIn { session, client } = signed_in;
+    let what = format!("{} version {}", acceptance.document, acceptance.version);
+    let event = Event::new("terms-accepted")
+        .user(Some(session.user_id))
+        .client(&client)
+        .session(&session)
+        .detail(&what)
+        .patient(acceptance.patient.as_deref());
+    let Acceptance {
+        document,
+        version,
+        patient,
+    } = acceptance;
+    let outcome = match (document.as_str(), patient) {
+        (terms::PROXY, Some(patient)) => {
+            let today = state.clock.today();
+            async {
+                terms::check_current(&mut conn, &document, &version).await?;
+                let r = crate::access::proxy::active(
+                    &mut conn,
+                    &state.proxy_rules,
+                    session.user_id,
+                    &patient,
+                    today,
+                )
+                .await?
+                .ok_or(ApiError::PatientNotInScope)?;
+                proxies::store::accept_terms(&mut conn, r.id, &version, time::now()).await?;
+                Ok(Some(r.id))
             }
-        })
-        .await
+            .await
+        }
+        (terms::PROXY, None) => Err(ApiError::BadRequest(
+            "The proxy terms are accepted for one person: say whose record (patient).".into(),
+        )),
+        (_, Some(_)) => Err(ApiError::BadRequest(
+            "Only the proxy terms are accepted for one person.".into(),
+        )),
+        (_, None) => terms::accept(&mut conn, session.user_id, &document, &version)
+            .await
+            .map(|()| None),
+    };
+    match outcome {
+        Ok(relationship) => {
+            event.through(relationship).record(&mut conn).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(e) => {
+            event.refused(&e).record(&mut conn).await?;
+            Err(e)
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! Versioned terms documents, and who accepted which version when.
 
 use crate::infra::error::ApiError;
+use crate::infra::store::Conn;
 use crate::infra::time;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 pub const PATIENT: &str = "patient";
@@ -41,41 +41,42 @@ impl TermsDocument {
     }
 }
 
-pub fn publish(conn: &Connection, doc: &TermsDocument) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO terms (document, version, title, effective_date, format, text, published_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            doc.document,
-            doc.version,
-            doc.title,
-            doc.effective_date,
-            doc.format,
-            doc.text,
-            time::now()
-        ],
-    )?;
+pub async fn publish(conn: &mut Conn, doc: &TermsDocument) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO terms (document, version, title, effective_date, format, text, published_at, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT coalesce(max(seq), 0) + 1 FROM terms))",
+    )
+    .bind(&doc.document)
+    .bind(&doc.version)
+    .bind(&doc.title)
+    .bind(&doc.effective_date)
+    .bind(&doc.format)
+    .bind(&doc.text)
+    .bind(time::now())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// The newest version published of a document.
-pub fn current(conn: &Connection, document: &str) -> rusqlite::Result<Option<TermsDocument>> {
-    conn.query_row(
+pub async fn current(conn: &mut Conn, document: &str) -> sqlx::Result<Option<TermsDocument>> {
+    let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
         "SELECT document, version, title, effective_date, format, text FROM terms
-             WHERE document = ?1 ORDER BY published_at DESC, rowid DESC LIMIT 1",
-        [document],
-        |r| {
-            Ok(TermsDocument {
-                document: r.get(0)?,
-                version: r.get(1)?,
-                title: r.get(2)?,
-                effective_date: r.get(3)?,
-                format: r.get(4)?,
-                text: r.get(5)?,
-            })
-        },
+             WHERE document = $1 ORDER BY published_at DESC, seq DESC LIMIT 1",
     )
-    .optional()
+    .bind(document)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(document, version, title, effective_date, format, text)| TermsDocument {
+            document,
+            version,
+            title,
+            effective_date,
+            format,
+            text,
+        },
+    ))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -88,17 +89,18 @@ pub struct Requirement {
 
 /// The documents this user must have accepted, at their current versions. Proxy terms are
 /// accepted for each person acted for, before their record is first opened (see `/patients`).
-pub fn requirements(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Requirement>> {
+pub async fn requirements(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Requirement>> {
     let mut out = Vec::new();
-    if let Some(doc) = current(conn, PATIENT)? {
-        let accepted = conn
-            .query_row(
-                "SELECT 1 FROM terms_acceptances WHERE user_id = ?1 AND document = ?2 AND version = ?3",
-                params![user_id, doc.document, doc.version],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
+    if let Some(doc) = current(&mut *conn, PATIENT).await? {
+        let accepted = sqlx::query(
+            "SELECT 1 FROM terms_acceptances WHERE user_id = $1 AND document = $2 AND version = $3",
+        )
+        .bind(user_id)
+        .bind(&doc.document)
+        .bind(&doc.version)
+        .fetch_optional(conn)
+        .await?
+        .is_some();
         out.push(Requirement {
             document: doc.document,
             version: doc.version,
@@ -108,14 +110,18 @@ pub fn requirements(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Req
     Ok(out)
 }
 
-pub fn all_accepted(conn: &Connection, user_id: i64) -> rusqlite::Result<bool> {
-    Ok(requirements(conn, user_id)?.iter().all(|r| r.accepted))
+pub async fn all_accepted(conn: &mut Conn, user_id: i64) -> sqlx::Result<bool> {
+    Ok(requirements(conn, user_id)
+        .await?
+        .iter()
+        .all(|r| r.accepted))
 }
 
 /// The document at the version given, refusing a version that is no longer current: the person
 /// must have read the words now in force.
-pub fn check_current(conn: &Connection, document: &str, version: &str) -> Result<(), ApiError> {
-    let current = current(conn, document)?
+pub async fn check_current(conn: &mut Conn, document: &str, version: &str) -> Result<(), ApiError> {
+    let current = current(conn, document)
+        .await?
         .ok_or_else(|| ApiError::BadRequest(format!("There is no {document:?} terms document.")))?;
     if current.version != version {
         return Err(ApiError::Conflict(format!(
@@ -127,16 +133,22 @@ pub fn check_current(conn: &Connection, document: &str, version: &str) -> Result
 }
 
 /// Records an acceptance of the patient terms at their current version.
-pub fn accept(
-    conn: &Connection,
+pub async fn accept(
+    conn: &mut Conn,
     user_id: i64,
     document: &str,
     version: &str,
 ) -> Result<(), ApiError> {
-    check_current(conn, document, version)?;
-    conn.execute(
-        "INSERT OR IGNORE INTO terms_acceptances (user_id, document, version, accepted_at) VALUES (?1, ?2, ?3, ?4)",
-        params![user_id, document, version, time::now()],
-    )?;
+    check_current(&mut *conn, document, version).await?;
+    sqlx::query(
+        "INSERT INTO terms_acceptances (user_id, document, version, accepted_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(document)
+    .bind(version)
+    .bind(time::now())
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -11,9 +11,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use carefront_portal::infra::config::{PortalInfo, ServeConfig};
-use carefront_portal::infra::db::Db;
 use carefront_portal::infra::sealed::SecretsKey;
-use carefront_portal::infra::store::Store;
+use carefront_portal::infra::store::{Dialect, Store};
 use carefront_portal::infra::time;
 use carefront_portal::mail::Mailer;
 use carefront_portal::proxies::rules::ProxyRules;
@@ -90,18 +89,23 @@ pub async fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)
     let args: Vec<String> = args.split_whitespace().map(String::from).collect();
     let mut config = ServeConfig::from_args(&args).unwrap();
     change(&mut config);
+    // What went wrong inside, beside a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("carefront_portal=error")
+        .with_test_writer()
+        .try_init();
     let folder = Folder::new("portal");
-    let file = folder.0.join("portal.db");
-    let store = Store::open(&file.display().to_string(), config.db_connections)
-        .await
-        .unwrap();
-    let db = Db::open(&file).unwrap();
+    // `cargo xtask test` runs the suite once on each database.
+    let location = match std::env::var("CAREFRONT_TEST_DB").as_deref() {
+        Ok("postgres") => postgres::cluster().database().await,
+        _ => folder.0.join("portal.db").display().to_string(),
+    };
+    let store = Store::open(&location, config.db_connections).await.unwrap();
     let secrets = SecretsKey::generate();
-    demo::seed_if_empty(&db, &secrets).unwrap();
+    demo::seed_if_empty(&store, &secrets).await.unwrap();
     let mailer = Mailer::configure(config.smtp_url.as_deref(), config.outbox.as_ref()).unwrap();
     let state = AppState::new(
         store,
-        db,
         config,
         PortalInfo::default(),
         ProxyRules::default(),
@@ -319,8 +323,10 @@ impl Portal {
     }
 
     /// What the account's authenticator app shows now, if it has two-step sign-in.
-    pub fn current_code(&self, username: &str) -> Option<String> {
-        let sealed = carefront_portal::accounts::by_username(&self.state.db.lock(), username)
+    pub async fn current_code(&self, username: &str) -> Option<String> {
+        let mut conn = self.state.store.conn().await.unwrap();
+        let sealed = carefront_portal::accounts::by_username(&mut conn, username)
+            .await
             .unwrap()?
             .totp_secret?;
         let secret = self.state.secrets.open(&sealed).unwrap();
@@ -335,7 +341,7 @@ impl Portal {
 
     pub async fn signed_in_with(&self, username: &str, password: &str) -> String {
         let mut cookie = self.sign_in(username, password).await.cookie();
-        if let Some(code) = self.current_code(username) {
+        if let Some(code) = self.current_code(username).await {
             cookie = self.code(&cookie, &code).await.cookie();
         }
         let terms = self.call("GET", "/api/v1/terms", None, None).await;
@@ -370,29 +376,26 @@ impl Portal {
     }
 
     /// The ids of a patient's resources of one type, read straight from the store.
-    pub fn stored_ids(&self, resource_type: &str, patient: &str) -> Vec<String> {
-        let conn = self.state.db.lock();
-        let mut stmt = conn
-            .prepare("SELECT id FROM resources WHERE type = ?1 AND patient_id = ?2")
-            .unwrap();
-        stmt.query_map([resource_type, patient], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
+    pub async fn stored_ids(&self, resource_type: &str, patient: &str) -> Vec<String> {
+        sqlx::query_scalar("SELECT id FROM resources WHERE type = $1 AND patient_id = $2")
+            .bind(resource_type.to_owned())
+            .bind(patient.to_owned())
+            .fetch_all(&mut *self.state.store.conn().await.unwrap())
+            .await
             .unwrap()
     }
 
     /// The relationship through which this user acts for this patient.
-    pub fn relationship(&self, proxy: &str, patient: &str) -> i64 {
-        self.state
-            .db
-            .lock()
-            .query_row(
-                "SELECT r.id FROM proxy_relationships r JOIN users u ON u.id = r.proxy_user_id
-                 WHERE u.username = ?1 AND r.patient_id = ?2",
-                [proxy, patient],
-                |r| r.get(0),
-            )
-            .unwrap()
+    pub async fn relationship(&self, proxy: &str, patient: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT r.id FROM proxy_relationships r JOIN users u ON u.id = r.proxy_user_id
+             WHERE u.username = $1 AND r.patient_id = $2",
+        )
+        .bind(proxy.to_owned())
+        .bind(patient.to_owned())
+        .fetch_one(&mut *self.state.store.conn().await.unwrap())
+        .await
+        .unwrap()
     }
 
     pub async fn ann(&self) -> String {
@@ -400,15 +403,58 @@ impl Portal {
     }
 
     /// Audit rows matching a WHERE clause.
-    pub fn audit_count(&self, condition: &str) -> i64 {
-        self.state
-            .db
-            .lock()
-            .query_row(
-                &format!("SELECT count(*) FROM audit WHERE {condition}"),
-                [],
-                |r| r.get(0),
-            )
+    pub async fn audit_count(&self, condition: &str) -> i64 {
+        self.count(&format!("SELECT count(*) FROM audit WHERE {condition}"))
+            .await
+    }
+
+    /// Runs a statement written by the test, as an operator at the database would.
+    pub async fn exec(&self, sql: &str) {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut *self.state.store.conn().await.unwrap())
+            .await
+            .unwrap();
+    }
+
+    /// The text of one column a statement written by the test selects.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&mut *self.state.store.conn().await.unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// Every value the database holds, as text: what a stolen copy would show.
+    pub async fn everything_stored(&self) -> Vec<String> {
+        let catalog = match self.state.store.dialect() {
+            Dialect::Sqlite => {
+                "SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
+                 WHERE m.type = 'table' AND m.name != '_sqlx_migrations'"
+            }
+            Dialect::Postgres => {
+                "SELECT table_name || '.' || column_name FROM information_schema.columns
+                 WHERE table_schema = 'public' AND table_name != '_sqlx_migrations'"
+            }
+        };
+        let mut all = Vec::new();
+        for column in self.texts(catalog).await {
+            let (table, column) = column.split_once('.').unwrap();
+            let values: Vec<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\""
+            )))
+            .fetch_all(&mut *self.state.store.conn().await.unwrap())
+            .await
+            .unwrap();
+            all.extend(values.into_iter().flatten());
+        }
+        all
+    }
+
+    /// What a `SELECT count(*) …` written by the test counts.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut *self.state.store.conn().await.unwrap())
+            .await
             .unwrap()
     }
 }

@@ -25,7 +25,7 @@ pub struct System {
 }
 
 impl Portal {
-    pub fn register(&self, client_id: &'static str, org: &str, name: &str) -> System {
+    pub async fn register(&self, client_id: &'static str, org: &str, name: &str) -> System {
         let pair = ES384.generate_key_pair().unwrap();
         let mut key = pair.to_jwk_private_key();
         key.set_key_id(format!("{client_id}-key"));
@@ -33,17 +33,20 @@ impl Portal {
         public.set_key_id(format!("{client_id}-key"));
         let mut set = JwkSet::new();
         set.push_key(public);
-        let conn = self.state.db.lock();
+        let mut conn = self.state.store.conn().await.unwrap();
         registry::put_organisation(
-            &conn,
+            &mut conn,
             &Organisation {
                 id: org.into(),
                 name: name.into(),
             },
             0,
         )
+        .await
         .unwrap();
-        registry::register(&conn, client_id, org, &set.to_string(), 0).unwrap();
+        registry::register(&mut conn, client_id, org, &set.to_string(), 0)
+            .await
+            .unwrap();
         System { client_id, key }
     }
 
