@@ -7,7 +7,7 @@
 //! on a lock in this process: SQLite's own locking and PostgreSQL's row locks are the only ones.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::{MigrateDatabase, Migration, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor, SqlSafeStr, Transaction};
 use std::path::Path;
@@ -110,6 +110,10 @@ impl Store {
             Some(("postgres" | "postgresql", _)) => (location.to_owned(), Dialect::Postgres),
             _ => (sqlite_url(Path::new(location)), Dialect::Sqlite),
         };
+        // As a SQLite file is made if absent, so is a PostgreSQL database, where the user may.
+        if dialect == Dialect::Postgres && !Any::database_exists(&url).await? {
+            Any::create_database(&url).await?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -115,7 +115,8 @@ impl Cluster {
         }
     }
 
-    fn url(&self, database: &str) -> String {
+    /// The address of a database on the cluster, made or not.
+    pub fn url(&self, database: &str) -> String {
         format!("postgres://{USER}@127.0.0.1:{}/{database}", self.port)
     }
 }
