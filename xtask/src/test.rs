@@ -48,16 +48,28 @@ struct Counts {
 }
 
 /// Reads `test result: ok. 24 passed; 0 failed; …` (libtest) and `e2e: 12 passed, 0 failed`.
-/// Runs `cargo test`, counting what each test binary reports.
-fn cargo_tests(test: Cmd) -> (Counts, Result<(), String>) {
+/// Runs `cargo test`, counting what the test binaries `counted` picks (by cargo's `Running …`
+/// line) report.
+fn cargo_tests(test: Cmd, counted: fn(&str) -> bool) -> (Counts, Result<(), String>) {
     let mut counts = Counts::default();
+    let mut counting = false;
     let result = test.stream(|line| {
-        if let Some(c) = counts_in(line) {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("Running ") || trimmed.starts_with("Doc-tests ") {
+            counting = counted(trimmed);
+        }
+        if let Some(c) = counts_in(line).filter(|_| counting) {
             counts.passed += c.passed;
             counts.failed += c.failed;
         }
     });
     (counts, result)
+}
+
+/// The portal's test binaries: its unit tests and `portal/tests/*.rs` (no other package of the
+/// workspace has a `tests/` folder).
+fn is_portal_test(running: &str) -> bool {
+    running.contains("carefront_portal") || running.starts_with("Running tests/")
 }
 
 fn counts_in(line: &str) -> Option<Counts> {
@@ -138,16 +150,21 @@ fn run_checks(root: &Path, tally: &mut Tally) {
     );
 
     step("Unit tests, the portal's HTTP tests and the HL7 examples");
-    let (counts, result) = cargo_tests(command("cargo", &["test", "--workspace"]).env(
-        "CAREFRONT_FHIR_EXAMPLES",
-        &setup::fhir_examples_dir(root).to_string_lossy(),
-    ));
+    let (counts, result) = cargo_tests(
+        command("cargo", &["test", "--workspace"]).env(
+            "CAREFRONT_FHIR_EXAMPLES",
+            &setup::fhir_examples_dir(root).to_string_lossy(),
+        ),
+        |_| true,
+    );
     tally.add("cargo test", counts, result);
 
     step("The portal's tests again, on PostgreSQL (a throwaway cluster on loopback)");
+    // The whole workspace, as above, so nothing is built again; only the portal's tests count
+    // (cargo names each test binary on standard error, here joined to the output).
     let (counts, result) = cargo_tests(
-        command("cargo", &["test", "--package", "carefront-portal"])
-            .env("CAREFRONT_TEST_DB", "postgres"),
+        command("sh", &["-c", "cargo test --workspace 2>&1"]).env("CAREFRONT_TEST_DB", "postgres"),
+        is_portal_test,
     );
     tally.add("cargo test (PostgreSQL)", counts, result);
 
@@ -198,6 +215,24 @@ fn run_checks(root: &Path, tally: &mut Tally) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_only_the_portals_test_binaries() {
+        for portal in [
+            "Running unittests src/lib.rs (target/debug/deps/carefront_portal-0a1b)",
+            "Running tests/api.rs (target/debug/deps/api-0a1b)",
+            "Doc-tests carefront_portal",
+        ] {
+            assert!(is_portal_test(portal), "{portal}");
+        }
+        for other in [
+            "Running unittests src/lib.rs (target/debug/deps/carefront-0a1b)",
+            "Running unittests src/main.rs (target/debug/deps/xtask-0a1b)",
+            "Doc-tests carefront",
+        ] {
+            assert!(!is_portal_test(other), "{other}");
+        }
+    }
 
     #[test]
     fn reads_runner_summaries() {
