@@ -131,9 +131,9 @@ pub async fn confirm(
          RETURNING wrong_codes",
     )
     .bind(user_id)
+    .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
     .fetch_one(&mut *conn)
-    .await
-    .and_then(|r| r.try_get(0))?;
+    .await?;
     if wrong >= WRONG_CODES {
         forget_change(conn, user_id).await?;
         return Ok(Confirmed::WrongTooOften);

@@ -46,9 +46,9 @@ pub async fn by_username(conn: &mut Conn, username: &str) -> sqlx::Result<Option
         format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1").to_string(),
     ))
     .bind(normalise(username))
+    .try_map(|r: sqlx::any::AnyRow| user_from_row(&r))
     .fetch_optional(&mut *conn)
     .await
-    .and_then(|r| r.map(|r| user_from_row(&r)).transpose())
 }
 
 pub async fn by_id(conn: &mut Conn, id: i64) -> Result<User, ApiError> {
@@ -56,9 +56,9 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> Result<User, ApiError> {
         format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1").to_string(),
     ))
     .bind(id)
+    .try_map(|r: sqlx::any::AnyRow| user_from_row(&r))
     .fetch_optional(&mut *conn)
-    .await
-    .and_then(|r| r.map(|r| user_from_row(&r)).transpose())?
+    .await?
     .ok_or(ApiError::SessionExpired)
 }
 
@@ -191,7 +191,7 @@ pub async fn is_own_record(conn: &mut Conn, user_id: i64, patient_id: &str) -> s
 pub async fn of_patient(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query("SELECT user_id FROM user_patients WHERE patient_id = $1 AND relationship = 'self' ORDER BY user_id LIMIT 1")
         .bind(patient_id)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_optional(&mut *conn)
         .await
-        .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }

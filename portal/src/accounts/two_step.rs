@@ -42,9 +42,9 @@ pub async fn pending(
     let row: Option<(Option<String>, Option<i64>)> =
         sqlx::query("SELECT totp_pending_secret, totp_pending_at FROM users WHERE id = $1")
             .bind(user_id)
+            .try_map(|r: sqlx::any::AnyRow| Ok((r.try_get(0)?, r.try_get(1)?)))
             .fetch_optional(&mut *conn)
-            .await
-            .and_then(|r| r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose())?;
+            .await?;
     match row {
         Some((Some(sealed), Some(at))) if now - at <= PENDING_WINDOW => {
             Ok(Some(open(key, &sealed)?))
@@ -119,9 +119,9 @@ pub async fn new_recovery_codes(
 pub async fn recovery_codes_left(conn: &mut Conn, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query("SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user_id)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_one(&mut *conn)
         .await
-        .and_then(|r| r.try_get(0))
 }
 
 /// Since when two-step sign-in has been on (None: it is off, or was turned on before this was
@@ -129,9 +129,9 @@ pub async fn recovery_codes_left(conn: &mut Conn, user_id: i64) -> sqlx::Result<
 pub async fn since(conn: &mut Conn, user_id: i64) -> sqlx::Result<Option<i64>> {
     sqlx::query("SELECT two_step_since FROM users WHERE id = $1")
         .bind(user_id)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_one(&mut *conn)
         .await
-        .and_then(|r| r.try_get(0))
 }
 
 /// What was typed at the second step, and accepted.
@@ -204,9 +204,9 @@ pub async fn was_used(
     let (sealed, last_step): (Option<String>, Option<i64>) =
         sqlx::query("SELECT totp_secret, last_totp_step FROM users WHERE id = $1")
             .bind(user_id)
+            .try_map(|r: sqlx::any::AnyRow| Ok((r.try_get(0)?, r.try_get(1)?)))
             .fetch_one(&mut *conn)
-            .await
-            .and_then(|r| Ok((r.try_get(0)?, r.try_get(1)?)))?;
+            .await?;
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
         let Some(sealed) = sealed else {
@@ -306,9 +306,9 @@ mod tests {
         let key = SecretsKey::generate();
         assert_eq!(seal_stored_secrets(&mut conn, &key).await, Ok(1));
         let stored: String = sqlx::query("SELECT totp_secret FROM users")
+            .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
             .fetch_one(&mut *conn)
             .await
-            .and_then(|r| r.try_get(0))
             .unwrap();
         assert_eq!(key.open(&stored).unwrap(), "JBSWY3DPEHPK3PXP");
         assert_eq!(

@@ -19,9 +19,9 @@ pub const CEREMONY_WINDOW: i64 = 5 * 60;
 pub async fn handle(conn: &mut Conn, user_id: i64) -> sqlx::Result<Uuid> {
     let stored: Option<String> = sqlx::query("SELECT webauthn_handle FROM users WHERE id = $1")
         .bind(user_id)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_one(&mut *conn)
-        .await
-        .and_then(|r| r.try_get(0))?;
+        .await?;
     if let Some(uuid) = stored.and_then(|s| Uuid::parse_str(&s).ok()) {
         return Ok(uuid);
     }
@@ -37,9 +37,9 @@ pub async fn handle(conn: &mut Conn, user_id: i64) -> sqlx::Result<Uuid> {
 pub async fn user_of_handle(conn: &mut Conn, handle: &Uuid) -> sqlx::Result<Option<i64>> {
     sqlx::query("SELECT id FROM users WHERE webauthn_handle = $1")
         .bind(handle.to_string())
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_optional(&mut *conn)
         .await
-        .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }
 
 /// Sign-in challenges kept at once, whoever asked: past this the oldest goes first, so a flood
@@ -105,9 +105,9 @@ pub async fn take<T: DeserializeOwned>(
         .bind(user_id)
         .bind(now)
         .bind(CEREMONY_WINDOW)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_optional(&mut *conn)
-        .await
-        .and_then(|r| r.map(|r| r.try_get(0)).transpose())?;
+        .await?;
     state
         .map(|s| serde_json::from_str(&s).map_err(|_| ApiError::Internal))
         .transpose()
@@ -182,9 +182,9 @@ pub async fn by_credential(
         format!("SELECT {COLUMNS} FROM passkeys WHERE credential_id = $1").to_string(),
     ))
     .bind(URL_SAFE_NO_PAD.encode(credential_id))
+    .try_map(|r: sqlx::any::AnyRow| stored_from_row(&r))
     .fetch_optional(&mut *conn)
-    .await
-    .and_then(|r| r.map(|r| stored_from_row(&r)).transpose())?
+    .await?
     .map(parse)
     .transpose()
 }
@@ -227,9 +227,9 @@ pub async fn remove(conn: &mut Conn, user_id: i64, id: i64) -> sqlx::Result<Opti
     sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")
         .bind(id)
         .bind(user_id)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_optional(&mut *conn)
         .await
-        .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }
 
 /// Every passkey of the account gone; answers how many there were.
@@ -244,7 +244,7 @@ pub async fn remove_all(conn: &mut Conn, user_id: i64) -> sqlx::Result<u64> {
 pub async fn count(conn: &mut Conn, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query("SELECT count(*) FROM passkeys WHERE user_id = $1")
         .bind(user_id)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_one(&mut *conn)
         .await
-        .and_then(|r| r.try_get(0))
 }

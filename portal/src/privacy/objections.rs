@@ -108,9 +108,9 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Objection>> 
         format!("SELECT {COLUMNS} FROM objections WHERE id = $1").to_string(),
     ))
     .bind(id)
+    .try_map(|r: sqlx::any::AnyRow| row(&r))
     .fetch_optional(&mut *conn)
     .await
-    .and_then(|r| r.map(|r| row(&r)).transpose())
 }
 
 /// Who makes or withdraws an objection: the user, and the relationship if they act as a proxy.

@@ -116,9 +116,9 @@ pub async fn client(conn: &mut Conn, client_id: &str) -> sqlx::Result<Option<Reg
          WHERE c.client_id = $1",
     )
     .bind(client_id)
+    .try_map(|r: sqlx::any::AnyRow| registered(&r))
     .fetch_optional(&mut *conn)
     .await
-    .and_then(|r| r.map(|r| registered(&r)).transpose())
 }
 
 pub async fn clients(conn: &mut Conn) -> sqlx::Result<Vec<Registered>> {

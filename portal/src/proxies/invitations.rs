@@ -320,9 +320,9 @@ pub async fn create(
                 format!("SELECT {COLUMNS} FROM proxy_invitations WHERE id = $1").to_string(),
             ))
             .bind(id)
+            .try_map(|r: sqlx::any::AnyRow| from_row(&r))
             .fetch_one(&mut *conn)
-            .await
-            .and_then(|r| from_row(&r))?;
+            .await?;
             Ok::<_, ApiError>((invitation, inviter))
         }
         .await?
@@ -441,9 +441,9 @@ async fn claim(conn: &mut Conn, typed: &str, now: i64) -> Result<Invitation, Api
     ))
     .bind(hash)
     .bind(now)
+    .try_map(|r: sqlx::any::AnyRow| from_row(&r))
     .fetch_optional(&mut *conn)
-    .await
-    .and_then(|r| r.map(|r| from_row(&r)).transpose())?
+    .await?
     .ok_or(ApiError::InvitationNotValid)?;
     Ok(invitation)
 }

@@ -126,9 +126,9 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Relationship
         format!("SELECT {COLUMNS} FROM proxy_relationships WHERE id = $1").to_string(),
     ))
     .bind(id)
+    .try_map(|r: sqlx::any::AnyRow| from_row(&r))
     .fetch_optional(&mut *conn)
     .await
-    .and_then(|r| r.map(|r| from_row(&r)).transpose())
 }
 
 pub struct NewRelationship<'a> {

@@ -62,9 +62,9 @@ pub async fn reserve_password(
     .bind(WHOLE_ACCOUNT)
     .bind(known)
     .bind(now)
+    .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
     .fetch_one(&mut *conn)
-    .await
-    .and_then(|r| r.try_get(0))?;
+    .await?;
     if let Some(until) = locked_until {
         return Err(ApiError::AccountLocked {
             retry_after: until - now,
@@ -99,9 +99,9 @@ async fn count(
         .bind(client)
         .bind(now)
         .bind(DECAY)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_one(&mut *conn)
-        .await
-        .and_then(|r| r.try_get(0))?;
+        .await?;
     let lock = lock_seconds(failures, free);
     if let Some(secs) = lock {
         sqlx::query(
@@ -186,9 +186,9 @@ pub async fn reserve_code(
     .bind(user_id)
     .bind(now)
     .bind(DECAY)
+    .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
     .fetch_one(&mut *conn)
-    .await
-    .and_then(|r| r.try_get(0))?;
+    .await?;
     if failures < FREE_CODES {
         return Ok(None);
     }
@@ -213,9 +213,9 @@ pub async fn reserve_code(
 pub async fn code_lock(conn: &mut Conn, user_id: i64, now: i64) -> Result<(), ApiError> {
     let until: Option<i64> = sqlx::query("SELECT code_locked_until FROM users WHERE id = $1")
         .bind(user_id)
+        .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
         .fetch_one(&mut *conn)
-        .await
-        .and_then(|r| r.try_get(0))?;
+        .await?;
     match until.filter(|u| *u > now) {
         Some(u) => Err(ApiError::SecondFactorLocked {
             retry_after: u - now,

@@ -162,9 +162,9 @@ async fn find(conn: &mut Conn, hash: &str) -> sqlx::Result<Option<Session>> {
         format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1").to_string(),
     ))
     .bind(hash)
+    .try_map(|r: sqlx::any::AnyRow| session_from_row(&r))
     .fetch_optional(&mut *conn)
     .await
-    .and_then(|r| r.map(|r| session_from_row(&r)).transpose())
 }
 
 pub async fn list(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Session>> {

@@ -212,9 +212,9 @@ pub async fn fail(conn: &mut Conn, id: i64) -> sqlx::Result<i64> {
          RETURNING failed_attempts",
     )
     .bind(id)
+    .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
     .fetch_one(&mut *conn)
     .await
-    .and_then(|r| r.try_get(0))
 }
 
 /// How long a viewer's session is remembered after its last use, open or not: long enough that
@@ -270,9 +270,9 @@ pub async fn opened_too_often(
     .bind(share_id)
     .bind(now - 3600)
     .bind(OPENINGS_AN_HOUR - 1)
+    .try_map(|r: sqlx::any::AnyRow| r.try_get(0))
     .fetch_optional(&mut *conn)
-    .await
-    .and_then(|r| r.map(|r| r.try_get(0)).transpose())?;
+    .await?;
     Ok(oldest_counted.map(|at| (at + 3600 - now).max(1)))
 }
 

@@ -263,9 +263,9 @@ pub async fn leave(
                 "DELETE FROM share_sessions WHERE token_hash = $1 RETURNING share_id, viewer",
             )
             .bind(&hash)
+            .try_map(|r: sqlx::any::AnyRow| Ok((r.try_get(0)?, r.try_get(1)?)))
             .fetch_optional(&mut *conn)
-            .await
-            .and_then(|r| r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose())?;
+            .await?;
             if let Some((share_id, viewer)) = session {
                 let patient = store::by_id(&mut conn, share_id)
                     .await?
