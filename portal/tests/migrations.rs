@@ -103,7 +103,8 @@ async fn both_databases_end_with_the_same_schema() {
 
 #[tokio::test]
 async fn a_postgresql_database_not_yet_made_is_made_and_migrated() {
-    let url = common::postgres::cluster().url("not_made_yet");
+    let cluster = common::postgres::cluster();
+    let url = cluster.url(&cluster.unmade().await);
     let store = Store::open(&url, 1).await.unwrap();
     assert!(columns(&store).await.len() > 100);
     // Started again, it finds the database and the schema as they are.

@@ -92,23 +92,33 @@ impl Cluster {
 
     /// A new empty database on the cluster, for one test.
     pub async fn database(&self) -> String {
-        let name = format!("t{}", self.databases.fetch_add(1, Ordering::Relaxed));
+        let name = self.unmade().await;
+        let mut admin = self.admin().await;
+        sqlx::Executor::execute(
+            &mut admin,
+            sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a database: {e}"));
+        self.url(&name)
+    }
+
+    /// The name of a database not made yet, once the cluster takes connections.
+    pub async fn unmade(&self) -> String {
+        self.admin().await;
+        format!("t{}", self.databases.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A connection to the cluster's own database, waiting for the server to take connections:
+    /// the port answers a moment before it does.
+    async fn admin(&self) -> sqlx::PgConnection {
+        use sqlx::Connection;
         let started = Instant::now();
         loop {
-            // The port answers a moment before the server takes connections.
-            let made = async {
-                use sqlx::Connection;
-                let mut admin = sqlx::PgConnection::connect(&self.url("postgres")).await?;
-                sqlx::Executor::execute(
-                    &mut admin,
-                    sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
-                )
-                .await
-            };
-            match made.await {
-                Ok(_) => return self.url(&name),
+            match sqlx::PgConnection::connect(&self.url("postgres")).await {
+                Ok(admin) => return admin,
                 Err(e) if started.elapsed() > START_TIMEOUT => {
-                    panic!("cannot create a database: {e}")
+                    panic!("PostgreSQL takes no connections: {e}")
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
