@@ -1,22 +1,14 @@
 // Browser tests: `cargo xtask test` runs this with the portal binary and the built app.
 // CAREFRONT_E2E_ONLY=<part of a name>[|<part of another>…] runs the matching tests only.
+// CAREFRONT_E2E_DB=postgres runs the tests that read and write most of the store again, each
+// portal on its own database on a throwaway PostgreSQL cluster.
 import { run } from './lib/harness.mjs';
-import './tests/shell.test.mjs';
-import './tests/sign-in.test.mjs';
-import './tests/terms.test.mjs';
-import './tests/allergies.test.mjs';
-import './tests/record.test.mjs';
-import './tests/synthea.test.mjs';
-import './tests/session.test.mjs';
-import './tests/hostile.test.mjs';
-import './tests/data.test.mjs';
-import './tests/proxy.test.mjs';
-import './tests/share-link.test.mjs';
-import './tests/shares.test.mjs';
-import './tests/privacy.test.mjs';
-import './tests/account.test.mjs';
-import './tests/two-step.test.mjs';
-import './tests/passkeys.test.mjs';
-import './tests/email.test.mjs';
 
+const everyFile = ['shell', 'sign-in', 'terms', 'allergies', 'record', 'synthea', 'session', 'hostile', 'data',
+  'proxy', 'share-link', 'shares', 'privacy', 'account', 'two-step', 'passkeys', 'email', 'cluster'];
+const onPostgres = ['record', 'session', 'proxy', 'share-link', 'shares', 'privacy', 'account', 'email'];
+
+for (const file of process.env.CAREFRONT_E2E_DB === 'postgres' ? onPostgres : everyFile) {
+  await import(`./tests/${file}.test.mjs`);
+}
 process.exitCode = (await run()) ? 0 : 1;

@@ -5,13 +5,19 @@ import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startPortal } from './portal.mjs';
+import { endPostgres } from './postgres.mjs';
 
 const tests = [];
-const output = process.env.CAREFRONT_E2E_OUTPUT || path.resolve('e2e/output');
+const onPostgres = process.env.CAREFRONT_E2E_DB === 'postgres';
+/// The PostgreSQL pass keeps its pictures apart from the first pass's.
+const output = path.join(process.env.CAREFRONT_E2E_OUTPUT || path.resolve('e2e/output'), onPostgres ? 'postgres' : '');
 const screens = path.join(output, 'screens');
 
+/// On the PostgreSQL pass, each name says so.
+const pass = onPostgres ? '[PostgreSQL] ' : '';
+
 export function test(name, fn, options = {}) {
-  tests.push({ name, fn, options });
+  tests.push({ name: `${pass}${name}`, fn, options });
 }
 
 /// Checks a screen as a user meets it: axe finds nothing, and it is photographed at phone and
@@ -82,6 +88,7 @@ export async function run() {
     }
   }
   await browser.close();
+  await endPostgres();
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   return failed === 0;
 }

@@ -4,33 +4,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import net from 'node:net';
+import { freePort, listening } from './net.mjs';
+import { startNginx } from './nginx.mjs';
+import { postgres } from './postgres.mjs';
 
 /// The Synthea patients the portal was given, with the sign-in made for each.
 export const syntheaUsers = [];
 
 /// Loads every Synthea Bundle with the portal's `load` command and adds a sign-in for each patient.
-function loadSynthea(bin, db) {
+function loadSynthea(bin, db, env) {
   const folder = process.env.CAREFRONT_SYNTHEA;
   if (!folder || !fs.existsSync(folder)) throw new Error('CAREFRONT_SYNTHEA must name the generated Bundles (run through `cargo xtask test`)');
   syntheaUsers.length = 0;
   const files = fs.readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
   files.forEach((file, i) => {
-    const out = execFileSync(bin, ['load', path.join(folder, file), '--db', db], { encoding: 'utf8' });
+    const out = execFileSync(bin, ['load', path.join(folder, file), '--db', db], { encoding: 'utf8', env });
     const patient = out.match(/patients: (\S+)/)[1];
     const username = `synthea${i + 1}`;
-    execFileSync(bin, ['user', 'add', '--username', username, '--patient', patient, '--db', db], { input: 'carefront-demo\n' });
+    execFileSync(bin, ['user', 'add', '--username', username, '--patient', patient, '--db', db], { input: 'carefront-demo\n', env });
     syntheaUsers.push({ username, patient, file });
   });
-}
-
-/// A free loopback port, found by listening on port 0 and letting it go.
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /// A real SMTP server (aiosmtpd, PyPI) on loopback that keeps each message in a Maildir.
@@ -41,27 +34,31 @@ async function startSmtpSink(dir) {
     '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: ['ignore', 'ignore', 'pipe'] });
   const log = [];
   child.stderr.on('data', (d) => log.push(String(d)));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ready = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    });
-    if (ready) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the SMTP server did not start: ${log.join('')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await listening(port, child, 'the SMTP server', () => log.join(''));
   return { port, child, folder: path.join(maildir, 'new') };
 }
 
-export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, bin = process.env.CAREFRONT_PORTAL } = {}) {
+/// Where a portal keeps its data: a SQLite file in its folder, or (CAREFRONT_E2E_DB=postgres, or
+/// a test that asks) a new database on the run's PostgreSQL cluster, with the secrets key every
+/// portal on that database shares.
+async function database(bin, dir, onPostgres) {
+  if (!onPostgres) return { db: path.join(dir, 'portal.db'), env: process.env };
+  const key = path.join(dir, 'secrets.key');
+  execFileSync(bin, ['secrets-key', '--out', key]);
+  return { db: (await postgres()).database(), env: { ...process.env, CAREFRONT_SECRETS_KEY_FILE: key } };
+}
+
+/// A portal, or with `cluster` two started together on one PostgreSQL database behind nginx (as
+/// docs/deploy.md describes): `url` is then nginx's, and `portals` each portal's own.
+export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster,
+  postgres: onPostgres = cluster || process.env.CAREFRONT_E2E_DB === 'postgres', bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
-  const db = path.join(dir, 'portal.db');
-  if (synthea) loadSynthea(bin, db);
+  const { db, env } = await database(bin, dir, onPostgres);
+  if (synthea) loadSynthea(bin, db, env);
   if (benchReports || benchSignIns) {
-    execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db]);
+    execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db], { env });
   }
   // Plain http on loopback: the browser tests use the development cookie flag, as the demo does.
   const sink = smtp ? await startSmtpSink(dir) : null;
@@ -75,27 +72,23 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
     fs.writeFileSync(path.join(dir, 'portal.json'), JSON.stringify(config));
     args.push('--portal-config', path.join(dir, 'portal.json'));
   }
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = [];
-  child.stderr.on('data', (d) => log.push(String(d)));
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`portal did not start: ${log.join('')}`)), 30_000);
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      log.push(line);
-      const m = line.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`portal exited (${code}): ${log.join('\n')}`)));
-  });
+  if (cluster) {
+    args.push('--trusted-proxy', '127.0.0.1/32');
+    // nginx's workers (user nobody) keep large answers in files under the folder.
+    fs.chmodSync(dir, 0o755);
+  }
+  // Started together, as a hospital's would be: they take turns at the migrations and the demo
+  // patients are added once.
+  const portals = await Promise.all(Array.from({ length: cluster ? 2 : 1 }, () => launch(bin, args, env)));
+  const balancer = cluster ? await startNginx(dir, portals.map((p) => p.url)) : null;
+  const url = balancer ? balancer.url : portals[0].url;
   return {
     url,
-    pid: child.pid,
+    pid: portals[0].child.pid,
+    portals,
     /// Runs a `carefront-portal` command against this portal's database: { status, out }.
     cli(...command) {
-      const r = spawnSync(bin, [...command, '--db', db], { encoding: 'utf8' });
+      const r = spawnSync(bin, [...command, '--db', db], { encoding: 'utf8', env });
       return { status: r.status, out: `${r.stdout}${r.stderr}` };
     },
     /// Registers a system for a demo organisation, with a key made for it: a client that reads
@@ -122,12 +115,39 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
     },
     async stop() {
       if (sink && sink.child.exitCode === null) sink.child.kill('SIGTERM');
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await balancer?.stop();
+      await Promise.all(portals.map((p) => p.kill('SIGTERM')));
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/// Starts `carefront-portal serve`, returning once it says where it listens: its `url`, and
+/// `kill(signal)`, which waits for it to go.
+async function launch(bin, args, env) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const log = [];
+  child.stderr.on('data', (d) => log.push(String(d)));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`portal did not start: ${log.join('')}`)), 30_000);
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      log.push(line);
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`portal exited (${code}): ${log.join('\n')}`)));
+  });
+  return {
+    url,
+    child,
+    async kill(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
     },
   };
 }

@@ -2,34 +2,14 @@
 // by the code sent to it (the old one told), and a new result announced by an email that says
 // nothing of it.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test, screen } from '../lib/harness.mjs';
 import { signIn, signInAsAnn } from '../lib/pages.mjs';
+import { load, thyroidResult } from '../lib/load.mjs';
+import { mailsTo } from '../lib/mail.mjs';
 
 async function openAccount(page) {
   await page.getByRole('link', { name: 'Your account' }).click();
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
-}
-
-/// A message as text: folded headers unfolded, quoted-printable soft line breaks undone.
-function readable(message) {
-  const [head, ...body] = message.split(/\r?\n\r?\n/);
-  return `${head.replace(/\r?\n[ \t]+/g, ' ')}\n\n${body.join('\n\n').replace(/=\r?\n/g, '')}`;
-}
-
-/// The messages the SMTP server received for an address; waits up to `seconds` for at least
-/// `count`.
-async function mailsTo(portal, address, count = 1, seconds = 20) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const mails = portal.mail()
-      .map(readable)
-      .filter((m) => new RegExp(`^To: (.*<)?${address.replace(/\./g, '\\.')}>?$`, 'm').test(m));
-    if (mails.length >= count || Date.now() > deadline) return mails;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 function codeIn(mail) {
@@ -77,22 +57,6 @@ test('a new email address takes the code sent to it, and the old address is told
 
 /// Writes a bundle of these resources and loads it with the portal's `load` command, as a
 /// hospital's feed would bring them.
-function load(portal, resources) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-load-'));
-  const bundle = path.join(dir, 'bundle.json');
-  fs.writeFileSync(bundle, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }));
-  const loaded = portal.cli('load', bundle);
-  fs.rmSync(dir, { recursive: true, force: true });
-  assert.equal(loaded.status, 0, loaded.out);
-}
-
-function thyroidResult(id, patient) {
-  return { resourceType: 'Observation', id, status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-    code: { text: 'Thyroid stimulating hormone' }, subject: { reference: `Patient/${patient}` },
-    effectiveDateTime: '2026-12-01', valueQuantity: { value: 9.7, unit: 'mU/L' } };
-}
-
 test('a new result is emailed as "something new", and the email says nothing of it', async ({ page, portal }) => {
   await signInAsAnn(page);
   await openAccount(page);

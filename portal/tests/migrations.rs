@@ -81,7 +81,7 @@ async fn both_databases_end_with_the_same_schema() {
     let sqlite = Store::open(&dir.join("portal.db").display().to_string(), 1)
         .await
         .unwrap();
-    let postgres = Store::open(&common::postgres::cluster().database().await, 2)
+    let postgres = Store::open(&common::postgres::database().await, 2)
         .await
         .unwrap();
     // Opening again finds nothing left to do.
@@ -103,10 +103,35 @@ async fn both_databases_end_with_the_same_schema() {
 
 #[tokio::test]
 async fn a_postgresql_database_not_yet_made_is_made_and_migrated() {
-    let cluster = common::postgres::cluster();
-    let url = cluster.url(&cluster.unmade().await);
+    let url = common::postgres::cluster().url(&common::postgres::unmade());
     let store = Store::open(&url, 1).await.unwrap();
     assert!(columns(&store).await.len() > 100);
     // Started again, it finds the database and the schema as they are.
     Store::open(&url, 1).await.unwrap();
+}
+
+#[tokio::test]
+async fn portals_starting_together_make_migrate_and_seed_one_database_once() {
+    use carefront_portal::demo;
+    use carefront_portal::infra::sealed::SecretsKey;
+    let url = common::postgres::cluster().url(&common::postgres::unmade());
+    let key = SecretsKey::generate();
+    let start = || async {
+        let store = Store::open(&url, 2).await.unwrap();
+        demo::ensure_terms(&store).await.unwrap();
+        demo::seed_if_empty(&store, &key).await.unwrap()
+    };
+    let seeded = tokio::join!(start(), start());
+    assert_eq!(
+        [seeded.0, seeded.1].iter().filter(|s| **s).count(),
+        1,
+        "{seeded:?}"
+    );
+    let store = Store::open(&url, 1).await.unwrap();
+    let mut conn = store.conn().await.unwrap();
+    let terms: i64 = sqlx::query_scalar("SELECT count(*) FROM terms")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(terms, 2, "the patient and proxy terms, once each");
 }

@@ -10,6 +10,9 @@ pub enum ApiError {
     Unreachable,
     /// A gateway answered for the portal: it is down or being maintained.
     Unavailable,
+    /// The portal answered, but its database is away for a moment (restarting, failing over):
+    /// nothing was changed.
+    DatabaseAway,
     Timeout,
     NotSignedIn,
     SessionExpired,
@@ -104,6 +107,7 @@ pub fn classify(status: u16, body: &str) -> ApiError {
         Some("second-factor-locked") => ApiError::SecondFactorLocked {
             minutes: retry_after.map(|s| s.div_ceil(60)),
         },
+        Some("database-unavailable") => ApiError::DatabaseAway,
         Some("account-disabled") => ApiError::AccountDisabled,
         Some("account-closed") => ApiError::AccountClosed,
         Some("terms-not-accepted") => ApiError::TermsNotAccepted,
@@ -145,6 +149,7 @@ impl ApiError {
             Self::Offline => "You seem to be offline. Check your internet connection, then try again.".into(),
             Self::Unreachable => "We cannot reach the portal right now. It may be down. Try again in a few minutes.".into(),
             Self::Unavailable => "The portal is not available at the moment. It may be closed for maintenance. Try again later.".into(),
+            Self::DatabaseAway => "The portal cannot reach your records just now. Nothing was changed. Try again in a moment.".into(),
             Self::Timeout => "The portal is taking too long to answer. Try again in a moment.".into(),
             Self::NotSignedIn => "You are not signed in. Sign in to continue.".into(),
             Self::SessionExpired => "Your session has ended. Sign in again to continue.".into(),
@@ -206,6 +211,7 @@ impl ApiError {
             Self::Offline
                 | Self::Unreachable
                 | Self::Unavailable
+                | Self::DatabaseAway
                 | Self::Timeout
                 | Self::Server { .. }
                 | Self::Unreadable
@@ -261,6 +267,13 @@ mod tests {
             ApiError::Unavailable
         );
         assert_eq!(classify(500, "oops"), ApiError::Server { status: 500 });
+        assert_eq!(
+            classify(
+                503,
+                r#"{"reason":"database-unavailable","retryAfterSeconds":5}"#
+            ),
+            ApiError::DatabaseAway
+        );
         assert_eq!(classify(401, ""), ApiError::NotSignedIn);
         assert_eq!(classify(404, "{}"), ApiError::NotFound);
         assert_eq!(

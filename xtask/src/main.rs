@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some("demo") => run::demo(&root, &args[1..]),
         Some("test") => test::all(&root),
         Some("bench") => bench::all(&root),
-        Some("build") => run::build_app(&root).and(run::build_portal(&root).map(drop)),
+        Some("build") => run::build_app(&root).and(run::build_servers(&root).map(drop)),
         Some("code") => run::code(&root, &args[1..]),
         Some("split-wasm") => split::trunk_hook(&root),
         _ => {

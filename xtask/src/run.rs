@@ -104,11 +104,42 @@ pub fn build_app(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The reference portal (a dev build: the same artifacts the tests already compiled).
-pub fn build_portal(root: &Path) -> Result<PathBuf, String> {
+/// What the browser tests and the benches start: the reference portal (a dev build, the same
+/// artifacts the tests already compiled), the throwaway PostgreSQL program, the built app.
+pub struct Servers {
+    pub portal: PathBuf,
+    postgres: PathBuf,
+    dist: PathBuf,
+}
+
+impl Servers {
+    /// A command told where they are (`CAREFRONT_PORTAL`, `CAREFRONT_POSTGRES`, `CAREFRONT_DIST`).
+    pub fn command(&self, program: &str, args: &[&str]) -> Cmd {
+        command(program, args)
+            .env("CAREFRONT_PORTAL", &self.portal.to_string_lossy())
+            .env("CAREFRONT_POSTGRES", &self.postgres.to_string_lossy())
+            .env("CAREFRONT_DIST", &self.dist.to_string_lossy())
+    }
+}
+
+pub fn build_servers(root: &Path) -> Result<Servers, String> {
     step("Building the reference portal");
-    command("cargo", &["build", "--package", "carefront-portal"]).run()?;
-    Ok(root.join("target/debug/carefront-portal"))
+    command(
+        "cargo",
+        &[
+            "build",
+            "--package",
+            "carefront-portal",
+            "--package",
+            "throwaway-postgres",
+        ],
+    )
+    .run()?;
+    Ok(Servers {
+        portal: root.join("target/debug/carefront-portal"),
+        postgres: root.join("target/debug/throwaway-postgres"),
+        dist: root.join("dist"),
+    })
 }
 
 fn demo_db(root: &Path) -> PathBuf {
@@ -123,7 +154,7 @@ pub fn demo(root: &Path, args: &[String]) -> Result<(), String> {
     };
     setup::all(root)?;
     build_app(root)?;
-    let portal = build_portal(root)?;
+    let portal = build_servers(root)?.portal;
     let db = demo_db(root);
     std::fs::create_dir_all(db.parent().expect("has a folder")).map_err(|e| e.to_string())?;
     // A fresh database each time, so appointments stay in the future and every demo starts alike.

@@ -209,7 +209,9 @@ fn debian_packages() -> Result<(), String> {
         "/usr/bin/pkg-config",
         "/usr/sbin/nginx",
     ];
-    if present.iter().all(|p| Path::new(p).exists()) && postgres_bin().is_some() {
+    if present.iter().all(|p| Path::new(p).exists())
+        && throwaway_postgres::server_programs().is_ok()
+    {
         return Ok(());
     }
     step("Installing Chromium, OpenSSL's headers, PostgreSQL and nginx (Debian packages)");
@@ -235,18 +237,6 @@ fn debian_packages() -> Result<(), String> {
         "postgresql",
         "nginx",
     ])
-}
-
-/// Where Debian put PostgreSQL's server programs (`initdb`, `pg_ctl`, `postgres`): a folder
-/// named after the major version, not on PATH.
-fn postgres_bin() -> Option<std::path::PathBuf> {
-    let mut found: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|bin| bin.join("initdb").exists())
-        .collect();
-    found.sort();
-    found.pop()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Every check, in the order a failure is cheapest to find, tallied into one closing line.
 
-use crate::run::{Cmd, build_app, build_portal, command};
+use crate::run::{Cmd, Servers, build_app, build_servers, command};
 use crate::{setup, size, step};
 use std::path::Path;
 
@@ -180,18 +180,37 @@ fn run_checks(root: &Path, tally: &mut Tally) {
         }),
     );
 
-    let portal = match build_portal(root) {
-        Ok(p) => p,
+    let servers = match build_servers(root) {
+        Ok(s) => s,
         Err(e) => {
             tally.check("portal build", Err(e));
             return;
         }
     };
     step("Browser tests (Playwright, Chromium, against the reference portal)");
+    browser_tests(root, &servers, "browser tests", None, tally);
+    step(
+        "The browser tests of the record, proxies, shares, privacy and accounts again, on PostgreSQL",
+    );
+    browser_tests(
+        root,
+        &servers,
+        "browser tests (PostgreSQL)",
+        Some("postgres"),
+        tally,
+    );
+}
+
+fn browser_tests(
+    root: &Path,
+    servers: &Servers,
+    name: &str,
+    database: Option<&str>,
+    tally: &mut Tally,
+) {
     let mut counts = Counts::default();
-    let result = command("node", &["e2e/run.mjs"])
-        .env("CAREFRONT_PORTAL", &portal.to_string_lossy())
-        .env("CAREFRONT_DIST", &root.join("dist").to_string_lossy())
+    let mut node = servers
+        .command("node", &["e2e/run.mjs"])
         .env(
             "CAREFRONT_E2E_OUTPUT",
             &root.join("e2e/output").to_string_lossy(),
@@ -199,16 +218,19 @@ fn run_checks(root: &Path, tally: &mut Tally) {
         .env(
             "CAREFRONT_SYNTHEA",
             &setup::synthea_dir(root).to_string_lossy(),
-        )
-        .stream(|line| {
-            if let Some(c) = counts_in(line) {
-                counts = c;
-            }
-        });
+        );
+    if let Some(database) = database {
+        node = node.env("CAREFRONT_E2E_DB", database);
+    }
+    let result = node.stream(|line| {
+        if let Some(c) = counts_in(line) {
+            counts = c;
+        }
+    });
     if counts == Counts::default() && result.is_err() {
-        tally.check("browser tests", result);
+        tally.check(name, result);
     } else {
-        tally.add("browser tests", counts, result);
+        tally.add(name, counts, result);
     }
 }
 

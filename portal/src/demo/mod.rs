@@ -5,7 +5,7 @@ mod accesses;
 
 use crate::accounts::{self, NewUser};
 use crate::infra::sealed::SecretsKey;
-use crate::infra::store::{Conn, Store};
+use crate::infra::store::{Conn, Store, one_at_a_time};
 use crate::infra::time;
 use crate::records;
 use crate::session::password;
@@ -73,7 +73,9 @@ pub const DEMO_USERS: &[DemoUser] = &[
 /// Fills an empty database with the demo terms, users and records. A database that already has
 /// users is left alone, so a restarted demo keeps what was done in it.
 pub async fn seed_if_empty(store: &Store, secrets: &SecretsKey) -> sqlx::Result<bool> {
-    let mut tx = store.begin().await?;
+    // Portals started together on one database: the first seeds, the others find it seeded.
+    let mut conn = store.conn().await?;
+    let mut tx = one_at_a_time(&mut conn, STARTING).await?;
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(&mut *tx)
         .await?;
@@ -112,9 +114,13 @@ pub async fn seed_if_empty(store: &Store, secrets: &SecretsKey) -> sqlx::Result<
     Ok(true)
 }
 
+/// What a portal writes as it starts, which portals starting together take turns at.
+const STARTING: &str = "starting";
+
 /// Publishes the built-in terms, if no version of them is.
 pub async fn ensure_terms(store: &Store) -> sqlx::Result<()> {
-    let mut tx = store.begin().await?;
+    let mut conn = store.conn().await?;
+    let mut tx = one_at_a_time(&mut conn, STARTING).await?;
     publish_terms(&mut tx).await?;
     tx.commit().await
 }

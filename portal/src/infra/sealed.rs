@@ -3,6 +3,7 @@
 //! compact JWE (`dir`, `A256GCM`, a fresh IV each time) whose `kid` names the key, so a wrong
 //! key file is told apart from a damaged value.
 
+use super::store::Dialect;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -66,10 +67,14 @@ impl SecretsKey {
         Ok(key)
     }
 
-    /// The key named, or the development default beside the database, made on first use.
+    /// The key named, or the development default beside a SQLite file, made on first use. A
+    /// PostgreSQL database has no beside, and the portals sharing it must share one key.
     pub fn for_database(named: Option<&Path>, db: &Path, create: bool) -> Result<Self, String> {
         if let Some(path) = named {
             return Self::read(path);
+        }
+        if Dialect::of_location(&db.to_string_lossy()) == Dialect::Postgres {
+            return Err("--secrets-key-file is required with a PostgreSQL database: every portal on it uses the same key (make one with `carefront-portal secrets-key --out FILE`)".into());
         }
         let beside = beside(db);
         if beside.exists() || !create {
@@ -128,6 +133,14 @@ pub fn beside(db: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_postgresql_database_needs_a_key_file_and_nothing_is_made_for_it() {
+        let db = Path::new("postgres://carefront@127.0.0.1:5432/portal");
+        let refused = SecretsKey::for_database(None, db, true).err().unwrap();
+        assert!(refused.contains("--secrets-key-file"), "{refused}");
+        assert!(!beside(db).exists() && !Path::new("postgres:").exists());
+    }
 
     #[test]
     fn sealed_text_opens_only_with_its_own_key() {

@@ -58,6 +58,14 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The database `--db` names: a `postgres://` address, or else a SQLite file.
+    pub fn of_location(location: &str) -> Self {
+        match location.split_once("://") {
+            Some(("postgres" | "postgresql", _)) => Dialect::Postgres,
+            _ => Dialect::Sqlite,
+        }
+    }
+
     /// The database a connection reaches, for the few statements the two write differently.
     pub fn of(conn: &Conn) -> Self {
         if conn.backend_name() == "PostgreSQL" {
@@ -106,13 +114,19 @@ impl Store {
 
     async fn connect(location: &str, connections: u32) -> Result<Self, sqlx::Error> {
         install_default_drivers();
-        let (url, dialect) = match location.split_once("://") {
-            Some(("postgres" | "postgresql", _)) => (location.to_owned(), Dialect::Postgres),
-            _ => (sqlite_url(Path::new(location)), Dialect::Sqlite),
+        let dialect = Dialect::of_location(location);
+        let url = match dialect {
+            Dialect::Postgres => location.to_owned(),
+            Dialect::Sqlite => sqlite_url(Path::new(location)),
         };
         // As a SQLite file is made if absent, so is a PostgreSQL database, where the user may.
-        if dialect == Dialect::Postgres && !Any::database_exists(&url).await? {
-            Any::create_database(&url).await?;
+        // Portals started together may each find it missing: one makes it, the others find it made.
+        if dialect == Dialect::Postgres
+            && !Any::database_exists(&url).await?
+            && let Err(e) = Any::create_database(&url).await
+            && !Any::database_exists(&url).await?
+        {
+            return Err(e);
         }
         let pool = AnyPoolOptions::new()
             .max_connections(connections)

@@ -97,7 +97,7 @@ pub async fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)
     let folder = Folder::new("portal");
     // `cargo xtask test` runs the suite once on each database.
     let location = match std::env::var("CAREFRONT_TEST_DB").as_deref() {
-        Ok("postgres") => postgres::cluster().database().await,
+        Ok("postgres") => postgres::database().await,
         _ => folder.0.join("portal.db").display().to_string(),
     };
     let store = Store::open(&location, config.db_connections).await.unwrap();

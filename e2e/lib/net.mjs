@@ -1,0 +1,25 @@
+// Loopback ports for the servers a test starts.
+import net from 'node:net';
+
+/// A free loopback port, found by listening on port 0 and letting it go.
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/// Waits until a server started as `child` takes connections on `port`; `log()` says why not.
+export async function listening(port, child, what, log) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ready = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (ready) return;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not start: ${log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
