@@ -17,6 +17,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
@@ -33,8 +35,9 @@ const MAX_OFFSET: usize = 1_000_000;
 const MAX_PARAMETERS: usize = 16;
 const MAX_VALUE_LENGTH: usize = 256;
 
-fn fhir_json(body: Value) -> Response {
-    let mut res = body.to_string().into_response();
+fn fhir_json(body: impl Serialize) -> Response {
+    let text = serde_json::to_string(&body).expect("an answer is always JSON");
+    let mut res = text.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/fhir+json"),
@@ -212,10 +215,11 @@ async fn search_as(
             Err(e) => Err(e),
         };
         let found = match answer {
-            Ok((_, effect)) if what == What::AccessLog => Ok((
-                audit_events::search(&mut conn, &query, &state.info.organization.name).await?,
-                effect,
-            )),
+            Ok((_, effect)) if what == What::AccessLog => {
+                let (total, events) =
+                    audit_events::search(&mut conn, &query, &state.info.organization.name).await?;
+                Ok(((total, events.iter().map(raw).collect()), effect))
+            }
             Ok((grant, effect)) if what == What::Relationships => {
                 let mut all = proxies::fhir::search(
                     &mut conn,
@@ -237,7 +241,7 @@ async fn search_as(
                         .await?,
                     );
                 }
-                Ok(((all.len(), all), effect))
+                Ok(((all.len(), all.iter().map(raw).collect()), effect))
             }
             Ok((_, effect)) => Ok((records::search(&mut conn, &kind, &query).await?, effect)),
             Err(e) => Err(e),
@@ -263,29 +267,84 @@ async fn search_as(
         }
     }
     .await?;
-    let mut links = vec![json!({"relation": "self", "url": self_url})];
+    let mut link = vec![json!({"relation": "self", "url": self_url})];
     let next = search.offset + resources.len();
     if next < total {
-        links.push(
+        link.push(
             json!({"relation": "next", "url": page_url(base, &resource_type, &search, next)}),
         );
     }
-    let mut entries: Vec<Value> = resources
+    let mut entry: Vec<Entry> = resources
         .into_iter()
-        .map(|r| {
-            json!({"fullUrl": records::full_url(base, &r), "resource": r, "search": {"mode": "match"}})
+        .map(|resource| Entry {
+            full_url: Some(entry_url(base, &resource)),
+            resource,
+            search: Mode { mode: "match" },
         })
         .collect();
     if effect.kept_back {
-        entries.push(json!({"resource": KEPT_BACK.clone(), "search": {"mode": "outcome"}}));
+        entry.push(Entry {
+            full_url: None,
+            resource: raw(&KEPT_BACK),
+            search: Mode { mode: "outcome" },
+        });
     }
-    Ok(fhir_json(json!({
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
-        "link": links,
-        "entry": entries,
-    })))
+    Ok(fhir_json(Searchset {
+        resource_type: "Bundle",
+        kind: "searchset",
+        total,
+        link,
+        entry,
+    }))
+}
+
+/// A search's answer, around resources written as they were stored: a page of fifty is never
+/// parsed into values and written out again.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Searchset {
+    resource_type: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    total: usize,
+    link: Vec<Value>,
+    entry: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_url: Option<String>,
+    resource: Box<RawValue>,
+    search: Mode,
+}
+
+#[derive(Serialize)]
+struct Mode {
+    mode: &'static str,
+}
+
+/// A resource made here (not stored), as text for an answer.
+fn raw(resource: &Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(resource).expect("a Value is always JSON")
+}
+
+/// A stored resource's `fullUrl`, from its type and id (read without parsing the rest).
+fn entry_url(base: &str, resource: &RawValue) -> String {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Named<'a> {
+        #[serde(borrow)]
+        resource_type: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    let named: Option<Named> = serde_json::from_str(resource.get()).ok();
+    let (kind, id) = named
+        .as_ref()
+        .map_or(("", ""), |n| (&*n.resource_type, &*n.id));
+    records::full_url(base, kind, id)
 }
 
 pub async fn read(

@@ -185,7 +185,9 @@ mod tests {
             ..Search::default()
         };
         r.narrow(&mut s, "Observation");
-        let (total, found) = records::search(&mut conn, "Observation", &s).await.unwrap();
+        let (total, found) = records::search::<serde_json::Value>(&mut conn, "Observation", &s)
+            .await
+            .unwrap();
         let ids: Vec<&str> = found.iter().filter_map(|o| o["id"].as_str()).collect();
         assert_eq!((total, ids), (1, vec!["o3"]));
         let (_, encounter) = records::read(&mut conn, "Encounter", "e1")

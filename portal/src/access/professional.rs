@@ -66,8 +66,12 @@ pub async fn search_effect(
         (all.count, all.offset) = (0, 0);
         let mut left = all.clone();
         restrictions.narrow(&mut left, resource_type);
-        records::search(conn, resource_type, &all).await?.0
-            > records::search(conn, resource_type, &left).await?.0
+        records::search::<serde_json::Value>(conn, resource_type, &all)
+            .await?
+            .0
+            > records::search::<serde_json::Value>(conn, resource_type, &left)
+                .await?
+                .0
     };
     Ok(match emergency {
         true if touched || !restrictions.blanket.is_empty() => Effect {

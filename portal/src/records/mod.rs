@@ -9,12 +9,8 @@ pub use patient_details::patient_details;
 pub use store::*;
 
 /// Where a resource is read, under a FHIR base address: a Bundle entry's `fullUrl`.
-pub fn full_url(base: &str, resource: &serde_json::Value) -> String {
-    format!(
-        "{base}/{}/{}",
-        resource["resourceType"].as_str().unwrap_or_default(),
-        resource["id"].as_str().unwrap_or_default()
-    )
+pub fn full_url(base: &str, resource_type: &str, id: &str) -> String {
+    format!("{base}/{resource_type}/{id}")
 }
 
 /// FHIR's rule for a logical id: 1 to 64 of `A-Z a-z 0-9 - .`.

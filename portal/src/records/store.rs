@@ -1,6 +1,7 @@
 //! FHIR resources stored as JSON, with the few columns search needs pulled out beside them.
 
 use crate::infra::store::{Conn, Sql};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -267,11 +268,13 @@ pub struct Search {
     pub offset: usize,
 }
 
-pub async fn search(
+/// How many resources match, and a page of them: as `Value`s to work with, or as stored text
+/// (`Box<RawValue>`) to answer with, unparsed.
+pub async fn search<T: DeserializeOwned>(
     conn: &mut Conn,
     resource_type: &str,
     s: &Search,
-) -> sqlx::Result<(usize, Vec<Value>)> {
+) -> sqlx::Result<(usize, Vec<T>)> {
     let mut sql = Sql::new("FROM resources WHERE type = ");
     let (kind, patient) = (sql.value(resource_type), sql.value(&s.patient_id));
     sql.push(&format!("{kind} AND patient_id = {patient}"));

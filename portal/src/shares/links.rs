@@ -388,7 +388,14 @@ async fn section_bundle(
     let base = format!("{}/api/v1/fhir", public.trim_end_matches('/'));
     let entries: Vec<Value> = resources
         .into_iter()
-        .map(|r| json!({"fullUrl": records::full_url(&base, &r), "resource": r}))
+        .map(|r| {
+            let url = records::full_url(
+                &base,
+                r["resourceType"].as_str().unwrap_or_default(),
+                r["id"].as_str().unwrap_or_default(),
+            );
+            json!({"fullUrl": url, "resource": r})
+        })
         .collect();
     Ok(json!({
         "resourceType": "Bundle",
