@@ -17,19 +17,19 @@ pub fn all(root: &Path) -> Result<(), String> {
     servers.command("node", &["e2e/bench.mjs"]).run()?;
     step("Lighthouse, mobile, on the sign-in page");
     servers.command("node", &["e2e/lighthouse.mjs"]).run()?;
-    step("A burst of sign-ins and searches (release portal)");
+    step("A burst of sign-ins and searches (release portal: SQLite, PostgreSQL, two behind nginx)");
     command(
         "cargo",
         &["build", "--release", "--package", "carefront-portal"],
     )
     .run()?;
-    command("node", &["e2e/load.mjs"])
+    servers
+        .command("node", &["e2e/load.mjs"])
         .env(
             "CAREFRONT_PORTAL_RELEASE",
             &root
                 .join("target/release/carefront-portal")
                 .to_string_lossy(),
         )
-        .env("CAREFRONT_DIST", &root.join("dist").to_string_lossy())
         .run()
 }
