@@ -77,7 +77,26 @@ pub const SECTIONS: &[Section] = &[
 ];
 
 /// Kept in the record and read by other systems, but shown in no section of its own.
+const PROCEDURE: &str = "Procedure";
 const PROCEDURES: &str = "operations and procedures";
+
+/// Every type a section shows, each once, in the order the navigation lists them.
+pub fn shown_types() -> Vec<&'static str> {
+    let mut types: Vec<&'static str> = Vec::new();
+    for t in SECTIONS.iter().flat_map(|s| s.types) {
+        if !types.contains(t) {
+            types.push(t);
+        }
+    }
+    types
+}
+
+/// Every type of the record: those the sections show, then those kept without a section.
+pub fn record_types() -> Vec<&'static str> {
+    let mut types = shown_types();
+    types.push(PROCEDURE);
+    types
+}
 
 pub fn by_id(id: &str) -> Option<&'static Section> {
     SECTIONS.iter().find(|s| s.id == id)
@@ -86,7 +105,7 @@ pub fn by_id(id: &str) -> Option<&'static Section> {
 /// What part of a record a resource type is, in words: "test results", "medicines".
 pub fn words_for(resource_type: &str) -> Option<&'static str> {
     match resource_type {
-        "Procedure" => Some(PROCEDURES),
+        PROCEDURE => Some(PROCEDURES),
         "Medication" => words_for("MedicationRequest"),
         _ => SECTIONS
             .iter()
@@ -110,5 +129,16 @@ mod tests {
         assert_eq!(words_for("Procedure"), Some(PROCEDURES));
         assert_eq!(words_for("Patient"), None);
         assert!(by_id("visits").is_some() && by_id("people").is_none());
+    }
+
+    #[test]
+    fn each_type_of_the_record_is_listed_once_and_named() {
+        let all = record_types();
+        assert_eq!(all.len(), 11);
+        for t in &all {
+            assert_eq!(all.iter().filter(|x| *x == t).count(), 1, "{t}");
+            assert!(words_for(t).is_some(), "{t}");
+        }
+        assert!(!shown_types().contains(&PROCEDURE));
     }
 }

@@ -5,21 +5,6 @@ use crate::acting_for;
 use crate::api::{self, ApiError, types::PatientSummary};
 use serde_json::{Value, json};
 
-/// The record's types, in the order a reader of the file meets them.
-pub const TYPES: &[&str] = &[
-    "AllergyIntolerance",
-    "Condition",
-    "MedicationRequest",
-    "MedicationStatement",
-    "Observation",
-    "DiagnosticReport",
-    "Immunization",
-    "Encounter",
-    "Appointment",
-    "DocumentReference",
-    "Procedure",
-];
-
 /// A `collection` Bundle of the resources, each with a `fullUrl` of its type and id.
 pub fn bundle(resources: Vec<Value>, timestamp: &str) -> Value {
     let entries: Vec<Value> = resources
@@ -49,7 +34,10 @@ pub fn bundle(resources: Vec<Value>, timestamp: &str) -> Value {
 pub async fn fetch_everything(patient: &PatientSummary) -> Result<Vec<Value>, ApiError> {
     let patient_id = patient.id.as_str();
     let mut all = vec![api::read("Patient", patient_id).await?];
-    for t in TYPES.iter().filter(|t| acting_for::allows_type(patient, t)) {
+    for t in crate::sections::record_types()
+        .into_iter()
+        .filter(|t| acting_for::allows_type(patient, t))
+    {
         api::search_pages(&api::FhirSearch::new(t), patient_id, usize::MAX, |page| {
             all.extend(page)
         })

@@ -13,20 +13,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-const TYPES: &[&str] = &[
-    "AllergyIntolerance",
-    "Condition",
-    "MedicationRequest",
-    "MedicationStatement",
-    "Observation",
-    "DiagnosticReport",
-    "Immunization",
-    "Encounter",
-    "Appointment",
-    "DocumentReference",
-];
-
 fn examples() -> Option<Vec<(String, Value)>> {
+    let types = crate::sections::shown_types();
     let dir = PathBuf::from(std::env::var_os("CAREFRONT_FHIR_EXAMPLES")?);
     let mut out = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -53,7 +41,7 @@ fn examples() -> Option<Vec<(String, Value)>> {
             );
         }
         for r in found {
-            if TYPES.contains(&r["resourceType"].as_str().unwrap_or_default()) {
+            if types.contains(&r["resourceType"].as_str().unwrap_or_default()) {
                 out.push((
                     format!(
                         "{name} {}/{}",
@@ -133,9 +121,9 @@ fn every_hl7_example_of_the_record_types_converts() {
         }
     }
     eprintln!("HL7 examples converted, by type: {per_type:?}");
-    for t in TYPES {
+    for t in crate::sections::shown_types() {
         assert!(
-            per_type.contains_key(*t),
+            per_type.contains_key(t),
             "no example of {t} was found: is the folder right?"
         );
     }
