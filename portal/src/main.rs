@@ -32,21 +32,16 @@ enum Command {
     Load {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
     },
     /// Accounts: add, set a password, unlock, turn two-step off, turn off or on, list or end
     /// sessions.
     User {
         #[command(subcommand)]
         command: UserCommand,
-        #[arg(
-            long,
-            env = "CAREFRONT_DB",
-            default_value = "carefront-portal.db",
-            global = true
-        )]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
         /// The key that seals authenticator secrets (as for serve).
         #[arg(long, env = "CAREFRONT_SECRETS_KEY_FILE", global = true)]
         secrets_key_file: Option<PathBuf>,
@@ -55,13 +50,8 @@ enum Command {
     Proxy {
         #[command(subcommand)]
         command: ProxyCommand,
-        #[arg(
-            long,
-            env = "CAREFRONT_DB",
-            default_value = "carefront-portal.db",
-            global = true
-        )]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
         /// The hospital's proxy rules (as for serve).
         #[arg(long, env = "CAREFRONT_PROXY_RULES", global = true)]
         proxy_rules: Option<PathBuf>,
@@ -70,19 +60,14 @@ enum Command {
     Professional {
         #[command(subcommand)]
         command: ProfessionalCommand,
-        #[arg(
-            long,
-            env = "CAREFRONT_DB",
-            default_value = "carefront-portal.db",
-            global = true
-        )]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
     },
     /// Print a user's current security code (demo accounts).
     Code {
         username: String,
-        #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
         #[arg(long, env = "CAREFRONT_SECRETS_KEY_FILE")]
         secrets_key_file: Option<PathBuf>,
     },
@@ -98,9 +83,32 @@ enum Command {
         reports: usize,
         #[arg(long, default_value_t = 0)]
         sign_ins: usize,
-        #[arg(long, env = "CAREFRONT_DB", default_value = "carefront-portal.db")]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
     },
+}
+
+/// The database a command works on.
+#[derive(clap::Args)]
+struct Database {
+    /// A SQLite file, or a `postgres://` URL.
+    #[arg(
+        long = "db",
+        env = "CAREFRONT_DB",
+        default_value = "carefront-portal.db",
+        global = true
+    )]
+    location: PathBuf,
+}
+
+impl Database {
+    /// Opens it for a command (one connection is plenty), bringing its schema up to date.
+    async fn open(&self) -> Result<Store, String> {
+        let location = self.location.display();
+        Store::open(&location.to_string(), 1)
+            .await
+            .map_err(|e| format!("cannot open database {location}: {e}"))
+    }
 }
 
 fn main() -> ExitCode {
@@ -123,14 +131,14 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve(config) => serve(config).await,
-        Command::Load { files, db } => load(&open(&db).await?, &files).await,
+        Command::Load { files, db } => load(&db.open().await?, &files).await,
         Command::User {
             command,
             db,
             secrets_key_file,
         } => {
-            commands::run(&open(&db).await?, command, || {
-                SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)
+            commands::run(&db.open().await?, command, || {
+                SecretsKey::for_database(secrets_key_file.as_deref(), &db.location, false)
             })
             .await
         }
@@ -140,12 +148,12 @@ async fn run(command: Command) -> Result<(), String> {
             proxy_rules,
         } => {
             let rules = load_rules(proxy_rules.as_deref())?;
-            proxy_commands::run(&open(&db).await?, &rules, command).await
+            proxy_commands::run(&db.open().await?, &rules, command).await
         }
         Command::Professional { command, db } => {
             professional_commands::run(
                 async || {
-                    open(&db).await.unwrap_or_else(|e| {
+                    db.open().await.unwrap_or_else(|e| {
                         eprintln!("carefront-portal: {e}");
                         std::process::exit(1)
                     })
@@ -159,8 +167,8 @@ async fn run(command: Command) -> Result<(), String> {
             db,
             secrets_key_file,
         } => {
-            let key = SecretsKey::for_database(secrets_key_file.as_deref(), &db, false)?;
-            print_code(&open(&db).await?, &key, &username).await
+            let key = SecretsKey::for_database(secrets_key_file.as_deref(), &db.location, false)?;
+            print_code(&db.open().await?, &key, &username).await
         }
         Command::SecretsKey { out } => SecretsKey::create(&out).map(|_| {
             println!(
@@ -172,15 +180,8 @@ async fn run(command: Command) -> Result<(), String> {
             reports,
             sign_ins,
             db,
-        } => bench_patient(&open(&db).await?, reports, sign_ins).await,
+        } => bench_patient(&db.open().await?, reports, sign_ins).await,
     }
-}
-
-/// Opens `--db` for a command (one connection is plenty), bringing its schema up to date.
-async fn open(db: &std::path::Path) -> Result<Store, String> {
-    Store::open(&db.display().to_string(), 1)
-        .await
-        .map_err(|e| format!("cannot open database {}: {e}", db.display()))
 }
 
 /// How often ended sessions and decayed failure counts are removed.
