@@ -201,10 +201,9 @@ async fn search_as(
         .detail(&self_url);
     let (kind, mut query) = (resource_type.clone(), search.clone());
     let (total, resources, effect) = async {
-        let state = &state;
         let today = state.clock.today();
         let mut conn = state.store.conn().await?;
-        let grant = reader.grant(&mut conn, state, &query.patient_id).await;
+        let grant = reader.grant(&mut conn, &state, &query.patient_id).await;
         // A proxy refused a part of the record still asked as a proxy.
         let through = grant.as_ref().ok().and_then(access::Grant::relationship);
         let answer = match grant {
@@ -234,7 +233,7 @@ async fn search_as(
                     all.extend(
                         privacy::routes::visible_consents(
                             &mut conn,
-                            state,
+                            &state,
                             &grant,
                             &query.patient_id,
                         )
@@ -386,7 +385,6 @@ async fn read_as(
     }
     let what_was_read = format!("{resource_type}/{id}");
     let resource = async {
-        let state = &state;
         let today = state.clock.today();
         let mut conn = state.store.conn().await?;
         let rules = &state.proxy_rules;
@@ -425,7 +423,7 @@ async fn read_as(
                 )
             }
             (_, None) => (None, Err(ApiError::PatientNotInScope)),
-            (_, Some(patient)) => match reader.grant(&mut conn, state, patient).await {
+            (_, Some(patient)) => match reader.grant(&mut conn, &state, patient).await {
                 Err(e) => (None, Err(e)),
                 Ok(grant) => {
                     let found = match grant.permits(&resource_type, 'r') {
@@ -433,7 +431,7 @@ async fn read_as(
                         Ok(()) if what == What::Relationships => {
                             let resource = match objection {
                                 Some(n) => {
-                                    privacy::routes::visible_consent(&mut conn, state, &grant, n)
+                                    privacy::routes::visible_consent(&mut conn, &state, &grant, n)
                                         .await?
                                 }
                                 None => {

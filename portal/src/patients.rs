@@ -62,7 +62,6 @@ pub async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
-    let state = &state;
     let today = state.clock.today();
     let rules = &state.proxy_rules;
     let mut conn = state.store.conn().await?;

@@ -13,7 +13,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn show(State(state): State<AppState>) -> Result<Json<PortalInfo>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let mut info = (*state.info).clone();
     info.idle_timeout_seconds = state.config.idle_timeout;

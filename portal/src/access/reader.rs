@@ -39,7 +39,6 @@ impl FromRequestParts<AppState> for RecordAccess {
         let access = Self { session, client };
         let path = parts.uri.path().to_string();
         async {
-            let state = &state;
             let mut conn = state.store.conn().await?;
             if !crate::terms::all_accepted(&mut conn, access.session.user_id).await? {
                 let e = ApiError::TermsNotAccepted;

@@ -31,7 +31,6 @@ fn waiting_json(change: &email::Change) -> Value {
 }
 
 async fn show(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let user = store::by_id(&mut conn, signed_in.session.user_id).await?;
     let waiting = email::waiting(&mut conn, user.id, time::now()).await?;
@@ -79,7 +78,6 @@ async fn change(
         let (user_id, address) = (user.id, address.clone());
         let network = signed_in.client.network();
         async {
-            let state = &state;
             let mut conn = state.store.conn().await?;
             quota::reserve(&mut conn, user_id, &network, quota::Kind::AddressCode, now).await?;
             Ok::<_, ApiError>(email::start_change(&mut conn, user_id, &address, now).await?)
@@ -90,7 +88,6 @@ async fn change(
     if let Err(e) = state.mailer.send(&state.mail_from(), letter).await {
         let user_id = user.id;
         async {
-            let state = &state;
             Ok::<_, ApiError>(email::forget_change(&mut *state.store.conn().await?, user_id).await?)
         }
         .await?;
@@ -100,11 +97,7 @@ async fn change(
         .user(Some(user.id))
         .session(&signed_in.session)
         .client(&signed_in.client);
-    async {
-        let state = &state;
-        Ok::<_, ApiError>(event.record(&mut *state.store.conn().await?).await?)
-    }
-    .await?;
+    async { Ok::<_, ApiError>(event.record(&mut *state.store.conn().await?).await?) }.await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"waiting": waiting_json(&change)})),
@@ -121,7 +114,6 @@ async fn confirm(
     throttle(&state, &signed_in.client, None, now).await?;
     let network = signed_in.client.network();
     let outcome = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         let user = store::by_id(&mut conn, signed_in.session.user_id).await?;
         let event = Event::new("email-changed")

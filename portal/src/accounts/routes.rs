@@ -41,9 +41,8 @@ async fn list_sessions(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
-    let list: Vec<Value> = sessions::of_user(&mut conn, state, signed_in.session.user_id)
+    let list: Vec<Value> = sessions::of_user(&mut conn, &state, signed_in.session.user_id)
         .await?
         .iter()
         .map(|s| {
@@ -71,10 +70,9 @@ async fn end_one(
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let SignedIn { session, client } = signed_in;
-    let found = sessions::of_user(&mut conn, state, session.user_id)
+    let found = sessions::of_user(&mut conn, &state, session.user_id)
         .await?
         .into_iter()
         .find(|s| s.reference() == id)
@@ -89,7 +87,7 @@ async fn end_one(
         .await?;
     let body = json!({"ended": 1});
     Ok(if found.token_hash == session.token_hash {
-        signed_out(state, body)
+        signed_out(&state, body)
     } else {
         Json(body).into_response()
     })
@@ -99,7 +97,6 @@ async fn end_others(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let SignedIn { session, client } = signed_in;
     let ended = sessions::delete_all(&mut conn, session.user_id, Some(&session.token_hash)).await?;
@@ -214,7 +211,6 @@ async fn replace_password(
     let hash = state.hash(move || password::hash(&new)).await?;
     let user_id = user.id;
     async {
-        let state = &state;
         Ok::<_, ApiError>(
             store::set_password_hash(&mut *state.store.conn().await?, user_id, &hash, time::now())
                 .await?,
@@ -239,7 +235,6 @@ async fn change_password(
     )
     .await?;
     notices::tell(&state, user.id, Change::PasswordChanged).await;
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let SignedIn { session, client } = signed_in;
     let this = keep.then_some(session.token_hash.as_str());
@@ -255,7 +250,7 @@ async fn change_password(
     Ok(if keep {
         Json(body).into_response()
     } else {
-        signed_out(state, body)
+        signed_out(&state, body)
     })
 }
 
@@ -306,7 +301,6 @@ async fn compromised(
     )
     .await?;
     async {
-let state = &state;
             let mut conn = state.store.conn().await?;
             let SignedIn { session, client } = signed_in;
             let (passkeys, two_step_off) = take_back_ways_in(&mut conn, session.user_id).await?;
@@ -321,7 +315,7 @@ let state = &state;
                 ))
                 .record(&mut conn).await?;
             Ok::<_, ApiError>(signed_out(
-                state,
+                &state,
                 json!({
                     "ended": ended,
                     "signedIn": false,
@@ -363,7 +357,6 @@ async fn close(
     )
     .await?;
     let user_id = user.id;
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let SignedIn { session, client } = signed_in;
     store::request_closure(&mut conn, user_id, time::now()).await?;
@@ -379,7 +372,7 @@ async fn close(
         .record(&mut conn)
         .await?;
     Ok(signed_out(
-        state,
+        &state,
         json!({"closureRequested": true, "ended": ended}),
     ))
 }

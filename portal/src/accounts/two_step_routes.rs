@@ -38,7 +38,6 @@ async fn security(
     State(state): State<AppState>,
     holder: AccountHolder,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let user = store::by_id(&mut conn, holder.session.user_id).await?;
     let since = two_step::since(&mut conn, user.id).await?;
@@ -78,7 +77,6 @@ async fn set_up(
             .ok_or_else(|| ApiError::BadRequest("Enter your password.".into()))?;
         with_password(&state, &signed_in, given, "two-step-turned-on").await?;
     }
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let user = store::by_id(&mut conn, holder.session.user_id).await?;
     if user.totp_secret.is_some() {
@@ -107,7 +105,6 @@ async fn confirm(
     let network = holder.client.network();
     let user_id = holder.session.user_id;
     let answer = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         let AccountHolder { session, client } = holder;
         let user = store::by_id(&mut conn, session.user_id).await?;
@@ -152,7 +149,7 @@ async fn confirm(
         // Set up as the portal asked: the sign-in is complete, under a fresh token.
         sessions::delete(&mut conn, &session.token_hash).await?;
         let (view, cookie) = start_session(
-            state,
+            &state,
             &mut conn,
             &user,
             &client,
@@ -201,7 +198,6 @@ async fn new_recovery_codes(
     .await?;
     let user_id = user.id;
     let made = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         if user.totp_secret.is_none() {
             return Err(two_step_is_off());
@@ -237,7 +233,6 @@ async fn turn_off(
     let user = with_password(&state, &signed_in, given.password, "two-step-turned-off").await?;
     let user_id = user.id;
     let off = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         if user.totp_secret.is_none() {
             return Err(two_step_is_off());

@@ -57,7 +57,6 @@ pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let list: Vec<Value> = store::of_user(&mut conn, signed_in.session.user_id)
         .await?
@@ -86,7 +85,6 @@ pub async fn add_options(
 ) -> Result<Json<Value>, ApiError> {
     let webauthn = relying_party(&state)?;
     with_password(&state, &signed_in, given.password, "passkey-added").await?;
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let user = accounts::by_id(&mut conn, signed_in.session.user_id).await?;
     let handle = store::handle(&mut conn, user.id).await?;
@@ -137,7 +135,6 @@ pub async fn add(
     }
     let user_id = signed_in.session.user_id;
     let added = async {
-let state = &state;
             let mut conn = state.store.conn().await?;
             let SignedIn { session, client } = signed_in;
             let user_id = session.user_id;
@@ -198,7 +195,6 @@ pub async fn remove(
     let user_id = signed_in.session.user_id;
     with_password(&state, &signed_in, given.password, "passkey-removed").await?;
     let removed = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         let SignedIn { session, client } = signed_in;
         let name = store::remove(&mut conn, session.user_id, id)
@@ -237,7 +233,6 @@ pub async fn sign_in_options(
         }
         network_failures::fail(&mut conn, Kind::PasskeyChallenge, &network, now).await?;
     }
-    let state = &state;
     let (options, authentication) = webauthn
         .start_discoverable_authentication()
         .map_err(|_| ApiError::Internal)?;
@@ -271,7 +266,6 @@ pub async fn sign_in(
     let webauthn = relying_party(&state)?;
     let network = client.network();
     let answer = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         // Why not, for the audit trail: the refusal, the account if known, and the detail.
         let checked = async {
@@ -335,7 +329,7 @@ pub async fn sign_in(
                         "account off".into(),
                     )
                 } else {
-                    return signed_in(state, &mut conn, &user, &client, "passkey").await;
+                    return signed_in(&state, &mut conn, &user, &client, "passkey").await;
                 }
             }
         };

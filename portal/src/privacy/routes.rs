@@ -135,16 +135,15 @@ async fn show(
     access: RecordAccess,
     Path(patient_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
-    let grant = grant(&mut conn, state, &access, &patient_id).await?;
+    let grant = grant(&mut conn, &state, &access, &patient_id).await?;
     let may = grant.choices();
     let privacy = &state.info.privacy;
     let organisations: Vec<Value> = match may {
         Choices::Everything => registry::organisations(&mut conn)
             .await?
             .into_iter()
-            .filter(|o| !is_this_hospital(state, o))
+            .filter(|o| !is_this_hospital(&state, o))
             .map(|o| json!({"id": o.id, "name": o.name}))
             .collect(),
         _ => Vec::new(),
@@ -159,7 +158,7 @@ async fn show(
     };
     Ok(Json(json!({
         "may": word(may),
-        "objections": visible_consents(&mut conn, state, &grant, &patient_id).await?,
+        "objections": visible_consents(&mut conn, &state, &grant, &patient_id).await?,
         "organisations": organisations,
         "categories": categories,
         "consequences": privacy.consequences,
@@ -247,10 +246,9 @@ async fn object(
     Path(patient_id): Path<String>,
     Body(new): Body<NewObjection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
-    let grant = grant(&mut conn, state, &access, &patient_id).await?;
-    check_target(&mut conn, state, &patient_id, &new).await?;
+    let grant = grant(&mut conn, &state, &access, &patient_id).await?;
+    check_target(&mut conn, &state, &patient_id, &new).await?;
     let event = access
         .event("objection-made")
         .patient(Some(&patient_id))
@@ -289,9 +287,8 @@ async fn withdraw(
     access: RecordAccess,
     Path((patient_id, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
-    let grant = grant(&mut conn, state, &access, &patient_id).await?;
+    let grant = grant(&mut conn, &state, &access, &patient_id).await?;
     let found: Option<Objection> = match consent::objection_id(&id) {
         Some(n) => objections::by_id(&mut conn, n).await?,
         None => None,

@@ -156,7 +156,6 @@ pub async fn report(
     let kept_since = now - i64::from(state.info.privacy.log_kept_years) * 366 * 86_400;
     let reported = parse(&event, now, kept_since).map_err(ApiError::BadRequest)?;
     let id = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         if records::read(&mut conn, "Patient", &reported.patient)
             .await?

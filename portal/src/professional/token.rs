@@ -193,12 +193,9 @@ async fn record(
     if let Some(reason) = refused {
         event = event.refused_for(reason);
     }
-    if async {
-        let state = &state;
-        Ok::<_, ApiError>(event.record(&mut *state.store.conn().await?).await?)
-    }
-    .await
-    .is_err()
+    if async { Ok::<_, ApiError>(event.record(&mut *state.store.conn().await?).await?) }
+        .await
+        .is_err()
     {
         tracing::error!("a professional-token event was not recorded");
     }
@@ -256,7 +253,6 @@ async fn authenticate(
     let looked_up = {
         let issuer = issuer.clone();
         async {
-            let state = &state;
             let mut conn = state.store.conn().await?;
             Ok::<_, ApiError>(registry::client(&mut conn, &issuer).await?)
         }
@@ -290,7 +286,6 @@ async fn authenticate(
             serde_json::to_string(&subject).unwrap_or_default(),
         );
         async {
-let state = &state;
                 let mut conn = state.store.conn().await?;
                 sqlx::query("DELETE FROM assertion_ids WHERE expires_at < $1")
         .bind(now - SKEW)

@@ -191,7 +191,6 @@ pub async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let now = state.clock.now();
     let mut invitations = Vec::new();
@@ -289,7 +288,6 @@ pub async fn create(
         let hash = codes::hash(&codes::normalise(&code).expect("a new code reads back"));
         let ends_on = new.ends_on.clone();
         async {
-            let state = &state;
             let mut conn = state.store.conn().await?;
             let patient = accounts::own_records(&mut conn, user_id)
                 .await?
@@ -336,7 +334,6 @@ pub async fn create(
     let id = invitation.id;
     let outcome = sent.clone();
     async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         match &outcome {
             Ok(()) => {
@@ -398,7 +395,6 @@ pub async fn cancel(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     async {
-let state = &state;
             let mut conn = state.store.conn().await?;
             let own = accounts::own_records(&mut conn, access.session.user_id).await?;
             let mut changed = 0;

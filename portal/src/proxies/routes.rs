@@ -76,7 +76,6 @@ async fn list(
     State(state): State<AppState>,
     access: RecordAccess,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let state = &state;
     let today = state.clock.today();
     let rules = &state.proxy_rules;
     let mut conn = state.store.conn().await?;
@@ -136,7 +135,6 @@ async fn stop(
     access: RecordAccess,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let event = access
         .event("proxy-stopped")
@@ -174,7 +172,6 @@ async fn agree(
     Path(id): Path<i64>,
     Body(agreement): Body<Agreement>,
 ) -> Result<StatusCode, ApiError> {
-    let state = &state;
     let today = state.clock.today();
     let mut conn = state.store.conn().await?;
     let action = if agreement.agreed {

@@ -166,7 +166,6 @@ async fn manifest(
     let passcode = request.passcode.as_deref().and_then(codes::normalise);
     let viewer = json!({"name": recipient, "organisation": null, "how": "link"}).to_string();
     let outcome = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         let now = state.clock.now();
         let Some(share) = store::by_link_hash(&mut conn, &token_hash(&link_id)).await? else {
@@ -176,7 +175,7 @@ async fn manifest(
             .client(&client)
             .patient(Some(&share.patient_id))
             .share(Some(share.id), Some(&viewer));
-        let standing = super::standing(&mut conn, state, &share, now).await;
+        let standing = super::standing(&mut conn, &state, &share, now).await;
         if standing != Status::Active || share.link_key.is_none() {
             let e = ApiError::ShareEnded {
                 why: standing.as_str(),
@@ -270,7 +269,6 @@ async fn file(
         return refusal(StatusCode::NOT_FOUND, "No such file.");
     };
     let found = async {
-        let state = &state;
         let now = state.clock.now();
         let claimed = {
             let mut conn = state.store.conn().await?;
@@ -285,7 +283,7 @@ async fn file(
                 Some((share_id, section, viewer, expires_at)) if expires_at > now => {
                     match store::by_id(&mut conn, share_id).await? {
                         Some(s)
-                            if super::standing(&mut conn, state, &s, now).await
+                            if super::standing(&mut conn, &state, &s, now).await
                                 == Status::Active =>
                         {
                             s.link_key.clone().map(|key| (s, key, section, viewer))

@@ -100,15 +100,14 @@ pub async fn list(
     if !(1..=MAX_PAGE).contains(&count) {
         return Err(bad(&format!("_count must be 1 to {MAX_PAGE}.")));
     }
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let user = access.session.user_id;
-    may_share(&mut conn, state, user, &patient).await?;
+    may_share(&mut conn, &state, user, &patient).await?;
     let now = state.clock.now();
     let all = store::of_patient(&mut conn, &patient).await?;
     let mut shares = Vec::new();
     for s in all.iter().skip(offset).take(count) {
-        shares.push(share_json(&mut conn, state, s, user, now).await?);
+        shares.push(share_json(&mut conn, &state, s, user, now).await?);
     }
     Ok(Json(json!({
         "shares": shares,
@@ -204,9 +203,8 @@ pub async fn create(
         let link_hash = crate::session::token_hash(&link_id);
         let key = key.clone();
         async {
-let state = &state;
                 let mut conn = state.store.conn().await?;
-                let grant = may_share(&mut conn, state, user, &new.patient).await?;
+                let grant = may_share(&mut conn, &state, user, &new.patient).await?;
                 let (_, born) = patient_details(&mut conn, &new.patient).await?;
                 if born.is_none_or(|b| b.len() != 10) {
                     return Err(ApiError::Conflict(
@@ -215,7 +213,7 @@ let state = &state;
                 }
                 let mut open = 0;
                 for s in store::of_patient(&mut conn, &new.patient).await? {
-                    if super::standing(&mut conn, state, &s, now).await == store::Status::Active {
+                    if super::standing(&mut conn, &state, &s, now).await == store::Status::Active {
                         open += 1;
                     }
                 }
@@ -313,14 +311,13 @@ pub async fn stop(
     access: RecordAccess,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     let user = access.session.user_id;
     // A share of a record this user may not share is answered as missing.
     let share = store::by_id(&mut conn, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if may_share(&mut conn, state, user, &share.patient_id)
+    if may_share(&mut conn, &state, user, &share.patient_id)
         .await
         .is_err()
     {
@@ -338,7 +335,9 @@ pub async fn stop(
     let share = store::by_id(&mut conn, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(share_json(&mut conn, state, &share, user, now).await?))
+    Ok(Json(
+        share_json(&mut conn, &state, &share, user, now).await?,
+    ))
 }
 
 #[cfg(test)]

@@ -53,7 +53,6 @@ impl FromRequestParts<AppState> for ShareViewer {
         let token = cookie::named(&parts.headers, cookie::shared_name(state))
             .ok_or(ApiError::NotSignedIn)?;
         async {
-            let state = &state;
             let mut conn = state.store.conn().await?;
             let now = state.clock.now();
             let hash = token_hash(&token);
@@ -137,7 +136,6 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: ShareViewer,
 ) -> Result<Json<Value>, ApiError> {
-    let state = &state;
     let mut conn = state.store.conn().await?;
     Ok(Json(
         summary(&mut conn, &viewer.share, &viewer.viewer, viewer.expires_in).await?,
@@ -188,7 +186,6 @@ pub async fn open(
     })?;
     let viewer = json!({"name": name, "organisation": organisation, "how": "code"}).to_string();
     let (token, body) = async {
-        let state = &state;
         let mut conn = state.store.conn().await?;
         let now = state.clock.now();
         let event = Event::new("share-opened").client(&client);
@@ -205,7 +202,7 @@ pub async fn open(
         let event = event
             .patient(Some(&share.patient_id))
             .share(Some(share.id), Some(&viewer));
-        let ended = super::standing(&mut conn, state, &share, now).await;
+        let ended = super::standing(&mut conn, &state, &share, now).await;
         if ended != Status::Active {
             let e = ApiError::ShareEnded {
                 why: ended.as_str(),
@@ -256,7 +253,6 @@ pub async fn leave(
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie::named(&headers, cookie::shared_name(&state)) {
         async {
-            let state = &state;
             let mut conn = state.store.conn().await?;
             let hash = token_hash(&token);
             let session: Option<(i64, String)> = sqlx::query(
