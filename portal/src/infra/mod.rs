@@ -9,3 +9,4 @@ pub mod http;
 pub mod sealed;
 pub mod store;
 pub mod time;
+pub mod tokens;

@@ -147,7 +147,7 @@ impl Store {
         Ok(Self {
             pool,
             dialect,
-            holder: crate::session::random_token(),
+            holder: crate::infra::tokens::random_token(),
         })
     }
 

@@ -4,7 +4,7 @@
 
 use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
-use crate::session::{random_token, token_hash};
+use crate::infra::tokens::{random_token, token_hash};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;

@@ -8,7 +8,7 @@ use crate::audit::Event;
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
 use crate::infra::time;
-use crate::session::token_hash;
+use crate::infra::tokens::token_hash;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;

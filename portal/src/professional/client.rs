@@ -5,7 +5,7 @@
 
 use super::claims::{ACT_REASON, Purpose};
 use crate::infra::time;
-use crate::session::random_token;
+use crate::infra::tokens::random_token;
 use clap::Args;
 use josekit::jwk::Jwk;
 use josekit::jws::{ES384, JwsHeader, JwsSigner, RS384};

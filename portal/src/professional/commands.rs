@@ -5,7 +5,7 @@ use super::client::{self, ReadArgs};
 use super::registry::{self, Organisation};
 use crate::infra::store::{Conn, Store};
 use crate::infra::time;
-use crate::session::random_token;
+use crate::infra::tokens::random_token;
 use clap::Subcommand;
 use josekit::jwk::{JwkSet, KeyPair};
 use josekit::jws::ES384;

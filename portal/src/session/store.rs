@@ -1,11 +1,12 @@
 //! Server-side sessions: the cookie holds a random token, the database holds its hash and clocks.
 
-use super::{cookie, random_token, token_hash};
+use super::cookie;
 use crate::AppState;
 use crate::infra::client::Client;
 use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::infra::time;
+use crate::infra::tokens::{random_token, token_hash};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;

@@ -12,9 +12,9 @@ use crate::infra::error::ApiError;
 use crate::infra::http::Body;
 use crate::infra::store::Conn;
 use crate::infra::time;
+use crate::infra::tokens::random_token;
 use crate::mail::{self, Letter, quota};
 use crate::records::patient_details;
-use crate::session::random_token;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -200,7 +200,7 @@ pub async fn create(
     let share = {
         let code_hash = codes::hash(&codes::normalise(&code).expect("a new code reads back"));
         let (label, email) = (label.clone(), email.clone());
-        let link_hash = crate::session::token_hash(&link_id);
+        let link_hash = crate::infra::tokens::token_hash(&link_id);
         let key = key.clone();
         async {
                 let mut conn = state.store.conn().await?;

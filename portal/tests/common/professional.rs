@@ -127,7 +127,7 @@ pub fn claims(system: &System, purpose: &str) -> Value {
         "sub": system.client_id,
         "aud": TOKEN_URL,
         "exp": now() + 240,
-        "jti": carefront_portal::session::random_token(),
+        "jti": carefront_portal::infra::tokens::random_token(),
         "extensions": {"ihe_iua": {
             "subject_name": "Dr Sam Patel",
             "subject_role": {"system": "http://snomed.info/sct", "code": "17561000", "display": "Cardiologist"},
