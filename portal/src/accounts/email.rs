@@ -72,19 +72,14 @@ pub async fn waiting(conn: &mut Conn, user_id: i64, now: i64) -> sqlx::Result<Op
     )
     .bind(user_id)
     .bind(now)
+    .try_map(|r: sqlx::any::AnyRow| {
+        Ok(Change {
+            address: r.try_get(0)?,
+            expires_at: r.try_get(1)?,
+        })
+    })
     .fetch_optional(&mut *conn)
     .await
-    .and_then(|r| {
-        r.map(|r| {
-            {
-                Ok(Change {
-                    address: r.try_get(0)?,
-                    expires_at: r.try_get(1)?,
-                })
-            }
-        })
-        .transpose()
-    })
 }
 
 pub enum Confirmed {
@@ -109,16 +104,9 @@ pub async fn confirm(
     )
     .bind(user_id)
     .bind(now)
+    .try_map(|r: sqlx::any::AnyRow| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
     .fetch_optional(&mut *conn)
-    .await
-    .and_then(|r| {
-        r.map(|r| {
-            (|r: &sqlx::any::AnyRow| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))(
-                &r,
-            )
-        })
-        .transpose()
-    })?
+    .await?
     else {
         return Ok(Confirmed::NothingWaiting);
     };

@@ -57,19 +57,14 @@ pub async fn organisations(conn: &mut Conn) -> sqlx::Result<Vec<Organisation>> {
 pub async fn organisation(conn: &mut Conn, id: &str) -> sqlx::Result<Option<Organisation>> {
     sqlx::query("SELECT id, name FROM organisations WHERE id = $1")
         .bind(id)
+        .try_map(|r: sqlx::any::AnyRow| {
+            Ok(Organisation {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+            })
+        })
         .fetch_optional(&mut *conn)
         .await
-        .and_then(|r| {
-            r.map(|r| {
-                {
-                    Ok(Organisation {
-                        id: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                    })
-                }
-            })
-            .transpose()
-        })
 }
 
 /// Registers a client (or replaces its keys, bringing it back if removed).

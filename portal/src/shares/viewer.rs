@@ -61,20 +61,15 @@ impl FromRequestParts<AppState> for ShareViewer {
                 "SELECT share_id, viewer, last_seen FROM share_sessions WHERE token_hash = $1",
             )
             .bind(&hash)
+            .try_map(|r: sqlx::any::AnyRow| {
+                Ok((
+                    r.try_get::<i64, _>(0)?,
+                    r.try_get::<String, _>(1)?,
+                    r.try_get::<i64, _>(2)?,
+                ))
+            })
             .fetch_optional(&mut *conn)
-            .await
-            .and_then(|r| {
-                r.map(|r| {
-                    {
-                        Ok((
-                            r.try_get::<i64, _>(0)?,
-                            r.try_get::<String, _>(1)?,
-                            r.try_get::<i64, _>(2)?,
-                        ))
-                    }
-                })
-                .transpose()
-            })?
+            .await?
             .ok_or(ApiError::SessionExpired)?;
             let share = store::by_id(&mut conn, share_id)
                 .await?
