@@ -85,11 +85,10 @@ async fn records_wait_for_the_current_terms() {
     assert_eq!(fhir.body["resourceType"], "OperationOutcome");
     assert_eq!(fhir.reason(), "terms-not-accepted");
     let stale = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/terms/acceptances",
-            Some(&cookie),
-            Some(json!({"document": "patient", "version": "0"})),
+            &cookie,
+            json!({"document": "patient", "version": "0"}),
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
@@ -209,21 +208,19 @@ async fn second_factor_is_required_checked_and_not_replayable() {
     let early = p.get("/api/v1/session", &pending).await;
     assert_eq!(early.body["status"], "second-factor-required");
     let wrong = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/session/second-factor",
-            Some(&pending),
-            Some(json!({"code": "000000"})),
+            &pending,
+            json!({"code": "000000"}),
         )
         .await;
     assert_eq!(wrong.reason(), "invalid-code");
     let code = totp::current_code(demo::BEN_TOTP_SECRET, time::now()).unwrap();
     let ok = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/session/second-factor",
-            Some(&pending),
-            Some(json!({"code": code})),
+            &pending,
+            json!({"code": code}),
         )
         .await;
     assert_eq!(ok.status, StatusCode::OK);
@@ -241,11 +238,10 @@ async fn second_factor_is_required_checked_and_not_replayable() {
 
     let again = p.sign_in("ben", PASSWORD).await.cookie();
     let replay = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/session/second-factor",
-            Some(&again),
-            Some(json!({"code": code})),
+            &again,
+            json!({"code": code}),
         )
         .await;
     assert_eq!(replay.reason(), "invalid-code", "a code works once");

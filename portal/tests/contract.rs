@@ -257,20 +257,13 @@ async fn terms_the_patient_list_and_the_record() -> Contract {
     c.check(
         "post",
         "/terms/acceptances",
-        &p.call("POST", "/api/v1/terms/acceptances", Some(&ann), Some(stale))
-            .await,
+        &p.post("/api/v1/terms/acceptances", &ann, stale).await,
     );
     let current = json!({"document": "patient", "version": "1"});
     c.check(
         "post",
         "/terms/acceptances",
-        &p.call(
-            "POST",
-            "/api/v1/terms/acceptances",
-            Some(&ann),
-            Some(current),
-        )
-        .await,
+        &p.post("/api/v1/terms/acceptances", &ann, current).await,
     );
     c.check(
         "post",
@@ -354,13 +347,7 @@ async fn acting_for_others() -> Contract {
         c.check(
             "post",
             "/terms/acceptances",
-            &p.call(
-                "POST",
-                "/api/v1/terms/acceptances",
-                Some(&claire),
-                Some(body),
-            )
-            .await,
+            &p.post("/api/v1/terms/acceptances", &claire, body).await,
         );
     }
     for uri in [
@@ -383,24 +370,13 @@ async fn acting_for_others() -> Contract {
     c.check(
         "post",
         "/proxies/{id}/agreement",
-        &p.call(
-            "POST",
-            &agreement,
-            Some(&ann_again),
-            Some(json!({"agreed": true})),
-        )
-        .await,
+        &p.post(&agreement, &ann_again, json!({"agreed": true}))
+            .await,
     );
     c.check(
         "post",
         "/proxies/{id}/agreement",
-        &p.call(
-            "POST",
-            &agreement,
-            Some(&ann_again),
-            Some(json!({"yes": 1})),
-        )
-        .await,
+        &p.post(&agreement, &ann_again, json!({"yes": 1})).await,
     );
     c.check(
         "post",
@@ -419,11 +395,10 @@ async fn acting_for_others() -> Contract {
     c.check(
         "post",
         "/proxies/{id}/agreement",
-        &p.call(
-            "POST",
+        &p.post(
             &format!("/api/v1/proxies/{father}/agreement"),
-            Some(&jordan),
-            Some(json!({"agreed": true})),
+            &jordan,
+            json!({"agreed": true}),
         )
         .await,
     );
@@ -456,22 +431,20 @@ async fn invitations() -> Contract {
     c.check(
         "post",
         "/proxies/invitations",
-        &p.call(
-            "POST",
+        &p.post(
             "/api/v1/proxies/invitations",
-            Some(&ann_again),
-            Some(invitation.clone()),
+            &ann_again,
+            invitation.clone(),
         )
         .await,
     );
     c.check(
         "post",
         "/proxies/invitations",
-        &p.call(
-            "POST",
+        &p.post(
             "/api/v1/proxies/invitations",
-            Some(&ann_again),
-            Some(json!({"name": ""})),
+            &ann_again,
+            json!({"name": ""}),
         )
         .await,
     );
@@ -479,12 +452,7 @@ async fn invitations() -> Contract {
     let mailing = common::portal_with(&format!("--outbox {}", outbox.display()), None).await;
     let carol_inviter = mailing.ann().await;
     let made = mailing
-        .call(
-            "POST",
-            "/api/v1/proxies/invitations",
-            Some(&carol_inviter),
-            Some(invitation),
-        )
+        .post("/api/v1/proxies/invitations", &carol_inviter, invitation)
         .await;
     c.check("post", "/proxies/invitations", &made);
     let id = made.body["id"].as_i64().unwrap();
@@ -501,12 +469,7 @@ async fn invitations() -> Contract {
             "post",
             "/invitations/accept",
             &mailing
-                .call(
-                    "POST",
-                    "/api/v1/invitations/accept",
-                    Some(&claire_elsewhere),
-                    Some(body),
-                )
+                .post("/api/v1/invitations/accept", &claire_elsewhere, body)
                 .await,
         );
     }
@@ -514,11 +477,10 @@ async fn invitations() -> Contract {
         "post",
         "/invitations/accept",
         &mailing
-            .call(
-                "POST",
+            .post(
                 "/api/v1/invitations/accept",
-                Some(&carol_inviter),
-                Some(json!({"code": code})),
+                &carol_inviter,
+                json!({"code": code}),
             )
             .await,
     );
@@ -576,18 +538,11 @@ async fn shares() -> Contract {
         c.check(
             "post",
             "/shares",
-            &sharing
-                .call("POST", "/api/v1/shares", Some(&ann_shares), Some(body))
-                .await,
+            &sharing.post("/api/v1/shares", &ann_shares, body).await,
         );
     }
     let made = sharing
-        .call(
-            "POST",
-            "/api/v1/shares",
-            Some(&ann_shares),
-            Some(json!({"patient": "demo-ann", "sections": ["results", "allergies"], "hours": 1, "label": "For my GP"})),
-        )
+        .post("/api/v1/shares", &ann_shares, json!({"patient": "demo-ann", "sections": ["results", "allergies"], "hours": 1, "label": "For my GP"}))
         .await;
     c.check("post", "/shares", &made);
     let share_code = made.body["code"].as_str().unwrap().to_string();
@@ -1059,32 +1014,24 @@ async fn account_settings() -> Contract {
         c.check(
             "post",
             "/account/password",
-            &pro.call(
-                "POST",
-                "/api/v1/account/password",
-                Some(&ann_pro),
-                Some(body),
-            )
-            .await,
+            &pro.post("/api/v1/account/password", &ann_pro, body).await,
         );
     }
     for _ in 0..6 {
-        pro.call(
-            "POST",
+        pro.post(
             "/api/v1/account/password",
-            Some(&ann_pro),
-            Some(change("wrong", "harbour lantern quietly moss")),
+            &ann_pro,
+            change("wrong", "harbour lantern quietly moss"),
         )
         .await;
     }
     c.check(
         "post",
         "/account/password",
-        &pro.call(
-            "POST",
+        &pro.post(
             "/api/v1/account/password",
-            Some(&ann_pro),
-            Some(change("wrong", "harbour lantern quietly moss")),
+            &ann_pro,
+            change("wrong", "harbour lantern quietly moss"),
         )
         .await,
     );
@@ -1109,13 +1056,8 @@ async fn account_settings() -> Contract {
         c.check(
             "post",
             "/account/compromised",
-            &pro.call(
-                "POST",
-                "/api/v1/account/compromised",
-                Some(&david_pro),
-                Some(body),
-            )
-            .await,
+            &pro.post("/api/v1/account/compromised", &david_pro, body)
+                .await,
         );
     }
     // A new sign-in with the new password (the terms are accepted again: they are per account,
@@ -1124,22 +1066,20 @@ async fn account_settings() -> Contract {
         .signed_in_with("david", "kettle orbit velvet pine")
         .await;
     for _ in 0..6 {
-        pro.call(
-            "POST",
+        pro.post(
             "/api/v1/account/compromised",
-            Some(&david_again),
-            Some(report("wrong", "harbour lantern quietly moss")),
+            &david_again,
+            report("wrong", "harbour lantern quietly moss"),
         )
         .await;
     }
     c.check(
         "post",
         "/account/compromised",
-        &pro.call(
-            "POST",
+        &pro.post(
             "/api/v1/account/compromised",
-            Some(&david_again),
-            Some(report("wrong", "harbour lantern quietly moss")),
+            &david_again,
+            report("wrong", "harbour lantern quietly moss"),
         )
         .await,
     );
@@ -1154,7 +1094,7 @@ async fn two_step_sign_in() -> Contract {
     let claire = p.signed_in("claire").await;
     let post = |path: &'static str, body: Value| {
         let (p, claire) = (p.clone(), claire.clone());
-        async move { p.call("POST", path, Some(&claire), Some(body)).await }
+        async move { p.post(path, &claire, body).await }
     };
     let setup = post(
         "/api/v1/account/two-step/setup",
@@ -1226,21 +1166,15 @@ async fn a_required_second_factor() -> Contract {
         &required.get("/api/v1/session", &setting_up).await,
     );
     let setup = required
-        .call(
-            "POST",
-            "/api/v1/account/two-step/setup",
-            Some(&setting_up),
-            Some(json!({})),
-        )
+        .post("/api/v1/account/two-step/setup", &setting_up, json!({}))
         .await;
     let secret = setup.body["secret"].as_str().unwrap().to_string();
     let code = totp::current_code(&secret, time::now()).unwrap();
     let confirmed = required
-        .call(
-            "POST",
+        .post(
             "/api/v1/account/two-step/confirm",
-            Some(&setting_up),
-            Some(json!({"code": code})),
+            &setting_up,
+            json!({"code": code}),
         )
         .await;
     c.check("post", "/account/two-step/confirm", &confirmed);
@@ -1265,11 +1199,10 @@ async fn closing_an_account() -> Contract {
         c.check(
             "post",
             "/account/close",
-            &p.call(
-                "POST",
+            &p.post(
                 "/api/v1/account/close",
-                Some(&jordan),
-                Some(json!({"password": password})),
+                &jordan,
+                json!({"password": password}),
             )
             .await,
         );
@@ -1290,11 +1223,10 @@ async fn passkeys() -> Contract {
         "post",
         "/account/passkeys/options",
         &keys
-            .call(
-                "POST",
+            .post(
                 "/api/v1/account/passkeys/options",
-                Some(&ann_keys),
-                Some(json!({"password": PASSWORD})),
+                &ann_keys,
+                json!({"password": PASSWORD}),
             )
             .await,
     );
@@ -1307,12 +1239,7 @@ async fn passkeys() -> Contract {
         "post",
         "/account/passkeys",
         &keys
-            .call(
-                "POST",
-                "/api/v1/account/passkeys",
-                Some(&ann_keys),
-                Some(json!({"ceremony": "used", "name": "x", "credential": {"id": "", "rawId": "", "type": "public-key", "response": {"attestationObject": "", "clientDataJSON": ""}}})),
-            )
+            .post("/api/v1/account/passkeys", &ann_keys, json!({"ceremony": "used", "name": "x", "credential": {"id": "", "rawId": "", "type": "public-key", "response": {"attestationObject": "", "clientDataJSON": ""}}}))
             .await,
     );
     let list = keys.get("/api/v1/account/passkeys", &ann_keys).await;
@@ -1336,11 +1263,10 @@ async fn passkeys() -> Contract {
             "post",
             "/account/passkeys/{id}/remove",
             &keys
-                .call(
-                    "POST",
+                .post(
                     &format!("/api/v1/account/passkeys/{id}/remove"),
-                    Some(&ann_keys),
-                    Some(json!({"password": PASSWORD})),
+                    &ann_keys,
+                    json!({"password": PASSWORD}),
                 )
                 .await,
         );
@@ -1367,7 +1293,7 @@ async fn email() -> Contract {
     let ann_mail = mail.signed_in("ann").await;
     let post = |path: &'static str, body: Value| {
         let (mail, ann_mail) = (mail.clone(), ann_mail.clone());
-        async move { mail.call("POST", path, Some(&ann_mail), Some(body)).await }
+        async move { mail.post(path, &ann_mail, body).await }
     };
     for body in [
         json!({"address": "not an address", "password": PASSWORD}),

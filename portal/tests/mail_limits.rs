@@ -14,7 +14,7 @@ fn in_a_year() -> String {
 }
 
 async fn post(p: &Portal, cookie: &str, path: &str, body: Value) -> common::Answer {
-    p.call("POST", path, Some(cookie), Some(body)).await
+    p.post(path, cookie, body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

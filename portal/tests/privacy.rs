@@ -17,11 +17,10 @@ impl Portal {
     /// Ann shares her results; a viewer opens the share: the viewer's cookie.
     async fn ann_shares_with_a_viewer(&self, ann: &str) -> String {
         let made = self
-            .call(
-                "POST",
+            .post(
                 "/api/v1/shares",
-                Some(ann),
-                Some(json!({"patient": "demo-ann", "sections": ["results"], "hours": 1})),
+                ann,
+                json!({"patient": "demo-ann", "sections": ["results"], "hours": 1}),
             )
             .await;
         let born = carefront_portal::records::patient_details(
@@ -327,14 +326,13 @@ async fn a_parent_narrowed_by_age_neither_sees_nor_withdraws_the_young_persons_o
         "Maya's own choice is hers: {shown}"
     );
     let withdraw = p
-        .call(
-            "POST",
+        .post(
             &format!(
                 "/api/v1/privacy/demo-maya/objections/{}/withdrawal",
                 id_of(hers)
             ),
-            Some(&claire),
-            Some(json!({})),
+            &claire,
+            json!({}),
         )
         .await;
     assert_eq!(
@@ -345,14 +343,13 @@ async fn a_parent_narrowed_by_age_neither_sees_nor_withdraws_the_young_persons_o
     );
     // Her own, made for Maya, she may withdraw.
     let own = p
-        .call(
-            "POST",
+        .post(
             &format!(
                 "/api/v1/privacy/demo-maya/objections/{}/withdrawal",
                 id_of(mine)
             ),
-            Some(&claire),
-            Some(json!({})),
+            &claire,
+            json!({}),
         )
         .await;
     assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);

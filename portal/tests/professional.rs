@@ -828,11 +828,10 @@ async fn choices_are_consents_in_the_fhir_api_and_the_privacy_page_says_what_the
     );
     // Unknown fields and kinds are refused.
     let odd = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/privacy/demo-ann/objections",
-            Some(&ann),
-            Some(json!({"kind": "everything"})),
+            &ann,
+            json!({"kind": "everything"}),
         )
         .await;
     assert_eq!(odd.status, StatusCode::BAD_REQUEST);

@@ -92,11 +92,10 @@ async fn proxy_terms_come_before_the_first_view_of_each_person() {
         StatusCode::FORBIDDEN
     );
     let without_patient = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/terms/acceptances",
-            Some(&claire),
-            Some(json!({"document": "proxy", "version": "1"})),
+            &claire,
+            json!({"document": "proxy", "version": "1"}),
         )
         .await;
     assert_eq!(without_patient.status, StatusCode::BAD_REQUEST);
@@ -344,20 +343,18 @@ async fn a_parents_access_at_seventeen_waits_for_the_young_persons_agreement() {
     let id = father["id"].as_i64().unwrap();
     // David cannot agree on Jordan's behalf.
     let forged = p
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/proxies/{id}/agreement"),
-            Some(&david),
-            Some(json!({"agreed": true})),
+            &david,
+            json!({"agreed": true}),
         )
         .await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
     let agreed = p
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/proxies/{id}/agreement"),
-            Some(&jordan),
-            Some(json!({"agreed": true})),
+            &jordan,
+            json!({"agreed": true}),
         )
         .await;
     assert_eq!(agreed.status, StatusCode::NO_CONTENT);
@@ -370,11 +367,10 @@ async fn a_parents_access_at_seventeen_waits_for_the_young_persons_agreement() {
         StatusCode::OK
     );
     let withdrawn = p
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/proxies/{id}/agreement"),
-            Some(&jordan),
-            Some(json!({"agreed": false})),
+            &jordan,
+            json!({"agreed": false}),
         )
         .await;
     assert_eq!(withdrawn.status, StatusCode::NO_CONTENT);
@@ -503,13 +499,7 @@ async fn security_labels_are_indexed_as_resources_are_stored() {
 // --- Invitations ---------------------------------------------------------------------------
 
 async fn invite(p: &Portal, cookie: &str, body: Value) -> common::Answer {
-    p.call(
-        "POST",
-        "/api/v1/proxies/invitations",
-        Some(cookie),
-        Some(body),
-    )
-    .await
+    p.post("/api/v1/proxies/invitations", cookie, body).await
 }
 
 fn carer(name: &str, email: &str) -> Value {
@@ -545,42 +535,30 @@ async fn an_invitation_emails_a_code_that_works_once_and_says_nothing_of_health(
 
     // Ann cannot accept her own invitation; Claire can, once, typed any way.
     let refused = p
-        .call(
-            "POST",
-            "/api/v1/invitations/accept",
-            Some(&ann),
-            Some(json!({"code": code})),
-        )
+        .post("/api/v1/invitations/accept", &ann, json!({"code": code}))
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     let claire = p.signed_in("claire").await;
     let wrong = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/invitations/accept",
-            Some(&claire),
-            Some(json!({"code": "0000-0000-0000"})),
+            &claire,
+            json!({"code": "0000-0000-0000"}),
         )
         .await;
     assert_eq!(wrong.reason(), "invitation-not-valid");
     let typed = code.to_lowercase().replace('-', " ");
     let accepted = p
-        .call(
-            "POST",
+        .post(
             "/api/v1/invitations/accept",
-            Some(&claire),
-            Some(json!({"code": typed})),
+            &claire,
+            json!({"code": typed}),
         )
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
     assert_eq!(accepted.body["patient"], "demo-ann");
     let again = p
-        .call(
-            "POST",
-            "/api/v1/invitations/accept",
-            Some(&claire),
-            Some(json!({"code": code})),
-        )
+        .post("/api/v1/invitations/accept", &claire, json!({"code": code}))
         .await;
     assert_eq!(again.reason(), "invitation-not-valid");
 
@@ -729,12 +707,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
         .await;
     assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
     let late = p
-        .call(
-            "POST",
-            "/api/v1/invitations/accept",
-            Some(&claire),
-            Some(json!({"code": code})),
-        )
+        .post("/api/v1/invitations/accept", &claire, json!({"code": code}))
         .await;
     assert_eq!(late.reason(), "invitation-not-valid");
 
@@ -747,12 +720,7 @@ async fn invitations_can_be_cancelled_expire_and_refuse_hostile_input() {
         .unwrap();
     p.state.clock.advance(8 * 86_400);
     let expired = p
-        .call(
-            "POST",
-            "/api/v1/invitations/accept",
-            Some(&claire),
-            Some(json!({"code": code})),
-        )
+        .post("/api/v1/invitations/accept", &claire, json!({"code": code}))
         .await;
     assert_eq!(expired.reason(), "invitation-not-valid");
     let _ = std::fs::remove_dir_all(dir);

@@ -20,8 +20,7 @@ async fn sharing_portal() -> (Portal, std::path::PathBuf) {
 
 impl Portal {
     async fn share(&self, cookie: &str, body: Value) -> Answer {
-        self.call("POST", "/api/v1/shares", Some(cookie), Some(body))
-            .await
+        self.post("/api/v1/shares", cookie, body).await
     }
 
     /// Ann shares these sections for an hour; the answer with her code and link.
@@ -576,11 +575,10 @@ async fn only_the_patient_or_someone_with_full_access_may_share() {
     let (p, _) = sharing_portal().await;
     let claire = p.signed_in("claire").await;
     for child in ["demo-leo", "demo-maya"] {
-        p.call(
-            "POST",
+        p.post(
             "/api/v1/terms/acceptances",
-            Some(&claire),
-            Some(json!({"document": "proxy", "version": proxy_terms(&p).await, "patient": child})),
+            &claire,
+            json!({"document": "proxy", "version": proxy_terms(&p).await, "patient": child}),
         )
         .await;
     }
