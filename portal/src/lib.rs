@@ -11,6 +11,7 @@ pub mod app_files;
 pub mod audit;
 pub mod demo;
 pub mod fhir;
+pub mod import;
 pub mod infra;
 pub mod mail;
 pub mod notifications;

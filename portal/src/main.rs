@@ -9,7 +9,7 @@ use carefront_portal::professional::commands::{
 };
 use carefront_portal::proxies::commands::{self as proxy_commands, ProxyCommand, load_rules};
 use carefront_portal::session::{lockout, password, store as sessions, throttle, totp};
-use carefront_portal::{AppState, demo, records, router};
+use carefront_portal::{AppState, demo, import, router};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -351,7 +351,7 @@ async fn load(db: &Store, files: &[PathBuf]) -> Result<(), String> {
         let name = file.display();
         let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {name}: {e}"))?;
         let bundle = serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))?;
-        let report = match records::import::load_bundle(db, &bundle).await {
+        let report = match import::load_bundle(db, &bundle).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{name}: refused: {e}");

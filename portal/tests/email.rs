@@ -6,8 +6,8 @@ mod common;
 use carefront_portal::infra::time;
 
 use axum::http::StatusCode;
+use carefront_portal::import::load_bundle;
 use carefront_portal::notifications::send::send_due;
-use carefront_portal::records::import::load_bundle;
 use common::{PASSWORD, Portal};
 use serde_json::{Value, json};
 

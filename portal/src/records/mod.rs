@@ -1,7 +1,6 @@
-//! The record's store: FHIR resources kept and found by patient, type, date and category, and
-//! the importer that loads FHIR Bundles into it. Who may read them is decided in `access`.
+//! The record's store: FHIR resources kept and found by patient, type, date and category. What
+//! loads them is `import`; who may read them is decided in `access`.
 
-pub mod import;
 mod patient_details;
 mod store;
 

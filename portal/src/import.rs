@@ -3,11 +3,10 @@
 //! nor already stored is refused whole; an entry with no valid id, with no patient, or that would
 //! move a stored resource from one patient to another is refused on its own.
 
-use super::is_valid_id;
-use super::store::{self as records, PATIENT_TYPES};
 use crate::infra::store::Conn;
 use crate::infra::store::Store;
 use crate::notifications;
+use crate::records::{self, PATIENT_TYPES, is_valid_id};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
