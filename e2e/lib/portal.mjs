@@ -84,7 +84,6 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   const url = balancer ? balancer.url : portals[0].url;
   return {
     url,
-    pid: portals[0].child.pid,
     portals,
     /// Runs a `carefront-portal` command against this portal's database: { status, out }.
     cli(...command) {
