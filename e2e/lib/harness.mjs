@@ -80,6 +80,9 @@ export async function run() {
     } catch (e) {
       failed += 1;
       console.log(`FAILED ${t.name}\n    ${String(e.stack || e).split('\n').slice(0, 6).join('\n    ')}`);
+      // What the page said as it failed, for a failure seen once in CI and not again.
+      if (pageErrors.length) console.log(`    uncaught errors in the page: ${pageErrors.join('; ')}`);
+      console.log(`    at ${page.url()}`);
       const file = path.join(output, `failure-${t.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
       await page.screenshot({ path: file, fullPage: true }).catch(() => {});
     } finally {

@@ -126,6 +126,8 @@ test('leaving the record for "Your account" before the record has downloaded lea
   await page.goto('/');
   await signIn(page, 'ann');
   await page.getByRole('button', { name: 'Accept and continue' }).click();
+  // On the record's address, whose part is only now asked for.
+  await page.waitForURL(/\/record\/demo-ann\/summary$/);
   await page.getByRole('link', { name: 'Your account' }).click();
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   await page.waitForTimeout(1500);

@@ -15,6 +15,26 @@ test('terms are shown with their version, safely, and accepting opens the record
   assert.match(page.url(), /\/record\/demo-ann\/summary$/, 'the address names whose record it is');
 });
 
+test('"Your account" chosen while the acceptance is saving is where the patient lands', async ({ page }) => {
+  // The answer is held back until the patient has moved on, so the screen that sent it is gone
+  // when it arrives: the session must still learn the terms are accepted.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/api/v1/terms/acceptances', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('button', { name: 'Saving…' }).waitFor();
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.waitForURL(/\/terms\?next=%2Faccount$/);
+  release();
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+});
+
 test('declining the terms signs out and says why', async ({ page, context }) => {
   await page.goto('/');
   await signIn(page, 'ann');

@@ -51,14 +51,23 @@ pub fn TermsPage() -> impl IntoView {
                 Ok(()) => api::session().await,
                 Err(e) => Err(e),
             };
-            // Left the screen (signed out, say) while saving: nothing here to update.
+            // All accepted: the session is the app's, not this screen's, so it says so even if
+            // the patient moved on while this saved ("Your account", say: the guard sent them
+            // back here to wait, and now takes them there). Not after signing out.
+            if let Ok(info) = &refreshed
+                && !info.terms_outstanding()
+                && session.info.with_untracked(Option::is_some)
+            {
+                session.info.set(Some(info.clone()));
+            }
+            // Left the screen while saving: nothing here to update.
             if pending.is_disposed() {
                 return;
             }
             pending.set(false);
             match refreshed {
-                // All accepted: the route guard moves on to the record.
-                Ok(info) if !info.terms_outstanding() => session.info.set(Some(info)),
+                // The route guard moves on to the record.
+                Ok(info) if !info.terms_outstanding() => {}
                 // The terms changed while they were being read: show the new wording.
                 Ok(info) => {
                     session.info.set(Some(info));
