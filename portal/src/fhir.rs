@@ -208,7 +208,7 @@ async fn search_as(
         let through = grant.as_ref().ok().and_then(access::Grant::relationship);
         let answer = match grant {
             Ok(grant) => grant
-                .search(&mut conn, what, &kind, &mut query)
+                .search(&mut conn, &state.records, what, &kind, &mut query)
                 .await
                 .map(|effect| (grant, effect)),
             Err(e) => Err(e),
@@ -222,6 +222,7 @@ async fn search_as(
             Ok((grant, effect)) if what == What::Relationships => {
                 let mut all = proxies::fhir::search(
                     &mut conn,
+                    &state.records,
                     &state.proxy_rules,
                     &grant,
                     &kind,
@@ -242,7 +243,10 @@ async fn search_as(
                 }
                 Ok(((all.len(), all.iter().map(raw).collect()), effect))
             }
-            Ok((_, effect)) => Ok((records::search(&mut conn, &kind, &query).await?, effect)),
+            Ok((_, effect)) => Ok((
+                state.records.search(&mut conn, &kind, &query).await?,
+                effect,
+            )),
             Err(e) => Err(e),
         };
         drop(conn);
@@ -402,7 +406,7 @@ async fn read_as(
                     .map(|o| o.patient_id),
                 None => proxies::fhir::patient_of(&mut conn, &id).await?,
             },
-            _ => match records::read(&mut conn, &resource_type, &id).await? {
+            _ => match state.records.read(&mut conn, &resource_type, &id).await? {
                 Some((patient, resource)) => {
                     record = Some(resource);
                     patient
@@ -416,7 +420,9 @@ async fn read_as(
                 reader.reads_referenced(&resource_type)?;
                 (
                     None,
-                    records::read(&mut conn, &resource_type, &id)
+                    state
+                        .records
+                        .read(&mut conn, &resource_type, &id)
                         .await?
                         .map(|(_, r)| r)
                         .ok_or(ApiError::NotFound),
@@ -437,6 +443,7 @@ async fn read_as(
                                 None => {
                                     proxies::fhir::read(
                                         &mut conn,
+                                        &state.records,
                                         rules,
                                         &grant,
                                         &resource_type,

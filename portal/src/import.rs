@@ -256,11 +256,11 @@ mod tests {
             (2, 1, 0)
         );
         assert_eq!(report.patients, vec!["aaa".to_string()]);
-        let (patient, condition) =
-            records::read(&mut store.conn().await.unwrap(), "Condition", "bbb")
-                .await
-                .unwrap()
-                .unwrap();
+        let (patient, condition) = records::Records::Local
+            .read(&mut store.conn().await.unwrap(), "Condition", "bbb")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(patient.as_deref(), Some("aaa"));
         assert_eq!(condition["subject"]["reference"], "Patient/aaa");
         assert!(
@@ -368,7 +368,8 @@ mod tests {
             "{:?}",
             observations.refused
         );
-        let (owner, _) = records::read(&mut store.conn().await.unwrap(), "Observation", "o1")
+        let (owner, _) = records::Records::Local
+            .read(&mut store.conn().await.unwrap(), "Observation", "o1")
             .await
             .unwrap()
             .unwrap();

@@ -38,6 +38,7 @@ use infra::store::Store;
 use infra::time::Clock;
 use mail::Mailer;
 use proxies::rules::ProxyRules;
+use records::Records;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -54,6 +55,8 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// Where the record is read from: the database, or the hospital's FHIR server.
+    pub records: Records,
     pub config: Arc<ServeConfig>,
     pub info: Arc<PortalInfo>,
     /// The hospital's proxy rules: levels and age bands.
@@ -91,6 +94,7 @@ impl AppState {
         let passkeys =
             passkeys::relying_party(config.public_url.as_deref(), &info.organization.name);
         Self {
+            records: Records::configured(&config.records_from),
             store,
             passkeys,
             config: Arc::new(config),

@@ -1,6 +1,6 @@
 use carefront_portal::accounts::commands::{self, UserCommand};
 use carefront_portal::accounts::two_step;
-use carefront_portal::infra::config::{PortalInfo, ServeConfig};
+use carefront_portal::infra::config::{PortalInfo, RecordsFrom, ServeConfig};
 use carefront_portal::infra::error::ApiError;
 use carefront_portal::infra::sealed::SecretsKey;
 use carefront_portal::infra::{store::Store, time};
@@ -8,6 +8,7 @@ use carefront_portal::professional::commands::{
     self as professional_commands, ProfessionalCommand,
 };
 use carefront_portal::proxies::commands::{self as proxy_commands, ProxyCommand, load_rules};
+use carefront_portal::records::Records;
 use carefront_portal::session::{lockout, password, store as sessions, throttle, totp};
 use carefront_portal::{AppState, demo, import, router};
 use clap::{Parser, Subcommand};
@@ -27,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (and the app, with --static).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Import FHIR R4 Bundles.
     Load {
         #[arg(required = true)]
@@ -55,6 +56,8 @@ enum Command {
         /// The hospital's proxy rules (as for serve).
         #[arg(long, env = "CAREFRONT_PROXY_RULES", global = true)]
         proxy_rules: Option<PathBuf>,
+        #[command(flatten)]
+        records_from: RecordsFrom,
     },
     /// Other organisations' systems: register their keys, or read as one.
     Professional {
@@ -130,7 +133,7 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => serve(*config).await,
         Command::Load { files, db } => load(&db.open().await?, &files).await,
         Command::User {
             command,
@@ -146,9 +149,12 @@ async fn run(command: Command) -> Result<(), String> {
             command,
             db,
             proxy_rules,
+            records_from,
         } => {
             let rules = load_rules(proxy_rules.as_deref())?;
-            proxy_commands::run(&db.open().await?, &rules, command).await
+            records_from.check()?;
+            let records = Records::configured(&records_from);
+            proxy_commands::run(&db.open().await?, &records, &rules, command).await
         }
         Command::Professional { command, db } => {
             professional_commands::run(
@@ -211,6 +217,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         None => PortalInfo::default(),
     };
     let rules = load_rules(config.proxy_rules.as_deref())?;
+    config.records_from.check()?;
     if config.secure_cookies() && config.secrets_key_file.is_none() {
         return Err("--secrets-key-file is required: the key that seals authenticator secrets, kept apart from the database (make one with `carefront-portal secrets-key --out FILE`)".into());
     }

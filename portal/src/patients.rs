@@ -68,7 +68,7 @@ pub async fn list(
     let user = access.session.user_id;
     let mut out = Vec::new();
     for id in accounts::own_records(&mut conn, user).await? {
-        let (name, birth_date) = patient_details(&mut conn, &id).await?;
+        let (name, birth_date) = patient_details(&mut conn, &state.records, &id).await?;
         out.push((
             None,
             PatientSummary {
@@ -84,7 +84,7 @@ pub async fn list(
     // then the latest to end).
     let mut proxied: Vec<(i64, relationships::Relationship, rules::Standing)> = Vec::new();
     for r in relationships::of_proxy(&mut conn, user).await? {
-        let standing = access::proxy::standing(&mut conn, rules, &r, today).await?;
+        let standing = access::proxy::standing(&mut conn, &state.records, rules, &r, today).await?;
         if standing.state == rules::State::NotStarted
             || !proxies::current_or_lately(&r, &standing, today, rules.notice_days)
         {
@@ -108,7 +108,7 @@ pub async fn list(
     }
     let mut others = Vec::new();
     for (_, r, standing) in &proxied {
-        let (name, birth_date) = patient_details(&mut conn, &r.patient_id).await?;
+        let (name, birth_date) = patient_details(&mut conn, &state.records, &r.patient_id).await?;
         others.push((
             Some(r.id),
             PatientSummary {

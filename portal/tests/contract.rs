@@ -558,6 +558,7 @@ async fn shares() -> Contract {
     }
     let actual_born = carefront_portal::records::patient_details(
         &mut sharing.state.store.conn().await.unwrap(),
+        &sharing.state.records,
         "demo-ann",
     )
     .await

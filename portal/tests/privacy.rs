@@ -25,6 +25,7 @@ impl Portal {
             .await;
         let born = carefront_portal::records::patient_details(
             &mut self.state.store.conn().await.unwrap(),
+            &self.state.records,
             "demo-ann",
         )
         .await

@@ -38,7 +38,7 @@ impl Portal {
 
     async fn birth_date(&self, patient: &str) -> String {
         let mut conn = self.state.store.conn().await.unwrap();
-        carefront_portal::records::patient_details(&mut conn, patient)
+        carefront_portal::records::patient_details(&mut conn, &self.state.records, patient)
             .await
             .unwrap()
             .1
@@ -706,6 +706,7 @@ async fn an_emailed_share_carries_the_link_and_no_health_information() {
     assert!(mail.contains("date of birth"));
     let (name, born) = carefront_portal::records::patient_details(
         &mut p.state.store.conn().await.unwrap(),
+        &p.state.records,
         "demo-ann",
     )
     .await

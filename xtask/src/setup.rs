@@ -17,6 +17,8 @@ pub fn all(root: &Path) -> Result<(), String> {
     smtp_sink()?;
     fhir_examples(root)?;
     synthea_patients(root)?;
+    helios()?;
+    helios_search_parameters(root)?;
     Ok(())
 }
 
@@ -85,6 +87,73 @@ fn fhir_examples(root: &Path) -> Result<(), String> {
     command("tar", &["xzf", "hl7.fhir.r4.examples-4.0.1.tgz"])
         .dir(parent)
         .run()
+}
+
+pub const HELIOS_VERSION: &str = "0.2.7";
+
+/// Helios FHIR Server, a FHIR R4 server no one here wrote, for the gateway tests: R4 on SQLite
+/// only (its R6 feature would download more at build time, and nothing here needs it).
+fn helios() -> Result<(), String> {
+    if output("hfs", &["--version"]).is_some_and(|v| v.trim().ends_with(HELIOS_VERSION)) {
+        return Ok(());
+    }
+    step(&format!(
+        "Installing Helios FHIR Server {HELIOS_VERSION} (once per machine; about 22 minutes on 2 cores)"
+    ));
+    command(
+        "cargo",
+        &[
+            "install",
+            "helios-hfs",
+            "--version",
+            HELIOS_VERSION,
+            "--no-default-features",
+            "--features",
+            "R4,sqlite",
+            "--locked",
+        ],
+    )
+    .run()
+}
+
+/// Helios's data folder: the R4 search parameters it needs to search by anything but id.
+pub fn helios_data_dir(root: &Path) -> std::path::PathBuf {
+    root.join("target/helios-data")
+}
+
+/// Every R4 SearchParameter of the HL7 package, as the one collection Bundle Helios reads at
+/// start (`search-parameters-r4.json`).
+fn helios_search_parameters(root: &Path) -> Result<(), String> {
+    let file = helios_data_dir(root).join("search-parameters-r4.json");
+    if file.exists() {
+        return Ok(());
+    }
+    step("Assembling the R4 search parameters for Helios");
+    let mut names: Vec<_> = std::fs::read_dir(fhir_examples_dir(root))
+        .map_err(|e| format!("cannot read the HL7 examples: {e}"))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("SearchParameter-") && n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let mut entries = Vec::with_capacity(names.len());
+    for name in &names {
+        let text = std::fs::read_to_string(fhir_examples_dir(root).join(name))
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        let resource: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))?;
+        entries.push(serde_json::json!({ "resource": resource }));
+    }
+    let bundle = serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": entries,
+    });
+    std::fs::create_dir_all(helios_data_dir(root)).map_err(|e| e.to_string())?;
+    // Written whole, then renamed: a half-written file would be taken as done next time.
+    let partial = file.with_extension("partial");
+    std::fs::write(&partial, bundle.to_string()).map_err(|e| e.to_string())?;
+    std::fs::rename(&partial, &file).map_err(|e| e.to_string())
 }
 
 fn output(program: &str, args: &[&str]) -> Option<String> {

@@ -10,7 +10,7 @@ use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::professional::claims::Scope;
 use crate::proxies::store::Relationship;
-use crate::records::{self, Search};
+use crate::records::{self, Records, Search};
 use serde_json::Value;
 
 /// On what footing a reader reads a patient's record.
@@ -108,6 +108,7 @@ impl Grant {
     pub async fn search(
         &self,
         conn: &mut Conn,
+        records: &Records,
         what: What,
         resource_type: &str,
         query: &mut Search,
@@ -127,7 +128,7 @@ impl Grant {
         if what != What::Record {
             return Ok(Effect::default());
         }
-        let effect = professional::search_effect(conn, self, resource_type, query).await?;
+        let effect = professional::search_effect(conn, records, self, resource_type, query).await?;
         if let Some(f) = self.filter() {
             query.withheld_labels.extend(f.labels.iter().cloned());
         }

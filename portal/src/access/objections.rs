@@ -2,9 +2,10 @@
 //! out on every read from the objections as they stand.
 
 use crate::infra::config::SensitiveCategory;
+use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::privacy::objections::{Kind, Objection, of_patient};
-use crate::records::{self, Search};
+use crate::records::{self, Records, Search};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -26,10 +27,11 @@ pub struct Restrictions {
 impl Restrictions {
     pub async fn for_organisation(
         conn: &mut Conn,
+        records: &Records,
         categories: &[SensitiveCategory],
         patient_id: &str,
         organisation_id: &str,
-    ) -> sqlx::Result<Self> {
+    ) -> Result<Self, ApiError> {
         let mut r = Self::default();
         for o in of_patient(conn, patient_id)
             .await?
@@ -43,18 +45,17 @@ impl Restrictions {
                 Kind::Visit => {
                     r.partial.push(o.id);
                     // A report made at the visit takes its results with it.
-                    let reports: Vec<String> = sqlx::query_scalar(
-                        "SELECT json FROM resources
-                         WHERE patient_id = $1 AND encounter = $2 AND type = 'DiagnosticReport'",
-                    )
-                    .bind(patient_id)
-                    .bind(&o.target)
-                    .fetch_all(&mut *conn)
-                    .await?;
+                    let at_visit = Search {
+                        patient_id: patient_id.to_string(),
+                        in_visit: Some(o.target.clone()),
+                        count: Search::EVERY,
+                        ..Search::default()
+                    };
+                    let (_, reports) = records
+                        .search::<Value>(conn, "DiagnosticReport", &at_visit)
+                        .await?;
                     for report in reports {
-                        if let Ok(report) = serde_json::from_str::<Value>(&report) {
-                            r.items.extend(results_of(&report));
-                        }
+                        r.items.extend(results_of(&report));
                     }
                     r.visits.insert(o.target);
                 }
@@ -62,7 +63,7 @@ impl Restrictions {
                     r.partial.push(o.id);
                     if let Some(("DiagnosticReport", id)) = o.target.split_once('/')
                         && let Some((_, report)) =
-                            records::read(conn, "DiagnosticReport", id).await?
+                            records.read(conn, "DiagnosticReport", id).await?
                     {
                         r.items.extend(results_of(&report));
                     }
@@ -175,9 +176,10 @@ mod tests {
         add(&mut conn, "p", Kind::Visit, "e1", BY, 10)
             .await
             .unwrap();
-        let r = Restrictions::for_organisation(&mut conn, &categories(), "p", "org")
-            .await
-            .unwrap();
+        let r =
+            Restrictions::for_organisation(&mut conn, &Records::Local, &categories(), "p", "org")
+                .await
+                .unwrap();
         assert!(r.blanket.is_empty() && r.hides_parts());
         let mut s = Search {
             patient_id: "p".into(),
@@ -185,12 +187,14 @@ mod tests {
             ..Search::default()
         };
         r.narrow(&mut s, "Observation");
-        let (total, found) = records::search::<serde_json::Value>(&mut conn, "Observation", &s)
+        let (total, found) = Records::Local
+            .search::<serde_json::Value>(&mut conn, "Observation", &s)
             .await
             .unwrap();
         let ids: Vec<&str> = found.iter().filter_map(|o| o["id"].as_str()).collect();
         assert_eq!((total, ids), (1, vec!["o3"]));
-        let (_, encounter) = records::read(&mut conn, "Encounter", "e1")
+        let (_, encounter) = Records::Local
+            .read(&mut conn, "Encounter", "e1")
             .await
             .unwrap()
             .unwrap();
@@ -208,15 +212,18 @@ mod tests {
         add(&mut conn, "p", Kind::Category, "hiv", BY, 11)
             .await
             .unwrap();
-        let north = Restrictions::for_organisation(&mut conn, &categories(), "p", "north")
-            .await
-            .unwrap();
-        let south = Restrictions::for_organisation(&mut conn, &categories(), "p", "south")
-            .await
-            .unwrap();
+        let north =
+            Restrictions::for_organisation(&mut conn, &Records::Local, &categories(), "p", "north")
+                .await
+                .unwrap();
+        let south =
+            Restrictions::for_organisation(&mut conn, &Records::Local, &categories(), "p", "south")
+                .await
+                .unwrap();
         assert_eq!(north.blanket, vec![org]);
         assert!(south.blanket.is_empty());
-        let (_, hiv) = records::read(&mut conn, "Observation", "o3")
+        let (_, hiv) = Records::Local
+            .read(&mut conn, "Observation", "o3")
             .await
             .unwrap()
             .unwrap();
@@ -230,9 +237,10 @@ mod tests {
         );
         assert!(withdraw(&mut conn, org, BY, 13).await.unwrap());
         assert!(!withdraw(&mut conn, org, BY, 14).await.unwrap());
-        let north = Restrictions::for_organisation(&mut conn, &categories(), "p", "north")
-            .await
-            .unwrap();
+        let north =
+            Restrictions::for_organisation(&mut conn, &Records::Local, &categories(), "p", "north")
+                .await
+                .unwrap();
         assert!(north.blanket.is_empty());
         add(&mut conn, "p", Kind::Organisation, "north", BY, 15)
             .await
@@ -247,14 +255,17 @@ mod tests {
         add(&mut conn, "p", Kind::Item, "DiagnosticReport/r1", BY, 10)
             .await
             .unwrap();
-        let r = Restrictions::for_organisation(&mut conn, &categories(), "p", "org")
-            .await
-            .unwrap();
-        let (_, o2) = records::read(&mut conn, "Observation", "o2")
+        let r =
+            Restrictions::for_organisation(&mut conn, &Records::Local, &categories(), "p", "org")
+                .await
+                .unwrap();
+        let (_, o2) = Records::Local
+            .read(&mut conn, "Observation", "o2")
             .await
             .unwrap()
             .unwrap();
-        let (_, o1) = records::read(&mut conn, "Observation", "o1")
+        let (_, o1) = Records::Local
+            .read(&mut conn, "Observation", "o1")
             .await
             .unwrap()
             .unwrap();

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::professional::ProfessionalAccess;
-use crate::records;
+use crate::records::{self, Records};
 
 /// Whether, and on what footing, a professional may read this patient's record: refused if the
 /// patient objected to all sharing or to their organisation, unless for an emergency.
@@ -17,11 +17,17 @@ pub async fn grant(
     access: &ProfessionalAccess,
     patient_id: &str,
 ) -> Result<Grant, ApiError> {
-    if records::read(conn, "Patient", patient_id).await?.is_none() {
+    if state
+        .records
+        .read(conn, "Patient", patient_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::PatientNotInScope);
     }
     let restrictions = Restrictions::for_organisation(
         conn,
+        &state.records,
         &state.info.privacy.categories,
         patient_id,
         &access.organisation.id,
@@ -49,10 +55,11 @@ pub struct Effect {
 
 pub async fn search_effect(
     conn: &mut Conn,
+    records: &Records,
     grant: &Grant,
     resource_type: &str,
     query: &records::Search,
-) -> sqlx::Result<Effect> {
+) -> Result<Effect, ApiError> {
     let Grant::Professional {
         restrictions,
         emergency,
@@ -66,10 +73,12 @@ pub async fn search_effect(
         (all.count, all.offset) = (0, 0);
         let mut left = all.clone();
         restrictions.narrow(&mut left, resource_type);
-        records::search::<serde_json::Value>(conn, resource_type, &all)
+        records
+            .search::<serde_json::Value>(conn, resource_type, &all)
             .await?
             .0
-            > records::search::<serde_json::Value>(conn, resource_type, &left)
+            > records
+                .search::<serde_json::Value>(conn, resource_type, &left)
                 .await?
                 .0
     };

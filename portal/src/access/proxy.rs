@@ -8,12 +8,17 @@ use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::proxies::rules::{ProxyRules, Standing, State};
 use crate::proxies::store::{self, Relationship};
-use crate::records;
+use crate::records::Records;
 use crate::terms;
 
 /// The patient's date of birth (days since 1970-01-01), from their Patient resource.
-pub async fn born(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Option<i64>> {
-    Ok(records::read(conn, "Patient", patient_id)
+pub async fn born(
+    conn: &mut Conn,
+    records: &Records,
+    patient_id: &str,
+) -> Result<Option<i64>, ApiError> {
+    Ok(records
+        .read(conn, "Patient", patient_id)
         .await?
         .and_then(|(_, patient)| {
             patient["birthDate"]
@@ -25,11 +30,12 @@ pub async fn born(conn: &mut Conn, patient_id: &str) -> sqlx::Result<Option<i64>
 /// Where a relationship stands today.
 pub async fn standing(
     conn: &mut Conn,
+    records: &Records,
     rules: &ProxyRules,
     relationship: &Relationship,
     today: i64,
-) -> sqlx::Result<Standing> {
-    let born = born(conn, &relationship.patient_id).await?;
+) -> Result<Standing, ApiError> {
+    let born = born(conn, records, &relationship.patient_id).await?;
     Ok(rules.standing(&relationship.terms(born), today))
 }
 
@@ -53,7 +59,7 @@ pub async fn grant(
         return Ok(Grant::Own);
     }
     let today = state.clock.today();
-    match current(conn, &state.proxy_rules, user_id, patient_id, today).await? {
+    match current(conn, state, user_id, patient_id, today).await? {
         Some((relationship, standing)) if standing.state == State::Active => {
             if !terms_accepted(conn, relationship.id).await? {
                 return Err(ApiError::ProxyTermsNotAccepted);
@@ -85,14 +91,21 @@ pub async fn may_share(
 /// one paused (waiting for a young person's agreement, or a date of birth).
 async fn current(
     conn: &mut Conn,
-    rules: &ProxyRules,
+    state: &AppState,
     user_id: i64,
     patient_id: &str,
     today: i64,
-) -> sqlx::Result<Option<(Relationship, Standing)>> {
+) -> Result<Option<(Relationship, Standing)>, ApiError> {
     let mut paused = None;
     for relationship in store::between(conn, user_id, patient_id).await? {
-        let standing = standing(conn, rules, &relationship, today).await?;
+        let standing = standing(
+            conn,
+            &state.records,
+            &state.proxy_rules,
+            &relationship,
+            today,
+        )
+        .await?;
         match standing.state {
             State::Active => return Ok(Some((relationship, standing))),
             State::NeedsAgreement { .. } | State::BirthDateUnknown => {
@@ -107,12 +120,12 @@ async fn current(
 /// The active relationship between this proxy and this patient today, if there is one.
 pub async fn active(
     conn: &mut Conn,
-    rules: &ProxyRules,
+    state: &AppState,
     user_id: i64,
     patient_id: &str,
     today: i64,
-) -> sqlx::Result<Option<Relationship>> {
-    Ok(current(conn, rules, user_id, patient_id, today)
+) -> Result<Option<Relationship>, ApiError> {
+    Ok(current(conn, state, user_id, patient_id, today)
         .await?
         .filter(|(_, s)| s.state == State::Active)
         .map(|(r, _)| r))

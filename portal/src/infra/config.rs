@@ -79,6 +79,28 @@ pub struct ServeConfig {
     /// Add the invented demo patients to an empty database.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub records_from: RecordsFrom,
+}
+
+/// Where the record is kept: this portal's database, or the hospital's FHIR server.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct RecordsFrom {
+    /// The hospital's FHIR R4 server (its base address) to read the record from, as a gateway;
+    /// without it, the record is the one loaded into this portal's database.
+    #[arg(long = "records-from", env = "CAREFRONT_RECORDS_FROM", global = true)]
+    pub base: Option<String>,
+    /// Read from a record server beyond this machine without authenticating: only on a network
+    /// where nothing else can reach that server. Without it, such a server is refused.
+    #[arg(
+        long = "records-unauthenticated-beyond-loopback",
+        env = "CAREFRONT_RECORDS_UNAUTHENTICATED_BEYOND_LOOPBACK",
+        global = true
+    )]
+    pub unauthenticated_beyond_loopback: bool,
+    /// Seconds to wait for the record server before telling the patient it is not answering.
+    #[arg(long = "records-timeout", env = "CAREFRONT_RECORDS_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub timeout: u64,
 }
 
 impl ServeConfig {
@@ -89,6 +111,37 @@ impl ServeConfig {
 
     pub fn secure_cookies(&self) -> bool {
         !self.dev_insecure_cookies
+    }
+}
+
+impl RecordsFrom {
+    /// A record server is an http(s) address; read without authenticating only on this machine,
+    /// unless the operator says loudly that its network is closed.
+    pub fn check(&self) -> Result<(), String> {
+        let Some(base) = &self.base else {
+            return Ok(());
+        };
+        let uri: axum::http::Uri = base
+            .parse()
+            .map_err(|e| format!("--records-from {base:?} is not an address: {e}"))?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.query().is_some() {
+            return Err(format!(
+                "--records-from takes a FHIR base address (http or https, no query), not {base:?}"
+            ));
+        }
+        let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback && !self.unauthenticated_beyond_loopback {
+            return Err(format!(
+                "--records-from {base}: the portal would read patients' records from another machine \
+                 without authenticating. Only a record server on this machine is read that way; \
+                 for one on a closed network, add --records-unauthenticated-beyond-loopback."
+            ));
+        }
+        Ok(())
     }
 }
 

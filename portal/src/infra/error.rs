@@ -58,6 +58,14 @@ pub enum ApiError {
     /// The database cannot be reached or written just now (restarting, failed over, full,
     /// read-only): nothing was half done, and asking again later is safe.
     DatabaseUnavailable,
+    /// The hospital's record server (in gateway mode) did not answer, failed, or took too long:
+    /// asking again later is safe.
+    UpstreamUnavailable {
+        timed_out: bool,
+    },
+    /// The record server answered with something the portal will not pass on: not FHIR JSON,
+    /// too large, another resource than the one asked for, a link to elsewhere.
+    UpstreamAnswerRefused,
     Conflict(String),
     Internal,
 }
@@ -98,6 +106,8 @@ impl ApiError {
             Self::PayloadTooLarge => "payload-too-large",
             Self::TimedOut => "timed-out",
             Self::DatabaseUnavailable => "database-unavailable",
+            Self::UpstreamUnavailable { .. } => "record-system-unavailable",
+            Self::UpstreamAnswerRefused => "record-system-answer-refused",
             Self::Conflict(_) => "conflict",
             Self::Internal => "internal-error",
         }
@@ -134,6 +144,10 @@ impl ApiError {
             Self::MailNotSent => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TimedOut | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UpstreamUnavailable { timed_out: true } => StatusCode::GATEWAY_TIMEOUT,
+            Self::UpstreamUnavailable { timed_out: false } | Self::UpstreamAnswerRefused => {
+                StatusCode::BAD_GATEWAY
+            }
             Self::Conflict(_) | Self::UsernameTaken => StatusCode::CONFLICT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -216,6 +230,13 @@ impl ApiError {
                  moment."
                     .into()
             }
+            Self::UpstreamUnavailable { .. } => {
+                "The hospital's record system is not answering just now. Try again in a moment."
+                    .into()
+            }
+            Self::UpstreamAnswerRefused => {
+                "The hospital's record system sent an answer the portal cannot use.".into()
+            }
             Self::Internal => "Something went wrong on the server.".into(),
         }
     }
@@ -226,6 +247,7 @@ impl ApiError {
             | Self::TooManyAttempts { retry_after }
             | Self::SecondFactorLocked { retry_after } => Some(*retry_after),
             Self::DatabaseUnavailable => Some(DATABASE_RETRY_AFTER),
+            Self::UpstreamUnavailable { .. } => Some(UPSTREAM_RETRY_AFTER),
             _ => None,
         }
     }
@@ -284,6 +306,12 @@ impl ApiError {
     }
 }
 
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.title())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.respond(self.problem_json(), "application/problem+json")
@@ -293,6 +321,9 @@ impl IntoResponse for ApiError {
 /// Seconds a client is asked to wait when the database is away: long enough for a restart or
 /// a fail-over to finish, short enough that a patient trying again is not kept waiting.
 const DATABASE_RETRY_AFTER: i64 = 5;
+
+/// Seconds a client is asked to wait when the record server is not answering.
+const UPSTREAM_RETRY_AFTER: i64 = 10;
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {

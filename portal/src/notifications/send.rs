@@ -11,7 +11,6 @@ use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::mail::Letter;
 use crate::proxies;
-use crate::records;
 use std::collections::{BTreeSet, HashMap};
 
 /// At most one email per account in this time, however much is added: a laboratory sending
@@ -97,7 +96,7 @@ async fn decide(
             .await?;
         let (Some(kind), Some((_, resource))) = (
             Kind::from_id(kind),
-            records::read(conn, resource_type, resource_id).await?,
+            state.records.read(conn, resource_type, resource_id).await?,
         ) else {
             continue;
         };

@@ -8,10 +8,11 @@
 use super::objections::{Kind, Objection};
 use crate::accounts;
 use crate::infra::config::PrivacyInfo;
+use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::professional::registry;
-use crate::records;
+use crate::records::{self, Records};
 use serde_json::{Value, json};
 
 const PCF: &str = "https://profiles.ihe.net/ITI/PCF/StructureDefinition";
@@ -71,11 +72,13 @@ fn described(resource_type: &str, resource: &Value) -> String {
 
 async fn data(
     conn: &mut Conn,
+    records: &Records,
     meaning: &str,
     resource_type: &str,
     id: &str,
-) -> sqlx::Result<Value> {
-    let display = records::read(conn, resource_type, id)
+) -> Result<Value, ApiError> {
+    let display = records
+        .read(conn, resource_type, id)
         .await?
         .map(|(_, r)| described(resource_type, &r))
         .unwrap_or_default();
@@ -85,7 +88,12 @@ async fn data(
     }]))
 }
 
-pub async fn consent(conn: &mut Conn, o: &Objection, privacy: &PrivacyInfo) -> sqlx::Result<Value> {
+pub async fn consent(
+    conn: &mut Conn,
+    records: &Records,
+    o: &Objection,
+    privacy: &PrivacyInfo,
+) -> Result<Value, ApiError> {
     let mut period = json!({"start": time::rfc3339(o.made_at)});
     if let Some(end) = o.withdrawn_at {
         period["end"] = json!(time::rfc3339(end));
@@ -110,7 +118,7 @@ pub async fn consent(conn: &mut Conn, o: &Objection, privacy: &PrivacyInfo) -> s
             }))
         }
         Kind::Visit => Some(
-            json!({"type": "deny", "data": data(conn, "related", "Encounter", &o.target).await?}),
+            json!({"type": "deny", "data": data(conn, records, "related", "Encounter", &o.target).await?}),
         ),
         Kind::Item => {
             let (kind, id) = o.target.split_once('/').unwrap_or(("", ""));
@@ -120,7 +128,7 @@ pub async fn consent(conn: &mut Conn, o: &Objection, privacy: &PrivacyInfo) -> s
             } else {
                 "instance"
             };
-            Some(json!({"type": "deny", "data": data(conn, meaning, kind, id).await?}))
+            Some(json!({"type": "deny", "data": data(conn, records, meaning, kind, id).await?}))
         }
         Kind::Category => {
             let category = privacy.categories.iter().find(|c| c.id == o.target);

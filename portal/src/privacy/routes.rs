@@ -13,7 +13,7 @@ use crate::infra::error::ApiError;
 use crate::infra::http::Body;
 use crate::infra::store::Conn;
 use crate::professional::registry;
-use crate::records;
+use crate::records::{self, Records};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -42,18 +42,19 @@ fn word(may: Choices) -> &'static str {
 /// Whether this user may make (or withdraw, or see) this choice.
 async fn may_touch(
     conn: &mut Conn,
+    records: &Records,
     grant: &Grant,
     patient_id: &str,
     kind: Kind,
     target: &str,
-) -> sqlx::Result<bool> {
+) -> Result<bool, ApiError> {
     Ok(match grant.choices() {
         Choices::Everything => true,
         Choices::Nothing => false,
         Choices::SeenItems => match kind {
-            Kind::Visit => seen(conn, grant, patient_id, "Encounter", target).await?,
+            Kind::Visit => seen(conn, records, grant, patient_id, "Encounter", target).await?,
             Kind::Item => match target.split_once('/') {
-                Some((kind, id)) => seen(conn, grant, patient_id, kind, id).await?,
+                Some((kind, id)) => seen(conn, records, grant, patient_id, kind, id).await?,
                 None => false,
             },
             _ => false,
@@ -65,21 +66,28 @@ async fn may_touch(
 /// narrowed (a parent of a young person) never sees the patient's own choices, only those made
 /// by someone acting for them: what a young person chose about their own record stays theirs.
 /// A proxy with full access acts as the patient does, and sees every choice.
-async fn may_touch_made(conn: &mut Conn, grant: &Grant, o: &Objection) -> sqlx::Result<bool> {
+async fn may_touch_made(
+    conn: &mut Conn,
+    records: &Records,
+    grant: &Grant,
+    o: &Objection,
+) -> Result<bool, ApiError> {
     if grant.choices() == Choices::SeenItems && o.made_through.is_none() {
         return Ok(false);
     }
-    may_touch(conn, grant, &o.patient_id, o.kind, &o.target).await
+    may_touch(conn, records, grant, &o.patient_id, o.kind, &o.target).await
 }
 
 async fn seen(
     conn: &mut Conn,
+    records: &Records,
     grant: &Grant,
     patient_id: &str,
     resource_type: &str,
     id: &str,
-) -> sqlx::Result<bool> {
-    Ok(records::read(conn, resource_type, id)
+) -> Result<bool, ApiError> {
+    Ok(records
+        .read(conn, resource_type, id)
         .await?
         .is_some_and(|(patient, r)| {
             patient.as_deref() == Some(patient_id) && grant.allows(resource_type, &r)
@@ -101,11 +109,11 @@ pub async fn visible_consents(
     state: &AppState,
     grant: &Grant,
     patient_id: &str,
-) -> sqlx::Result<Vec<Value>> {
+) -> Result<Vec<Value>, ApiError> {
     let mut out = Vec::new();
     for o in objections::of_patient(conn, patient_id).await? {
-        if may_touch_made(conn, grant, &o).await? {
-            out.push(consent::consent(conn, &o, &state.info.privacy).await?);
+        if may_touch_made(conn, &state.records, grant, &o).await? {
+            out.push(consent::consent(conn, &state.records, &o, &state.info.privacy).await?);
         }
     }
     Ok(out)
@@ -117,10 +125,10 @@ pub async fn visible_consent(
     state: &AppState,
     grant: &Grant,
     id: i64,
-) -> sqlx::Result<Option<Value>> {
+) -> Result<Option<Value>, ApiError> {
     match objections::by_id(conn, id).await? {
-        Some(o) if may_touch_made(conn, grant, &o).await? => {
-            consent::consent(conn, &o, &state.info.privacy)
+        Some(o) if may_touch_made(conn, &state.records, grant, &o).await? => {
+            consent::consent(conn, &state.records, &o, &state.info.privacy)
                 .await
                 .map(Some)
         }
@@ -186,12 +194,14 @@ async fn check_target(
     let bad = |what: &str| Err(ApiError::BadRequest(what.to_string()));
     async fn belongs(
         conn: &mut Conn,
+        records: &Records,
         patient_id: &str,
         resource_type: &str,
         id: &str,
     ) -> Result<bool, ApiError> {
         Ok(records::is_valid_id(id)
-            && records::read(conn, resource_type, id)
+            && records
+                .read(conn, resource_type, id)
                 .await?
                 .is_some_and(|(p, _)| p.as_deref() == Some(patient_id)))
     }
@@ -202,11 +212,16 @@ async fn check_target(
             Some(o) if !is_this_hospital(state, &o) => Ok(()),
             _ => bad("There is no such organisation."),
         },
-        Kind::Visit if belongs(conn, patient_id, "Encounter", &new.target).await? => Ok(()),
+        Kind::Visit
+            if belongs(conn, &state.records, patient_id, "Encounter", &new.target).await? =>
+        {
+            Ok(())
+        }
         Kind::Visit => bad("There is no such visit in this record."),
         Kind::Item => match new.target.split_once('/') {
             Some((kind, id))
-                if ITEM_TYPES.contains(&kind) && belongs(conn, patient_id, kind, id).await? =>
+                if ITEM_TYPES.contains(&kind)
+                    && belongs(conn, &state.records, patient_id, kind, id).await? =>
             {
                 Ok(())
             }
@@ -253,7 +268,16 @@ async fn object(
         .event("objection-made")
         .patient(Some(&patient_id))
         .through(grant.relationship());
-    if !may_touch(&mut conn, &grant, &patient_id, new.kind, &new.target).await? {
+    if !may_touch(
+        &mut conn,
+        &state.records,
+        &grant,
+        &patient_id,
+        new.kind,
+        &new.target,
+    )
+    .await?
+    {
         let e = ApiError::CannotObject;
         event.refused(&e).record(&mut conn).await?;
         return Err(e);
@@ -278,7 +302,7 @@ async fn object(
         .ok_or(ApiError::Internal)?;
     Ok((
         StatusCode::CREATED,
-        Json(consent::consent(&mut conn, &made, &state.info.privacy).await?),
+        Json(consent::consent(&mut conn, &state.records, &made, &state.info.privacy).await?),
     ))
 }
 
@@ -302,7 +326,7 @@ async fn withdraw(
         .patient(Some(&patient_id))
         .through(grant.relationship())
         .detail(&format!("Consent/{}", consent::resource_id(o.id)));
-    if !may_touch_made(&mut conn, &grant, &o).await? {
+    if !may_touch_made(&mut conn, &state.records, &grant, &o).await? {
         // Choices this user may not see are answered as missing.
         event
             .refused(&ApiError::CannotObject)
@@ -320,6 +344,6 @@ async fn withdraw(
         .await?
         .ok_or(ApiError::Internal)?;
     Ok(Json(
-        consent::consent(&mut conn, &withdrawn, &state.info.privacy).await?,
+        consent::consent(&mut conn, &state.records, &withdrawn, &state.info.privacy).await?,
     ))
 }

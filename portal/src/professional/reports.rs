@@ -157,7 +157,9 @@ pub async fn report(
     let reported = parse(&event, now, kept_since).map_err(ApiError::BadRequest)?;
     let id = async {
         let mut conn = state.store.conn().await?;
-        if records::read(&mut conn, "Patient", &reported.patient)
+        if state
+            .records
+            .read(&mut conn, "Patient", &reported.patient)
             .await?
             .is_none()
         {

@@ -7,7 +7,7 @@ use crate::accounts;
 use crate::audit::Event;
 use crate::infra::store::{Conn, Store};
 use crate::infra::time;
-use crate::records;
+use crate::records::Records;
 use clap::{Args, Subcommand};
 use std::path::Path;
 
@@ -85,7 +85,12 @@ pub fn load_rules(path: Option<&Path>) -> Result<ProxyRules, String> {
     Ok(rules)
 }
 
-pub async fn run(db: &Store, rules: &ProxyRules, command: ProxyCommand) -> Result<(), String> {
+pub async fn run(
+    db: &Store,
+    records: &Records,
+    rules: &ProxyRules,
+    command: ProxyCommand,
+) -> Result<(), String> {
     let mut held = db.conn().await.map_err(|e| e.to_string())?;
     let conn: &mut Conn = &mut held;
     let err = |e: sqlx::Error| e.to_string();
@@ -109,9 +114,10 @@ pub async fn run(db: &Store, rules: &ProxyRules, command: ProxyCommand) -> Resul
                 .await
                 .map_err(err)?
                 .ok_or(format!("no account {proxy:?}"))?;
-            if records::read(conn, "Patient", &patient)
+            if records
+                .read(conn, "Patient", &patient)
                 .await
-                .map_err(err)?
+                .map_err(|e| e.to_string())?
                 .is_none()
             {
                 return Err(format!("no Patient/{patient} in this portal"));
@@ -171,9 +177,9 @@ pub async fn run(db: &Store, rules: &ProxyRules, command: ProxyCommand) -> Resul
             .map_err(err)?;
             let today = time::now().div_euclid(86_400);
             for r in list {
-                let standing = crate::access::proxy::standing(conn, rules, &r, today)
+                let standing = crate::access::proxy::standing(conn, records, rules, &r, today)
                     .await
-                    .map_err(err)?;
+                    .map_err(|e| e.to_string())?;
                 let proxy = accounts::by_id(conn, r.proxy_user_id)
                     .await
                     .map(|u| u.username)

@@ -7,8 +7,10 @@ use super::rules::{ProxyRules, Standing, State};
 use super::store::{self, Relationship};
 use crate::access::Grant;
 use crate::accounts;
+use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::infra::time;
+use crate::records::Records;
 use serde_json::{Value, json};
 
 pub const TYPES: &[&str] = &["RelatedPerson", "Consent"];
@@ -118,11 +120,12 @@ async fn visible(
 
 async fn build(
     conn: &mut Conn,
+    records: &Records,
     rules: &ProxyRules,
     resource_type: &str,
     r: &Relationship,
     today: i64,
-) -> sqlx::Result<Value> {
+) -> Result<Value, ApiError> {
     Ok(if resource_type == "RelatedPerson" {
         let name = accounts::by_id(conn, r.proxy_user_id)
             .await
@@ -132,7 +135,7 @@ async fn build(
     } else {
         consent(
             r,
-            &crate::access::proxy::standing(conn, rules, r, today).await?,
+            &crate::access::proxy::standing(conn, records, rules, r, today).await?,
             rules,
         )
     })
@@ -140,15 +143,16 @@ async fn build(
 
 pub async fn search(
     conn: &mut Conn,
+    records: &Records,
     rules: &ProxyRules,
     grant: &Grant,
     resource_type: &str,
     patient_id: &str,
     today: i64,
-) -> sqlx::Result<Vec<Value>> {
+) -> Result<Vec<Value>, ApiError> {
     let mut all = Vec::new();
     for r in visible(&mut *conn, grant, patient_id).await? {
-        all.push(build(&mut *conn, rules, resource_type, &r, today).await?);
+        all.push(build(&mut *conn, records, rules, resource_type, &r, today).await?);
     }
     Ok(all)
 }
@@ -163,12 +167,13 @@ pub async fn patient_of(conn: &mut Conn, id: &str) -> sqlx::Result<Option<String
 
 pub async fn read(
     conn: &mut Conn,
+    records: &Records,
     rules: &ProxyRules,
     grant: &Grant,
     resource_type: &str,
     id: &str,
     today: i64,
-) -> sqlx::Result<Option<Value>> {
+) -> Result<Option<Value>, ApiError> {
     let Some(n) = relationship_id(id) else {
         return Ok(None);
     };
@@ -182,5 +187,7 @@ pub async fn read(
     {
         return Ok(None);
     }
-    build(conn, rules, resource_type, &r, today).await.map(Some)
+    build(conn, records, rules, resource_type, &r, today)
+        .await
+        .map(Some)
 }

@@ -313,7 +313,7 @@ pub async fn create(
             .bind(expires_at)
             .fetch_one(&mut *conn)
             .await?;
-            let (inviter, _) = patient_details(&mut conn, &patient).await?;
+            let (inviter, _) = patient_details(&mut conn, &state.records, &patient).await?;
             let invitation = sqlx::query(sqlx::AssertSqlSafe(
                 format!("SELECT {COLUMNS} FROM proxy_invitations WHERE id = $1").to_string(),
             ))
@@ -461,7 +461,9 @@ async fn accept_for(
         ));
     }
     let kind = kind(&invitation.kind).ok_or(ApiError::InvitationNotValid)?;
-    let gender = crate::records::read(conn, "Patient", &invitation.patient_id)
+    let gender = state
+        .records
+        .read(conn, "Patient", &invitation.patient_id)
         .await?
         .and_then(|(_, p)| p["gender"].as_str().map(String::from));
     let patient_is = kind.patient_is[match gender.as_deref() {

@@ -40,15 +40,16 @@ pub fn routes() -> Router<AppState> {
 
 async fn entry(
     conn: &mut Conn,
-    rules: &rules::ProxyRules,
+    state: &AppState,
     r: &Relationship,
     standing: &rules::Standing,
-) -> sqlx::Result<Value> {
+) -> Result<Value, ApiError> {
+    let rules = &state.proxy_rules;
     let name = accounts::by_id(conn, r.proxy_user_id)
         .await
         .map(|u| u.display_name)
         .unwrap_or_default();
-    let (patient_name, _) = patient_details(conn, &r.patient_id).await?;
+    let (patient_name, _) = patient_details(conn, &state.records, &r.patient_id).await?;
     let mut view = super::standing_json(rules, r, standing);
     view.insert("id".into(), json!(r.id));
     view.insert(
@@ -82,9 +83,10 @@ async fn list(
     let mut out = Vec::new();
     for patient in accounts::own_records(&mut conn, access.session.user_id).await? {
         for r in store::of_patient(&mut conn, &patient).await? {
-            let standing = crate::access::proxy::standing(&mut conn, rules, &r, today).await?;
+            let standing =
+                crate::access::proxy::standing(&mut conn, &state.records, rules, &r, today).await?;
             if super::current_or_lately(&r, &standing, today, rules.notice_days) {
-                out.push(entry(&mut conn, rules, &r, &standing).await?);
+                out.push(entry(&mut conn, &state, &r, &standing).await?);
             }
         }
     }
@@ -192,8 +194,14 @@ async fn agree(
         ) {
             return Err(ApiError::NotFound);
         }
-        let standing =
-            crate::access::proxy::standing(&mut conn, &state.proxy_rules, &r, today).await?;
+        let standing = crate::access::proxy::standing(
+            &mut conn,
+            &state.records,
+            &state.proxy_rules,
+            &r,
+            today,
+        )
+        .await?;
         if !super::asks_agreement(&r, &standing) {
             return Err(ApiError::Conflict(
                 "This person's access does not need your agreement.".into(),

@@ -1,10 +1,14 @@
-//! The record's store: FHIR resources kept and found by patient, type, date and category. What
-//! loads them is `import`; who may read them is decided in `access`.
+//! The record: FHIR resources kept and found by patient, type, date and category, in the portal's
+//! store or on the hospital's FHIR server. What loads the store is `import`; who may read them
+//! is decided in `access`.
 
 mod patient_details;
+mod source;
 mod store;
+pub mod upstream;
 
 pub use patient_details::patient_details;
+pub use source::Records;
 pub use store::*;
 
 /// Where a resource is read, under a FHIR base address: a Bundle entry's `fullUrl`.

@@ -1,12 +1,17 @@
 //! Whose record it is, as people are named: from the Patient resource.
 
-use super::store as records;
+use super::Records;
+use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use serde_json::Value;
 
 /// A person's name and date of birth, from their Patient resource.
-pub async fn patient_details(conn: &mut Conn, id: &str) -> sqlx::Result<(String, Option<String>)> {
-    let resource = records::read(conn, "Patient", id).await?.map(|(_, r)| r);
+pub async fn patient_details(
+    conn: &mut Conn,
+    records: &Records,
+    id: &str,
+) -> Result<(String, Option<String>), ApiError> {
+    let resource = records.read(conn, "Patient", id).await?.map(|(_, r)| r);
     Ok((
         resource.as_ref().map(display_name).unwrap_or_default(),
         resource

@@ -192,7 +192,7 @@ pub async fn put(conn: &mut Conn, resource: &Value) -> sqlx::Result<bool> {
 }
 
 /// A stored resource and the patient it belongs to.
-pub async fn read(
+pub(super) async fn read(
     conn: &mut Conn,
     resource_type: &str,
     id: &str,
@@ -263,6 +263,8 @@ pub struct Search {
     /// So are these resources (by id), and whatever was recorded in these visits.
     pub withheld_ids: Vec<String>,
     pub withheld_visits: Vec<String>,
+    /// Only what was recorded in this visit.
+    pub in_visit: Option<String>,
     pub newest_first: bool,
     pub count: usize,
     pub offset: usize,
@@ -270,7 +272,7 @@ pub struct Search {
 
 /// How many resources match, and a page of them: as `Value`s to work with, or as stored text
 /// (`Box<RawValue>`) to answer with, unparsed.
-pub async fn search<T: DeserializeOwned>(
+pub(super) async fn search<T: DeserializeOwned>(
     conn: &mut Conn,
     resource_type: &str,
     s: &Search,
@@ -310,17 +312,24 @@ pub async fn search<T: DeserializeOwned>(
             sql.push(&format!(" AND id != {visit}"));
         }
     }
+    if let Some(visit) = &s.in_visit {
+        let visit = sql.value(visit.as_str());
+        sql.push(&format!(" AND encounter = {visit}"));
+    }
     let total: i64 = sql
         .query("SELECT count(*) ", "")
         .try_map(|r: AnyRow| r.try_get(0))
         .fetch_one(&mut *conn)
         .await?;
     let order = if s.newest_first { "DESC" } else { "ASC" };
+    // A resource without a date is the earliest, in SQLite and PostgreSQL alike (whose own
+    // rules for NULL differ).
+    let undated = if s.newest_first { "LAST" } else { "FIRST" };
     let rows = sql
         .query(
             "SELECT json ",
             &format!(
-                " ORDER BY date {order}, id {order} LIMIT {} OFFSET {}",
+                " ORDER BY date {order} NULLS {undated}, id {order} LIMIT {} OFFSET {}",
                 s.count, s.offset
             ),
         )
@@ -331,6 +340,64 @@ pub async fn search<T: DeserializeOwned>(
         .filter_map(|json| serde_json::from_str(&json).ok())
         .collect();
     Ok((total as usize, rows))
+}
+
+impl DateFilter {
+    /// The same comparison as `narrow`, on a date in hand.
+    fn admits(&self, date: &str) -> bool {
+        let cut = date.get(..self.value.len()).unwrap_or(date);
+        match self.op.as_str() {
+            "ne" => cut != self.value,
+            "gt" => cut > self.value.as_str(),
+            "lt" => cut < self.value.as_str(),
+            "ge" => cut >= self.value.as_str(),
+            "le" => cut <= self.value.as_str(),
+            _ => cut == self.value,
+        }
+    }
+}
+
+impl Search {
+    /// A `count` for every match: as many as a SQL LIMIT takes.
+    pub const EVERY: usize = i64::MAX as usize;
+
+    /// Whether a resource in hand (from the hospital's record server) is one this search finds:
+    /// the rules `search` writes as SQL, for resources that are not in the database.
+    pub fn matches(&self, resource_type: &str, ix: &Indexed) -> bool {
+        let spaced_has =
+            |list: &str, code: &str| list.contains(&format!(" {} ", escape_like(code)));
+        ix.resource_type == resource_type
+            && ix.patient_id.as_deref() == Some(self.patient_id.as_str())
+            && self
+                .dates
+                .iter()
+                .all(|d| ix.date.as_deref().is_some_and(|date| d.admits(date)))
+            && (self.categories.is_empty()
+                || self.categories.iter().any(|c| spaced_has(&ix.category, c)))
+            && !self
+                .withheld_labels
+                .iter()
+                .any(|l| spaced_has(&ix.security, l))
+            && !self.withheld_ids.contains(&ix.id)
+            && self
+                .in_visit
+                .as_ref()
+                .is_none_or(|v| ix.encounter.as_ref() == Some(v))
+            && !self.withheld_visits.iter().any(|v| {
+                ix.encounter.as_ref() == Some(v) || (resource_type == "Encounter" && &ix.id == v)
+            })
+    }
+
+    /// The order `search` pages in: by date (one without a date counting as the earliest, as
+    /// SQLite orders it), then id.
+    pub fn order(&self, a: &Indexed, b: &Indexed) -> std::cmp::Ordering {
+        let ascending = (&a.date, &a.id).cmp(&(&b.date, &b.id));
+        if self.newest_first {
+            ascending.reverse()
+        } else {
+            ascending
+        }
+    }
 }
 
 fn escape_like(code: &str) -> String {
@@ -384,6 +451,120 @@ mod tests {
         assert_eq!(index(&letter).unwrap().encounter.as_deref(), Some("e7"));
         assert_eq!(index(&obs).unwrap().encounter, None);
         assert!(index(&json!({"resourceType": "Observation"})).is_none());
+    }
+
+    /// The record server's resources are narrowed and ordered in Rust (`matches`, `order`);
+    /// the store's in SQL. Both must find the same resources in the same order.
+    #[tokio::test]
+    async fn matching_in_hand_agrees_with_the_sql() {
+        let db = crate::infra::store::testing::store().await;
+        let mut conn = db.conn().await.unwrap();
+        let obs = |id: &str,
+                   date: Option<&str>,
+                   category: &str,
+                   label: Option<&str>,
+                   visit: Option<&str>| {
+            let mut o = json!({
+                "resourceType": "Observation", "id": id,
+                "subject": {"reference": "Patient/p"},
+                "category": [{"coding": [{"code": category}]}],
+            });
+            if let Some(d) = date {
+                o["effectiveDateTime"] = json!(d);
+            }
+            if let Some(l) = label {
+                o["meta"] = json!({"security": [{"code": l}]});
+            }
+            if let Some(v) = visit {
+                o["encounter"] = json!({"reference": format!("Encounter/{v}")});
+            }
+            o
+        };
+        let all = vec![
+            obs("a", Some("2020-01-05"), "laboratory", None, Some("e1")),
+            obs("b", Some("2020-01-05"), "vital-signs", Some("HIV"), None),
+            obs("c", Some("2021-06"), "laboratory", None, Some("e2")),
+            obs("d", None, "laboratory", None, None),
+            obs(
+                "e",
+                Some("2019-12-31T23:00:00Z"),
+                "laboratory",
+                Some("R"),
+                Some("e1"),
+            ),
+            obs("f", Some("2022"), "social-history", None, None),
+            json!({"resourceType": "Observation", "id": "g", "subject": {"reference": "Patient/q"}}),
+        ];
+        for r in &all {
+            put(&mut conn, r).await.unwrap();
+        }
+        let base = Search {
+            patient_id: "p".into(),
+            newest_first: true,
+            count: 50,
+            ..Search::default()
+        };
+        let searches = [
+            base.clone(),
+            Search {
+                newest_first: false,
+                ..base.clone()
+            },
+            Search {
+                count: 2,
+                offset: 1,
+                ..base.clone()
+            },
+            Search {
+                dates: vec![DateFilter::parse("ge2020-01").unwrap()],
+                ..base.clone()
+            },
+            Search {
+                dates: vec![
+                    DateFilter::parse("lt2020").unwrap(),
+                    DateFilter::parse("ne2019-12-30").unwrap(),
+                ],
+                ..base.clone()
+            },
+            Search {
+                dates: vec![DateFilter::parse("2020").unwrap()],
+                ..base.clone()
+            },
+            Search {
+                categories: vec!["laboratory".into(), "social-history".into()],
+                ..base.clone()
+            },
+            Search {
+                withheld_labels: vec!["HIV".into(), "R".into()],
+                ..base.clone()
+            },
+            Search {
+                withheld_ids: vec!["c".into()],
+                withheld_visits: vec!["e1".into()],
+                ..base.clone()
+            },
+            Search {
+                in_visit: Some("e1".into()),
+                ..base.clone()
+            },
+        ];
+        for s in &searches {
+            let (total, page) = search::<Value>(&mut conn, "Observation", s).await.unwrap();
+            let in_sql: Vec<&str> = page.iter().filter_map(|r| r["id"].as_str()).collect();
+            let mut in_hand: Vec<Indexed> = all
+                .iter()
+                .filter_map(index)
+                .filter(|ix| s.matches("Observation", ix))
+                .collect();
+            in_hand.sort_by(|a, b| s.order(a, b));
+            let paged: Vec<&str> = in_hand
+                .iter()
+                .skip(s.offset)
+                .take(s.count)
+                .map(|ix| ix.id.as_str())
+                .collect();
+            assert_eq!((in_hand.len(), paged), (total, in_sql), "{s:?}");
+        }
     }
 
     #[test]

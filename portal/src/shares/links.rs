@@ -19,7 +19,7 @@ use crate::infra::http::security_headers;
 use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::infra::tokens::{random_token, token_hash};
-use crate::records::{self, Search};
+use crate::records::{self, Records, Search};
 use crate::session::routes as sessions;
 use crate::session::throttle::{self, Kind};
 use axum::Router;
@@ -36,8 +36,6 @@ use serde_json::{Value, json};
 /// How long a manifest's file locations work (the specification allows up to an hour).
 const FILE_SECONDS: i64 = 300;
 const MAX_RECIPIENT: usize = 200;
-/// Resources per page while a section is gathered into its Bundle.
-const PAGE: usize = 500;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -299,6 +297,7 @@ async fn file(
         };
         let bundle = section_bundle(
             &mut *state.store.conn().await?,
+            &state.records,
             &public,
             &share,
             &section,
@@ -335,6 +334,7 @@ async fn file(
 /// resources, and (for medicines) the Medications they name.
 async fn section_bundle(
     conn: &mut Conn,
+    records: &Records,
     public: &str,
     share: &Share,
     section: &str,
@@ -347,28 +347,20 @@ async fn section_bundle(
         .unwrap_or_default();
     let grant = access::shared(share);
     let mut resources = Vec::new();
-    if let Some((_, patient)) = records::read(conn, "Patient", &share.patient_id).await? {
+    if let Some((_, patient)) = records.read(conn, "Patient", &share.patient_id).await? {
         resources.push(patient);
     }
     for resource_type in types {
         let mut search = Search {
             patient_id: share.patient_id.clone(),
             newest_first: true,
-            count: PAGE,
+            count: Search::EVERY,
             ..Search::default()
         };
         grant
-            .search(conn, What::Record, resource_type, &mut search)
+            .search(conn, records, What::Record, resource_type, &mut search)
             .await?;
-        loop {
-            let (total, page) = records::search(conn, resource_type, &search).await?;
-            let got = page.len();
-            resources.extend(page);
-            search.offset += got;
-            if got == 0 || search.offset >= total {
-                break;
-            }
-        }
+        resources.extend(records.search(conn, resource_type, &search).await?.1);
     }
     let medications: Vec<String> = resources
         .iter()
@@ -377,7 +369,7 @@ async fn section_bundle(
         .map(String::from)
         .collect();
     for id in medications {
-        if let Some((_, medication)) = records::read(conn, "Medication", &id).await?
+        if let Some((_, medication)) = records.read(conn, "Medication", &id).await?
             && !resources.contains(&medication)
         {
             resources.push(medication);

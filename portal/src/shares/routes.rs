@@ -205,7 +205,7 @@ pub async fn create(
         async {
                 let mut conn = state.store.conn().await?;
                 let grant = may_share(&mut conn, &state, user, &new.patient).await?;
-                let (_, born) = patient_details(&mut conn, &new.patient).await?;
+                let (_, born) = patient_details(&mut conn, &state.records, &new.patient).await?;
                 if born.is_none_or(|b| b.len() != 10) {
                     return Err(ApiError::Conflict(
                         "This record has no full date of birth, which a share needs to be checked. Call the help desk.".into(),

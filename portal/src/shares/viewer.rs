@@ -13,7 +13,7 @@ use crate::infra::http::Body;
 use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::infra::tokens::{random_token, token_hash};
-use crate::records::patient_details;
+use crate::records::{Records, patient_details};
 use crate::session::cookie;
 use crate::session::routes as sessions;
 use crate::session::throttle::{self, Kind};
@@ -112,11 +112,12 @@ impl FromRequestParts<AppState> for ShareViewer {
 /// What the viewer is told: whose record, which sections, until when.
 async fn summary(
     conn: &mut Conn,
+    records: &Records,
     share: &Share,
     viewer: &str,
     expires_in: i64,
 ) -> Result<Value, ApiError> {
-    let (name, born) = patient_details(conn, &share.patient_id).await?;
+    let (name, born) = patient_details(conn, records, &share.patient_id).await?;
     let viewer: Value = serde_json::from_str(viewer).unwrap_or_default();
     Ok(json!({
         "patient": {"id": share.patient_id, "name": name, "birthDate": born},
@@ -134,7 +135,14 @@ pub async fn show(
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.store.conn().await?;
     Ok(Json(
-        summary(&mut conn, &viewer.share, &viewer.viewer, viewer.expires_in).await?,
+        summary(
+            &mut conn,
+            &state.records,
+            &viewer.share,
+            &viewer.viewer,
+            viewer.expires_in,
+        )
+        .await?,
     ))
 }
 
@@ -211,7 +219,7 @@ pub async fn open(
         if let Some(retry_after) = store::opened_too_often(&mut conn, share.id, now).await? {
             return Err(ApiError::TooManyAttempts { retry_after });
         }
-        let (_, actual) = patient_details(&mut conn, &share.patient_id).await?;
+        let (_, actual) = patient_details(&mut conn, &state.records, &share.patient_id).await?;
         if actual.as_deref() != Some(born.as_str()) {
             store::fail(&mut conn, share.id).await?;
             throttle::fail(&mut conn, Kind::SignIn, &client.network(), time::now()).await?;
@@ -231,7 +239,14 @@ pub async fn open(
         .await?;
         store::keep_newest(&mut conn, share.id).await?;
         event.record(&mut conn).await?;
-        let body = summary(&mut conn, &share, &viewer, share.expires_at - now).await?;
+        let body = summary(
+            &mut conn,
+            &state.records,
+            &share,
+            &viewer,
+            share.expires_at - now,
+        )
+        .await?;
         Ok::<_, ApiError>((token, body))
     }
     .await?;

@@ -60,7 +60,7 @@ pub async fn accept(
                 terms::check_current(&mut conn, &document, &version).await?;
                 let r = crate::access::proxy::active(
                     &mut conn,
-                    &state.proxy_rules,
+                    &state,
                     session.user_id,
                     &patient,
                     today,

@@ -1,0 +1,199 @@
+//! The hospital's own FHIR R4 server, when the record is kept there (`serve --records-from`):
+//! reads and whole-patient searches sent to it, and every answer checked before anything of it
+//! is used. What a reader may see of it is still decided in `access`, here in the portal.
+
+use crate::infra::error::ApiError;
+use serde_json::Value;
+use std::time::Duration;
+
+/// No page of one type of one patient's record is bigger; past it the answer is refused, not
+/// read on (a server gone wrong, or a record no screen could show).
+const MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
+/// Resources asked for per page, and the most one search gathers across pages.
+const PAGE_SIZE: usize = 500;
+const MAX_RESOURCES: usize = 20_000;
+
+/// How the portal proves itself to the record server.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Auth {
+    /// Nothing: for a server on this machine, or one the operator has said is on a closed
+    /// network.
+    None,
+}
+
+pub struct Upstream {
+    /// The FHIR base, without a trailing slash.
+    base: String,
+    agent: ureq::Agent,
+    auth: Auth,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+impl Upstream {
+    pub fn new(base: &str, auth: Auth, timeout: Duration) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .max_redirects(0)
+            .build()
+            .into();
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            agent,
+            auth,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// One resource, or None if the server has none by that id (or had one and deleted it).
+    pub async fn read(&self, resource_type: &str, id: &str) -> Result<Option<Value>, ApiError> {
+        let url = format!("{}/{resource_type}/{id}", self.base);
+        let Some(resource) = self.get(url).await? else {
+            return Ok(None);
+        };
+        // The server answered for what was asked, or its answer is not used.
+        if resource["resourceType"] != resource_type || resource["id"] != id {
+            tracing::warn!(
+                resource_type,
+                id,
+                "the record server answered a read with another resource"
+            );
+            return Err(ApiError::UpstreamAnswerRefused);
+        }
+        Ok(Some(resource))
+    }
+
+    /// Every resource of a type that the server files under this patient, across its pages.
+    pub async fn all_for_patient(
+        &self,
+        resource_type: &str,
+        patient_id: &str,
+    ) -> Result<Vec<Value>, ApiError> {
+        let mut url = if resource_type == "Patient" {
+            format!("{}/Patient?_id={patient_id}&_count={PAGE_SIZE}", self.base)
+        } else {
+            format!(
+                "{}/{resource_type}?patient={patient_id}&_count={PAGE_SIZE}",
+                self.base
+            )
+        };
+        let mut found = Vec::new();
+        loop {
+            let bundle = self
+                .get(url.clone())
+                .await?
+                .ok_or(ApiError::UpstreamAnswerRefused)?;
+            if bundle["resourceType"] != "Bundle" || bundle["type"] != "searchset" {
+                tracing::warn!(
+                    resource_type,
+                    "the record server answered a search with no searchset"
+                );
+                return Err(ApiError::UpstreamAnswerRefused);
+            }
+            for entry in bundle["entry"].as_array().into_iter().flatten() {
+                // Only matches: an outcome entry (a warning that a sort was not applied, say)
+                // is the server's remark, not the record.
+                let mode = entry["search"]["mode"].as_str().unwrap_or("match");
+                if mode == "match" && entry["resource"]["resourceType"] == resource_type {
+                    found.push(entry["resource"].clone());
+                }
+            }
+            if found.len() > MAX_RESOURCES {
+                tracing::warn!(
+                    resource_type,
+                    "the record server's answer is too large to gather"
+                );
+                return Err(ApiError::UpstreamAnswerRefused);
+            }
+            match next_link(&bundle) {
+                // Followed only on the same server: a link elsewhere is never fetched.
+                Some(next) if next.starts_with(&format!("{}/", self.base)) => url = next,
+                Some(_) => {
+                    tracing::warn!(
+                        resource_type,
+                        "the record server's next page is on another server"
+                    );
+                    return Err(ApiError::UpstreamAnswerRefused);
+                }
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// A JSON answer; None for 404 and 410; the server's failures as the portal says them.
+    async fn get(&self, url: String) -> Result<Option<Value>, ApiError> {
+        let agent = self.agent.clone();
+        let auth = self.auth.clone();
+        tokio::task::spawn_blocking(move || fetch(&agent, &auth, &url))
+            .await
+            .map_err(|_| ApiError::Internal)?
+    }
+}
+
+fn next_link(bundle: &Value) -> Option<String> {
+    bundle["link"]
+        .as_array()?
+        .iter()
+        .find(|l| l["relation"] == "next")?["url"]
+        .as_str()
+        .map(String::from)
+}
+
+fn fetch(agent: &ureq::Agent, auth: &Auth, url: &str) -> Result<Option<Value>, ApiError> {
+    let request = agent.get(url).header("Accept", "application/fhir+json");
+    let request = match auth {
+        Auth::None => request,
+    };
+    let mut response = request.call().map_err(|e| unavailable(url, &e))?;
+    let status = response.status().as_u16();
+    match status {
+        200 => {}
+        404 | 410 => return Ok(None),
+        500.. => {
+            tracing::warn!(url, status, "the record server failed");
+            return Err(ApiError::UpstreamUnavailable { timed_out: false });
+        }
+        _ => {
+            tracing::warn!(
+                url,
+                status,
+                "the record server refused the portal's request"
+            );
+            return Err(ApiError::UpstreamAnswerRefused);
+        }
+    }
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_ANSWER_BYTES)
+        .read_to_string()
+        .map_err(|e| match e {
+            ureq::Error::Timeout(_) => ApiError::UpstreamUnavailable { timed_out: true },
+            e => {
+                tracing::warn!(url, error = %e, "the record server's answer could not be read");
+                ApiError::UpstreamAnswerRefused
+            }
+        })?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        tracing::warn!(url, error = %e, "the record server's answer is not JSON");
+        ApiError::UpstreamAnswerRefused
+    })?;
+    Ok(Some(value))
+}
+
+fn unavailable(url: &str, e: &ureq::Error) -> ApiError {
+    tracing::warn!(url, error = %e, "the record server is not answering");
+    ApiError::UpstreamUnavailable {
+        timed_out: matches!(e, ureq::Error::Timeout(_)),
+    }
+}
