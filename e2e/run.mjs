@@ -1,14 +1,19 @@
 // Browser tests: `cargo xtask test` runs this with the portal binary and the built app.
 // CAREFRONT_E2E_ONLY=<part of a name>[|<part of another>…] runs the matching tests only.
 // CAREFRONT_E2E_DB=postgres runs the tests that read and write most of the store again, each
-// portal on its own database on a throwaway PostgreSQL cluster.
+// portal on its own database on a throwaway PostgreSQL cluster. CAREFRONT_E2E_RECORDS=helios runs
+// the tests of the record, proxies, shares and privacy with the portal as a gateway in front of a
+// Helios FHIR server holding the record.
 import { run } from './lib/harness.mjs';
 
 const everyFile = ['shell', 'sign-in', 'terms', 'allergies', 'record', 'synthea', 'session', 'hostile', 'data',
   'proxy', 'share-link', 'shares', 'privacy', 'account', 'two-step', 'passkeys', 'email', 'cluster'];
 const onPostgres = ['record', 'session', 'proxy', 'share-link', 'shares', 'privacy', 'account', 'email'];
+const onGateway = ['allergies', 'record', 'synthea', 'proxy', 'share-link', 'shares', 'privacy'];
 
-for (const file of process.env.CAREFRONT_E2E_DB === 'postgres' ? onPostgres : everyFile) {
+const files = process.env.CAREFRONT_E2E_RECORDS === 'helios' ? onGateway
+  : process.env.CAREFRONT_E2E_DB === 'postgres' ? onPostgres : everyFile;
+for (const file of files) {
   await import(`./tests/${file}.test.mjs`);
 }
 process.exitCode = (await run()) ? 0 : 1;

@@ -6,15 +6,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startPortal } from './portal.mjs';
 import { endPostgres } from './postgres.mjs';
+import { onHelios } from './helios.mjs';
 
 const tests = [];
 const onPostgres = process.env.CAREFRONT_E2E_DB === 'postgres';
-/// The PostgreSQL pass keeps its pictures apart from the first pass's.
-const output = path.join(process.env.CAREFRONT_E2E_OUTPUT || path.resolve('e2e/output'), onPostgres ? 'postgres' : '');
+/// The PostgreSQL and gateway passes keep their pictures apart from the first pass's.
+const passFolder = onHelios ? 'gateway' : onPostgres ? 'postgres' : '';
+const output = path.join(process.env.CAREFRONT_E2E_OUTPUT || path.resolve('e2e/output'), passFolder);
 const screens = path.join(output, 'screens');
 
-/// On the PostgreSQL pass, each name says so.
-const pass = onPostgres ? '[PostgreSQL] ' : '';
+/// On the PostgreSQL and gateway passes, each name says so.
+const pass = onHelios ? '[Gateway] ' : onPostgres ? '[PostgreSQL] ' : '';
 
 export function test(name, fn, options = {}) {
   tests.push({ name: `${pass}${name}`, fn, options });

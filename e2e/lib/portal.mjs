@@ -7,23 +7,26 @@ import readline from 'node:readline';
 import { freePort, listening } from './net.mjs';
 import { startNginx } from './nginx.mjs';
 import { postgres } from './postgres.mjs';
+import { onHelios, startHelios } from './helios.mjs';
 
 /// The Synthea patients the portal was given, with the sign-in made for each.
 export const syntheaUsers = [];
 
-/// Loads every Synthea Bundle with the portal's `load` command and adds a sign-in for each patient.
-function loadSynthea(bin, db, env) {
+/// Loads every Synthea Bundle (with the portal's `load` command, or into the record server as the
+/// hospital would) and adds a sign-in for each patient.
+async function loadSynthea(bin, db, env, helios) {
   const folder = process.env.CAREFRONT_SYNTHEA;
   if (!folder || !fs.existsSync(folder)) throw new Error('CAREFRONT_SYNTHEA must name the generated Bundles (run through `cargo xtask test`)');
   syntheaUsers.length = 0;
   const files = fs.readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
-  files.forEach((file, i) => {
-    const out = execFileSync(bin, ['load', path.join(folder, file), '--db', db], { encoding: 'utf8', env });
-    const patient = out.match(/patients: (\S+)/)[1];
+  for (const [i, file] of files.entries()) {
+    const patient = helios
+      ? (await helios.load(fs.readFileSync(path.join(folder, file))))[0]
+      : execFileSync(bin, ['load', path.join(folder, file), '--db', db], { encoding: 'utf8', env }).match(/patients: (\S+)/)[1];
     const username = `synthea${i + 1}`;
     execFileSync(bin, ['user', 'add', '--username', username, '--patient', patient, '--db', db], { input: 'carefront-demo\n', env });
     syntheaUsers.push({ username, patient, file });
-  });
+  }
 }
 
 /// A real SMTP server (aiosmtpd, PyPI) on loopback that keeps each message in a Maildir.
@@ -49,14 +52,18 @@ async function database(bin, dir, onPostgres) {
 }
 
 /// A portal, or with `cluster` two started together on one PostgreSQL database behind nginx (as
-/// docs/deploy.md describes): `url` is then nginx's, and `portals` each portal's own.
+/// docs/deploy.md describes): `url` is then nginx's, and `portals` each portal's own. On the
+/// gateway pass (CAREFRONT_E2E_RECORDS=helios) the record is on a Helios FHIR server of its own,
+/// which the demo patients are written to as the portal starts.
 export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster,
   postgres: onPostgres = cluster || process.env.CAREFRONT_E2E_DB === 'postgres', bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
-  const { db, env } = await database(bin, dir, onPostgres);
-  if (synthea) loadSynthea(bin, db, env);
+  const { db, env: dbEnv } = await database(bin, dir, onPostgres);
+  const helios = onHelios ? await startHelios(dir) : null;
+  const env = helios ? { ...dbEnv, CAREFRONT_RECORDS_FROM: helios.url } : dbEnv;
+  if (synthea) await loadSynthea(bin, db, env, helios);
   if (benchReports || benchSignIns) {
     execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db], { env });
   }
@@ -116,6 +123,7 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
       if (sink && sink.child.exitCode === null) sink.child.kill('SIGTERM');
       await balancer?.stop();
       await Promise.all(portals.map((p) => p.kill('SIGTERM')));
+      await helios?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -237,7 +237,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if config.demo
-        && demo::seed_if_empty(&store, &secrets)
+        && demo::seed_if_empty(&store, &Records::configured(&config.records_from), &secrets)
             .await
             .map_err(|e| e.to_string())?
     {

@@ -114,12 +114,15 @@ async fn a_postgresql_database_not_yet_made_is_made_and_migrated() {
 async fn portals_starting_together_make_migrate_and_seed_one_database_once() {
     use carefront_portal::demo;
     use carefront_portal::infra::sealed::SecretsKey;
+    use carefront_portal::records::Records;
     let url = common::postgres::cluster().url(&common::postgres::unmade());
     let key = SecretsKey::generate();
     let start = || async {
         let store = Store::open(&url, 2).await.unwrap();
         demo::ensure_terms(&store).await.unwrap();
-        demo::seed_if_empty(&store, &key).await.unwrap()
+        demo::seed_if_empty(&store, &Records::Local, &key)
+            .await
+            .unwrap()
     };
     let seeded = tokio::join!(start(), start());
     assert_eq!(

@@ -13,6 +13,10 @@ pub enum ApiError {
     /// The portal answered, but its database is away for a moment (restarting, failing over):
     /// nothing was changed.
     DatabaseAway,
+    /// The hospital's record system, which the portal reads the record from, is not answering.
+    RecordSystemAway,
+    /// The hospital's record system answered with something the portal would not pass on.
+    RecordSystemAnswerRefused,
     Timeout,
     NotSignedIn,
     SessionExpired,
@@ -108,6 +112,8 @@ pub fn classify(status: u16, body: &str) -> ApiError {
             minutes: retry_after.map(|s| s.div_ceil(60)),
         },
         Some("database-unavailable") => ApiError::DatabaseAway,
+        Some("record-system-unavailable") => ApiError::RecordSystemAway,
+        Some("record-system-answer-refused") => ApiError::RecordSystemAnswerRefused,
         Some("account-disabled") => ApiError::AccountDisabled,
         Some("account-closed") => ApiError::AccountClosed,
         Some("terms-not-accepted") => ApiError::TermsNotAccepted,
@@ -150,6 +156,8 @@ impl ApiError {
             Self::Unreachable => "We cannot reach the portal right now. It may be down. Try again in a few minutes.".into(),
             Self::Unavailable => "The portal is not available at the moment. It may be closed for maintenance. Try again later.".into(),
             Self::DatabaseAway => "The portal cannot reach your records just now. Nothing was changed. Try again in a moment.".into(),
+            Self::RecordSystemAway => "The hospital's record system is not answering just now, so this part of your record cannot be shown. The rest of the portal still works. Try again in a moment.".into(),
+            Self::RecordSystemAnswerRefused => "The hospital's record system sent something the portal cannot show safely, so it was left out. Try again later. If it keeps happening, call the help desk.".into(),
             Self::Timeout => "The portal is taking too long to answer. Try again in a moment.".into(),
             Self::NotSignedIn => "You are not signed in. Sign in to continue.".into(),
             Self::SessionExpired => "Your session has ended. Sign in again to continue.".into(),
@@ -212,6 +220,8 @@ impl ApiError {
                 | Self::Unreachable
                 | Self::Unavailable
                 | Self::DatabaseAway
+                | Self::RecordSystemAway
+                | Self::RecordSystemAnswerRefused
                 | Self::Timeout
                 | Self::Server { .. }
                 | Self::Unreadable
@@ -257,6 +267,19 @@ mod tests {
             ApiError::ShareEnded {
                 why: "expired".into()
             }
+        );
+    }
+
+    #[test]
+    fn the_hospitals_record_system_is_named_when_it_is_the_one_away() {
+        let away = r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"record-system-unavailable"}]}}]}"#;
+        let away = classify(504, away);
+        assert_eq!(away, ApiError::RecordSystemAway);
+        assert!(away.is_retryable());
+        assert!(away.message().contains("record system is not answering"));
+        assert_eq!(
+            classify(502, r#"{"reason":"record-system-answer-refused"}"#),
+            ApiError::RecordSystemAnswerRefused
         );
     }
 

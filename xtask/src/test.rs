@@ -196,7 +196,17 @@ fn run_checks(root: &Path, tally: &mut Tally) {
         root,
         &servers,
         "browser tests (PostgreSQL)",
-        Some("postgres"),
+        Some(("CAREFRONT_E2E_DB", "postgres")),
+        tally,
+    );
+    step(
+        "The browser tests of the record, proxies, shares and privacy again, the portal a gateway to Helios FHIR Server",
+    );
+    browser_tests(
+        root,
+        &servers,
+        "browser tests (gateway to Helios)",
+        Some(("CAREFRONT_E2E_RECORDS", "helios")),
         tally,
     );
 }
@@ -205,7 +215,7 @@ fn browser_tests(
     root: &Path,
     servers: &Servers,
     name: &str,
-    database: Option<&str>,
+    pass: Option<(&str, &str)>,
     tally: &mut Tally,
 ) {
     let mut counts = Counts::default();
@@ -218,9 +228,13 @@ fn browser_tests(
         .env(
             "CAREFRONT_SYNTHEA",
             &setup::synthea_dir(root).to_string_lossy(),
+        )
+        .env(
+            "CAREFRONT_HELIOS_DATA",
+            &setup::helios_data_dir(root).to_string_lossy(),
         );
-    if let Some(database) = database {
-        node = node.env("CAREFRONT_E2E_DB", database);
+    if let Some((key, value)) = pass {
+        node = node.env(key, value);
     }
     let result = node.stream(|line| {
         if let Some(c) = counts_in(line) {

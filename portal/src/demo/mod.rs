@@ -4,10 +4,11 @@
 mod accesses;
 
 use crate::accounts::{self, NewUser};
+use crate::infra::error::ApiError;
 use crate::infra::sealed::SecretsKey;
 use crate::infra::store::{Conn, Store, one_at_a_time};
 use crate::infra::time;
-use crate::records;
+use crate::records::{self, Records};
 use crate::session::password;
 use crate::terms::{self, TermsDocument};
 use serde_json::{Value, json};
@@ -72,7 +73,11 @@ pub const DEMO_USERS: &[DemoUser] = &[
 
 /// Fills an empty database with the demo terms, users and records. A database that already has
 /// users is left alone, so a restarted demo keeps what was done in it.
-pub async fn seed_if_empty(store: &Store, secrets: &SecretsKey) -> sqlx::Result<bool> {
+pub async fn seed_if_empty(
+    store: &Store,
+    records: &Records,
+    secrets: &SecretsKey,
+) -> Result<bool, ApiError> {
     // Portals started together on one database: the first seeds, the others find it seeded.
     let mut conn = store.conn().await?;
     let mut tx = one_at_a_time(&mut conn, STARTING).await?;
@@ -102,9 +107,7 @@ pub async fn seed_if_empty(store: &Store, secrets: &SecretsKey) -> sqlx::Result<
     let mut all = ann(today);
     all.extend(ben(today));
     all.extend(family(today));
-    for resource in &all {
-        records::put(&mut tx, resource).await?;
-    }
+    records.keep_demo(&mut tx, &all).await?;
     relationships(&mut tx, today).await?;
     let ann = accounts::by_username(&mut tx, "ann")
         .await?
@@ -1159,7 +1162,7 @@ mod tests {
     async fn seeds_once() {
         let store = testing::store().await;
         let key = SecretsKey::generate();
-        assert!(seed_if_empty(&store, &key).await.unwrap());
-        assert!(!seed_if_empty(&store, &key).await.unwrap());
+        assert!(seed_if_empty(&store, &Records::Local, &key).await.unwrap());
+        assert!(!seed_if_empty(&store, &Records::Local, &key).await.unwrap());
     }
 }

@@ -53,6 +53,19 @@ impl Records {
         }
     }
 
+    /// Keeps the demo's invented resources where the record is read from.
+    pub async fn keep_demo(&self, conn: &mut Conn, resources: &[Value]) -> Result<(), ApiError> {
+        match self {
+            Records::Local => {
+                for resource in resources {
+                    store::put(conn, resource).await?;
+                }
+                Ok(())
+            }
+            Records::Upstream(upstream) => upstream.put_all(resources).await,
+        }
+    }
+
     /// How many resources match, and a page of them.
     pub async fn search<T: DeserializeOwned>(
         &self,

@@ -116,16 +116,64 @@ impl Upstream {
                 return Err(ApiError::UpstreamAnswerRefused);
             }
             match next_link(&bundle) {
-                // Followed only on the same server: a link elsewhere is never fetched.
-                Some(next) if next.starts_with(&format!("{}/", self.base)) => url = next,
-                Some(_) => {
-                    tracing::warn!(
-                        resource_type,
-                        "the record server's next page is on another server"
-                    );
-                    return Err(ApiError::UpstreamAnswerRefused);
-                }
                 None => return Ok(found),
+                Some(next) => match next_query(&next, resource_type) {
+                    // Asked of the server the portal was configured with, whatever address the
+                    // server gave for itself (often its public one, or none it knows): only the
+                    // query is taken from the link, so a link elsewhere is never fetched.
+                    Some(query) => url = format!("{}/{resource_type}?{query}", self.base),
+                    None => {
+                        tracing::warn!(
+                            resource_type,
+                            next,
+                            "the record server's next page is not a search of this type"
+                        );
+                        return Err(ApiError::UpstreamAnswerRefused);
+                    }
+                },
+            }
+        }
+    }
+
+    /// Writes resources as they are, under their own ids, in one transaction: only the demo's
+    /// invented patients are ever written (`serve --demo`), never a hospital's record.
+    pub async fn put_all(&self, resources: &[Value]) -> Result<(), ApiError> {
+        let entries: Vec<Value> = resources
+            .iter()
+            .map(|r| {
+                let url = format!(
+                    "{}/{}",
+                    r["resourceType"].as_str().unwrap_or_default(),
+                    r["id"].as_str().unwrap_or_default()
+                );
+                serde_json::json!({"resource": r, "request": {"method": "PUT", "url": url}})
+            })
+            .collect();
+        let bundle = serde_json::json!({
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": entries,
+        });
+        let (agent, url) = (self.agent.clone(), format!("{}/", self.base));
+        let answer = tokio::task::spawn_blocking(move || {
+            agent
+                .post(&url)
+                .header("Content-Type", "application/fhir+json")
+                .send(bundle.to_string())
+                .map(|mut r| {
+                    let status = r.status().as_u16();
+                    (status, r.body_mut().read_to_string().unwrap_or_default())
+                })
+                .map_err(|e| unavailable(&url, &e))
+        })
+        .await
+        .map_err(|_| ApiError::Internal)??;
+        match answer {
+            (200, _) => Ok(()),
+            (status, text) => {
+                let text: String = text.chars().take(500).collect();
+                tracing::error!(status, text, "the record server refused the demo patients");
+                Err(ApiError::UpstreamAnswerRefused)
             }
         }
     }
@@ -147,6 +195,13 @@ fn next_link(bundle: &Value) -> Option<String> {
         .find(|l| l["relation"] == "next")?["url"]
         .as_str()
         .map(String::from)
+}
+
+/// The query of a next page's link, if the link is a search of this type.
+fn next_query<'a>(link: &'a str, resource_type: &str) -> Option<&'a str> {
+    let (path, query) = link.split_once('?')?;
+    let rest = path.strip_suffix(resource_type)?;
+    (rest.ends_with('/') && !query.contains('#')).then_some(query)
 }
 
 fn fetch(agent: &ureq::Agent, auth: &Auth, url: &str) -> Result<Option<Value>, ApiError> {
@@ -195,5 +250,33 @@ fn unavailable(url: &str, e: &ureq::Error) -> ApiError {
     tracing::warn!(url, error = %e, "the record server is not answering");
     ApiError::UpstreamUnavailable {
         timed_out: matches!(e, ureq::Error::Timeout(_)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_query;
+
+    #[test]
+    fn a_next_page_is_asked_of_the_configured_server_by_its_query_alone() {
+        assert_eq!(
+            next_query(
+                "http://localhost:8080/Observation?patient=p&_cursor=abc",
+                "Observation"
+            ),
+            Some("patient=p&_cursor=abc")
+        );
+        assert_eq!(
+            next_query("https://fhir.example/r4/Observation?x=1", "Observation"),
+            Some("x=1")
+        );
+        for wrong in [
+            "http://elsewhere/Patient?x=1",
+            "http://elsewhere/FakeObservation?x=1",
+            "http://elsewhere/Observation",
+            "Observation?x=1",
+        ] {
+            assert_eq!(next_query(wrong, "Observation"), None, "{wrong}");
+        }
     }
 }

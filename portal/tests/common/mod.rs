@@ -102,7 +102,10 @@ pub async fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)
     };
     let store = Store::open(&location, config.db_connections).await.unwrap();
     let secrets = SecretsKey::generate();
-    demo::seed_if_empty(&store, &secrets).await.unwrap();
+    let records = carefront_portal::records::Records::configured(&config.records_from);
+    demo::seed_if_empty(&store, &records, &secrets)
+        .await
+        .unwrap();
     let mailer = Mailer::configure(config.smtp_url.as_deref(), config.outbox.as_ref()).unwrap();
     let state = AppState::new(
         store,
