@@ -77,11 +77,15 @@ async fn data(
     resource_type: &str,
     id: &str,
 ) -> Result<Value, ApiError> {
-    let display = records
-        .read(conn, resource_type, id)
-        .await?
-        .map(|(_, r)| described(resource_type, &r))
-        .unwrap_or_default();
+    // The choice stands whether or not the record server answers now: without it, the choice is
+    // shown without its item's description rather than not at all.
+    let display = match records.read(conn, resource_type, id).await {
+        Ok(found) => found
+            .map(|(_, r)| described(resource_type, &r))
+            .unwrap_or_default(),
+        Err(ApiError::UpstreamUnavailable { .. }) => String::new(),
+        Err(e) => return Err(e),
+    };
     Ok(json!([{
         "meaning": meaning,
         "reference": {"reference": format!("{resource_type}/{id}"), "display": display},

@@ -19,6 +19,32 @@ pub enum Records {
     Upstream(Arc<Upstream>),
 }
 
+/// What the portal keeps of a Patient read from the record server, for when it is away: who
+/// they are, and no more.
+fn who(patient: &Value) -> Value {
+    let mut kept = serde_json::json!({"resourceType": "Patient", "id": patient["id"]});
+    for field in ["name", "birthDate", "gender"] {
+        if !patient[field].is_null() {
+            kept[field] = patient[field].clone();
+        }
+    }
+    kept
+}
+
+/// Keeps the portal's copy of who a patient is in step with the record server: written only
+/// when it changed, removed when the server no longer has them.
+async fn remember(conn: &mut Conn, id: &str, found: Option<&Value>) -> Result<(), ApiError> {
+    let kept = store::read(conn, "Patient", id).await?.map(|(_, p)| p);
+    match found.map(who) {
+        Some(now) if kept.as_ref() != Some(&now) => {
+            store::put(conn, &now).await?;
+        }
+        None if kept.is_some() => store::remove(conn, "Patient", id).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
 impl Records {
     /// Where the record is read from, as configured (once `RecordsFrom::check` has passed).
     pub fn configured(from: &RecordsFrom) -> Self {
@@ -45,7 +71,26 @@ impl Records {
                 if !super::is_valid_id(id) {
                     return Ok(None);
                 }
-                Ok(upstream.read(resource_type, id).await?.map(|resource| {
+                let found = match upstream.read(resource_type, id).await {
+                    Ok(found) if resource_type == "Patient" => {
+                        remember(conn, id, found.as_ref()).await?;
+                        found
+                    }
+                    Ok(found) => found,
+                    // Who someone is (their name, their age for the proxy rules) is still known
+                    // while the record server is away: sign-in, the list of records, proxies and
+                    // privacy choices go on working.
+                    Err(away @ ApiError::UpstreamUnavailable { .. })
+                        if resource_type == "Patient" =>
+                    {
+                        return match store::read(conn, "Patient", id).await? {
+                            Some(copy) => Ok(Some(copy)),
+                            None => Err(away),
+                        };
+                    }
+                    Err(e) => return Err(e),
+                };
+                Ok(found.map(|resource| {
                     let patient = index(&resource).and_then(|ix| ix.patient_id);
                     (patient, resource)
                 }))

@@ -191,6 +191,16 @@ pub async fn put(conn: &mut Conn, resource: &Value) -> sqlx::Result<bool> {
     Ok(true)
 }
 
+/// Removes one resource, if it is stored.
+pub(super) async fn remove(conn: &mut Conn, resource_type: &str, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM resources WHERE type = $1 AND id = $2")
+        .bind(resource_type)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
 /// A stored resource and the patient it belongs to.
 pub(super) async fn read(
     conn: &mut Conn,

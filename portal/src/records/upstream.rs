@@ -13,6 +13,9 @@ const MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
 const PAGE_SIZE: usize = 500;
 const MAX_RESOURCES: usize = 20_000;
 
+/// Writing the demo's patients is a bigger job than any read, done once as the portal starts.
+const DEMO_WRITE_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How the portal proves itself to the record server.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Auth {
@@ -158,6 +161,9 @@ impl Upstream {
         let answer = tokio::task::spawn_blocking(move || {
             agent
                 .post(&url)
+                .config()
+                .timeout_global(Some(DEMO_WRITE_TIMEOUT))
+                .build()
                 .header("Content-Type", "application/fhir+json")
                 .send(bundle.to_string())
                 .map(|mut r| {

@@ -2,6 +2,7 @@
 //! any peer address with any headers.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod helios;
 pub mod passkeys;
 pub mod postgres;
 pub mod professional;
