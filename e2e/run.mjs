@@ -9,7 +9,7 @@ import { run } from './lib/harness.mjs';
 const everyFile = ['shell', 'sign-in', 'terms', 'allergies', 'record', 'synthea', 'session', 'hostile', 'data',
   'proxy', 'share-link', 'shares', 'privacy', 'account', 'two-step', 'passkeys', 'email', 'cluster'];
 const onPostgres = ['record', 'session', 'proxy', 'share-link', 'shares', 'privacy', 'account', 'email'];
-const onGateway = ['allergies', 'record', 'synthea', 'proxy', 'share-link', 'shares', 'privacy'];
+const onGateway = ['allergies', 'record', 'synthea', 'proxy', 'share-link', 'shares', 'privacy', 'gateway'];
 
 const files = process.env.CAREFRONT_E2E_RECORDS === 'helios' ? onGateway
   : process.env.CAREFRONT_E2E_DB === 'postgres' ? onPostgres : everyFile;

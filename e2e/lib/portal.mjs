@@ -92,6 +92,8 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   return {
     url,
     portals,
+    /// The record server, on the gateway pass.
+    helios,
     /// Runs a `carefront-portal` command against this portal's database: { status, out }.
     cli(...command) {
       const r = spawnSync(bin, [...command, '--db', db], { encoding: 'utf8', env });
