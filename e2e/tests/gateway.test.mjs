@@ -26,3 +26,24 @@ test('with the hospital\u2019s record system away, the record says so and everyt
   await page.getByRole('heading', { level: 1, name: 'Who can see your record' }).waitFor();
   assert.doesNotMatch(await bodyText(page), /could not load/);
 });
+
+test('a section the hospital\u2019s record system does not share says so, never an empty list', async ({ page }) => {
+  // Helios shares every type; the portal's description is changed on its way to the app as a
+  // record server without vaccinations would have it said.
+  await page.route('**/api/v1/portal', async (route) => {
+    const answer = await route.fetch();
+    const info = await answer.json();
+    info.recordSystem = { notShared: ['Immunization'] };
+    await route.fulfill({ response: answer, json: info });
+  });
+  await page.goto('/');
+  await signIn(page, 'ann');
+  await page.getByRole('button', { name: 'Accept and continue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await openSection(page, 'Vaccinations', 'Vaccinations');
+  await page.getByText('Riverside General Hospital\u2019s record system does not share vaccinations with this portal').waitFor();
+  assert.doesNotMatch(await bodyText(page), /No vaccinations are recorded/);
+  await screen(page, 'gateway-not-shared');
+  await openSection(page, 'Allergies', 'Allergies');
+  await page.getByText('Penicillin').first().waitFor();
+});

@@ -9,6 +9,7 @@ use carefront_portal::professional::commands::{
 };
 use carefront_portal::proxies::commands::{self as proxy_commands, ProxyCommand, load_rules};
 use carefront_portal::records::Records;
+use carefront_portal::records::upstream::Upstream;
 use carefront_portal::session::{lockout, password, store as sessions, throttle, totp};
 use carefront_portal::{AppState, demo, import, router};
 use clap::{Parser, Subcommand};
@@ -264,6 +265,11 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
             config.public_url = Some(format!("http://{address}"));
         }
         let state = AppState::new(store, config, info, rules, mailer, secrets);
+        if let Records::Upstream(upstream) = &state.records {
+            // Read before the first patient arrives, so the app is told from the start.
+            read_capabilities(upstream).await;
+            tokio::spawn(capabilities(upstream.clone()));
+        }
         tokio::spawn(purge(state.clone()));
         tokio::spawn(notify(state.clone()));
         // Test harnesses read this line to learn the port when started with port 0.
@@ -273,6 +279,46 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+/// How often the record server's CapabilityStatement is read again (a failed read is tried
+/// again sooner).
+const CAPABILITIES_EVERY: Duration = Duration::from_secs(600);
+const CAPABILITIES_RETRY: Duration = Duration::from_secs(60);
+
+async fn capabilities(upstream: std::sync::Arc<Upstream>) {
+    loop {
+        let wait = if read_capabilities(&upstream).await {
+            CAPABILITIES_EVERY
+        } else {
+            CAPABILITIES_RETRY
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Whether the statement was read; what changed is logged.
+async fn read_capabilities(upstream: &Upstream) -> bool {
+    match upstream.read_capabilities().await {
+        Ok(Some(offered)) => {
+            let not: Vec<&str> = carefront_portal::records::PATIENT_TYPES
+                .iter()
+                .copied()
+                .filter(|t| !offered.contains(*t))
+                .collect();
+            tracing::info!(base = upstream.base(), not_offered = ?not, "read the record server's capabilities");
+            true
+        }
+        Ok(None) => true,
+        Err(e) => {
+            tracing::warn!(
+                base = upstream.base(),
+                reason = e.reason(),
+                "could not read the record server's capabilities"
+            );
+            false
+        }
     }
 }
 

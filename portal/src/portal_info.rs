@@ -19,6 +19,12 @@ async fn show(State(state): State<AppState>) -> Result<Json<PortalInfo>, ApiErro
     // Share links need the portal's public address.
     info.features.share &= state.config.public_url.is_some();
     info.features.passkeys = state.passkeys.is_some();
+    info.record_system.not_shared = state
+        .records
+        .not_shared()
+        .into_iter()
+        .map(String::from)
+        .collect();
     info.terms = TermsVersions {
         patient: terms::current(&mut conn, terms::PATIENT)
             .await?

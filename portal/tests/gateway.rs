@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use carefront_portal::records::Records;
 use common::helios::Helios;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -43,6 +44,13 @@ async fn the_record_through_the_gateway_is_the_record_in_the_store() {
     let local = common::portal().await;
     let gateway = common::portal_with(&format!("--records-from {}", helios.url), None).await;
     let (at_home, through) = (local.ann().await, gateway.ann().await);
+    // Helios offers every type the portal shows, searched by patient.
+    let Records::Upstream(upstream) = &gateway.state.records else {
+        panic!("a gateway")
+    };
+    assert!(upstream.read_capabilities().await.unwrap().is_some());
+    let portal = gateway.call("GET", "/api/v1/portal", None, None).await;
+    assert_eq!(portal.body["recordSystem"]["notShared"], json!([]));
     for kind in TYPES {
         for query in [
             "_count=20",
@@ -198,6 +206,7 @@ async fn a_record_server_answering_wrongly_is_refused_never_passed_on() {
                 axum::Json(json!({"resourceType": "Bundle", "type": "transaction-response"}))
             }),
         )
+        .route("/metadata", get(metadata))
         .route("/{kind}", get(search))
         .route("/{kind}/{id}", get(read))
         .with_state(told.clone());
@@ -269,4 +278,49 @@ async fn a_record_server_answering_wrongly_is_refused_never_passed_on() {
         "{:?}",
         read.body
     );
+
+    // A server that does not offer vaccinations by patient is never asked for them, and the
+    // app is told, to say so in words.
+    let Records::Upstream(upstream) = &gateway.state.records else {
+        panic!("a gateway")
+    };
+    upstream.read_capabilities().await.unwrap();
+    let portal = gateway.call("GET", "/api/v1/portal", None, None).await;
+    let not_shared = &portal.body["recordSystem"]["notShared"];
+    assert!(
+        not_shared
+            .as_array()
+            .unwrap()
+            .contains(&json!("Immunization")),
+        "{not_shared}"
+    );
+    assert!(
+        !not_shared
+            .as_array()
+            .unwrap()
+            .contains(&json!("Observation")),
+        "{not_shared}"
+    );
+    *told.0.lock().unwrap() = "not-json";
+    let none = gateway
+        .get("/api/v1/fhir/Immunization?patient=demo-ann", &ann)
+        .await;
+    assert_eq!(
+        (none.status, &none.body["total"]),
+        (StatusCode::OK, &json!(0))
+    );
+}
+
+/// Observations and Patients by patient, vaccinations only by date.
+async fn metadata() -> axum::Json<Value> {
+    axum::Json(json!({
+        "resourceType": "CapabilityStatement", "fhirVersion": "4.0.1", "status": "active",
+        "rest": [{"mode": "server", "resource": [
+            {"type": "Patient", "interaction": [{"code": "read"}]},
+            {"type": "Observation", "interaction": [{"code": "read"}, {"code": "search-type"}],
+             "searchParam": [{"name": "patient", "type": "reference"}]},
+            {"type": "Immunization", "interaction": [{"code": "search-type"}],
+             "searchParam": [{"name": "date", "type": "date"}]}
+        ]}]
+    }))
 }

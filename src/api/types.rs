@@ -28,6 +28,27 @@ pub struct PortalInfo {
     pub help_desk: HelpDesk,
     pub idle_timeout_seconds: u32,
     pub features: Features,
+    pub record_system: RecordSystem,
+}
+
+/// Where the portal reads the record from the hospital's own FHIR server: what that server
+/// does not share with it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RecordSystem {
+    /// FHIR types, such as `Immunization`.
+    pub not_shared: Vec<String>,
+}
+
+impl RecordSystem {
+    /// Whether any of a section's types comes from the record system (the summary always does).
+    pub fn shares(&self, section: &crate::sections::Section) -> bool {
+        section.types.is_empty()
+            || section
+                .types
+                .iter()
+                .any(|t| !self.not_shared.iter().any(|n| n == t))
+    }
 }
 
 /// What this hospital has turned on.

@@ -26,6 +26,8 @@ pub(crate) mod visits;
 mod hl7_examples;
 
 use crate::chunks::{AccountScreen, PeopleScreen, PrivacyScreen, RecordScreen};
+use crate::components::page::PageHeading;
+use crate::session::Portal;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use recovery_notice::RecoveryCodeNotice;
@@ -45,11 +47,16 @@ pub(crate) fn record_screen(screen: RecordScreen) -> AnyView {
     }
 }
 
-/// The section the address names; an address naming none is not found.
+/// The section the address names; an address naming none is not found, and one the hospital's
+/// record system does not share says so.
 #[component]
 fn SectionPage() -> impl IntoView {
     let params = use_params_map();
+    let portal = Portal::expect();
     move || match params.with(|p| p.get("section")).as_deref() {
+        Some(id) if crate::sections::by_id(id).is_some_and(|s| !portal.record_system.shares(s)) => {
+            view! { <NotShared id=id.to_string()/> }.into_any()
+        }
         Some("summary") => view! { <summary::SummaryPage/> }.into_any(),
         Some("results") => view! { <results::ResultsPage/> }.into_any(),
         Some("trends") => view! { <trends::TrendsPage/> }.into_any(),
@@ -61,6 +68,22 @@ fn SectionPage() -> impl IntoView {
         Some("visits") => view! { <visits::VisitsPage/> }.into_any(),
         Some("documents") => view! { <documents::DocumentsPage/> }.into_any(),
         _ => view! { <crate::app::NotFound/> }.into_any(),
+    }
+}
+
+/// A section the hospital's record system does not give the portal: said, never shown as empty.
+#[component]
+fn NotShared(id: String) -> impl IntoView {
+    let section = crate::sections::by_id(&id).expect("a section");
+    let organisation = Portal::expect().organization.name.clone();
+    view! {
+        <PageHeading text=section.name/>
+        <p class="info-callout">
+            {format!(
+                "{organisation}\u{2019}s record system does not share {} with this portal, so they cannot be shown here. If you need to know about them, ask your GP or the hospital.",
+                section.words
+            )}
+        </p>
     }
 }
 

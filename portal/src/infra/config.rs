@@ -166,6 +166,10 @@ pub struct PortalInfo {
     pub features: Features,
     #[serde(default)]
     pub terms: TermsVersions,
+    /// Filled in as it is served: what the hospital's record server (in gateway mode) does not
+    /// share with the portal.
+    #[serde(default)]
+    pub record_system: RecordSystem,
     /// What the privacy centre says; served with the patient's choices, not on every load.
     #[serde(default, skip_serializing)]
     pub privacy: PrivacyInfo,
@@ -297,6 +301,13 @@ pub struct Features {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct RecordSystem {
+    /// FHIR types of the record it does not offer, by the CapabilityStatement it last gave.
+    pub not_shared: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TermsVersions {
     pub patient: Option<String>,
     pub proxy: Option<String>,
@@ -337,6 +348,7 @@ impl Default for PortalInfo {
                 passkeys: false,
             },
             terms: TermsVersions::default(),
+            record_system: RecordSystem::default(),
             privacy: PrivacyInfo::default(),
         }
     }

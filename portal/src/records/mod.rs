@@ -2,6 +2,7 @@
 //! store or on the hospital's FHIR server. What loads the store is `import`; who may read them
 //! is decided in `access`.
 
+pub mod capabilities;
 mod patient_details;
 mod source;
 mod store;

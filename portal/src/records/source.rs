@@ -1,7 +1,7 @@
 //! Where the record is read from: the portal's own store (resources loaded with `load`, the
 //! embedded default) or the hospital's FHIR server, with the same answers either way.
 
-use super::store::{self, Search, index};
+use super::store::{self, PATIENT_TYPES, Search, index};
 use super::upstream::{Auth, Upstream};
 use crate::infra::config::RecordsFrom;
 use crate::infra::error::ApiError;
@@ -68,7 +68,7 @@ impl Records {
         match self {
             Records::Local => Ok(store::read(conn, resource_type, id).await?),
             Records::Upstream(upstream) => {
-                if !super::is_valid_id(id) {
+                if !super::is_valid_id(id) || !upstream.offers(resource_type) {
                     return Ok(None);
                 }
                 let found = match upstream.read(resource_type, id).await {
@@ -98,6 +98,19 @@ impl Records {
         }
     }
 
+    /// The types of the record the hospital's record server does not offer (none for the
+    /// portal's own store, or before the server has said).
+    pub fn not_shared(&self) -> Vec<&'static str> {
+        match self {
+            Records::Local => Vec::new(),
+            Records::Upstream(upstream) => PATIENT_TYPES
+                .iter()
+                .copied()
+                .filter(|t| !upstream.offers(t))
+                .collect(),
+        }
+    }
+
     /// Keeps the demo's invented resources where the record is read from.
     pub async fn keep_demo(&self, conn: &mut Conn, resources: &[Value]) -> Result<(), ApiError> {
         match self {
@@ -122,7 +135,7 @@ impl Records {
             Records::Local => return Ok(store::search(conn, resource_type, s).await?),
             Records::Upstream(upstream) => upstream,
         };
-        if !super::is_valid_id(&s.patient_id) {
+        if !super::is_valid_id(&s.patient_id) || !upstream.offers(resource_type) {
             return Ok((0, Vec::new()));
         }
         // The whole of this type of the patient's record, narrowed and paged here: the record

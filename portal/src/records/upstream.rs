@@ -2,8 +2,11 @@
 //! reads and whole-patient searches sent to it, and every answer checked before anything of it
 //! is used. What a reader may see of it is still decided in `access`, here in the portal.
 
+use super::capabilities;
 use crate::infra::error::ApiError;
 use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::RwLock;
 use std::time::Duration;
 
 /// No page of one type of one patient's record is bigger; past it the answer is refused, not
@@ -29,6 +32,8 @@ pub struct Upstream {
     base: String,
     agent: ureq::Agent,
     auth: Auth,
+    /// What its CapabilityStatement last said it offers; None until it has been read.
+    offered: RwLock<Option<BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -51,7 +56,35 @@ impl Upstream {
             base: base.trim_end_matches('/').to_string(),
             agent,
             auth,
+            offered: RwLock::new(None),
         }
+    }
+
+    /// Reads the server's CapabilityStatement again; what it offers, if it changed.
+    pub async fn read_capabilities(&self) -> Result<Option<BTreeSet<String>>, ApiError> {
+        let statement = self
+            .get(format!("{}/metadata", self.base))
+            .await?
+            .ok_or(ApiError::UpstreamAnswerRefused)?;
+        let offered = capabilities::offered(&statement).ok_or_else(|| {
+            tracing::warn!("the record server's metadata is not an R4 CapabilityStatement");
+            ApiError::UpstreamAnswerRefused
+        })?;
+        let mut known = self.offered.write().unwrap_or_else(|e| e.into_inner());
+        if known.as_ref() == Some(&offered) {
+            return Ok(None);
+        }
+        *known = Some(offered.clone());
+        Ok(Some(offered))
+    }
+
+    /// Whether the server offers this type (assumed until its statement has been read).
+    pub fn offers(&self, resource_type: &str) -> bool {
+        self.offered
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(|o| o.contains(resource_type))
     }
 
     pub fn base(&self) -> &str {
