@@ -1,7 +1,8 @@
 // `cargo xtask bench`: a burst of concurrent sign-ins, then of record searches, against a release
 // build of the reference portal: throughput, latency, and the portals' peak memory (VmHWM from
-// /proc). On SQLite, on PostgreSQL (a throwaway cluster on this machine), and with two portals on
-// PostgreSQL behind nginx. Prints figures; never fails on a number.
+// /proc). On SQLite, on PostgreSQL (a throwaway cluster on this machine), with two portals on
+// PostgreSQL behind nginx, and as a gateway to Helios FHIR Server holding the record (with the
+// same searches sent straight to Helios beside it). Prints figures; never fails on a number.
 import fs from 'node:fs';
 import { startPortal } from './lib/portal.mjs';
 import { endPostgres } from './lib/postgres.mjs';
@@ -87,15 +88,34 @@ async function burst(options) {
     console.log(`  ${SEARCHES} searches of 50 results, ${SEARCH_CONCURRENCY} at a time: ${(SEARCHES / searchSeconds).toFixed(0)} per second, ${failed} failed; p50 ${percentile(searchTimes, 50)}, p99 ${percentile(searchTimes, 99)}`);
     console.log(`  portal CPU per search: ${cpuPerSearch.toFixed(2)} ms (the rest of the machine's two cores go to this client, the database and nginx)`);
     console.log(`  portal memory: peak ${mib(end.peak)} over the whole run, ${mib(end.now)} at the end`);
+    if (portal.helios) await straightToHelios(portal.helios, searchTimes);
   } finally {
     await portal.stop();
   }
+}
+
+/// The same searches sent straight to the record server, with no portal between: what the
+/// gateway adds, as a ratio of the medians.
+async function straightToHelios(helios, throughGateway) {
+  const times = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: SEARCH_CONCURRENCY }, async () => {
+    while (next < SEARCHES) {
+      next += 1;
+      const res = await timed(() => fetch(`${helios.url}/Observation?patient=bench&_count=50&_sort=-date`,
+        { headers: { accept: 'application/fhir+json', 'accept-encoding': 'gzip, br' } }), times);
+      if (res.status !== 200) throw new Error(`Helios answered ${res.status}`);
+    }
+  }));
+  const median = (ms) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)];
+  console.log(`  the same ${SEARCHES} searches straight to Helios: p50 ${percentile(times, 50)}, p99 ${percentile(times, 99)}; through the gateway / straight, at p50: ${(median(throughGateway) / median(times)).toFixed(1)}x`);
 }
 
 for (const [name, options] of [
   ['SQLite, one portal', { postgres: false }],
   ['PostgreSQL, one portal', { postgres: true }],
   ['PostgreSQL, two portals behind nginx', { cluster: true }],
+  ['SQLite, the record on Helios FHIR Server (gateway)', { postgres: false, gateway: true }],
 ]) {
   console.log(`  ${name}:`);
   await burst(options);

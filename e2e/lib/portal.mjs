@@ -56,12 +56,13 @@ async function database(bin, dir, onPostgres) {
 /// gateway pass (CAREFRONT_E2E_RECORDS=helios) the record is on a Helios FHIR server of its own,
 /// which the demo patients are written to as the portal starts.
 export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster,
-  postgres: onPostgres = cluster || process.env.CAREFRONT_E2E_DB === 'postgres', bin = process.env.CAREFRONT_PORTAL } = {}) {
+  postgres: onPostgres = cluster || process.env.CAREFRONT_E2E_DB === 'postgres', gateway = onHelios,
+  bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
   const { db, env: dbEnv } = await database(bin, dir, onPostgres);
-  const helios = onHelios ? await startHelios(dir) : null;
+  const helios = gateway ? await startHelios(dir) : null;
   const env = helios ? { ...dbEnv, CAREFRONT_RECORDS_FROM: helios.url } : dbEnv;
   if (synthea) await loadSynthea(bin, db, env, helios);
   if (benchReports || benchSignIns) {

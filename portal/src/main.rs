@@ -89,6 +89,8 @@ enum Command {
         sign_ins: usize,
         #[command(flatten)]
         db: Database,
+        #[command(flatten)]
+        records_from: RecordsFrom,
     },
 }
 
@@ -187,7 +189,12 @@ async fn run(command: Command) -> Result<(), String> {
             reports,
             sign_ins,
             db,
-        } => bench_patient(&db.open().await?, reports, sign_ins).await,
+            records_from,
+        } => {
+            records_from.check()?;
+            let records = Records::configured(&records_from);
+            bench_patient(&db.open().await?, &records, reports, sign_ins).await
+        }
     }
 }
 
@@ -456,8 +463,13 @@ async fn print_code(db: &Store, key: &SecretsKey, username: &str) -> Result<(), 
     Ok(())
 }
 
-async fn bench_patient(db: &Store, reports: usize, sign_ins: usize) -> Result<(), String> {
-    demo::seed_bench_patient(db, reports)
+async fn bench_patient(
+    db: &Store,
+    records: &Records,
+    reports: usize,
+    sign_ins: usize,
+) -> Result<(), String> {
+    demo::seed_bench_patient(db, records, reports)
         .await
         .map_err(|e| e.to_string())?;
     demo::seed_bench_sign_ins(db, sign_ins)

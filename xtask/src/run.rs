@@ -110,15 +110,18 @@ pub struct Servers {
     pub portal: PathBuf,
     postgres: PathBuf,
     dist: PathBuf,
+    helios_data: PathBuf,
 }
 
 impl Servers {
-    /// A command told where they are (`CAREFRONT_PORTAL`, `CAREFRONT_POSTGRES`, `CAREFRONT_DIST`).
+    /// A command told where they are (`CAREFRONT_PORTAL`, `CAREFRONT_POSTGRES`, `CAREFRONT_DIST`,
+    /// and Helios's data folder, `CAREFRONT_HELIOS_DATA`).
     pub fn command(&self, program: &str, args: &[&str]) -> Cmd {
         command(program, args)
             .env("CAREFRONT_PORTAL", &self.portal.to_string_lossy())
             .env("CAREFRONT_POSTGRES", &self.postgres.to_string_lossy())
             .env("CAREFRONT_DIST", &self.dist.to_string_lossy())
+            .env("CAREFRONT_HELIOS_DATA", &self.helios_data.to_string_lossy())
     }
 }
 
@@ -139,6 +142,7 @@ pub fn build_servers(root: &Path) -> Result<Servers, String> {
         portal: root.join("target/debug/carefront-portal"),
         postgres: root.join("target/debug/throwaway-postgres"),
         dist: root.join("dist"),
+        helios_data: crate::setup::helios_data_dir(root),
     })
 }
 

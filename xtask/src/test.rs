@@ -228,10 +228,6 @@ fn browser_tests(
         .env(
             "CAREFRONT_SYNTHEA",
             &setup::synthea_dir(root).to_string_lossy(),
-        )
-        .env(
-            "CAREFRONT_HELIOS_DATA",
-            &setup::helios_data_dir(root).to_string_lossy(),
         );
     if let Some((key, value)) = pass {
         node = node.env(key, value);

@@ -8,7 +8,7 @@ use crate::infra::error::ApiError;
 use crate::infra::sealed::SecretsKey;
 use crate::infra::store::{Conn, Store, one_at_a_time};
 use crate::infra::time;
-use crate::records::{self, Records};
+use crate::records::Records;
 use crate::session::password;
 use crate::terms::{self, TermsDocument};
 use serde_json::{Value, json};
@@ -1047,7 +1047,11 @@ pub async fn seed_bench_sign_ins(store: &Store, count: usize) -> sqlx::Result<()
     tx.commit().await
 }
 
-pub async fn seed_bench_patient(store: &Store, reports: usize) -> sqlx::Result<()> {
+pub async fn seed_bench_patient(
+    store: &Store,
+    records: &Records,
+    reports: usize,
+) -> Result<(), ApiError> {
     let mut tx = store.begin().await?;
     publish_terms(&mut tx).await?;
     let today = time::now().div_euclid(86_400);
@@ -1093,10 +1097,8 @@ pub async fn seed_bench_patient(store: &Store, reports: usize) -> sqlx::Result<(
         },
     )
     .await?;
-    for resource in &h.out {
-        records::put(&mut tx, resource).await?;
-    }
-    tx.commit().await
+    records.keep_demo(&mut tx, &h.out).await?;
+    Ok(tx.commit().await?)
 }
 
 #[cfg(test)]
@@ -1115,7 +1117,7 @@ mod tests {
             .count();
         assert!(observations > 300, "years of history, got {observations}");
         for r in first.iter().chain(ben(today).iter()) {
-            let ix = records::index(r).expect("every resource has a type and an id");
+            let ix = crate::records::index(r).expect("every resource has a type and an id");
             assert!(ix.patient_id.is_some(), "{r}");
             assert!(ix.date.is_some(), "{r}");
         }
@@ -1124,7 +1126,9 @@ mod tests {
     #[tokio::test]
     async fn bench_patient_has_the_asked_for_history() {
         let store = testing::store().await;
-        seed_bench_patient(&store, 20).await.unwrap();
+        seed_bench_patient(&store, &Records::Local, 20)
+            .await
+            .unwrap();
         let mut conn = store.conn().await.unwrap();
         let mut count = async |t: &str| -> i64 {
             sqlx::query_scalar(
