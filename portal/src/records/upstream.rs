@@ -125,7 +125,7 @@ impl Upstream {
         };
         let mut found = Vec::new();
         loop {
-            let bundle = self
+            let mut bundle = self
                 .get(url.clone())
                 .await?
                 .ok_or(ApiError::UpstreamAnswerRefused)?;
@@ -136,12 +136,13 @@ impl Upstream {
                 );
                 return Err(ApiError::UpstreamAnswerRefused);
             }
-            for entry in bundle["entry"].as_array().into_iter().flatten() {
+            let next = next_link(&bundle);
+            for entry in bundle["entry"].as_array_mut().into_iter().flatten() {
                 // Only matches: an outcome entry (a warning that a sort was not applied, say)
                 // is the server's remark, not the record.
                 let mode = entry["search"]["mode"].as_str().unwrap_or("match");
                 if mode == "match" && entry["resource"]["resourceType"] == resource_type {
-                    found.push(entry["resource"].clone());
+                    found.push(entry["resource"].take());
                 }
             }
             if found.len() > MAX_RESOURCES {
@@ -151,7 +152,7 @@ impl Upstream {
                 );
                 return Err(ApiError::UpstreamAnswerRefused);
             }
-            match next_link(&bundle) {
+            match next {
                 None => return Ok(found),
                 Some(next) => match next_query(&next, resource_type) {
                     // Asked of the server the portal was configured with, whatever address the
