@@ -286,15 +286,7 @@ async fn every_reader_gets_what_the_one_decision_allows_of_every_type() {
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
-    let born = records::patient_details(
-        &mut p.state.store.conn().await.unwrap(),
-        &p.state.records,
-        "demo-ann",
-    )
-    .await
-    .unwrap()
-    .1
-    .unwrap();
+    let born = p.birth_date("demo-ann").await;
     let opened = p
         .send(common::Call::new("POST", "/api/v1/shared/session").json(json!({
             "code": made.body["code"], "birthDate": born, "name": "Dr Ada Jones", "organisation": "Leeds Clinic",

@@ -556,15 +556,7 @@ async fn shares() -> Contract {
                 .await,
         );
     }
-    let actual_born = carefront_portal::records::patient_details(
-        &mut sharing.state.store.conn().await.unwrap(),
-        &sharing.state.records,
-        "demo-ann",
-    )
-    .await
-    .unwrap()
-    .1
-    .unwrap();
+    let actual_born = sharing.birth_date("demo-ann").await;
     let opened = sharing
         .call(
             "POST",

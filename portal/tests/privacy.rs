@@ -23,15 +23,7 @@ impl Portal {
                 json!({"patient": "demo-ann", "sections": ["results"], "hours": 1}),
             )
             .await;
-        let born = carefront_portal::records::patient_details(
-            &mut self.state.store.conn().await.unwrap(),
-            &self.state.records,
-            "demo-ann",
-        )
-        .await
-        .unwrap()
-        .1
-        .unwrap();
+        let born = self.birth_date("demo-ann").await;
         self.send(Call::new("POST", "/api/v1/shared/session").json(json!({
             "code": made.body["code"], "birthDate": born, "name": "Dr Ada Jones", "organisation": "Leeds Clinic",
         })))

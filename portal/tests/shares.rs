@@ -36,15 +36,6 @@ impl Portal {
         (ann, made.body)
     }
 
-    async fn birth_date(&self, patient: &str) -> String {
-        let mut conn = self.state.store.conn().await.unwrap();
-        carefront_portal::records::patient_details(&mut conn, &self.state.records, patient)
-            .await
-            .unwrap()
-            .1
-            .unwrap()
-    }
-
     async fn open_share(&self, code: &str, born: &str) -> Answer {
         self.send(Call::new("POST", "/api/v1/shared/session").json(json!({
             "code": code, "birthDate": born, "name": "Dr Ada Jones", "organisation": "Leeds Clinic",

@@ -402,6 +402,16 @@ impl Portal {
         .unwrap()
     }
 
+    /// A patient's date of birth, as their record gives it (what a share's viewer is asked for).
+    pub async fn birth_date(&self, patient: &str) -> String {
+        let mut conn = self.state.store.conn().await.unwrap();
+        carefront_portal::records::patient_details(&mut conn, &self.state.records, patient)
+            .await
+            .unwrap()
+            .1
+            .unwrap()
+    }
+
     pub async fn ann(&self) -> String {
         self.signed_in("ann").await
     }
