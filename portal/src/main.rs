@@ -308,16 +308,16 @@ async fn capabilities(upstream: std::sync::Arc<Upstream>) {
 /// Whether the statement was read; what changed is logged.
 async fn read_capabilities(upstream: &Upstream) -> bool {
     match upstream.read_capabilities().await {
-        Ok(Some(offered)) => {
-            let not: Vec<&str> = carefront_portal::records::PATIENT_TYPES
-                .iter()
-                .copied()
-                .filter(|t| !offered.contains(*t))
-                .collect();
-            tracing::info!(base = upstream.base(), not_offered = ?not, "read the record server's capabilities");
+        Ok(true) => {
+            let not_offered = upstream.not_offered();
+            tracing::info!(
+                base = upstream.base(),
+                ?not_offered,
+                "read the record server's capabilities"
+            );
             true
         }
-        Ok(None) => true,
+        Ok(false) => true,
         Err(e) => {
             tracing::warn!(
                 base = upstream.base(),

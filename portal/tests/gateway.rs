@@ -48,7 +48,7 @@ async fn the_record_through_the_gateway_is_the_record_in_the_store() {
     let Records::Upstream(upstream) = &gateway.state.records else {
         panic!("a gateway")
     };
-    assert!(upstream.read_capabilities().await.unwrap().is_some());
+    assert!(upstream.read_capabilities().await.unwrap());
     let portal = gateway.call("GET", "/api/v1/portal", None, None).await;
     assert_eq!(portal.body["recordSystem"]["notShared"], json!([]));
     for kind in TYPES {

@@ -1,7 +1,7 @@
 //! Where the record is read from: the portal's own store (resources loaded with `load`, the
 //! embedded default) or the hospital's FHIR server, with the same answers either way.
 
-use super::store::{self, PATIENT_TYPES, Search, index};
+use super::store::{self, Search, index};
 use super::upstream::{Auth, Upstream};
 use crate::infra::config::RecordsFrom;
 use crate::infra::error::ApiError;
@@ -103,11 +103,7 @@ impl Records {
     pub fn not_shared(&self) -> Vec<&'static str> {
         match self {
             Records::Local => Vec::new(),
-            Records::Upstream(upstream) => PATIENT_TYPES
-                .iter()
-                .copied()
-                .filter(|t| !upstream.offers(t))
-                .collect(),
+            Records::Upstream(upstream) => upstream.not_offered(),
         }
     }
 

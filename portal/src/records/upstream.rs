@@ -3,6 +3,7 @@
 //! is used. What a reader may see of it is still decided in `access`, here in the portal.
 
 use super::capabilities;
+use super::store::PATIENT_TYPES;
 use crate::infra::error::ApiError;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -60,8 +61,8 @@ impl Upstream {
         }
     }
 
-    /// Reads the server's CapabilityStatement again; what it offers, if it changed.
-    pub async fn read_capabilities(&self) -> Result<Option<BTreeSet<String>>, ApiError> {
+    /// Reads the server's CapabilityStatement again; whether what it offers changed.
+    pub async fn read_capabilities(&self) -> Result<bool, ApiError> {
         let statement = self
             .get(format!("{}/metadata", self.base))
             .await?
@@ -72,10 +73,19 @@ impl Upstream {
         })?;
         let mut known = self.offered.write().unwrap_or_else(|e| e.into_inner());
         if known.as_ref() == Some(&offered) {
-            return Ok(None);
+            return Ok(false);
         }
-        *known = Some(offered.clone());
-        Ok(Some(offered))
+        *known = Some(offered);
+        Ok(true)
+    }
+
+    /// The types of the record it does not offer (none before its statement has been read).
+    pub fn not_offered(&self) -> Vec<&'static str> {
+        PATIENT_TYPES
+            .iter()
+            .copied()
+            .filter(|t| !self.offers(t))
+            .collect()
     }
 
     /// Whether the server offers this type (assumed until its statement has been read).
