@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, listening } from './net.mjs';
+import { freePort, listening, stopped } from './net.mjs';
 
 export const onHelios = process.env.CAREFRONT_E2E_RECORDS === 'helios';
 
@@ -37,11 +37,6 @@ export async function startHelios(dir) {
       if (res.status !== 200) throw new Error(`Helios refused a Bundle (${res.status}): ${JSON.stringify(answer).slice(0, 500)}`);
       return answer.entry.map((e) => e.resource).filter((r) => r?.resourceType === 'Patient').map((r) => r.id);
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopped(child, 'SIGTERM'),
   };
 }

@@ -23,3 +23,12 @@ export async function listening(port, child, what, log) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/// Sends a server started as `child` this signal and waits until it has gone (at once if it
+/// already has).
+export async function stopped(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}

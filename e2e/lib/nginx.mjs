@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, listening } from './net.mjs';
+import { freePort, listening, stopped } from './net.mjs';
 
 const TEMPLATE = new URL('../../docs/nginx.conf', import.meta.url);
 
@@ -28,12 +28,7 @@ export async function startNginx(dir, upstreams) {
   await listening(port, child, 'nginx', () => log.join('') + readIfThere(path.join(logs, 'error.log')));
   return {
     url: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGQUIT');
-      await exited;
-    },
+    stop: () => stopped(child, 'SIGQUIT'),
   };
 }
 

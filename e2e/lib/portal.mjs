@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { freePort, listening } from './net.mjs';
+import { freePort, listening, stopped } from './net.mjs';
 import { startNginx } from './nginx.mjs';
 import { postgres } from './postgres.mjs';
 import { onHelios, startHelios } from './helios.mjs';
@@ -153,11 +153,6 @@ async function launch(bin, args, env) {
   return {
     url,
     child,
-    async kill(signal) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await exited;
-    },
+    kill: (signal) => stopped(child, signal),
   };
 }

@@ -129,7 +129,8 @@ fn helios_search_parameters(root: &Path) -> Result<(), String> {
         return Ok(());
     }
     step("Assembling the R4 search parameters for Helios");
-    let mut names: Vec<_> = std::fs::read_dir(fhir_examples_dir(root))
+    let examples = fhir_examples_dir(root);
+    let mut names: Vec<_> = std::fs::read_dir(&examples)
         .map_err(|e| format!("cannot read the HL7 examples: {e}"))?
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -138,7 +139,7 @@ fn helios_search_parameters(root: &Path) -> Result<(), String> {
     names.sort();
     let mut entries = Vec::with_capacity(names.len());
     for name in &names {
-        let text = std::fs::read_to_string(fhir_examples_dir(root).join(name))
+        let text = std::fs::read_to_string(examples.join(name))
             .map_err(|e| format!("cannot read {name}: {e}"))?;
         let resource: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))?;
