@@ -51,19 +51,33 @@ async function database(bin, dir, onPostgres) {
   return { db: (await postgres()).database(), env: { ...process.env, CAREFRONT_SECRETS_KEY_FILE: key } };
 }
 
+/// The portal's own key pair for the record server's authorization server, made once per folder.
+function portalKey(bin, dir) {
+  const key = path.join(dir, 'records-client.key.json');
+  const jwks = path.join(dir, 'records-client.jwks.json');
+  if (!fs.existsSync(key)) execFileSync(bin, ['professional', 'keygen', '--private', key, '--public', jwks]);
+  return { key, jwks };
+}
+
 /// A portal, or with `cluster` two started together on one PostgreSQL database behind nginx (as
 /// docs/deploy.md describes): `url` is then nginx's, and `portals` each portal's own. On the
 /// gateway pass (CAREFRONT_E2E_RECORDS=helios) the record is on a Helios FHIR server of its own,
-/// which the demo patients are written to as the portal starts.
-export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster,
+/// which the demo patients are written to as the portal starts; the portal reaches it with
+/// SMART Backend Services tokens from the hospital's authorization server, under a key of its own.
+export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster, recordTokenSeconds,
   postgres: onPostgres = cluster || process.env.CAREFRONT_E2E_DB === 'postgres', gateway = onHelios,
   bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
   const { db, env: dbEnv } = await database(bin, dir, onPostgres);
-  const helios = gateway ? await startHelios(dir) : null;
-  const env = helios ? { ...dbEnv, CAREFRONT_RECORDS_FROM: helios.url } : dbEnv;
+  const helios = gateway ? await startHelios(dir, { portalJwks: portalKey(bin, dir).jwks, tokenSeconds: recordTokenSeconds }) : null;
+  const env = helios ? {
+    ...dbEnv,
+    CAREFRONT_RECORDS_FROM: helios.url,
+    CAREFRONT_RECORDS_CLIENT_ID: 'carefront-portal',
+    CAREFRONT_RECORDS_KEY_FILE: portalKey(bin, dir).key,
+  } : dbEnv;
   if (synthea) await loadSynthea(bin, db, env, helios);
   if (benchReports || benchSignIns) {
     execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db], { env });

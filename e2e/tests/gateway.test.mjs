@@ -2,18 +2,16 @@
 // meets when that server goes away while they are reading.
 import assert from 'node:assert/strict';
 import { test, screen } from '../lib/harness.mjs';
-import { signIn, openSection, bodyText } from '../lib/pages.mjs';
+import { signInAsAnn, openSection, bodyText } from '../lib/pages.mjs';
 
 test('with the hospital\u2019s record system away, the record says so and everything else works', async ({ page, portal }) => {
-  await page.goto('/');
-  await signIn(page, 'ann');
-  await page.getByRole('button', { name: 'Accept and continue' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  await signInAsAnn(page);
   await openSection(page, 'Allergies', 'Allergies');
   await page.getByText('Penicillin').first().waitFor();
   await portal.helios.stop();
 
-  await openSection(page, 'Test results', 'Test results');
+  // A section not read moments ago (the summary's are kept for seconds, and still shown).
+  await openSection(page, 'Vaccinations', 'Vaccinations');
   const said = page.getByRole('alert').filter({ hasText: 'The hospital\u2019s record system is not answering just now' });
   await said.waitFor();
   assert.match(await said.innerText(), /The rest of the portal still works/);
@@ -29,17 +27,22 @@ test('with the hospital\u2019s record system away, the record says so and everyt
 
 test('a section the hospital\u2019s record system does not share says so, never an empty list', async ({ page }) => {
   // Helios shares every type; the portal's description is changed on its way to the app as a
-  // record server without vaccinations would have it said.
+  // record server without vaccinations and problems would have it said.
   await page.route('**/api/v1/portal', async (route) => {
     const answer = await route.fetch();
     const info = await answer.json();
-    info.recordSystem = { notShared: ['Immunization'] };
+    info.recordSystem = { notShared: ['Immunization', 'Condition'] };
     await route.fulfill({ response: answer, json: info });
   });
-  await page.goto('/');
-  await signIn(page, 'ann');
-  await page.getByRole('button', { name: 'Accept and continue' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+  const asked = [];
+  page.on('request', (r) => asked.push(r.url()));
+  await signInAsAnn(page);
+  // The summary's card says so too, and does not ask.
+  const problems = page.locator('.summary-card').filter({ has: page.getByRole('heading', { name: 'Health problems' }) });
+  await problems.getByText('Riverside General Hospital\u2019s record system does not share health problems with this portal').waitFor();
+  await page.getByText('Penicillin').first().waitFor();
+  await screen(page, 'gateway-summary-not-shared');
+  assert.ok(!asked.some((u) => u.includes('/fhir/Condition')), 'no search for what is not shared');
   await openSection(page, 'Vaccinations', 'Vaccinations');
   await page.getByText('Riverside General Hospital\u2019s record system does not share vaccinations with this portal').waitFor();
   assert.doesNotMatch(await bodyText(page), /No vaccinations are recorded/);
@@ -47,3 +50,30 @@ test('a section the hospital\u2019s record system does not share says so, never 
   await openSection(page, 'Allergies', 'Allergies');
   await page.getByText('Penicillin').first().waitFor();
 });
+
+/// The tokens the hospital's authorization server gave the portal to read with.
+const readTokens = (portal) => portal.helios.authorization.issued.filter((t) => t.client === 'carefront-portal' && t.scope === 'system/*.rs');
+
+test('the portal reads the record with one token from the hospital\u2019s authorization server, kept while it lasts', async ({ page, portal }) => {
+  // Helios takes nothing without a token from the authorization server.
+  assert.equal((await fetch(`${portal.helios.url}/AllergyIntolerance?patient=demo-ann`)).status, 401);
+  await signInAsAnn(page);
+  for (const [section, seen] of [['Allergies', 'Penicillin'], ['Medicines', 'Metformin'], ['Test results', 'Normal range']]) {
+    await openSection(page, section);
+    await page.getByText(seen).first().waitFor();
+  }
+  assert.equal(readTokens(portal).length, 1, JSON.stringify(portal.helios.authorization.issued));
+});
+
+test('a token about to run out is renewed before it does, and the record goes on being read', async ({ page, portal }) => {
+  await signInAsAnn(page);
+  await openSection(page, 'Allergies', 'Allergies');
+  await page.getByText('Penicillin').first().waitFor();
+  const first = readTokens(portal).length;
+  // Tokens here live 4 seconds: renewed at half their life, so one is not used past 2.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  // Read again from the record server, not from what the page already holds.
+  await page.reload();
+  await page.getByText('Penicillin').first().waitFor();
+  assert.equal(readTokens(portal).length, first + 1);
+}, { portal: { recordTokenSeconds: 4 } });

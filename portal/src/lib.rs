@@ -79,6 +79,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         store: Store,
+        records: Records,
         config: ServeConfig,
         info: PortalInfo,
         proxy_rules: ProxyRules,
@@ -94,7 +95,7 @@ impl AppState {
         let passkeys =
             passkeys::relying_party(config.public_url.as_deref(), &info.organization.name);
         Self {
-            records: Records::configured(&config.records_from),
+            records,
             store,
             passkeys,
             config: Arc::new(config),

@@ -155,8 +155,7 @@ async fn run(command: Command) -> Result<(), String> {
             records_from,
         } => {
             let rules = load_rules(proxy_rules.as_deref())?;
-            records_from.check()?;
-            let records = Records::configured(&records_from);
+            let records = Records::configured(&records_from)?;
             proxy_commands::run(&db.open().await?, &records, &rules, command).await
         }
         Command::Professional { command, db } => {
@@ -191,8 +190,7 @@ async fn run(command: Command) -> Result<(), String> {
             db,
             records_from,
         } => {
-            records_from.check()?;
-            let records = Records::configured(&records_from);
+            let records = Records::configured(&records_from)?;
             bench_patient(&db.open().await?, &records, reports, sign_ins).await
         }
     }
@@ -225,7 +223,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         None => PortalInfo::default(),
     };
     let rules = load_rules(config.proxy_rules.as_deref())?;
-    config.records_from.check()?;
+    let records = Records::configured(&config.records_from)?;
     if config.secure_cookies() && config.secrets_key_file.is_none() {
         return Err("--secrets-key-file is required: the key that seals authenticator secrets, kept apart from the database (make one with `carefront-portal secrets-key --out FILE`)".into());
     }
@@ -245,7 +243,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if config.demo
-        && demo::seed_if_empty(&store, &Records::configured(&config.records_from), &secrets)
+        && demo::seed_if_empty(&store, &records, &secrets)
             .await
             .map_err(|e| e.to_string())?
     {
@@ -271,7 +269,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         if config.public_url.is_none() && address.ip().is_loopback() {
             config.public_url = Some(format!("http://{address}"));
         }
-        let state = AppState::new(store, config, info, rules, mailer, secrets);
+        let state = AppState::new(store, records, config, info, rules, mailer, secrets);
         if let Records::Upstream(upstream) = &state.records {
             // Read before the first patient arrives, so the app is told from the start.
             read_capabilities(upstream).await;
@@ -371,6 +369,14 @@ async fn notify(state: AppState) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        match carefront_portal::notifications::watch::note_new(&state).await {
+            Ok(0) => {}
+            Ok(noted) => tracing::info!(noted, "new information on the record server"),
+            Err(e) => tracing::warn!(
+                reason = e.reason(),
+                "could not look for new information on the record server: looking again next round"
+            ),
+        }
         let told = carefront_portal::notifications::emergency::tell(&state).await;
         if let Ok(told @ 1..) = told {
             tracing::info!(told, "told patients of emergency reads");

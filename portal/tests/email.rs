@@ -233,15 +233,6 @@ async fn hostile_and_mistaken_addresses_are_refused_before_anything_is_sent() {
     );
 }
 
-fn result(id: &str, patient: &str) -> Value {
-    json!({"resourceType": "Observation", "id": id, "status": "final",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
-        "code": {"text": "Thyroid stimulating hormone"},
-        "subject": {"reference": format!("Patient/{patient}")},
-        "effectiveDateTime": "2026-12-01",
-        "valueQuantity": {"value": 9.7, "unit": "mU/L"}})
-}
-
 fn appointment(id: &str, patient: &str) -> Value {
     json!({"resourceType": "Appointment", "id": id, "status": "booked",
         "description": "Oncology review",
@@ -253,8 +244,11 @@ fn appointment(id: &str, patient: &str) -> Value {
 async fn a_new_result_emails_the_patient_once_and_says_nothing_of_it() {
     let (p, dir) = common::portal_with_outbox("--public-url https://portal.hospital.example").await;
     assert_eq!(
-        p.load_and_notify(&[result("tsh-1", "demo-ann"), result("tsh-2", "demo-ann")])
-            .await,
+        p.load_and_notify(&[
+            common::lab_result("tsh-1", "demo-ann"),
+            common::lab_result("tsh-2", "demo-ann")
+        ])
+        .await,
         1,
         "two results, one email"
     );
@@ -276,14 +270,18 @@ async fn a_new_result_emails_the_patient_once_and_says_nothing_of_it() {
     );
 
     // Within the hour: kept for later, not sent again.
-    assert_eq!(p.load_and_notify(&[result("tsh-3", "demo-ann")]).await, 0);
+    assert_eq!(
+        p.load_and_notify(&[common::lab_result("tsh-3", "demo-ann")])
+            .await,
+        0
+    );
     p.an_hour_later().await;
     assert_eq!(send_due(&p.state).await.unwrap(), 1);
     assert_eq!(mails_to(&dir, "ann.carter@example.org").len(), 2);
 
     // A corrected result is not news; nor is what the patient told us.
     p.an_hour_later().await;
-    let mut corrected = result("tsh-1", "demo-ann");
+    let mut corrected = common::lab_result("tsh-1", "demo-ann");
     corrected["status"] = json!("amended");
     let smoking = json!({"resourceType": "Observation", "id": "smoke-1", "status": "final",
         "category": [{"coding": [{"code": "social-history"}]}],
@@ -309,7 +307,11 @@ async fn each_kind_can_be_turned_off_and_the_choice_is_kept() {
         )
         .await;
     assert_eq!(chosen.body["choices"]["results"], false);
-    assert_eq!(p.load_and_notify(&[result("tsh-1", "demo-ann")]).await, 0);
+    assert_eq!(
+        p.load_and_notify(&[common::lab_result("tsh-1", "demo-ann")])
+            .await,
+        0
+    );
     assert_eq!(
         p.load_and_notify(&[appointment("appt-1", "demo-ann")])
             .await,
@@ -359,7 +361,8 @@ async fn a_proxy_hears_only_when_they_ask_and_only_of_what_they_may_see() {
     )
     .await;
     p.an_hour_later().await;
-    p.load_and_notify(&[result("tsh-1", "demo-ann")]).await;
+    p.load_and_notify(&[common::lab_result("tsh-1", "demo-ann")])
+        .await;
     assert!(
         mails_to(&dir, "ben.okafor@example.org").is_empty(),
         "he cannot see her results, so he is not told of them"
@@ -380,11 +383,12 @@ async fn a_proxy_hears_only_when_they_ask_and_only_of_what_they_may_see() {
         json!({"results": true, "documents": true, "letters": true, "appointments": true, "othersRecords": true}),
     )
     .await;
-    let mut confidential = result("maya-1", "demo-maya");
+    let mut confidential = common::lab_result("maya-1", "demo-maya");
     confidential["meta"] = json!({"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"}]});
     p.load_and_notify(&[confidential]).await;
     assert!(mails_to(&dir, "claire.hughes@example.org").is_empty());
-    p.load_and_notify(&[result("maya-2", "demo-maya")]).await;
+    p.load_and_notify(&[common::lab_result("maya-2", "demo-maya")])
+        .await;
     assert_eq!(mails_to(&dir, "claire.hughes@example.org").len(), 1);
 
     // A turned-off account hears nothing.
@@ -394,7 +398,8 @@ async fn a_proxy_hears_only_when_they_ask_and_only_of_what_they_may_see() {
         time::now()
     ))
     .await;
-    p.load_and_notify(&[result("maya-3", "demo-maya")]).await;
+    p.load_and_notify(&[common::lab_result("maya-3", "demo-maya")])
+        .await;
     assert_eq!(mails_to(&dir, "claire.hughes@example.org").len(), 1);
 }
 
@@ -429,7 +434,7 @@ async fn a_relay_that_refuses_keeps_the_notice_for_a_later_round() {
     // Nothing listens on port 1: every letter fails to go.
     let p = common::portal_with("--smtp-url smtp://127.0.0.1:1", None).await;
     let bundle = json!({"resourceType": "Bundle", "type": "collection",
-        "entry": [{"resource": result("tsh-1", "demo-ann")}]});
+        "entry": [{"resource": common::lab_result("tsh-1", "demo-ann")}]});
     load_bundle(&p.state.store, &bundle).await.unwrap();
     assert_eq!(
         send_due(&p.state).await.unwrap_err(),

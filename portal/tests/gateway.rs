@@ -10,6 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use carefront_portal::notifications::send::send_due;
+use carefront_portal::notifications::watch::note_new;
 use carefront_portal::records::Records;
 use common::helios::Helios;
 use serde_json::{Value, json};
@@ -323,4 +325,61 @@ async fn metadata() -> axum::Json<Value> {
              "searchParam": [{"name": "date", "type": "date"}]}
         ]}]
     }))
+}
+
+#[tokio::test]
+async fn a_new_result_on_the_record_server_is_emailed_as_one_loaded_into_the_store_is() {
+    let helios = Helios::start().await;
+    let (gateway, outbox) = common::portal_with_outbox(&format!(
+        "--records-from {} --public-url https://portal.hospital.example",
+        helios.url
+    ))
+    .await;
+    let Records::Upstream(upstream) = &gateway.state.records else {
+        panic!("a gateway")
+    };
+    // The first look marks where the portal starts: what the record already holds is not news.
+    assert_eq!(note_new(&gateway.state).await.unwrap(), 0);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        note_new(&gateway.state).await.unwrap(),
+        0,
+        "looked at most once a minute"
+    );
+    gateway.exec("UPDATE record_watch SET looked_at = 0").await;
+    assert_eq!(
+        note_new(&gateway.state).await.unwrap(),
+        0,
+        "nothing new yet"
+    );
+
+    // New for Ann; new for a patient no one here reads; a change to one Ann already has.
+    let mut changed = upstream
+        .all_for_patient("Observation", "demo-ann")
+        .await
+        .unwrap()[0]
+        .clone();
+    changed["status"] = json!("amended");
+    upstream
+        .put_all(&[
+            common::lab_result("gateway-tsh-1", "demo-ann"),
+            common::lab_result("gateway-tsh-2", "demo-no-account"),
+            changed,
+        ])
+        .await
+        .unwrap();
+    gateway.exec("UPDATE record_watch SET looked_at = 0").await;
+    assert_eq!(note_new(&gateway.state).await.unwrap(), 1);
+    assert_eq!(send_due(&gateway.state).await.unwrap(), 1);
+    let mails: Vec<String> = common::outbox(&outbox)
+        .into_iter()
+        .filter(|m| m.contains("To: ann.carter@example.org"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].contains("Subject: There is something new"));
+    assert!(!mails[0].contains("Thyroid"), "never what it is");
+
+    // Seen once is not seen again.
+    gateway.exec("UPDATE record_watch SET looked_at = 0").await;
+    assert_eq!(note_new(&gateway.state).await.unwrap(), 0);
 }

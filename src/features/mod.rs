@@ -75,16 +75,19 @@ fn SectionPage() -> impl IntoView {
 #[component]
 fn NotShared(id: String) -> impl IntoView {
     let section = crate::sections::by_id(&id).expect("a section");
-    let organisation = Portal::expect().organization.name.clone();
     view! {
         <PageHeading text=section.name/>
-        <p class="info-callout">
-            {format!(
-                "{organisation}\u{2019}s record system does not share {} with this portal, so they cannot be shown here. If you need to know about them, ask your GP or the hospital.",
-                section.words
-            )}
-        </p>
+        <p class="info-callout">{not_shared_words(section)}</p>
     }
+}
+
+/// Why a section the hospital's record system does not give the portal is not shown.
+pub(crate) fn not_shared_words(section: &crate::sections::Section) -> String {
+    format!(
+        "{}\u{2019}s record system does not share {} with this portal, so they cannot be shown here. If you need to know about them, ask your GP or the hospital.",
+        Portal::expect().organization.name,
+        section.words
+    )
 }
 
 /// Sharing the record: its own download (`chunks::shares_screen`), with the QR code maker.

@@ -242,7 +242,9 @@ fn npm_tools(root: &Path) -> Result<(), String> {
     if installed && !wanted.is_empty() {
         return Ok(());
     }
-    step("Installing npm tools (wasm-opt, Playwright, axe-core, Lighthouse, jose, jsqr, pngjs)");
+    step(
+        "Installing npm tools (wasm-opt, Playwright, axe-core, Lighthouse, jose, jsqr, pngjs, oidc-provider)",
+    );
     command("npm", &["ci", "--no-audit", "--no-fund"])
         .dir(root)
         .run()

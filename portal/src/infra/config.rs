@@ -98,6 +98,32 @@ pub struct RecordsFrom {
         global = true
     )]
     pub unauthenticated_beyond_loopback: bool,
+    /// The portal's client id at the record server's authorization server (SMART Backend
+    /// Services); with --records-key, the portal asks for a token and sends it with every request.
+    #[arg(
+        long = "records-client-id",
+        env = "CAREFRONT_RECORDS_CLIENT_ID",
+        requires = "key",
+        global = true
+    )]
+    pub client_id: Option<String>,
+    /// The portal's private key for that client, a JWK file (`professional keygen` makes one);
+    /// its public half is registered with the authorization server.
+    #[arg(
+        long = "records-key",
+        env = "CAREFRONT_RECORDS_KEY_FILE",
+        requires = "client_id",
+        global = true
+    )]
+    pub key: Option<std::path::PathBuf>,
+    /// The SMART system scopes the portal asks for: reading is all it needs.
+    #[arg(
+        long = "records-scope",
+        env = "CAREFRONT_RECORDS_SCOPE",
+        default_value = "system/*.rs",
+        global = true
+    )]
+    pub scope: String,
     /// Seconds to wait for the record server before telling the patient it is not answering.
     #[arg(long = "records-timeout", env = "CAREFRONT_RECORDS_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub timeout: u64,
@@ -129,11 +155,16 @@ impl RecordsFrom {
                 "--records-from takes a FHIR base address (http or https, no query), not {base:?}"
             ));
         }
-        let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
-        let loopback = host == "localhost"
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
+        let loopback = is_loopback(uri.host().unwrap_or_default());
+        if self.client_id.is_some() {
+            if !loopback && uri.scheme_str() != Some("https") {
+                return Err(format!(
+                    "--records-from {base}: the portal's tokens would cross the network unencrypted; \
+                     give the record server's https address."
+                ));
+            }
+            return Ok(());
+        }
         if !loopback && !self.unauthenticated_beyond_loopback {
             return Err(format!(
                 "--records-from {base}: the portal would read patients' records from another machine \
@@ -143,6 +174,15 @@ impl RecordsFrom {
         }
         Ok(())
     }
+}
+
+/// Whether an address's host is this machine (`localhost`, 127.0.0.0/8 or ::1).
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_matches(['[', ']']);
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The public description of the portal (`GET /api/v1/portal`), before the runtime fields are filled in.
@@ -369,6 +409,45 @@ mod tests {
         assert_eq!(c.bind.port(), 0);
         assert_eq!(c.idle_timeout, 30);
         assert!(c.demo);
+    }
+
+    #[test]
+    fn a_record_server_elsewhere_is_read_only_with_a_token_over_https_or_when_told_loudly() {
+        let check =
+            |flags: &str| ServeConfig::from_args(&args(flags)).map(|c| c.records_from.check());
+        let smart = "--records-client-id portal --records-key /etc/portal/records.jwk";
+        assert!(
+            check("--records-from http://127.0.0.1:8080/fhir")
+                .unwrap()
+                .is_ok()
+        );
+        let refused = check("--records-from https://fhir.hospital.example/r4").unwrap();
+        assert!(refused.unwrap_err().contains("without authenticating"));
+        assert!(
+            check("--records-from https://fhir.hospital.example/r4 --records-unauthenticated-beyond-loopback")
+                .unwrap()
+                .is_ok()
+        );
+        assert!(
+            check(&format!(
+                "--records-from https://fhir.hospital.example/r4 {smart}"
+            ))
+            .unwrap()
+            .is_ok()
+        );
+        let clear = check(&format!(
+            "--records-from http://fhir.hospital.example/r4 {smart}"
+        ))
+        .unwrap();
+        assert!(clear.unwrap_err().contains("unencrypted"));
+        // A client id without its key (or a key without its id) is not a half-configured client.
+        assert!(
+            check("--records-from https://fhir.hospital.example/r4 --records-client-id portal")
+                .is_err()
+        );
+        assert!(
+            check("--records-from https://fhir.hospital.example/r4 --records-key k.jwk").is_err()
+        );
     }
 
     #[test]

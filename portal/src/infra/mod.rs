@@ -2,6 +2,7 @@
 //! and the headers every answer carries.
 
 pub mod client;
+pub mod client_assertion;
 pub mod codes;
 pub mod config;
 pub mod error;

@@ -46,6 +46,8 @@ pub const MIGRATIONS: Migrations = migrations!(
     "0012_mail_quota",
     "0013_emergency_notices",
     "0014_shared_between_portals",
+    "0015_undated_first",
+    "0016_record_watch",
 );
 
 /// How long a request waits for a free connection before it is told to try again (503).

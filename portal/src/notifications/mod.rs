@@ -9,6 +9,7 @@
 pub mod emergency;
 pub mod routes;
 pub mod send;
+pub mod watch;
 
 use crate::infra::store::Conn;
 use serde::{Deserialize, Serialize};

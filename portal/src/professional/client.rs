@@ -4,12 +4,8 @@
 //! professional's IUA claims, and reads or searches with the token it gets.
 
 use super::claims::{ACT_REASON, Purpose};
-use crate::infra::time;
-use crate::infra::tokens::random_token;
+use crate::infra::client_assertion::ClientKey;
 use clap::Args;
-use josekit::jwk::Jwk;
-use josekit::jws::{ES384, JwsHeader, JwsSigner, RS384};
-use josekit::jwt::JwtPayload;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -143,17 +139,7 @@ fn body(
 /// The client assertion: signed with the private key, naming the client, the token endpoint,
 /// a fresh jti, and who is reading and why.
 fn assertion(args: &ReadArgs, audience: &str) -> Result<String, String> {
-    let text = std::fs::read_to_string(&args.key)
-        .map_err(|e| format!("cannot read {}: {e}", args.key.display()))?;
-    let jwk = Jwk::from_bytes(text.as_bytes())
-        .map_err(|e| format!("{} is not a JWK: {e}", args.key.display()))?;
-    let signer: Box<dyn JwsSigner> = match jwk.key_type() {
-        "RSA" => Box::new(RS384.signer_from_jwk(&jwk).map_err(|e| e.to_string())?),
-        _ => Box::new(ES384.signer_from_jwk(&jwk).map_err(|e| e.to_string())?),
-    };
-    let mut header = JwsHeader::new();
-    header.set_token_type("JWT");
-    header.set_key_id(jwk.key_id().ok_or("the key has no kid")?);
+    let key = ClientKey::read(&args.key)?;
     let mut role = json!({"display": args.role});
     if let Some(code) = &args.role_code {
         role["code"] = json!(code);
@@ -167,16 +153,5 @@ fn assertion(args: &ReadArgs, audience: &str) -> Result<String, String> {
     if let Some(organisation) = &args.organisation {
         iua["subject_organization"] = json!(organisation);
     }
-    let mut payload = JwtPayload::new();
-    payload.set_issuer(&args.client_id);
-    payload.set_subject(&args.client_id);
-    payload.set_audience(vec![audience]);
-    payload.set_jwt_id(random_token());
-    payload
-        .set_claim("exp", Some(json!(time::now() + 240)))
-        .map_err(|e| e.to_string())?;
-    payload
-        .set_claim("extensions", Some(json!({"ihe_iua": iua})))
-        .map_err(|e| e.to_string())?;
-    josekit::jwt::encode_with_signer(&payload, &header, &*signer).map_err(|e| e.to_string())
+    key.assertion(&args.client_id, audience, Some(json!({"ihe_iua": iua})))
 }

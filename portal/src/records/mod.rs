@@ -2,8 +2,10 @@
 //! store or on the hospital's FHIR server. What loads the store is `import`; who may read them
 //! is decided in `access`.
 
+mod backend_services;
 pub mod capabilities;
 mod patient_details;
+mod recent;
 mod source;
 mod store;
 pub mod upstream;

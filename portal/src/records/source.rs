@@ -1,8 +1,10 @@
 //! Where the record is read from: the portal's own store (resources loaded with `load`, the
 //! embedded default) or the hospital's FHIR server, with the same answers either way.
 
+use super::backend_services::BackendServices;
 use super::store::{self, Search, index};
 use super::upstream::{Auth, Upstream};
+use crate::infra::client_assertion::ClientKey;
 use crate::infra::config::RecordsFrom;
 use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
@@ -46,16 +48,26 @@ async fn remember(conn: &mut Conn, id: &str, found: Option<&Value>) -> Result<()
 }
 
 impl Records {
-    /// Where the record is read from, as configured (once `RecordsFrom::check` has passed).
-    pub fn configured(from: &RecordsFrom) -> Self {
-        match &from.base {
-            None => Records::Local,
-            Some(base) => Records::Upstream(Arc::new(Upstream::new(
-                base,
-                Auth::None,
-                Duration::from_secs(from.timeout),
+    /// Where the record is read from, as configured; why not, if the configuration cannot
+    /// serve (an address refused, a key that cannot be read).
+    pub fn configured(from: &RecordsFrom) -> Result<Self, String> {
+        from.check()?;
+        let Some(base) = &from.base else {
+            return Ok(Records::Local);
+        };
+        let auth = match (&from.client_id, &from.key) {
+            (Some(client_id), Some(key)) => Auth::BackendServices(Box::new(BackendServices::new(
+                client_id.clone(),
+                ClientKey::read(key).map_err(|e| format!("--records-key: {e}"))?,
+                from.scope.clone(),
             ))),
-        }
+            _ => Auth::None,
+        };
+        Ok(Records::Upstream(Arc::new(Upstream::new(
+            base,
+            auth,
+            Duration::from_secs(from.timeout),
+        ))))
     }
 
     /// A resource and the patient it belongs to.
@@ -137,11 +149,12 @@ impl Records {
         // The whole of this type of the patient's record, narrowed and paged here: the record
         // server's own filters and sorts differ by server and by type, and a total counted
         // after the access decision is the only honest one.
-        let mut found: Vec<_> = upstream
+        let all = upstream
             .all_for_patient(resource_type, &s.patient_id)
-            .await?
-            .into_iter()
-            .filter_map(|resource| Some((index(&resource)?, resource)))
+            .await?;
+        let mut found: Vec<_> = all
+            .iter()
+            .filter_map(|resource| Some((index(resource)?, resource)))
             .filter(|(ix, _)| s.matches(resource_type, ix))
             .collect();
         found.sort_by(|(a, _), (b, _)| s.order(a, b));
@@ -150,9 +163,7 @@ impl Records {
             .into_iter()
             .skip(s.offset)
             .take(s.count)
-            .map(|(_, resource)| {
-                serde_json::from_str(&resource.to_string()).map_err(|_| ApiError::Internal)
-            })
+            .map(|(_, resource)| T::deserialize(resource).map_err(|_| ApiError::Internal))
             .collect::<Result<_, _>>()?;
         Ok((total, page))
     }

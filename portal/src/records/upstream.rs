@@ -2,12 +2,14 @@
 //! reads and whole-patient searches sent to it, and every answer checked before anything of it
 //! is used. What a reader may see of it is still decided in `access`, here in the portal.
 
+use super::backend_services::BackendServices;
 use super::capabilities;
+use super::recent::Recent;
 use super::store::PATIENT_TYPES;
 use crate::infra::error::ApiError;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// No page of one type of one patient's record is bigger; past it the answer is refused, not
@@ -20,21 +22,27 @@ const MAX_RESOURCES: usize = 20_000;
 /// Writing the demo's patients is a bigger job than any read, done once as the portal starts.
 const DEMO_WRITE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The scopes asked for to write the demo's invented patients (`serve --demo` only).
+const DEMO_WRITE_SCOPE: &str = "system/*.cu";
+
 /// How the portal proves itself to the record server.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Auth {
     /// Nothing: for a server on this machine, or one the operator has said is on a closed
     /// network.
     None,
+    /// A SMART Backend Services token, sent as a bearer with every request.
+    BackendServices(Box<BackendServices>),
 }
 
 pub struct Upstream {
     /// The FHIR base, without a trailing slash.
     base: String,
     agent: ureq::Agent,
-    auth: Auth,
+    auth: Arc<Auth>,
     /// What its CapabilityStatement last said it offers; None until it has been read.
     offered: RwLock<Option<BTreeSet<String>>>,
+    recent: Recent,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -56,8 +64,9 @@ impl Upstream {
         Self {
             base: base.trim_end_matches('/').to_string(),
             agent,
-            auth,
+            auth: Arc::new(auth),
             offered: RwLock::new(None),
+            recent: Recent::default(),
         }
     }
 
@@ -119,20 +128,41 @@ impl Upstream {
         Ok(Some(resource))
     }
 
-    /// Every resource of a type that the server files under this patient, across its pages.
+    /// Every resource of a type that the server files under this patient, across its pages
+    /// (or as it gave them moments ago).
     pub async fn all_for_patient(
         &self,
         resource_type: &str,
         patient_id: &str,
-    ) -> Result<Vec<Value>, ApiError> {
-        let mut url = if resource_type == "Patient" {
-            format!("{}/Patient?_id={patient_id}&_count={PAGE_SIZE}", self.base)
+    ) -> Result<Arc<Vec<Value>>, ApiError> {
+        if let Some(list) = self.recent.get(resource_type, patient_id) {
+            return Ok(list);
+        }
+        let query = if resource_type == "Patient" {
+            format!("_id={patient_id}")
         } else {
-            format!(
-                "{}/{resource_type}?patient={patient_id}&_count={PAGE_SIZE}",
-                self.base
-            )
+            format!("patient={patient_id}")
         };
+        let list = Arc::new(self.all_matching(resource_type, &query).await?);
+        self.recent.keep(resource_type, patient_id, list.clone());
+        Ok(list)
+    }
+
+    /// Every resource of a type, of any patient, changed after a moment of the server's own
+    /// (`meta.lastUpdated`), across its pages.
+    pub async fn changed_since(
+        &self,
+        resource_type: &str,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<Value>, ApiError> {
+        // Shown in UTC with a Z, so nothing in it needs escaping in a query.
+        self.all_matching(resource_type, &format!("_lastUpdated=gt{since}"))
+            .await
+    }
+
+    /// Every resource of a type that a search finds, across its pages, up to `MAX_RESOURCES`.
+    async fn all_matching(&self, resource_type: &str, query: &str) -> Result<Vec<Value>, ApiError> {
+        let mut url = format!("{}/{resource_type}?{query}&_count={PAGE_SIZE}", self.base);
         let mut found = Vec::new();
         loop {
             let mut bundle = self
@@ -201,14 +231,26 @@ impl Upstream {
             "type": "transaction",
             "entry": entries,
         });
-        let (agent, url) = (self.agent.clone(), format!("{}/", self.base));
+        let (agent, auth, base) = (self.agent.clone(), self.auth.clone(), self.base.clone());
         let answer = tokio::task::spawn_blocking(move || {
-            agent
+            let url = format!("{base}/");
+            let request = agent
                 .post(&url)
                 .config()
                 .timeout_global(Some(DEMO_WRITE_TIMEOUT))
                 .build()
-                .header("Content-Type", "application/fhir+json")
+                .header("Content-Type", "application/fhir+json");
+            let request = match &*auth {
+                Auth::None => request,
+                Auth::BackendServices(smart) => request.header(
+                    "Authorization",
+                    format!(
+                        "Bearer {}",
+                        smart.bearer_for(&agent, &base, DEMO_WRITE_SCOPE)?
+                    ),
+                ),
+            };
+            request
                 .send(bundle.to_string())
                 .map(|mut r| {
                     let status = r.status().as_u16();
@@ -230,11 +272,33 @@ impl Upstream {
 
     /// A JSON answer; None for 404 and 410; the server's failures as the portal says them.
     async fn get(&self, url: String) -> Result<Option<Value>, ApiError> {
-        let agent = self.agent.clone();
-        let auth = self.auth.clone();
-        tokio::task::spawn_blocking(move || fetch(&agent, &auth, &url))
-            .await
-            .map_err(|_| ApiError::Internal)?
+        let (agent, auth, base) = (self.agent.clone(), self.auth.clone(), self.base.clone());
+        tokio::task::spawn_blocking(move || match &*auth {
+            Auth::None => fetch(&agent, None, &url).map_err(ApiError::from),
+            Auth::BackendServices(smart) => {
+                let token = smart.bearer(&agent, &base)?;
+                match fetch(&agent, Some(&token), &url) {
+                    // Refused before it should have expired (revoked, or the server's keys
+                    // changed): one new token, one more try.
+                    Err(Refused::Token) => {
+                        smart.forget(&token);
+                        let token = smart.bearer(&agent, &base)?;
+                        fetch(&agent, Some(&token), &url).map_err(|refused| {
+                            if refused == Refused::Token {
+                                tracing::error!(
+                                    url,
+                                    "the record server does not take the portal's new token"
+                                );
+                            }
+                            ApiError::from(refused)
+                        })
+                    }
+                    answer => answer.map_err(ApiError::from),
+                }
+            }
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?
     }
 }
 
@@ -254,19 +318,43 @@ fn next_query<'a>(link: &'a str, resource_type: &str) -> Option<&'a str> {
     (rest.ends_with('/') && !query.contains('#')).then_some(query)
 }
 
-fn fetch(agent: &ureq::Agent, auth: &Auth, url: &str) -> Result<Option<Value>, ApiError> {
+/// Why a request came to nothing: as the portal says it, or a bearer token the server refused.
+#[derive(Debug, PartialEq)]
+enum Refused {
+    Token,
+    Error(ApiError),
+}
+
+impl From<ApiError> for Refused {
+    fn from(e: ApiError) -> Self {
+        Refused::Error(e)
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Token => ApiError::UpstreamUnavailable { timed_out: false },
+            Refused::Error(e) => e,
+        }
+    }
+}
+
+fn fetch(agent: &ureq::Agent, token: Option<&str>, url: &str) -> Result<Option<Value>, Refused> {
     let request = agent.get(url).header("Accept", "application/fhir+json");
-    let request = match auth {
-        Auth::None => request,
+    let request = match token {
+        None => request,
+        Some(token) => request.header("Authorization", format!("Bearer {token}")),
     };
     let mut response = request.call().map_err(|e| unavailable(url, &e))?;
     let status = response.status().as_u16();
     match status {
         200 => {}
         404 | 410 => return Ok(None),
+        401 if token.is_some() => return Err(Refused::Token),
         500.. => {
             tracing::warn!(url, status, "the record server failed");
-            return Err(ApiError::UpstreamUnavailable { timed_out: false });
+            return Err(ApiError::UpstreamUnavailable { timed_out: false }.into());
         }
         _ => {
             tracing::warn!(
@@ -274,7 +362,7 @@ fn fetch(agent: &ureq::Agent, auth: &Auth, url: &str) -> Result<Option<Value>, A
                 status,
                 "the record server refused the portal's request"
             );
-            return Err(ApiError::UpstreamAnswerRefused);
+            return Err(ApiError::UpstreamAnswerRefused.into());
         }
     }
     let text = response

@@ -103,13 +103,14 @@ pub async fn portal_configured(args: &str, change: impl FnOnce(&mut ServeConfig)
     };
     let store = Store::open(&location, config.db_connections).await.unwrap();
     let secrets = SecretsKey::generate();
-    let records = carefront_portal::records::Records::configured(&config.records_from);
+    let records = carefront_portal::records::Records::configured(&config.records_from).unwrap();
     demo::seed_if_empty(&store, &records, &secrets)
         .await
         .unwrap();
     let mailer = Mailer::configure(config.smtp_url.as_deref(), config.outbox.as_ref()).unwrap();
     let state = AppState::new(
         store,
+        records,
         config,
         PortalInfo::default(),
         ProxyRules::default(),
@@ -471,4 +472,14 @@ impl Portal {
             .await
             .unwrap()
     }
+}
+
+/// A laboratory result for a patient, as a hospital's system would add one.
+pub fn lab_result(id: &str, patient: &str) -> Value {
+    json!({"resourceType": "Observation", "id": id, "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
+        "code": {"text": "Thyroid stimulating hormone"},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "effectiveDateTime": "2026-12-01",
+        "valueQuantity": {"value": 9.7, "unit": "mU/L"}})
 }

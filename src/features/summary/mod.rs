@@ -25,10 +25,22 @@ const SHOWN: usize = 5;
 fn SummaryCard(
     title: &'static str,
     section: &'static str,
-    /// None: this section is not part of the user's access to this record.
+    /// None: this section is not part of the user's access to this record, or not shared.
     fetch: Option<RecordFetch>,
+    /// Part of the user's access, but the hospital's record system does not share it.
+    not_shared: bool,
     children: ChildrenFn,
 ) -> impl IntoView {
+    if not_shared {
+        let words = crate::sections::by_id(section).map(crate::features::not_shared_words);
+        return view! {
+            <section class="card summary-card">
+                <h2 class="card-title"><A href=section_path(section)>{title}</A></h2>
+                <p>{words}</p>
+            </section>
+        }
+        .into_any();
+    }
     // Outside the user's access: left out (the note above the record says why).
     let Some(fetch) = fetch else {
         return ().into_any();
@@ -90,8 +102,14 @@ pub fn SummaryPage() -> impl IntoView {
             .as_ref()
             .is_some_and(|p| record_layout::section_allowed(p, section))
     };
-    let fetch =
-        |section: &str, searches: Vec<Search>| allowed(section).then(|| RecordFetch::new(searches));
+    let portal = Portal::expect();
+    let shared = |section: &str| {
+        crate::sections::by_id(section).is_none_or(|s| portal.record_system.shares(s))
+    };
+    let not_shared = |section: &str| allowed(section) && !shared(section);
+    let fetch = |section: &str, searches: Vec<Search>| {
+        (allowed(section) && shared(section)).then(|| RecordFetch::new(searches))
+    };
     let allergy_fetch = fetch("allergies", vec![Search::all("AllergyIntolerance")]);
     let problem_fetch = fetch("problems", vec![Search::all("Condition")]);
     let medicine_fetch = fetch(
@@ -198,10 +216,10 @@ pub fn SummaryPage() -> impl IntoView {
         <PageHeading text=heading/>
         <RecordNotice/>
         <div class="summary-grid">
-            <SummaryCard title="Allergies" section="allergies" fetch=allergy_fetch>
+            <SummaryCard title="Allergies" section="allergies" fetch=allergy_fetch not_shared=not_shared("allergies")>
                 {move || names(allergy_names(), none("No allergies are recorded in this portal."))}
             </SummaryCard>
-            <SummaryCard title="Next appointment" section="appointments" fetch=appointment_fetch>
+            <SummaryCard title="Next appointment" section="appointments" fetch=appointment_fetch not_shared=not_shared("appointments")>
                 {move || match next_appointment() {
                     Some(a) => view! { <ul class="card-list plain">
                         <AppointmentCard appointment=a/>
@@ -209,13 +227,13 @@ pub fn SummaryPage() -> impl IntoView {
                     None => view! { <p>{none("No upcoming appointments are recorded in this portal.")}</p> }.into_any(),
                 }}
             </SummaryCard>
-            <SummaryCard title="Medicines" section="medicines" fetch=medicine_fetch>
+            <SummaryCard title="Medicines" section="medicines" fetch=medicine_fetch not_shared=not_shared("medicines")>
                 {move || names(medicine_names(), none("No current medicines are recorded in this portal."))}
             </SummaryCard>
-            <SummaryCard title="Health problems" section="problems" fetch=problem_fetch>
+            <SummaryCard title="Health problems" section="problems" fetch=problem_fetch not_shared=not_shared("problems")>
                 {move || names(problem_names(), none("No current health problems are recorded in this portal."))}
             </SummaryCard>
-            <SummaryCard title="Latest test results" section="results" fetch=result_fetch>
+            <SummaryCard title="Latest test results" section="results" fetch=result_fetch not_shared=not_shared("results")>
                 {move || {
                     let groups = latest_results();
                     if groups.is_empty() {
