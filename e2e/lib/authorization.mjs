@@ -1,11 +1,16 @@
 // The hospital's authorization server for the gateway pass: npm `oidc-provider` (a certified
-// OpenID provider), on a free loopback port inside the test process. It issues SMART Backend
-// Services tokens (client_credentials, private_key_jwt) as signed JWTs that Helios checks
-// against its key set, so the portal reaches the record server only as a registered client.
+// OpenID provider), on a free loopback port in a Node process of its own (a test waiting on a
+// portal command must not keep it from answering that command's token request). It issues SMART
+// Backend Services tokens (client_credentials, private_key_jwt) as signed JWTs that Helios
+// checks against its key set, so the portal reaches the record server only as a registered
+// client.
 import Provider, { errors } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { freePort } from './net.mjs';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { freePort, stopAtExit, stopped } from './net.mjs';
 
 /// The scopes the portal's registration allows: reading the record and, for `serve --demo` only,
 /// writing the demo's invented patients. The test loader (the hospital's own import) may do all.
@@ -36,9 +41,49 @@ function memoryAdapter() {
 export async function startAuthorization({ portalJwks, audience, tokenSeconds = 300 }) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
+  const loaderSecret = `loader-${Math.random().toString(36).slice(2)}`;
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AUTHORIZATION: JSON.stringify({ port, portalJwks, audience, tokenSeconds, loaderSecret }) },
+  });
+  stopAtExit(child);
+  const log = [];
+  child.stderr.on('data', (d) => log.push(String(d)));
+  const issued = [];
+  const lines = readline.createInterface({ input: child.stdout });
+  await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the authorization server stopped (${code}): ${log.join('')}`)));
+    lines.on('line', (line) => {
+      if (line === 'listening') resolve();
+      else if (line.startsWith('issued ')) issued.push(JSON.parse(line.slice(7)));
+    });
+  });
+  return {
+    issuer,
+    tokenEndpoint: `${issuer}/token`,
+    jwksUrl: `${issuer}/jwks`,
+    /// The tokens given so far: { client, scope } each.
+    issued,
+    /// A token for the hospital's own loader, to put test patients on the record server.
+    async loaderToken() {
+      const res = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'hospital-loader', client_secret: loaderSecret, scope: LOADER_SCOPES }),
+      });
+      const answer = await res.json();
+      if (!res.ok) throw new Error(`the authorization server refused the loader: ${JSON.stringify(answer)}`);
+      return answer.access_token;
+    },
+    stop: () => stopped(child, 'SIGTERM'),
+  };
+}
+
+/// The server itself, in its own process: says `listening`, then `issued {…}` for each token.
+async function serve({ port, portalJwks, audience, tokenSeconds, loaderSecret }) {
+  const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signing = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'tokens' };
-  const loaderSecret = `loader-${Math.random().toString(36).slice(2)}`;
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(),
     clients: [
@@ -79,27 +124,11 @@ export async function startAuthorization({ portalJwks, audience, tokenSeconds = 
       },
     },
   });
-  const issued = [];
-  provider.on('client_credentials.issued', (token) => issued.push({ client: token.clientId, scope: token.scope }));
+  provider.on('client_credentials.issued', (token) => console.log(`issued ${JSON.stringify({ client: token.clientId, scope: token.scope })}`));
   const server = provider.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  return {
-    issuer,
-    tokenEndpoint: `${issuer}/token`,
-    jwksUrl: `${issuer}/jwks`,
-    /// The tokens given so far: { client, scope } each.
-    issued,
-    /// A token for the hospital's own loader, to put test patients on the record server.
-    async loaderToken() {
-      const res = await fetch(`${issuer}/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'hospital-loader', client_secret: loaderSecret, scope: LOADER_SCOPES }),
-      });
-      const answer = await res.json();
-      if (!res.ok) throw new Error(`the authorization server refused the loader: ${JSON.stringify(answer)}`);
-      return answer.access_token;
-    },
-    stop: () => new Promise((resolve) => server.close(resolve)),
-  };
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+  console.log('listening');
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(JSON.parse(process.env.AUTHORIZATION));

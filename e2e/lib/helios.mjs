@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAuthorization } from './authorization.mjs';
-import { freePort, listening, stopped } from './net.mjs';
+import { freePort, listening, stopAtExit, stopped } from './net.mjs';
 
 export const onHelios = process.env.CAREFRONT_E2E_RECORDS === 'helios';
 
@@ -32,7 +32,7 @@ export async function startHelios(dir, { portalJwks, tokenSeconds } = {}) {
   });
   const log = [];
   child.stderr.on('data', (d) => log.push(String(d)));
-  process.once('exit', () => child.kill());
+  stopAtExit(child);
   await listening(port, child, 'Helios', () => log.join(''));
   return {
     url,

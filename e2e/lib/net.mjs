@@ -32,3 +32,11 @@ export async function stopped(child, signal) {
   child.kill(signal);
   await exited;
 }
+
+/// Stops a started server if the test run ends first, forgetting it once it has gone (so a run
+/// of many tests does not pile up handlers).
+export function stopAtExit(child) {
+  const kill = () => child.kill();
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+}

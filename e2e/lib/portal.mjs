@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { freePort, listening, stopped } from './net.mjs';
+import { freePort, listening, stopAtExit, stopped } from './net.mjs';
 import { startNginx } from './nginx.mjs';
 import { postgres } from './postgres.mjs';
 import { onHelios, startHelios } from './helios.mjs';
@@ -84,7 +84,7 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   }
   // Plain http on loopback: the browser tests use the development cookie flag, as the demo does.
   const sink = smtp ? await startSmtpSink(dir) : null;
-  if (sink) process.once('exit', () => sink.child.kill());
+  if (sink) stopAtExit(sink.child);
   const outbox = sink ? sink.folder : path.join(dir, 'outbox');
   const args = ['serve', '--bind', '127.0.0.1:0', '--db', db, '--static', dist, '--demo', '--dev-insecure-cookies',
     ...(sink ? ['--smtp-url', `smtp://127.0.0.1:${sink.port}`] : ['--outbox', outbox])];
