@@ -69,6 +69,7 @@ async function burst(options) {
     const cookie = bench.headers.get('set-cookie').split(';')[0];
     const terms = await (await api('/terms')).json();
     await api('/terms/acceptances', { method: 'POST', headers: { cookie }, body: JSON.stringify({ document: 'patient', version: terms.patient.version }) });
+    if (portal.helios) await firstPages(api, cookie, portal.helios);
     // A record of 100 reports and 1,000 results: pages of 50 results each, every one audited.
     let next = 0, failed = 0;
     const searchTimes = [];
@@ -92,6 +93,20 @@ async function burst(options) {
   } finally {
     await portal.stop();
   }
+}
+
+/// A section's first page, one at a time, as a patient opening it meets it: through the gateway
+/// (the whole type of their record read from the record server, then kept for seconds) and
+/// straight to the record server.
+async function firstPages(api, cookie, helios) {
+  const auth = { authorization: `Bearer ${await helios.authorization.loaderToken()}` };
+  const through = [], straight = [];
+  for (const kind of ['Observation', 'DiagnosticReport']) {
+    await timed(() => api(`/fhir/${kind}?patient=bench&_count=50`, { headers: { cookie } }), through);
+    await timed(() => fetch(`${helios.url}/${kind}?patient=bench&_count=50&_sort=-date`, { headers: { accept: 'application/fhir+json', ...auth } }), straight);
+  }
+  const ms = (list) => list.map((t) => `${t.toFixed(0)} ms`).join(' and ');
+  console.log(`  a section's first page, alone (results, then reports): through the gateway ${ms(through)}; straight to Helios ${ms(straight)}`);
 }
 
 /// The same searches sent straight to the record server, with no portal between: what the

@@ -77,3 +77,16 @@ test('a token about to run out is renewed before it does, and the record goes on
   await page.getByText('Penicillin').first().waitFor();
   assert.equal(readTokens(portal).length, first + 1);
 }, { portal: { recordTokenSeconds: 4 } });
+
+test('with the hospital\u2019s authorization server away, what needs a new token waits and says so', async ({ page, portal }) => {
+  await signInAsAnn(page);
+  await openSection(page, 'Allergies');
+  await page.getByText('Penicillin').first().waitFor();
+  await portal.helios.authorization.stop();
+  // The token in hand is renewed at half its 4 seconds, and no new one can be had.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await openSection(page, 'Vaccinations');
+  await page.getByRole('alert').filter({ hasText: 'The hospital\u2019s record system is not answering just now' }).waitFor();
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+}, { portal: { recordTokenSeconds: 4 } });

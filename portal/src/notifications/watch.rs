@@ -17,6 +17,7 @@ use crate::proxies;
 use crate::records::{Records, index};
 use jiff::Timestamp;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// The types whose new resources people hear about (`Kind::of`).
 const WATCHED: [&str; 4] = [
@@ -64,11 +65,12 @@ pub async fn note_new(state: &AppState) -> Result<usize, ApiError> {
             }
         };
         let mut latest = seen_to;
+        let mut read_here = HashMap::new();
         for resource in &changed {
             if let Some(updated) = last_updated(resource) {
                 latest = latest.max(updated);
             }
-            if let Some(patient) = new_for_a_reader(&mut conn, resource).await? {
+            if let Some(patient) = new_for_a_reader(&mut conn, &mut read_here, resource).await? {
                 note_added(&mut conn, &patient, resource, now).await?;
                 noted += 1;
             }
@@ -84,8 +86,12 @@ fn last_updated(resource: &Value) -> Option<Timestamp> {
 }
 
 /// The patient a resource belongs to, if it is new to the server (not a change to one already
-/// there) and someone here reads that patient's record.
-async fn new_for_a_reader(conn: &mut Conn, resource: &Value) -> Result<Option<String>, ApiError> {
+/// there) and someone here reads that patient's record (`read_here`: found out once a look).
+async fn new_for_a_reader(
+    conn: &mut Conn,
+    read_here: &mut HashMap<String, bool>,
+    resource: &Value,
+) -> Result<Option<String>, ApiError> {
     if resource["meta"]["versionId"]
         .as_str()
         .is_some_and(|v| v != "1")
@@ -95,8 +101,15 @@ async fn new_for_a_reader(conn: &mut Conn, resource: &Value) -> Result<Option<St
     let Some(patient) = index(resource).and_then(|ix| ix.patient_id) else {
         return Ok(None);
     };
-    let read = accounts::of_patient(conn, &patient).await?.is_some()
-        || !proxies::store::of_patient(conn, &patient).await?.is_empty();
+    let read = match read_here.get(&patient) {
+        Some(read) => *read,
+        None => {
+            let read = accounts::of_patient(conn, &patient).await?.is_some()
+                || !proxies::store::of_patient(conn, &patient).await?.is_empty();
+            read_here.insert(patient.clone(), read);
+            read
+        }
+    };
     Ok(read.then_some(patient))
 }
 

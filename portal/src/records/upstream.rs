@@ -110,8 +110,15 @@ impl Upstream {
         &self.base
     }
 
-    /// One resource, or None if the server has none by that id (or had one and deleted it).
+    /// One resource, or None if the server has none by that id (or had one and deleted it). A
+    /// Patient read moments ago (every request of someone acting for them needs their age) is
+    /// not asked for again.
     pub async fn read(&self, resource_type: &str, id: &str) -> Result<Option<Value>, ApiError> {
+        if resource_type == "Patient"
+            && let Some(kept) = self.recent.get(resource_type, id)
+        {
+            return Ok(kept.first().cloned());
+        }
         let url = format!("{}/{resource_type}/{id}", self.base);
         let Some(resource) = self.get(url).await? else {
             return Ok(None);
@@ -124,6 +131,10 @@ impl Upstream {
                 "the record server answered a read with another resource"
             );
             return Err(ApiError::UpstreamAnswerRefused);
+        }
+        if resource_type == "Patient" {
+            self.recent
+                .keep(resource_type, id, Arc::new(vec![resource.clone()]));
         }
         Ok(Some(resource))
     }
@@ -143,25 +154,48 @@ impl Upstream {
         } else {
             format!("patient={patient_id}")
         };
-        let list = Arc::new(self.all_matching(resource_type, &query).await?);
+        let (list, complete) = self.all_matching(resource_type, &query).await?;
+        if !complete {
+            tracing::warn!(
+                resource_type,
+                "the record server's answer is too large to gather"
+            );
+            return Err(ApiError::UpstreamAnswerRefused);
+        }
+        let list = Arc::new(list);
         self.recent.keep(resource_type, patient_id, list.clone());
         Ok(list)
     }
 
     /// Every resource of a type, of any patient, changed after a moment of the server's own
-    /// (`meta.lastUpdated`), across its pages.
+    /// (`meta.lastUpdated`), across its pages: at most `MAX_RESOURCES`, the rest let go (a
+    /// look that failed for being too big would be tried again forever).
     pub async fn changed_since(
         &self,
         resource_type: &str,
         since: jiff::Timestamp,
     ) -> Result<Vec<Value>, ApiError> {
         // Shown in UTC with a Z, so nothing in it needs escaping in a query.
-        self.all_matching(resource_type, &format!("_lastUpdated=gt{since}"))
-            .await
+        let (changed, complete) = self
+            .all_matching(resource_type, &format!("_lastUpdated=gt{since}"))
+            .await?;
+        if !complete {
+            tracing::warn!(
+                resource_type,
+                gathered = changed.len(),
+                "more changed on the record server than one look gathers: the rest are not emailed about"
+            );
+        }
+        Ok(changed)
     }
 
-    /// Every resource of a type that a search finds, across its pages, up to `MAX_RESOURCES`.
-    async fn all_matching(&self, resource_type: &str, query: &str) -> Result<Vec<Value>, ApiError> {
+    /// Every resource of a type that a search finds, across its pages, up to `MAX_RESOURCES`;
+    /// and whether that was all of them.
+    async fn all_matching(
+        &self,
+        resource_type: &str,
+        query: &str,
+    ) -> Result<(Vec<Value>, bool), ApiError> {
         let mut url = format!("{}/{resource_type}?{query}&_count={PAGE_SIZE}", self.base);
         let mut found = Vec::new();
         loop {
@@ -186,14 +220,10 @@ impl Upstream {
                 }
             }
             if found.len() > MAX_RESOURCES {
-                tracing::warn!(
-                    resource_type,
-                    "the record server's answer is too large to gather"
-                );
-                return Err(ApiError::UpstreamAnswerRefused);
+                return Ok((found, false));
             }
             match next {
-                None => return Ok(found),
+                None => return Ok((found, true)),
                 Some(next) => match next_query(&next, resource_type) {
                     // Asked of the server the portal was configured with, whatever address the
                     // server gave for itself (often its public one, or none it knows): only the
