@@ -36,6 +36,9 @@ async function signInAs(page, username) {
     await page.getByRole('button', { name: 'Continue' }).click();
   }
   await page.getByRole('button', { name: 'Accept and continue' }).click();
+  // Accepted once the terms have gone: a test that goes elsewhere sooner would take the
+  // acceptance away with the page (as a person typing an address at that moment would).
+  await page.getByRole('button', { name: 'Accept and continue' }).waitFor({ state: 'detached' });
 }
 
 async function summaryLoaded(page) {
