@@ -12,9 +12,10 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, stopAtExit, stopped } from './net.mjs';
 
-/// The scopes the portal's registration allows: reading the record and, for `serve --demo` only,
-/// writing the demo's invented patients. The test loader (the hospital's own import) may do all.
-const PORTAL_SCOPES = 'system/*.rs system/*.cu';
+/// The scopes the portal's registration allows: reading the record, making its Subscription and,
+/// for `serve --demo` only, writing the demo's invented patients. The test loader (the hospital's
+/// own import) may do all.
+const PORTAL_SCOPES = 'system/*.rs system/Subscription.cu system/*.cu';
 const LOADER_SCOPES = 'system/*.cruds';
 
 /// What the provider keeps (the client assertions' jti, each taken once), in this process for

@@ -48,14 +48,23 @@ export async function run() {
   fs.mkdirSync(screens, { recursive: true });
   const only = process.env.CAREFRONT_E2E_ONLY;
   const selected = only ? tests.filter((t) => only.split('|').some((part) => t.name.includes(part))) : tests;
-  const browser = await chromium.launch({
-    executablePath: process.env.CAREFRONT_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  let current = '(before the first test)';
+  const launch = async () => {
+    const launched = await chromium.launch({
+      executablePath: process.env.CAREFRONT_CHROMIUM || '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    // Said where it happened: the test running then fails on its own, and the rest go on.
+    launched.on('disconnected', () => current && console.log(`    Chromium stopped, during or after: ${current}`));
+    return launched;
+  };
+  let browser = await launch();
   let passed = 0, failed = 0;
   for (const t of selected) {
     const started = Date.now();
+    if (!browser.isConnected()) browser = await launch();
+    current = t.name;
     let portal;
     try {
       portal = await startPortal(t.options.portal);
@@ -64,14 +73,22 @@ export async function run() {
       console.log(`FAILED ${t.name}\n    the portal did not start: ${e.message}`);
       continue;
     }
-    const context = await browser.newContext({
-      viewport: t.options.viewport || { width: 1280, height: 900 },
-      baseURL: portal.url,
-      // A patient near the demo hospital, unless a test says otherwise.
-      timezoneId: t.options.timezoneId || 'Europe/London',
-      locale: 'en-GB',
-    });
-    const page = await context.newPage();
+    let context, page;
+    try {
+      context = await browser.newContext({
+        viewport: t.options.viewport || { width: 1280, height: 900 },
+        baseURL: portal.url,
+        // A patient near the demo hospital, unless a test says otherwise.
+        timezoneId: t.options.timezoneId || 'Europe/London',
+        locale: 'en-GB',
+      });
+      page = await context.newPage();
+    } catch (e) {
+      failed += 1;
+      console.log(`FAILED ${t.name}\n    the browser did not open a page: ${e.message}`);
+      await portal.stop();
+      continue;
+    }
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     try {
@@ -88,11 +105,12 @@ export async function run() {
       const file = path.join(output, `failure-${t.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
       await page.screenshot({ path: file, fullPage: true }).catch(() => {});
     } finally {
-      await context.close();
+      await context.close().catch(() => {});
       await portal.stop();
     }
   }
-  await browser.close();
+  current = null;
+  await browser.close().catch(() => {});
   await endPostgres();
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   return failed === 0;

@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { freePort, listening, stopAtExit, stopped } from './net.mjs';
 import { startNginx } from './nginx.mjs';
 import { postgres } from './postgres.mjs';
-import { onHelios, startHelios } from './helios.mjs';
+import { NEW_INFORMATION_TOPIC, onHelios, startHelios } from './helios.mjs';
 
 /// The Synthea patients the portal was given, with the sign-in made for each.
 export const syntheaUsers = [];
@@ -64,19 +64,20 @@ function portalKey(bin, dir) {
 /// gateway pass (CAREFRONT_E2E_RECORDS=helios) the record is on a Helios FHIR server of its own,
 /// which the demo patients are written to as the portal starts; the portal reaches it with
 /// SMART Backend Services tokens from the hospital's authorization server, under a key of its own.
-export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster, recordTokenSeconds,
+export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster, recordTokenSeconds, recordsTopic,
   postgres: onPostgres = cluster || process.env.CAREFRONT_E2E_DB === 'postgres', gateway = onHelios,
   bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
   if (!bin || !dist) throw new Error('CAREFRONT_PORTAL and CAREFRONT_DIST must be set (run through `cargo xtask test`)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carefront-e2e-'));
   const { db, env: dbEnv } = await database(bin, dir, onPostgres);
-  const helios = gateway ? await startHelios(dir, { portalJwks: portalKey(bin, dir).jwks, tokenSeconds: recordTokenSeconds }) : null;
+  const helios = gateway ? await startHelios(dir, { portalJwks: portalKey(bin, dir).jwks, tokenSeconds: recordTokenSeconds, topic: recordsTopic }) : null;
   const env = helios ? {
     ...dbEnv,
     CAREFRONT_RECORDS_FROM: helios.url,
     CAREFRONT_RECORDS_CLIENT_ID: 'carefront-portal',
     CAREFRONT_RECORDS_KEY_FILE: portalKey(bin, dir).key,
+    ...(recordsTopic ? { CAREFRONT_RECORDS_TOPIC: NEW_INFORMATION_TOPIC } : {}),
   } : dbEnv;
   if (synthea) await loadSynthea(bin, db, env, helios);
   if (benchReports || benchSignIns) {

@@ -1,8 +1,11 @@
 // The portal in front of the hospital's own FHIR server (the gateway pass only): what a patient
-// meets when that server goes away while they are reading.
+// meets when that server or its authorization server goes away, what it does not share, the
+// tokens the portal reads with, and new information it is told of.
 import assert from 'node:assert/strict';
 import { test, screen } from '../lib/harness.mjs';
 import { signInAsAnn, openSection, bodyText } from '../lib/pages.mjs';
+import { thyroidResult } from '../lib/load.mjs';
+import { mailsTo } from '../lib/mail.mjs';
 
 test('with the hospital\u2019s record system away, the record says so and everything else works', async ({ page, portal }) => {
   await signInAsAnn(page);
@@ -90,3 +93,27 @@ test('with the hospital\u2019s authorization server away, what needs a new token
   await page.getByRole('link', { name: 'Your account' }).click();
   await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
 }, { portal: { recordTokenSeconds: 4 } });
+
+test('a result added on the hospital\u2019s record system is emailed within seconds, and the email says nothing of it', async ({ portal }) => {
+  // The portal subscribes as it starts (FHIR Subscriptions, R4 Backport); Helios then shakes hands.
+  const deadline = Date.now() + 20000;
+  const active = async () => (await portal.helios.search('Subscription')).entry?.some((e) => e.resource.status === 'active');
+  while (!(await active())) {
+    assert.ok(Date.now() < deadline, 'the portal\u2019s Subscription became active');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await portal.helios.put(thyroidResult('gateway-tsh', 'demo-ann'));
+  const [mail] = await mailsTo(portal, 'ann.carter@example.org');
+  assert.ok(mail, 'the email arrived');
+  assert.match(mail, /^Subject: There is something new in the .* patient portal/m);
+  for (const health of ['Thyroid', 'TSH', '9.7', 'mU/L', 'laboratory']) {
+    assert.ok(!mail.includes(health), `the email says ${health}`);
+  }
+  // A notification without the secret the portal gave its Subscription is refused.
+  const forged = await fetch(`${portal.url}/record-system/notifications`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json', Authorization: 'Bearer guessed' },
+    body: '{"resourceType":"Bundle","type":"history","entry":[]}',
+  });
+  assert.equal(forged.status, 401);
+}, { portal: { recordsTopic: true } });

@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(shares::links::routes())
+        .merge(notifications::subscription::routes())
         .merge(professional::routes(&state))
         .fallback(app_files::serve)
         .layer(

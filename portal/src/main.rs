@@ -274,6 +274,8 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
             // Read before the first patient arrives, so the app is told from the start.
             read_capabilities(upstream).await;
             tokio::spawn(capabilities(upstream.clone()));
+            // Once the portal answers: the record server's handshake comes to it.
+            tokio::spawn(subscribed(state.clone()));
         }
         tokio::spawn(purge(state.clone()));
         tokio::spawn(notify(state.clone()));
@@ -298,6 +300,29 @@ async fn capabilities(upstream: std::sync::Arc<Upstream>) {
             CAPABILITIES_EVERY
         } else {
             CAPABILITIES_RETRY
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Keeps the portal's Subscription on the record server (`--records-topic`), checked as often
+/// as the server's capabilities.
+async fn subscribed(state: AppState) {
+    if state.config.records_from.topic.is_none() {
+        return;
+    }
+    loop {
+        let wait = match carefront_portal::notifications::subscription::keep_subscribed(&state)
+            .await
+        {
+            Ok(()) => CAPABILITIES_EVERY,
+            Err(e) => {
+                tracing::warn!(
+                    reason = e.reason(),
+                    "could not subscribe to new information on the record server: trying again in a minute"
+                );
+                CAPABILITIES_RETRY
+            }
         };
         tokio::time::sleep(wait).await;
     }

@@ -90,15 +90,17 @@ fn fhir_examples(root: &Path) -> Result<(), String> {
 }
 
 pub const HELIOS_VERSION: &str = "0.2.7";
+/// R4 on SQLite, with its Subscriptions engine (the portal's `--records-topic`); not its R6
+/// feature, which would download more at build time, nor its UI.
+const HELIOS_FEATURES: &[&str] = &["R4", "sqlite", "subscriptions"];
 
-/// Helios FHIR Server, a FHIR R4 server no one here wrote, for the gateway tests: R4 on SQLite
-/// only (its R6 feature would download more at build time, and nothing here needs it).
+/// Helios FHIR Server, a FHIR R4 server no one here wrote, for the gateway tests.
 fn helios() -> Result<(), String> {
-    if output("hfs", &["--version"]).is_some_and(|v| v.trim().ends_with(HELIOS_VERSION)) {
+    if helios_installed() {
         return Ok(());
     }
     step(&format!(
-        "Installing Helios FHIR Server {HELIOS_VERSION} (once per machine; about 22 minutes on 2 cores)"
+        "Installing Helios FHIR Server {HELIOS_VERSION} (once per machine; about 25 minutes on 2 cores)"
     ));
     command(
         "cargo",
@@ -109,11 +111,40 @@ fn helios() -> Result<(), String> {
             HELIOS_VERSION,
             "--no-default-features",
             "--features",
-            "R4,sqlite",
+            &HELIOS_FEATURES.join(","),
             "--locked",
         ],
     )
     .run()
+}
+
+/// Whether `hfs` is this version, installed by cargo with every feature wanted (cargo keeps what
+/// it installed, and how, in `$CARGO_HOME/.crates2.json`).
+fn helios_installed() -> bool {
+    if !output("hfs", &["--version"]).is_some_and(|v| v.trim().ends_with(HELIOS_VERSION)) {
+        return false;
+    }
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        std::path::PathBuf::from,
+    );
+    let Ok(text) = std::fs::read_to_string(home.join(".crates2.json")) else {
+        return false;
+    };
+    let installs: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let prefix = format!("helios-hfs {HELIOS_VERSION} ");
+    installs["installs"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| name.starts_with(&prefix))
+        .any(|(_, how)| {
+            HELIOS_FEATURES.iter().all(|f| {
+                how["features"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|x| x == f))
+            })
+        })
 }
 
 /// Helios's data folder: the R4 search parameters it needs to search by anything but id.

@@ -124,6 +124,17 @@ pub struct RecordsFrom {
         global = true
     )]
     pub scope: String,
+    /// A SubscriptionTopic on the record server (its canonical URL) that fires when a result,
+    /// document, letter or appointment is added: the portal subscribes to it (FHIR
+    /// Subscriptions, R4 Backport, rest-hook to its public address) and hears of new information
+    /// as it arrives. Without it, the portal asks the record server once a minute.
+    #[arg(
+        long = "records-topic",
+        env = "CAREFRONT_RECORDS_TOPIC",
+        requires = "base",
+        global = true
+    )]
+    pub topic: Option<String>,
     /// Seconds to wait for the record server before telling the patient it is not answering.
     #[arg(long = "records-timeout", env = "CAREFRONT_RECORDS_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub timeout: u64,

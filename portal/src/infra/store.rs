@@ -48,6 +48,7 @@ pub const MIGRATIONS: Migrations = migrations!(
     "0014_shared_between_portals",
     "0015_undated_first",
     "0016_record_watch",
+    "0017_record_subscription",
 );
 
 /// How long a request waits for a free connection before it is told to try again (503).

@@ -9,6 +9,7 @@
 pub mod emergency;
 pub mod routes;
 pub mod send;
+pub mod subscription;
 pub mod watch;
 
 use crate::infra::store::Conn;

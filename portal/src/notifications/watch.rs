@@ -20,7 +20,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// The types whose new resources people hear about (`Kind::of`).
-const WATCHED: [&str; 4] = [
+pub const WATCHED: [&str; 4] = [
     "DiagnosticReport",
     "Observation",
     "DocumentReference",
@@ -38,6 +38,16 @@ pub async fn note_new(state: &AppState) -> Result<usize, ApiError> {
         return Ok(0);
     };
     if !state.store.lease(ROUND, time::now(), ROUND_LEASE).await? {
+        return Ok(0);
+    }
+    // Told by the record server as things are added (`subscription`): nothing to ask, and
+    // where asking stopped is forgotten, so asking again (should the Subscription stop) starts
+    // from then rather than going back over what it was told.
+    if super::subscription::is_subscribed(&mut *state.store.conn().await?).await? {
+        sqlx::query("DELETE FROM record_watch")
+            .execute(&mut *state.store.conn().await?)
+            .await?;
+        state.store.release(ROUND).await?;
         return Ok(0);
     }
     let mut noted = 0;
@@ -87,7 +97,7 @@ fn last_updated(resource: &Value) -> Option<Timestamp> {
 
 /// The patient a resource belongs to, if it is new to the server (not a change to one already
 /// there) and someone here reads that patient's record (`read_here`: found out once a look).
-async fn new_for_a_reader(
+pub async fn new_for_a_reader(
     conn: &mut Conn,
     read_here: &mut HashMap<String, bool>,
     resource: &Value,

@@ -24,6 +24,8 @@ const DEMO_WRITE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The scopes asked for to write the demo's invented patients (`serve --demo` only).
 const DEMO_WRITE_SCOPE: &str = "system/*.cu";
+/// The scope asked for to make the portal's Subscription (`--records-topic`).
+const SUBSCRIPTION_SCOPE: &str = "system/Subscription.cu";
 
 /// How the portal proves itself to the record server.
 #[derive(Debug)]
@@ -261,36 +263,10 @@ impl Upstream {
             "type": "transaction",
             "entry": entries,
         });
-        let (agent, auth, base) = (self.agent.clone(), self.auth.clone(), self.base.clone());
-        let answer = tokio::task::spawn_blocking(move || {
-            let url = format!("{base}/");
-            let request = agent
-                .post(&url)
-                .config()
-                .timeout_global(Some(DEMO_WRITE_TIMEOUT))
-                .build()
-                .header("Content-Type", "application/fhir+json");
-            let request = match &*auth {
-                Auth::None => request,
-                Auth::BackendServices(smart) => request.header(
-                    "Authorization",
-                    format!(
-                        "Bearer {}",
-                        smart.bearer_for(&agent, &base, DEMO_WRITE_SCOPE)?
-                    ),
-                ),
-            };
-            request
-                .send(bundle.to_string())
-                .map(|mut r| {
-                    let status = r.status().as_u16();
-                    (status, r.body_mut().read_to_string().unwrap_or_default())
-                })
-                .map_err(|e| unavailable(&url, &e))
-        })
-        .await
-        .map_err(|_| ApiError::Internal)??;
-        match answer {
+        match self
+            .post("", &bundle, DEMO_WRITE_SCOPE, DEMO_WRITE_TIMEOUT)
+            .await?
+        {
             (200, _) => Ok(()),
             (status, text) => {
                 let text: String = text.chars().take(500).collect();
@@ -298,6 +274,68 @@ impl Upstream {
                 Err(ApiError::UpstreamAnswerRefused)
             }
         }
+    }
+
+    /// Creates the portal's Subscription (`Subscription.cu` is all the scope it asks for): the
+    /// resource as the server made it.
+    pub async fn create_subscription(&self, subscription: &Value) -> Result<Value, ApiError> {
+        let timeout = Duration::from_secs(30);
+        match self
+            .post("Subscription", subscription, SUBSCRIPTION_SCOPE, timeout)
+            .await?
+        {
+            (200 | 201, text) => serde_json::from_str::<Value>(&text)
+                .ok()
+                .filter(|made| made["resourceType"] == "Subscription" && made["id"].is_string())
+                .ok_or(ApiError::UpstreamAnswerRefused),
+            (status, text) => {
+                let text: String = text.chars().take(500).collect();
+                tracing::error!(
+                    status,
+                    text,
+                    "the record server refused the portal's Subscription"
+                );
+                Err(ApiError::UpstreamAnswerRefused)
+            }
+        }
+    }
+
+    /// Posts a resource (or a transaction, to the base) with a token for `scope`: the status and
+    /// the answer's text.
+    async fn post(
+        &self,
+        path: &str,
+        body: &Value,
+        scope: &'static str,
+        timeout: Duration,
+    ) -> Result<(u16, String), ApiError> {
+        let (agent, auth, base) = (self.agent.clone(), self.auth.clone(), self.base.clone());
+        let (url, body) = (format!("{base}/{path}"), body.to_string());
+        tokio::task::spawn_blocking(move || {
+            let request = agent
+                .post(&url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("Content-Type", "application/fhir+json")
+                .header("Accept", "application/fhir+json");
+            let request = match &*auth {
+                Auth::None => request,
+                Auth::BackendServices(smart) => request.header(
+                    "Authorization",
+                    format!("Bearer {}", smart.bearer_for(&agent, &base, scope)?),
+                ),
+            };
+            request
+                .send(body)
+                .map(|mut r| {
+                    let status = r.status().as_u16();
+                    (status, r.body_mut().read_to_string().unwrap_or_default())
+                })
+                .map_err(|e| unavailable(&url, &e))
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?
     }
 
     /// A JSON answer; None for 404 and 410; the server's failures as the portal says them.
