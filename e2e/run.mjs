@@ -16,4 +16,5 @@ const files = process.env.CAREFRONT_E2E_RECORDS === 'helios' ? onGateway
 for (const file of files) {
   await import(`./tests/${file}.test.mjs`);
 }
-process.exitCode = (await run()) ? 0 : 1;
+// Exits even if a server a failed test started is still running (each is stopped as it goes).
+process.exit((await run()) ? 0 : 1);

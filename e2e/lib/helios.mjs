@@ -66,7 +66,8 @@ export async function startHelios(dir, { portalJwks, tokenSeconds, topic } = {})
     const res = await fetch(`${url}/${where}`, {
       method,
       headers: { 'Content-Type': 'application/fhir+json', ...(await auth()) },
-      body: typeof resource === 'string' ? resource : JSON.stringify(resource),
+      // A file's bytes or text are sent as they are; anything else as JSON.
+      body: typeof resource === 'string' || Buffer.isBuffer(resource) ? resource : JSON.stringify(resource),
     });
     const answer = await res.json();
     if (res.status >= 300) throw new Error(`Helios refused ${method} ${where} (${res.status}): ${JSON.stringify(answer).slice(0, 500)}`);

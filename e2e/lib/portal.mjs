@@ -79,9 +79,15 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
     CAREFRONT_RECORDS_KEY_FILE: portalKey(bin, dir).key,
     ...(recordsTopic ? { CAREFRONT_RECORDS_TOPIC: NEW_INFORMATION_TOPIC } : {}),
   } : dbEnv;
-  if (synthea) await loadSynthea(bin, db, env, helios);
-  if (benchReports || benchSignIns) {
-    execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db], { env });
+  try {
+    if (synthea) await loadSynthea(bin, db, env, helios);
+    if (benchReports || benchSignIns) {
+      execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db], { env });
+    }
+  } catch (e) {
+    // Nothing a failed start began is left running to hold the test run open.
+    await helios?.stop();
+    throw e;
   }
   // Plain http on loopback: the browser tests use the development cookie flag, as the demo does.
   const sink = smtp ? await startSmtpSink(dir) : null;

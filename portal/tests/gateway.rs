@@ -204,9 +204,12 @@ async fn a_record_server_answering_wrongly_is_refused_never_passed_on() {
     let app = Router::new()
         .route(
             "/",
-            post(|| async {
+            // The demo patients are read to the end before the answer, as a real server does:
+            // answering first would cut the portal off while it is still sending.
+            post(|_demo: axum::body::Bytes| async {
                 axum::Json(json!({"resourceType": "Bundle", "type": "transaction-response"}))
-            }),
+            })
+            .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/metadata", get(metadata))
         .route("/{kind}", get(search))
