@@ -4,7 +4,6 @@
 // Backend Services tokens (client_credentials, private_key_jwt) as signed JWTs that Helios
 // checks against its key set, so the portal reaches the record server only as a registered
 // client.
-import Provider, { errors } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -82,6 +81,8 @@ export async function startAuthorization({ portalJwks, audience, tokenSeconds = 
 
 /// The server itself, in its own process: says `listening`, then `issued {…}` for each token.
 async function serve({ port, portalJwks, audience, tokenSeconds, loaderSecret }) {
+  // Loaded here only: the test process that starts this one has no use for it.
+  const { default: Provider, errors } = await import('oidc-provider');
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signing = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'tokens' };
