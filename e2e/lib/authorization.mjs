@@ -17,24 +17,6 @@ import { freePort, stopAtExit, stopped } from './net.mjs';
 const PORTAL_SCOPES = 'system/*.rs system/Subscription.cu system/*.cu';
 const LOADER_SCOPES = 'system/*.cruds';
 
-/// What the provider keeps (the client assertions' jti, each taken once), in this process for
-/// the test's life: a database would add nothing, and naming a store keeps the provider's warning
-/// about its quick-start one out of every test's output.
-function memoryAdapter() {
-  const kept = new Map();
-  return class {
-    constructor(model) { this.model = model; }
-    key(id) { return `${this.model}:${id}`; }
-    async upsert(id, payload) { kept.set(this.key(id), payload); }
-    async find(id) { return kept.get(this.key(id)); }
-    async findByUid() { return undefined; }
-    async findByUserCode() { return undefined; }
-    async consume(id) { const p = kept.get(this.key(id)); if (p) p.consumed = Math.floor(Date.now() / 1000); }
-    async destroy(id) { kept.delete(this.key(id)); }
-    async revokeByGrantId() {}
-  };
-}
-
 /// `portalJwks`: the public key set of the portal's key (`professional keygen --public`);
 /// `audience`: the record server's address, the audience of every token; `tokenSeconds`: how
 /// long a token lives.
@@ -87,7 +69,6 @@ async function serve({ port, portalJwks, audience, tokenSeconds, loaderSecret })
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signing = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'tokens' };
   const provider = new Provider(issuer, {
-    adapter: memoryAdapter(),
     clients: [
       {
         client_id: 'carefront-portal',

@@ -43,9 +43,10 @@ pub async fn note_new(state: &AppState) -> Result<usize, ApiError> {
     // Told by the record server as things are added (`subscription`): nothing to ask, and
     // where asking stopped is forgotten, so asking again (should the Subscription stop) starts
     // from then rather than going back over what it was told.
-    if super::subscription::is_subscribed(&mut *state.store.conn().await?).await? {
+    let mut conn = state.store.conn().await?;
+    if super::subscription::is_subscribed(&mut conn).await? {
         sqlx::query("DELETE FROM record_watch")
-            .execute(&mut *state.store.conn().await?)
+            .execute(&mut *conn)
             .await?;
         state.store.release(ROUND).await?;
         return Ok(0);
@@ -53,7 +54,6 @@ pub async fn note_new(state: &AppState) -> Result<usize, ApiError> {
     let mut noted = 0;
     let mut outcome = Ok(());
     for resource_type in WATCHED.into_iter().filter(|t| upstream.offers(t)) {
-        let mut conn = state.store.conn().await?;
         let now = time::now();
         let seen_to = match looked(&mut conn, resource_type).await? {
             Some((_, looked_at)) if now - looked_at < LOOK_EVERY_SECONDS => continue,

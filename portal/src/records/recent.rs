@@ -16,25 +16,24 @@ const KEPT_FOR: Duration = Duration::from_secs(20);
 const MAX_HELD: usize = 50_000;
 
 type Key = (String, String);
+/// Each (type, patient)'s list, and when it was read.
+type Lists = HashMap<Key, (Instant, Arc<Vec<Value>>)>;
 
 #[derive(Default)]
 pub struct Recent {
     lists: Mutex<Lists>,
 }
 
-#[derive(Default)]
-struct Lists {
-    by_key: HashMap<Key, (Instant, Arc<Vec<Value>>)>,
-    held: usize,
+/// How many resources the lists hold between them.
+fn held(lists: &Lists) -> usize {
+    lists.values().map(|(_, list)| list.len()).sum()
 }
 
 impl Recent {
     /// This patient's resources of this type, if read from the record server moments ago.
     pub fn get(&self, resource_type: &str, patient_id: &str) -> Option<Arc<Vec<Value>>> {
         let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
-        let (read_at, list) = lists
-            .by_key
-            .get(&(resource_type.to_string(), patient_id.to_string()))?;
+        let (read_at, list) = lists.get(&(resource_type.to_string(), patient_id.to_string()))?;
         (read_at.elapsed() < KEPT_FOR).then(|| list.clone())
     }
 
@@ -45,28 +44,22 @@ impl Recent {
         }
         let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
         let key = (resource_type.to_string(), patient_id.to_string());
-        if let Some((_, old)) = lists.by_key.remove(&key) {
-            lists.held -= old.len();
-        }
-        lists
-            .by_key
-            .retain(|_, (read_at, _)| read_at.elapsed() < KEPT_FOR);
-        lists.held = lists.by_key.values().map(|(_, l)| l.len()).sum();
-        while lists.held + list.len() > MAX_HELD {
+        lists.remove(&key);
+        lists.retain(|_, (read_at, _)| read_at.elapsed() < KEPT_FOR);
+        let mut held = held(&lists);
+        while held + list.len() > MAX_HELD {
             let Some(oldest) = lists
-                .by_key
                 .iter()
                 .min_by_key(|(_, (read_at, _))| *read_at)
                 .map(|(k, _)| k.clone())
             else {
                 break;
             };
-            if let Some((_, gone)) = lists.by_key.remove(&oldest) {
-                lists.held -= gone.len();
+            if let Some((_, gone)) = lists.remove(&oldest) {
+                held -= gone.len();
             }
         }
-        lists.held += list.len();
-        lists.by_key.insert(key, (Instant::now(), list));
+        lists.insert(key, (Instant::now(), list));
     }
 }
 
@@ -98,6 +91,6 @@ mod tests {
         // Read again: replaced, not counted twice.
         recent.keep("Condition", "claire", list(20));
         assert_eq!(recent.get("Condition", "claire").unwrap().len(), 20);
-        assert_eq!(recent.lists.lock().unwrap().held, MAX_HELD / 2 + 20);
+        assert_eq!(held(&recent.lists.lock().unwrap()), MAX_HELD / 2 + 20);
     }
 }
