@@ -1,16 +1,17 @@
 // `cargo xtask bench`: how the results screen copes with a long history (5,000 observations in
-// 500 reports), measured in Chromium against the reference portal. Prints figures; never fails
-// on a number.
+// 500 reports), and the messages screen with 1,000 conversations, measured in Chromium against
+// the reference portal. Prints figures; never fails on a number.
 import { chromium } from 'playwright-core';
 import { startPortal } from './lib/portal.mjs';
 import { signIn } from './lib/pages.mjs';
 
 const REPORTS = 500;
+const CONVERSATIONS = 1000;
 const RUNS = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${Math.round(x)} ms`;
 
-const portal = await startPortal({ benchReports: REPORTS });
+const portal = await startPortal({ benchReports: REPORTS, benchConversations: CONVERSATIONS });
 const browser = await chromium.launch({
   executablePath: process.env.CAREFRONT_CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -77,6 +78,27 @@ try {
   console.log(`  filtering by a search word:                        ${ms(median(filtering))}   (${words.map((w, i) => `"${w}" ${ms(filtering[i])}`).join(', ')})`);
   console.log(`  page memory: JS heap ${mib(metric('JSHeapUsedSize'))}, wasm memory ${mib(wasmBytes)}, DOM nodes ${metric('Nodes')}`);
   console.log('  aims: first results < 1000 ms, filtering < 50 ms');
+
+  // The inbox: its own download the first time, then from the header as a patient goes there.
+  const firstConversation = () => page.locator('.conversation-card').first().waitFor({ timeout: 60_000 });
+  const inboxFromRecord = [], inboxFresh = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    await page.goto('/record/bench/summary');
+    await page.getByRole('heading', { level: 1, name: 'Your health record' }).waitFor();
+    let t0 = Date.now();
+    await page.getByRole('banner').getByRole('link', { name: /^Messages/ }).click();
+    await firstConversation();
+    inboxFromRecord.push(Date.now() - t0);
+    t0 = Date.now();
+    await page.goto('/messages/bench');
+    await firstConversation();
+    inboxFresh.push(Date.now() - t0);
+  }
+  const shown = await page.locator('.conversation-card').count();
+  console.log(`Messages, an inbox of ${CONVERSATIONS} conversations (${shown} drawn), ${RUNS} runs, medians:`);
+  console.log(`  first screen of the inbox, from the record:        ${ms(median(inboxFromRecord))}   (runs: ${inboxFromRecord.map(ms).join(', ')})`);
+  console.log(`  first screen of the inbox, opening it afresh:      ${ms(median(inboxFresh))}   (runs: ${inboxFresh.map(ms).join(', ')})`);
+  console.log('  aim: first screen of the inbox < 300 ms');
 } finally {
   await browser.close();
   await portal.stop();

@@ -7,8 +7,8 @@
 import { run } from './lib/harness.mjs';
 
 const everyFile = ['shell', 'sign-in', 'terms', 'allergies', 'record', 'synthea', 'session', 'hostile', 'data',
-  'proxy', 'share-link', 'shares', 'privacy', 'account', 'two-step', 'passkeys', 'email', 'cluster'];
-const onPostgres = ['record', 'session', 'proxy', 'share-link', 'shares', 'privacy', 'account', 'email'];
+  'proxy', 'share-link', 'shares', 'privacy', 'account', 'two-step', 'passkeys', 'email', 'messages', 'cluster'];
+const onPostgres = ['record', 'session', 'proxy', 'share-link', 'shares', 'privacy', 'account', 'email', 'messages'];
 const onGateway = ['allergies', 'record', 'synthea', 'proxy', 'share-link', 'shares', 'privacy', 'gateway'];
 
 const files = process.env.CAREFRONT_E2E_RECORDS === 'helios' ? onGateway

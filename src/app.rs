@@ -3,8 +3,8 @@
 
 use crate::api::{self, types::PortalInfo};
 use crate::chunks::{
-    Account, AccountScreen as A, People, PeopleScreen as P, Privacy, PrivacyScreen as V, Record,
-    RecordScreen as R, Sharing,
+    Account, AccountScreen as A, Messages, MessagesScreen as M, People, PeopleScreen as P, Privacy,
+    PrivacyScreen as V, Record, RecordScreen as R, Sharing,
 };
 use crate::components::idle::IdleWatcher;
 use crate::components::load::{Load, LoadFailure, Loading, load_into};
@@ -86,6 +86,11 @@ fn PortalApp(info: PortalInfo) -> impl IntoView {
                         <ParentRoute path=path!("/shared/:patient") view=|| view! { <Guard area=Area::Shared><Record screen=R::Shared/></Guard> }>
                             <Route path=path!(":section") view=|| view! { <Record screen=R::Section/> }/>
                         </ParentRoute>
+                        <Route path=path!("/messages") view=|| view! { <Guard area=Area::Record><Messages screen=M::Choose/></Guard> }/>
+                        <Route path=path!("/messages/:patient") view=|| view! { <Guard area=Area::Record><Messages screen=M::Inbox/></Guard> }/>
+                        // Before a conversation's `:conversation`: the first route that matches wins.
+                        <Route path=path!("/messages/:patient/new") view=|| view! { <Guard area=Area::Record><Messages screen=M::Ask/></Guard> }/>
+                        <Route path=path!("/messages/:patient/:conversation") view=|| view! { <Guard area=Area::Record><Messages screen=M::Conversation/></Guard> }/>
                         <Route path=path!("/account") view=|| view! { <Guard area=Area::Record><Account screen=A::Settings/></Guard> }/>
                         <Route path=path!("/account/two-step") view=|| view! { <Guard area=Area::TwoStep><Account screen=A::TwoStep/></Guard> }/>
                         // Before the privacy centre's `:patient`: the first route that matches wins.
@@ -213,6 +218,7 @@ fn Header() -> impl IntoView {
                     <div class="account">
                         <RecordSwitcher/>
                         <span class="signed-in-as">"Signed in as " <bdi>{s.user.display_name}</bdi></span>
+                        <MessagesLink/>
                         <A href="/account" attr:class="header-link">"Your account"</A>
                         <button type="button" class="button header-button" on:click=move |_| session.end(Ended::SignedOut)>
                             "Sign out"
@@ -221,6 +227,47 @@ fn Header() -> impl IntoView {
                 })}
             </div>
         </header>
+    }
+}
+
+/// "Messages", with how many replies are unread: asked again on every move within the app and
+/// once a conversation is opened, so a reply read or arrived shows.
+#[component]
+fn MessagesLink() -> impl IntoView {
+    let location = use_location();
+    let session = Session::expect();
+    let unread = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        location.pathname.track();
+        session.messages_read.track();
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = api::messages::unread().await
+                && !unread.is_disposed()
+            {
+                unread.set(n);
+            }
+        });
+    });
+    // The record open now, if one is: a carer's messages are about whoever they are looking at.
+    let href = move || {
+        session.patient.with(|p| match p {
+            Some(p) if p.shared.is_none() => crate::route_guard::messages_path(&p.id, ""),
+            _ => "/messages".into(),
+        })
+    };
+    view! {
+        // A plain link (the router still follows it in the page): `A` with an address that
+        // changes would cost the first download a copy of itself.
+        <a href=href class="header-link messages-link">
+            "Messages "
+            // One text each, changed in place: nested views would each cost a renderer of their own.
+            <span class="badge" class:none=move || unread.get() == 0>{move || unread.get()}</span>
+            <span class="visually-hidden">{move || match unread.get() {
+                0 => "",
+                1 => " unread reply",
+                _ => " unread replies",
+            }}</span>
+        </a>
     }
 }
 

@@ -66,6 +66,21 @@ fn account_screen(screen: AccountScreen) -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::account_screen(screen))
 }
 
+/// Messages with the care team.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MessagesScreen {
+    /// `/messages`: whose inbox to open.
+    Choose,
+    Inbox,
+    Conversation,
+    Ask,
+}
+
+#[leptos::wasm_split::wasm_split(messages, fallible, wasm_split_path = leptos::wasm_split)]
+fn messages_screen(screen: MessagesScreen) -> Result<AnyView, SplitLoaderError> {
+    Ok(crate::features::messages_screen(screen))
+}
+
 #[leptos::wasm_split::wasm_split(shares, fallible, wasm_split_path = leptos::wasm_split)]
 fn shares_screen() -> Result<AnyView, SplitLoaderError> {
     Ok(crate::features::shares_screen())
@@ -81,6 +96,12 @@ pub fn Record(screen: RecordScreen) -> impl IntoView {
 #[component]
 pub fn Sharing() -> impl IntoView {
     view! { <Part load=shares_screen heading="Share your record" waiting="Loading…"/> }
+}
+
+/// Messages, once their part has arrived.
+#[component]
+pub fn Messages(screen: MessagesScreen) -> impl IntoView {
+    view! { <Part load=move || messages_screen(screen) heading="Messages" waiting="Loading your messages…"/> }
 }
 
 /// The user's account settings, once their part has arrived.

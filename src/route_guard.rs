@@ -80,6 +80,16 @@ pub fn record_path(patient: &str, section: &str) -> String {
     format!("/record/{}/{section}", encode_component(patient))
 }
 
+/// `/messages/{patient}`, and below it (`new`, a conversation's id).
+pub fn messages_path(patient: &str, rest: &str) -> String {
+    let base = format!("/messages/{}", encode_component(patient));
+    if rest.is_empty() {
+        base
+    } else {
+        format!("{base}/{rest}")
+    }
+}
+
 /// `/shared/{patient}/{section}`: the same sections, for the viewer of a share.
 pub fn shared_path(patient: &str, section: &str) -> String {
     format!("/shared/{}/{section}", encode_component(patient))

@@ -102,15 +102,17 @@ pub fn by_id(id: &str) -> Option<&'static Section> {
     SECTIONS.iter().find(|s| s.id == id)
 }
 
+/// The first section that shows a resource type.
+pub fn for_type(resource_type: &str) -> Option<&'static Section> {
+    SECTIONS.iter().find(|s| s.types.contains(&resource_type))
+}
+
 /// What part of a record a resource type is, in words: "test results", "medicines".
 pub fn words_for(resource_type: &str) -> Option<&'static str> {
     match resource_type {
         PROCEDURE => Some(PROCEDURES),
         "Medication" => words_for("MedicationRequest"),
-        _ => SECTIONS
-            .iter()
-            .find(|s| s.types.contains(&resource_type))
-            .map(|s| s.words),
+        _ => for_type(resource_type).map(|s| s.words),
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Session {
     pub invitation_code: RwSignal<String>,
     /// The open record's lists already fetched: emptied whenever the patient changes.
     pub cache: StoredValue<RecordCache>,
+    /// Replies were read: the header asks again how many are unread.
+    pub messages_read: Trigger,
 }
 
 impl Session {
@@ -61,6 +63,7 @@ impl Session {
             leaving: RwSignal::new(false),
             sign_out_unconfirmed: RwSignal::new(false),
             cache: StoredValue::new(RecordCache::default()),
+            messages_read: Trigger::new(),
         }
     }
 

@@ -64,7 +64,7 @@ function portalKey(bin, dir) {
 /// gateway pass (CAREFRONT_E2E_RECORDS=helios) the record is on a Helios FHIR server of its own,
 /// which the demo patients are written to as the portal starts; the portal reaches it with
 /// SMART Backend Services tokens from the hospital's authorization server, under a key of its own.
-export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, config, smtp, requireSecondFactor, cluster, recordTokenSeconds, recordsTopic,
+export async function startPortal({ idleTimeout, synthea, benchReports, benchSignIns, benchConversations, config, smtp, requireSecondFactor, cluster, recordTokenSeconds, recordsTopic,
   postgres: onPostgres = cluster || process.env.CAREFRONT_E2E_DB === 'postgres', gateway = onHelios,
   bin = process.env.CAREFRONT_PORTAL } = {}) {
   const dist = process.env.CAREFRONT_DIST;
@@ -82,7 +82,8 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
   try {
     if (synthea) await loadSynthea(bin, db, env, helios);
     if (benchReports || benchSignIns) {
-      execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0), '--db', db], { env });
+      execFileSync(bin, ['bench-patient', '--reports', String(benchReports || 1), '--sign-ins', String(benchSignIns || 0),
+        '--conversations', String(benchConversations || 0), '--db', db], { env });
     }
   } catch (e) {
     // Nothing a failed start began is left running to hold the test run open.
@@ -116,27 +117,32 @@ export async function startPortal({ idleTimeout, synthea, benchReports, benchSig
     portals,
     /// The record server, on the gateway pass.
     helios,
-    /// Runs a `carefront-portal` command against this portal's database: { status, out }.
+    /// Runs a `carefront-portal` command against this portal's database: { status, out }. A last
+    /// argument `{ input }` is its standard input (a password, say).
     cli(...command) {
-      const r = spawnSync(bin, [...command, '--db', db], { encoding: 'utf8', env });
+      const { input } = typeof command.at(-1) === 'object' ? command.pop() : {};
+      const r = spawnSync(bin, [...command, '--db', db], { encoding: 'utf8', env, input });
       return { status: r.status, out: `${r.stdout}${r.stderr}` };
     },
     /// Registers a system for a demo organisation, with a key made for it: a client that reads
     /// as a professional through `carefront-portal professional read`, returning { status, out }.
-    professional(clientId, organisation, organisationName) {
+    /// `messages`: the hospital's own system, answering patients' messages (`reply` with the
+    /// words, `what` naming the message).
+    professional(clientId, organisation, organisationName, { messages = false } = {}) {
       const key = path.join(dir, `${clientId}.key.json`);
       const jwks = path.join(dir, `${clientId}.jwks.json`);
       for (const command of [
         ['professional', 'keygen', '--private', key, '--public', jwks],
         ['professional', 'register', '--client-id', clientId, '--organisation', organisation,
-          '--organisation-name', organisationName, '--jwks', jwks],
+          '--organisation-name', organisationName, '--jwks', jwks, ...(messages ? ['--messages'] : [])],
       ]) {
         const r = this.cli(...command);
         if (r.status !== 0) throw new Error(`${command.join(' ')}: ${r.out}`);
       }
-      return ({ name, role, purpose, patient = 'demo-ann', what = 'AllergyIntolerance' }) => this.cli('professional', 'read',
+      return ({ name, role, purpose, patient = 'demo-ann', what = 'AllergyIntolerance', scope, reply }) => this.cli('professional', 'read',
         '--portal', url, '--client-id', clientId, '--key', key, '--name', name, '--role', role,
-        '--purpose', purpose, '--patient', patient, what);
+        '--purpose', purpose, '--patient', patient, ...(scope ? ['--scope', scope] : []),
+        ...(reply ? ['--reply', reply] : []), what);
     },
     /// The emails the portal has sent (into the outbox, or received by the SMTP server), as text.
     mail() {

@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test, screen } from '../lib/harness.mjs';
-import { codeSentTo, invite, signIn, switchTo } from '../lib/pages.mjs';
-import { totp, BEN_SECRET } from '../lib/totp.mjs';
+import { codeSentTo, invite, signInAs, switchTo } from '../lib/pages.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,19 +25,6 @@ async function holdsNothingOf(page, patients) {
       assert.ok(!html.includes(word), `${word} (${patient}) is still in the page`);
     }
   }
-}
-
-async function signInAs(page, username) {
-  await page.goto('/');
-  await signIn(page, username);
-  if (username === 'ben') {
-    await page.getByLabel('Security code').fill(totp(BEN_SECRET));
-    await page.getByRole('button', { name: 'Continue' }).click();
-  }
-  await page.getByRole('button', { name: 'Accept and continue' }).click();
-  // Accepted once the terms have gone: a test that goes elsewhere sooner would take the
-  // acceptance away with the page (as a person typing an address at that moment would).
-  await page.getByRole('button', { name: 'Accept and continue' }).waitFor({ state: 'detached' });
 }
 
 async function summaryLoaded(page) {

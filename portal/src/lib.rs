@@ -14,6 +14,7 @@ pub mod fhir;
 pub mod import;
 pub mod infra;
 pub mod mail;
+pub mod messages;
 pub mod notifications;
 pub mod passkeys;
 pub mod patients;
@@ -143,6 +144,7 @@ impl AppState {
 /// | `/privacy/…` | `privacy/` |
 /// | `/account/…` | `accounts/` (`/account/passkeys…` in `passkeys/`) |
 /// | `/session/passkey…` | `passkeys/` |
+/// | `/messages…` | `messages/` |
 ///
 /// Outside `/api/v1`: `/shl/…`, SMART Health Links (`shares/links.rs`); `/professional/…`,
 /// other organisations' systems (`professional/`); and anything else is the app's files
@@ -160,6 +162,8 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes::routes())
         .merge(notifications::routes::routes())
         .merge(passkeys::routes())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(messages::routes().layer(RequestBodyLimitLayer::new(messages::BODY_LIMIT)))
         .fallback(|| async { ApiError::NotFound })
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
@@ -168,11 +172,15 @@ pub fn router(state: AppState) -> Router {
         ));
     let timeout = Duration::from_secs(state.config.request_timeout);
     let concurrency = state.config.max_concurrent_requests as usize;
-    Router::new()
-        .nest("/api/v1", api)
+    // Each part its own limit on what a request may carry (the app's files take no body).
+    let others = Router::new()
         .merge(shares::links::routes())
         .merge(notifications::subscription::routes())
         .merge(professional::routes(&state))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(others)
         .fallback(app_files::serve)
         .layer(
             ServiceBuilder::new()
@@ -181,7 +189,6 @@ pub fn router(state: AppState) -> Router {
                         .make_span_with(request_span)
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
                 .layer(tower::limit::GlobalConcurrencyLimitLayer::new(concurrency))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -4,6 +4,7 @@ use carefront_portal::infra::config::{PortalInfo, RecordsFrom, ServeConfig};
 use carefront_portal::infra::error::ApiError;
 use carefront_portal::infra::sealed::SecretsKey;
 use carefront_portal::infra::{store::Store, time};
+use carefront_portal::messages::commands::{self as messages_commands, MessagesCommand};
 use carefront_portal::professional::commands::{
     self as professional_commands, ProfessionalCommand,
 };
@@ -67,6 +68,16 @@ enum Command {
         #[command(flatten)]
         db: Database,
     },
+    /// Messages: list those waiting for the hospital, read one, reply as a member of staff, close.
+    Messages {
+        #[command(subcommand)]
+        command: MessagesCommand,
+        #[command(flatten)]
+        db: Database,
+        /// The hospital's portal description, for its message topics (as for serve).
+        #[arg(long = "portal-config", env = "CAREFRONT_PORTAL_CONFIG", global = true)]
+        portal_info: Option<PathBuf>,
+    },
     /// Print a user's current security code (demo accounts).
     Code {
         username: String,
@@ -87,6 +98,9 @@ enum Command {
         reports: usize,
         #[arg(long, default_value_t = 0)]
         sign_ins: usize,
+        /// Conversations with the care team, two messages each, every third reply unread.
+        #[arg(long, default_value_t = 0)]
+        conversations: usize,
         #[command(flatten)]
         db: Database,
         #[command(flatten)]
@@ -170,6 +184,14 @@ async fn run(command: Command) -> Result<(), String> {
             )
             .await
         }
+        Command::Messages {
+            command,
+            db,
+            portal_info,
+        } => {
+            let info = load_info(portal_info.as_deref())?;
+            messages_commands::run(&db.open().await?, &info, command).await
+        }
         Command::Code {
             username,
             db,
@@ -187,13 +209,33 @@ async fn run(command: Command) -> Result<(), String> {
         Command::BenchPatient {
             reports,
             sign_ins,
+            conversations,
             db,
             records_from,
         } => {
             let records = Records::configured(&records_from)?;
-            bench_patient(&db.open().await?, &records, reports, sign_ins).await
+            let store = db.open().await?;
+            bench_patient(&store, &records, reports, sign_ins).await?;
+            demo::seed_bench_conversations(&store, conversations)
+                .await
+                .map_err(|e| e.to_string())
         }
     }
+}
+
+/// The hospital's description of its portal, from its file (the built-in one without), checked.
+fn load_info(path: Option<&std::path::Path>) -> Result<PortalInfo, String> {
+    let info = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            serde_json::from_str::<PortalInfo>(&text)
+                .map_err(|e| format!("{} is not a portal description: {e}", path.display()))?
+        }
+        None => PortalInfo::default(),
+    };
+    info.messages.check()?;
+    Ok(info)
 }
 
 /// How often ended sessions and decayed failure counts are removed.
@@ -213,15 +255,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
              For development on this machine only; never in front of patients.\n"
         );
     }
-    let info = match &config.portal_info {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            serde_json::from_str::<PortalInfo>(&text)
-                .map_err(|e| format!("{} is not a portal description: {e}", path.display()))?
-        }
-        None => PortalInfo::default(),
-    };
+    let info = load_info(config.portal_info.as_deref())?;
     let rules = load_rules(config.proxy_rules.as_deref())?;
     let records = Records::configured(&config.records_from)?;
     if config.secure_cookies() && config.secrets_key_file.is_none() {

@@ -1336,6 +1336,304 @@ async fn email() -> Contract {
     c
 }
 
+async fn messages() -> Contract {
+    let mut c = Contract::load();
+    // Messages: the inbox, what asking offers, a question (refused, then sent), a conversation,
+    // a reply, unread counts, drafts kept, read and thrown away; a stranger and a flood refused.
+    let p = common::professional::portal().await;
+    let ann = p.ann().await;
+    let jordan = p.signed_in("jordan").await;
+    for (who, patient) in [(&ann, "demo-ann"), (&jordan, "demo-ann")] {
+        c.check(
+            "get",
+            "/messages",
+            &p.get(&format!("/api/v1/messages?patient={patient}"), who)
+                .await,
+        );
+        c.check(
+            "get",
+            "/messages/options",
+            &p.get(&format!("/api/v1/messages/options?patient={patient}"), who)
+                .await,
+        );
+    }
+    c.check(
+        "get",
+        "/messages",
+        &p.call("GET", "/api/v1/messages?patient=demo-ann", None, None)
+            .await,
+    );
+    c.check(
+        "get",
+        "/messages/unread",
+        &p.get("/api/v1/messages/unread", &ann).await,
+    );
+    c.check(
+        "get",
+        "/messages/unread",
+        &p.call("GET", "/api/v1/messages/unread", None, None).await,
+    );
+    let ask = |subject: &str| json!({"patient": "demo-ann", "topic": "medicine", "subject": subject, "body": "Can I take it with food?"});
+    for (who, body) in [
+        (
+            &ann,
+            json!({"patient": "demo-ann", "topic": "nope", "subject": "x", "body": "y"}),
+        ),
+        (&jordan, ask("Not mine")),
+    ] {
+        c.check(
+            "post",
+            "/messages",
+            &p.post("/api/v1/messages", who, body).await,
+        );
+    }
+    let sent = p.post("/api/v1/messages", &ann, ask("With food?")).await;
+    c.check("post", "/messages", &sent);
+    let id = sent.body["id"].as_i64().unwrap();
+    c.check(
+        "get",
+        "/messages/{id}",
+        &p.get(&format!("/api/v1/messages/{id}"), &ann).await,
+    );
+    c.check(
+        "get",
+        "/messages/{id}",
+        &p.get("/api/v1/messages/999999", &ann).await,
+    );
+    c.check(
+        "get",
+        "/messages/{id}",
+        &p.get(&format!("/api/v1/messages/{id}"), &jordan).await,
+    );
+    let reply = |body: &str| json!({"body": body});
+    c.check(
+        "post",
+        "/messages/{id}/replies",
+        &p.post(
+            &format!("/api/v1/messages/{id}/replies"),
+            &ann,
+            reply("And with milk?"),
+        )
+        .await,
+    );
+    c.check(
+        "post",
+        "/messages/{id}/replies",
+        &p.post(&format!("/api/v1/messages/{id}/replies"), &ann, reply(" "))
+            .await,
+    );
+    c.check(
+        "post",
+        "/messages/{id}/replies",
+        &p.post("/api/v1/messages/999999/replies", &ann, reply("x"))
+            .await,
+    );
+    let draft = format!("/api/v1/messages/drafts/{id}");
+    c.check(
+        "put",
+        "/messages/drafts/{place}",
+        &p.send(
+            Call::new("PUT", &draft)
+                .cookie(&ann)
+                .json(json!({"patient": "demo-ann", "body": "I forgot to say"})),
+        )
+        .await,
+    );
+    c.check(
+        "put",
+        "/messages/drafts/{place}",
+        &p.send(
+            Call::new("PUT", &draft)
+                .cookie(&ann)
+                .json(json!({"patient": "demo-ann", "body": "x".repeat(9000)})),
+        )
+        .await,
+    );
+    c.check(
+        "put",
+        "/messages/drafts/{place}",
+        &p.send(
+            Call::new("PUT", &draft)
+                .cookie(&jordan)
+                .json(json!({"patient": "demo-ann", "body": "x"})),
+        )
+        .await,
+    );
+    c.check(
+        "get",
+        "/messages/drafts/{place}",
+        &p.get(&format!("{draft}?patient=demo-ann"), &ann).await,
+    );
+    c.check(
+        "get",
+        "/messages/drafts/{place}",
+        &p.get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+            .await,
+    );
+    c.check(
+        "get",
+        "/messages/drafts/{place}",
+        &p.get("/api/v1/messages/drafts/nowhere?patient=demo-ann", &ann)
+            .await,
+    );
+    c.check(
+        "get",
+        "/messages/drafts/{place}",
+        &p.get("/api/v1/messages/drafts/new?patient=demo-ann", &jordan)
+            .await,
+    );
+    c.check(
+        "delete",
+        "/messages/drafts/{place}",
+        &p.send(Call::new("DELETE", &format!("{draft}?patient=demo-ann")).cookie(&ann))
+            .await,
+    );
+    c.check(
+        "delete",
+        "/messages/drafts/{place}",
+        &p.send(
+            Call::new("DELETE", "/api/v1/messages/drafts/nowhere?patient=demo-ann").cookie(&ann),
+        )
+        .await,
+    );
+    c.check(
+        "delete",
+        "/messages/drafts/{place}",
+        &p.send(
+            Call::new("DELETE", "/api/v1/messages/drafts/new?patient=demo-ann").cookie(&jordan),
+        )
+        .await,
+    );
+    c.check(
+        "delete",
+        "/messages/drafts/{place}",
+        &p.call(
+            "DELETE",
+            "/api/v1/messages/drafts/new?patient=demo-ann",
+            None,
+            None,
+        )
+        .await,
+    );
+    // The hospital's messaging system finds it, reads it and replies; others may not.
+    let answering = p
+        .register_as(
+            "riverside-messages",
+            "riverside",
+            "Riverside General Hospital",
+            true,
+        )
+        .await;
+    let hospital = p
+        .token_with(
+            &common::professional::assertion(
+                &answering,
+                common::professional::claims(&answering, "TREAT"),
+            ),
+            "system/Communication.rs system/Communication.c",
+        )
+        .await
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gp = p
+        .register("gp-system", "northgate-surgery", "Northgate Surgery")
+        .await;
+    let reader = p.token(&gp, "TREAT").await;
+    for (token, path) in [
+        (&hospital, "Communication?received:missing=true"),
+        (&hospital, "Communication?sent=soon"),
+        (&reader, "Communication"),
+    ] {
+        c.check(
+            "get",
+            "/professional/fhir/Communication",
+            &p.fhir(token, path).await,
+        );
+    }
+    let first = p
+        .fhir(&hospital, "Communication?patient=demo-ann")
+        .await
+        .body["entry"][0]["resource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for path in [
+        format!("Communication/{first}"),
+        "Communication/nope".into(),
+    ] {
+        c.check(
+            "get",
+            "/professional/fhir/Communication/{id}",
+            &p.fhir(&hospital, &path).await,
+        );
+    }
+    let pro_reply = |token: &str, body: Value| {
+        Call::new("POST", "/professional/fhir/Communication")
+            .header("authorization", format!("Bearer {token}"))
+            .json(body)
+    };
+    for (token, body) in [
+        (
+            &hospital,
+            json!({"resourceType": "Communication", "inResponseTo": [{"reference": format!("Communication/{first}")}], "payload": [{"contentString": "Yes."}]}),
+        ),
+        (&hospital, json!({"resourceType": "Communication"})),
+        (&reader, json!({"resourceType": "Communication"})),
+    ] {
+        c.check(
+            "post",
+            "/professional/fhir/Communication",
+            &p.send(pro_reply(token, body)).await,
+        );
+    }
+    for n in 0..9 {
+        p.post("/api/v1/messages", &ann, ask(&format!("Question {n}")))
+            .await;
+    }
+    c.check(
+        "post",
+        "/messages",
+        &p.post("/api/v1/messages", &ann, ask("Too many")).await,
+    );
+    c.check(
+        "post",
+        "/messages/{id}/replies",
+        &p.post(
+            &format!("/api/v1/messages/{id}/replies"),
+            &ann,
+            reply("Too many"),
+        )
+        .await,
+    );
+    for (method, path) in [
+        ("POST", "/api/v1/messages"),
+        ("POST", "/api/v1/messages/1/replies"),
+        ("PUT", "/api/v1/messages/drafts/new"),
+    ] {
+        let documented = if method == "PUT" {
+            "/messages/drafts/{place}"
+        } else if path.ends_with("replies") {
+            "/messages/{id}/replies"
+        } else {
+            "/messages"
+        };
+        c.check(
+            &method.to_lowercase(),
+            documented,
+            &p.call(
+                method,
+                path,
+                None,
+                Some(json!({"patient": "demo-ann", "topic": "x", "subject": "x", "body": "x"})),
+            )
+            .await,
+        );
+    }
+    c
+}
+
 async fn signing_out() -> Contract {
     let p = portal().await;
     let mut c = Contract::load();
@@ -1411,6 +1709,11 @@ async fn email_as_documented() {
 }
 
 #[tokio::test]
+async fn messages_as_documented() {
+    messages().await.agrees();
+}
+
+#[tokio::test]
 async fn signing_out_as_documented() {
     signing_out().await.agrees();
 }
@@ -1433,6 +1736,7 @@ async fn every_documented_operation_is_exercised() {
         passkeys(),
         email(),
         signing_out(),
+        messages(),
     );
     let mut all = Contract::load();
     all.exercised.extend(areas.0.exercised);
@@ -1448,6 +1752,7 @@ async fn every_documented_operation_is_exercised() {
     all.exercised.extend(areas.10.exercised);
     all.exercised.extend(areas.11.exercised);
     all.exercised.extend(areas.12.exercised);
+    all.exercised.extend(areas.13.exercised);
     all.covers_the_document();
 }
 

@@ -296,7 +296,7 @@ async fn each_kind_can_be_turned_off_and_the_choice_is_kept() {
     let choices = p.get("/api/v1/account/notifications", &ann).await;
     assert_eq!(
         choices.body,
-        json!({"choices": {"results": true, "documents": true, "letters": true, "appointments": true, "othersRecords": false},
+        json!({"choices": {"results": true, "documents": true, "letters": true, "appointments": true, "messages": true, "othersRecords": false},
             "hasOwnRecord": true, "actsForOthers": false})
     );
     let chosen = p

@@ -129,6 +129,11 @@ pub fn classify(status: u16, body: &str) -> ApiError {
         Some("share-ended") => ApiError::ShareEnded {
             why: json["why"].as_str().unwrap_or("expired").to_string(),
         },
+        // Its title says when the next message may go.
+        Some("too-many-messages") => ApiError::Refused {
+            status,
+            title: json["title"].as_str().map(String::from),
+        },
         _ => match status {
             401 => ApiError::NotSignedIn,
             404 => ApiError::NotFound,

@@ -5,6 +5,7 @@ pub mod address;
 mod cancel;
 mod early;
 mod error;
+pub mod messages;
 pub mod passkey;
 pub mod search;
 pub mod types;

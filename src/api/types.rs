@@ -639,6 +639,7 @@ pub struct NotificationChoices {
     pub documents: bool,
     pub letters: bool,
     pub appointments: bool,
+    pub messages: bool,
     pub others_records: bool,
 }
 
@@ -648,4 +649,107 @@ pub struct Notifications {
     pub choices: NotificationChoices,
     pub has_own_record: bool,
     pub acts_for_others: bool,
+}
+
+/// A patient's conversations with their care team that this user may see.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Inbox {
+    pub conversations: Vec<ConversationLine>,
+    /// How many there are in all; `conversations` is a page of them.
+    pub total: usize,
+    pub unread: u32,
+    /// Only the conversations this user started are shown (a narrowed proxy).
+    pub only_yours: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConversationLine {
+    pub id: i64,
+    #[serde(deserialize_with = "plain")]
+    pub subject: String,
+    pub topic: String,
+    pub topic_name: Option<String>,
+    pub about: Option<String>,
+    pub started_at: String,
+    pub last_at: String,
+    pub closed: bool,
+    pub messages: u32,
+    pub unread: u32,
+    pub last: LastMessage,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LastMessage {
+    pub from: MessageFrom,
+    pub sent_at: String,
+    #[serde(deserialize_with = "plain")]
+    pub preview: String,
+}
+
+/// Who wrote a message: `kind` is `you`, `patient`, `proxy` or `staff`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageFrom {
+    pub kind: String,
+    pub name: Option<String>,
+    pub role: Option<String>,
+}
+
+/// What asking a question offers.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageOptions {
+    pub topics: Vec<MessageTopic>,
+    /// YYYY-MM-DD.
+    pub reply_by: String,
+    pub max_length: usize,
+    pub max_subject: usize,
+    pub per_hour: u32,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageTopic {
+    pub id: String,
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+    #[serde(deserialize_with = "plain")]
+    pub hint: String,
+}
+
+/// A conversation: its line, and its messages as FHIR Communications.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConversationView {
+    pub conversation: ConversationLine,
+    pub communications: Vec<serde_json::Value>,
+    /// The ids of the messages this user wrote.
+    pub yours: Vec<String>,
+    pub only_yours: bool,
+}
+
+/// What someone was writing and has not sent.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageDraft {
+    pub topic: String,
+    pub subject: String,
+    pub about: Option<String>,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KeptDraft {
+    pub draft: Option<MessageDraft>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageSent {
+    pub id: i64,
+    pub reply_by: String,
 }

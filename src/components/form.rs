@@ -129,33 +129,15 @@ pub fn TextField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(default = false)] narrow: bool,
+    /// Words, not a code or a name: spelling is checked and sentences start with a capital.
+    #[prop(default = false)]
+    prose: bool,
 ) -> impl IntoView {
     let error = move || error_for(&errors.get(), id);
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(id, hint.is_some(), errors, None);
     view! {
         <div class="form-group" class:form-group-error=move || error().is_some()>
-            <label for=id>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            {move || error().map(|m| view! {
-                <p class="field-error" id=error_id.clone()>
-                    <span class="visually-hidden">"Error: "</span>
-                    {m}
-                </p>
-            })}
+            <FieldHead id label hint errors/>
             <input
                 id=id
                 name=id
@@ -164,12 +146,115 @@ pub fn TextField(
                 class:input-narrow=narrow
                 autocomplete=autocomplete
                 inputmode=inputmode
-                spellcheck="false"
-                autocapitalize="none"
+                spellcheck=if prose { "true" } else { "false" }
+                autocapitalize=if prose { "sentences" } else { "none" }
                 aria-invalid=move || error().is_some().then_some("true")
                 aria-describedby=described_by
                 bind:value=value
             />
+        </div>
+    }
+}
+
+/// A field's label, hint and error, each with the id its input's `aria-describedby` names.
+#[component]
+fn FieldHead(
+    id: &'static str,
+    label: String,
+    hint: Option<&'static str>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <label for=id>{label}</label>
+        {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+        {move || error_for(&errors.get(), id).map(|m| view! {
+            <p class="field-error" id=error_id.clone()>
+                <span class="visually-hidden">"Error: "</span>
+                {m}
+            </p>
+        })}
+    }
+}
+
+/// What describes a field: its hint, its error while it has one, and anything `more`.
+fn described_by(
+    id: &'static str,
+    hint: bool,
+    errors: RwSignal<Vec<FieldError>>,
+    more: Option<String>,
+) -> impl Fn() -> Option<String> + Clone {
+    move || {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("{id}-hint"));
+        }
+        if error_for(&errors.get(), id).is_some() {
+            ids.push(format!("{id}-error"));
+        }
+        ids.extend(more.clone());
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A box for writing at length, with how much more it takes shown as the writer types.
+#[component]
+pub fn TextArea(
+    id: &'static str,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    errors: RwSignal<Vec<FieldError>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// The most characters it takes: the count is shown, and said to screen readers once the
+    /// writer pauses.
+    max: usize,
+    /// "You have 3,950 characters left", and whether that is over the limit.
+    count: fn(&str, usize) -> (String, bool),
+) -> impl IntoView {
+    let error = move || error_for(&errors.get(), id);
+    let count_id = format!("{id}-count");
+    let described_by = described_by(id, hint.is_some(), errors, Some(count_id.clone()));
+    let counted = Memo::new(move |_| value.with(|v| count(v, max)));
+    // Said to screen readers a moment after typing stops, not on every key.
+    let spoken = RwSignal::new(String::new());
+    let pause = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    Effect::new(move |first: Option<()>| {
+        counted.track();
+        if first.is_some() {
+            if let Some(h) = pause.get_value() {
+                h.clear();
+            }
+            let handle = leptos::leptos_dom::helpers::set_timeout_with_handle(
+                move || spoken.set(counted.get_untracked().0),
+                std::time::Duration::from_millis(1500),
+            )
+            .ok();
+            pause.set_value(handle);
+        }
+    });
+    on_cleanup(move || {
+        if let Some(h) = pause.try_get_value().flatten() {
+            h.clear();
+        }
+    });
+    view! {
+        <div class="form-group" class:form-group-error=move || error().is_some()>
+            <FieldHead id label hint errors/>
+            <textarea
+                id=id
+                name=id
+                class="textarea"
+                rows="8"
+                spellcheck="true"
+                autocapitalize="sentences"
+                aria-invalid=move || error().is_some().then_some("true")
+                aria-describedby=described_by
+                bind:value=value
+            ></textarea>
+            <p id=count_id class="hint character-count" class:over=move || counted.get().1 aria-hidden="true">
+                {move || counted.get().0}
+            </p>
+            <p class="visually-hidden" aria-live="polite">{move || spoken.get()}</p>
         </div>
     }
 }

@@ -7,6 +7,7 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
+use wasm_bindgen::JsCast;
 
 /// How long before the server's timeout to warn: two minutes, or half the timeout if shorter.
 pub fn warning_seconds(idle_timeout: u32) -> u32 {
@@ -98,10 +99,18 @@ pub fn IdleDialog(
         on_cleanup(move || handle.clear());
     }
 
+    // Where the person was typing when the warning came: typing on answers it (below).
+    let typing_in = StoredValue::new_local(None::<web_sys::HtmlElement>);
     Effect::new(move |_| {
         let Some(d) = dialog.get() else { return };
         match (remaining.get().is_some(), d.open()) {
             (true, false) => {
+                typing_in.set_value(
+                    document()
+                        .active_element()
+                        .filter(|e| matches!(e.tag_name().as_str(), "TEXTAREA" | "INPUT"))
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()),
+                );
                 let _ = d.show_modal();
             }
             (false, true) => d.close(),
@@ -113,6 +122,19 @@ pub fn IdleDialog(
         remaining.set(None);
         stay.run(());
     };
+    // Someone writing who meets the warning mid-word keeps writing: a key that types answers
+    // "stay", and the key goes on into what they were writing (focus moves before it lands).
+    let typed = move |ev: leptos::ev::KeyboardEvent| {
+        let types =
+            ev.key().chars().count() == 1 && !ev.ctrl_key() && !ev.meta_key() && !ev.alt_key();
+        if let Some(field) = typing_in.get_value().filter(|_| types) {
+            stay();
+            if let Some(d) = dialog.get_untracked() {
+                d.close();
+            }
+            let _ = field.focus();
+        }
+    };
 
     view! {
         <dialog
@@ -120,6 +142,7 @@ pub fn IdleDialog(
             class="idle-dialog"
             aria-labelledby="idle-title"
             aria-describedby="idle-text"
+            on:keydown=typed
             on:cancel=move |ev: leptos::ev::Event| {
                 ev.prevent_default();
                 stay();

@@ -1,8 +1,10 @@
 //! The standing notices a medical portal owes its readers, worded by the hospital (`/portal`).
 
 use crate::api;
-use crate::session::Portal;
+use crate::route_guard::messages_path;
+use crate::session::{Portal, Session};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// "Not your full record", above every record section: read before the entries.
 #[component]
@@ -32,13 +34,45 @@ pub fn ErrorReport() -> impl IntoView {
             view! { <HelpDeskLine purpose="to tell us about an error in your record"/> }.into_any()
         }
     };
+    let message = messaging_patient().map(|p| {
+        let href = format!("{}?topic=record-correction", messages_path(&p, "new"));
+        view! { <p><A href=href>"Send a message to your care team about it"</A></p> }
+    });
     view! {
         <section class="inset error-report" aria-labelledby="error-report-title">
             <h2 id="error-report-title" class="heading-small">"Something wrong in your record?"</h2>
             <p>{info.record_errors.clone()}</p>
+            {message}
             {report}
         </section>
     }
+}
+
+/// The user's own footing on the record in view, for a message about it: None in a share's view,
+/// whose reader has no one to message.
+fn messaging_patient() -> Option<String> {
+    Session::expect().patient.with_untracked(|p| {
+        p.as_ref()
+            .filter(|p| p.shared.is_none())
+            .map(|p| p.id.clone())
+    })
+}
+
+/// "Something wrong with this?" under one item of the record: a message to the care team about
+/// it, already linked to it (`Communication.about`), so a correction names what it is about.
+#[component]
+pub fn AboutThisItem(reference: Option<String>, #[prop(into)] name: String) -> impl IntoView {
+    let (patient, reference) = (messaging_patient()?, reference?);
+    let href = format!(
+        "{}?about={}",
+        messages_path(&patient, "new"),
+        api::encode_component(&reference)
+    );
+    Some(view! {
+        <p class="about-item no-print">
+            <A href=href>"Something wrong with this? Tell us"<span class="visually-hidden">{format!(" about {name}")}</span></A>
+        </p>
+    })
 }
 
 #[component]

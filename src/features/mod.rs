@@ -7,6 +7,7 @@ pub(crate) mod appointments;
 pub(crate) mod documents;
 pub(crate) mod export;
 pub(crate) mod medicines;
+pub(crate) mod messages;
 pub(crate) mod people;
 pub(crate) mod privacy;
 pub(crate) mod problems;
@@ -25,7 +26,7 @@ pub(crate) mod visits;
 #[cfg(test)]
 mod hl7_examples;
 
-use crate::chunks::{AccountScreen, PeopleScreen, PrivacyScreen, RecordScreen};
+use crate::chunks::{AccountScreen, MessagesScreen, PeopleScreen, PrivacyScreen, RecordScreen};
 use crate::components::page::PageHeading;
 use crate::session::Portal;
 use leptos::prelude::*;
@@ -93,6 +94,16 @@ pub(crate) fn not_shared_words(section: &crate::sections::Section) -> String {
 /// Sharing the record: its own download (`chunks::shares_screen`), with the QR code maker.
 pub(crate) fn shares_screen() -> AnyView {
     view! { <shares::SharesPage/> }.into_any()
+}
+
+/// Messages with the care team: their own download (`chunks::messages_screen`).
+pub(crate) fn messages_screen(screen: MessagesScreen) -> AnyView {
+    match screen {
+        MessagesScreen::Choose => view! { <messages::ChooseInbox/> }.into_any(),
+        MessagesScreen::Inbox => view! { <messages::InboxPage/> }.into_any(),
+        MessagesScreen::Conversation => view! { <messages::ConversationPage/> }.into_any(),
+        MessagesScreen::Ask => view! { <messages::AskPage/> }.into_any(),
+    }
 }
 
 /// Who can see the user's own record, and accepting an invitation to see someone else's: their

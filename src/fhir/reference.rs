@@ -34,6 +34,17 @@ impl<'a> Resources<'a> {
     }
 }
 
+/// How a resource is referred to: `Condition/c1`; None without a type and a valid id.
+pub fn of(resource: &Value) -> Option<String> {
+    let kind = resource["resourceType"].as_str()?;
+    let id = resource["id"].as_str()?;
+    let valid = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    valid.then(|| format!("{kind}/{id}"))
+}
+
 /// `Medication/1`, `https://x/fhir/Medication/1` or `Medication/1/_history/2` → `Medication/1`.
 pub fn type_and_id(reference: &str) -> Option<String> {
     let path = reference.split("/_history/").next()?;

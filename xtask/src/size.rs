@@ -7,8 +7,11 @@ use std::path::Path;
 /// the stylesheet inlined), the JS loader and its split link, and the main wasm. A budget for
 /// phones on slow networks; raise it only with a note saying what the extra bytes buy. History:
 /// 300 KiB gzip for the first slice; 384 KiB gzip with every record screen in the first download;
-/// 200 KiB brotli once the record became a part fetched when first opened.
-pub const FIRST_LOAD_BUDGET: u64 = 200 * 1024;
+/// 200 KiB brotli once the record became a part fetched when first opened; 206 KiB with messages
+/// (203.1 KiB then): the header's Messages link with its unread count on every screen (2.5 KiB)
+/// and the form and idle-warning code the messages screens share with the rest (1 KiB). The
+/// lighter core of issue 26 is where it comes back down.
+pub const FIRST_LOAD_BUDGET: u64 = 206 * 1024;
 
 pub struct File {
     pub name: String,

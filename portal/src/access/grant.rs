@@ -43,6 +43,18 @@ pub enum Choices {
     Nothing,
 }
 
+/// Which of a patient's conversations with their care team a reader may see and write in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Conversations {
+    /// Every one: the patient, or someone acting for them with nothing withheld.
+    All,
+    /// Only those this reader started: what a young person writes to their team stays private
+    /// from someone whose access the proxy rules narrow.
+    Started,
+    /// None: a share's viewer, another organisation.
+    None,
+}
+
 impl Grant {
     fn filter(&self) -> Option<&Filter> {
         match self {
@@ -197,6 +209,35 @@ impl Grant {
             Grant::Proxy { .. } if self.is_full() => Choices::Everything,
             Grant::Proxy { .. } => Choices::SeenItems,
             _ => Choices::Nothing,
+        }
+    }
+
+    /// Which of the patient's conversations this reader may see and write in.
+    pub fn conversations(&self) -> Conversations {
+        match self {
+            Grant::Own => Conversations::All,
+            Grant::Proxy { .. } if self.is_full() => Conversations::All,
+            Grant::Proxy { .. } => Conversations::Started,
+            Grant::Shared { .. } | Grant::Professional { .. } => Conversations::None,
+        }
+    }
+
+    /// Whether `reader` sees a conversation `started_by` started (None: the hospital).
+    pub fn sees_conversation(&self, reader: i64, started_by: Option<i64>) -> bool {
+        match self.conversations() {
+            Conversations::All => true,
+            Conversations::Started => started_by == Some(reader),
+            Conversations::None => false,
+        }
+    }
+
+    /// Whether this reader is emailed of a reply in a conversation they see: the patient always,
+    /// anyone acting for them if they asked to hear of others' records.
+    pub fn hears_of_messages(&self, others_records: bool) -> bool {
+        match self {
+            Grant::Own => true,
+            Grant::Proxy { .. } => others_records,
+            _ => false,
         }
     }
 

@@ -2,7 +2,7 @@
 //! them under the proxy rules, a share's viewer under its sections, another organisation's system
 //! under its scope, purpose and the patient's objections) is given a [`Grant`] on one patient's
 //! record, and the grant answers for a read, for a search (the SQL filter), and for what the
-//! reader may do beside reading (share the record, make privacy choices, hear of something new).
+//! reader may do beside reading (share the record, make privacy choices, message the care team, hear of something new).
 //! Every FHIR route set, the share files, the privacy centre, the proxy screens and the emails of
 //! new information ask here; the modules that keep the data do not decide.
 
@@ -15,7 +15,7 @@ mod reader;
 mod what;
 
 pub use filter::Filter;
-pub use grant::{Choices, Grant};
+pub use grant::{Choices, Conversations, Grant};
 pub use professional::{Effect, KEPT_BACK};
 pub use reader::{Reader, RecordAccess, refusal_as_said, shared};
 pub use what::What;

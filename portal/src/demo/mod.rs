@@ -2,6 +2,7 @@
 //! Everything here is invented; it lives only in the reference portal.
 
 mod accesses;
+mod messages;
 
 use crate::accounts::{self, NewUser};
 use crate::infra::error::ApiError;
@@ -113,6 +114,7 @@ pub async fn seed_if_empty(
         .await?
         .map_or(0, |u| u.id);
     accesses::seed(&mut tx, ann, today).await?;
+    messages::seed(&mut tx, today).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -1099,6 +1101,13 @@ pub async fn seed_bench_patient(
     .await?;
     records.keep_demo(&mut tx, &h.out).await?;
     Ok(tx.commit().await?)
+}
+
+/// `count` conversations in the bench patient's record (for `cargo xtask bench`'s inbox).
+pub async fn seed_bench_conversations(store: &Store, count: usize) -> sqlx::Result<()> {
+    let mut tx = store.begin().await?;
+    messages::seed_bench(&mut tx, count, time::now()).await?;
+    tx.commit().await
 }
 
 #[cfg(test)]

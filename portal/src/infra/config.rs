@@ -224,6 +224,9 @@ pub struct PortalInfo {
     /// What the privacy centre says; served with the patient's choices, not on every load.
     #[serde(default, skip_serializing)]
     pub privacy: PrivacyInfo,
+    /// Topics, working days and limits for messages; served with the inbox.
+    #[serde(default, skip_serializing)]
+    pub messages: crate::messages::settings::MessagesInfo,
 }
 
 /// The hospital's words for the privacy centre: how long the access log is kept, how to ask
@@ -401,6 +404,7 @@ impl Default for PortalInfo {
             terms: TermsVersions::default(),
             record_system: RecordSystem::default(),
             privacy: PrivacyInfo::default(),
+            messages: Default::default(),
         }
     }
 }

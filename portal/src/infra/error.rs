@@ -67,6 +67,11 @@ pub enum ApiError {
     /// too large, another resource than the one asked for, a link to elsewhere.
     UpstreamAnswerRefused,
     Conflict(String),
+    /// The hourly limit on messages, said in words with when the next may be sent.
+    TooManyMessages {
+        words: String,
+        retry_after: i64,
+    },
     Internal,
 }
 
@@ -109,6 +114,7 @@ impl ApiError {
             Self::UpstreamUnavailable { .. } => "record-system-unavailable",
             Self::UpstreamAnswerRefused => "record-system-answer-refused",
             Self::Conflict(_) => "conflict",
+            Self::TooManyMessages { .. } => "too-many-messages",
             Self::Internal => "internal-error",
         }
     }
@@ -125,7 +131,9 @@ impl ApiError {
             | Self::SecondFactorPending => StatusCode::UNAUTHORIZED,
             Self::ShareEnded { .. } => StatusCode::GONE,
             Self::AccountLocked { .. } | Self::SecondFactorLocked { .. } => StatusCode::LOCKED,
-            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts { .. } | Self::TooManyMessages { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::TermsNotAccepted
             | Self::MissingCsrfHeader
             | Self::PatientNotInScope
@@ -221,6 +229,7 @@ impl ApiError {
             Self::UsernameTaken => "That username is taken. Choose another.".into(),
             Self::NotFound => "Not found.".into(),
             Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
+            Self::TooManyMessages { words, .. } => words.clone(),
             Self::PayloadTooLarge => "The request is too large.".into(),
             Self::TimedOut => {
                 "The portal took too long to answer. Try again in a moment.".into()
@@ -245,7 +254,8 @@ impl ApiError {
         match self {
             Self::AccountLocked { retry_after }
             | Self::TooManyAttempts { retry_after }
-            | Self::SecondFactorLocked { retry_after } => Some(*retry_after),
+            | Self::SecondFactorLocked { retry_after }
+            | Self::TooManyMessages { retry_after, .. } => Some(*retry_after),
             Self::DatabaseUnavailable => Some(DATABASE_RETRY_AFTER),
             Self::UpstreamUnavailable { .. } => Some(UPSTREAM_RETRY_AFTER),
             _ => None,

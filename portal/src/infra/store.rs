@@ -49,6 +49,7 @@ pub const MIGRATIONS: Migrations = migrations!(
     "0015_undated_first",
     "0016_record_watch",
     "0017_record_subscription",
+    "0018_messages",
 );
 
 /// How long a request waits for a free connection before it is told to try again (503).

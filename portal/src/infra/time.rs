@@ -126,6 +126,16 @@ pub fn date(unix: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}")
 }
 
+/// The day (days since 1970-01-01) it is at `unix` in `zone` (UTC if the zone is unknown).
+pub fn local_day(unix: i64, zone: &str) -> i64 {
+    let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let date = jiff::Timestamp::from_second(unix)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(zone)
+        .date();
+    days_from_civil(date.year().into(), date.month() as u32, date.day() as u32)
+}
+
 /// A moment as a person says it, in the hospital's time zone: `12:31am today`, `9:05pm on
 /// Monday 7 December`, with the year when it is not this year's. For emails and banners, which
 /// a patient reads without the app to turn UTC into their own time. An unknown zone reads as UTC.

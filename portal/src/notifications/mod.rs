@@ -1,5 +1,5 @@
 //! Notifications of new information: when results, documents, letters or appointments are added
-//! to a record, the patient, and each proxy who asked, gets an email saying only that there is
+//! to a record, or the care team replies to a message, the patient, and each proxy who asked, gets an email saying only that there is
 //! something new, and where to sign in. Never what it is: anyone who can read their email could.
 //!
 //! Adding a resource notes it (`note_added`, in the same transaction); the server's background
@@ -22,6 +22,8 @@ pub enum Kind {
     Documents,
     Letters,
     Appointments,
+    /// A reply from the care team (a Communication), heard of by whoever sees its conversation.
+    Messages,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Documents => "documents",
             Kind::Letters => "letters",
             Kind::Appointments => "appointments",
+            Kind::Messages => "messages",
         }
     }
 
@@ -40,6 +43,7 @@ impl Kind {
             Kind::Documents,
             Kind::Letters,
             Kind::Appointments,
+            Kind::Messages,
         ]
         .into_iter()
         .find(|k| k.id() == id)
@@ -108,12 +112,24 @@ pub async fn note_added(
     ) else {
         return Ok(());
     };
+    note(conn, patient_id, kind_of, id, kind, now).await
+}
+
+/// Notes something new in a patient's record of this kind, to be emailed about.
+pub async fn note(
+    conn: &mut Conn,
+    patient_id: &str,
+    resource_type: &str,
+    id: &str,
+    kind: Kind,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO new_information (patient_id, resource_type, resource_id, kind, added_at)
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(patient_id)
-    .bind(kind_of)
+    .bind(resource_type)
     .bind(id)
     .bind(kind.id())
     .bind(now)
@@ -131,6 +147,9 @@ pub struct Choices {
     pub documents: bool,
     pub letters: bool,
     pub appointments: bool,
+    /// Replies to messages. Absent from an older app's choices: on.
+    #[serde(default = "on")]
+    pub messages: bool,
     /// About the records of the people they act for, too.
     pub others_records: bool,
 }
@@ -142,9 +161,14 @@ impl Default for Choices {
             documents: true,
             letters: true,
             appointments: true,
+            messages: true,
             others_records: false,
         }
     }
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Choices {
@@ -154,25 +178,27 @@ impl Choices {
             Kind::Documents => self.documents,
             Kind::Letters => self.letters,
             Kind::Appointments => self.appointments,
+            Kind::Messages => self.messages,
         }
     }
 }
 
 pub async fn choices(conn: &mut Conn, user_id: i64) -> sqlx::Result<Choices> {
     // Kept as 0 and 1: both databases read an integer the same way.
-    let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT results, documents, letters, appointments, others FROM notification_choices
-         WHERE user_id = $1",
+    let row: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT results, documents, letters, appointments, messages, others
+         FROM notification_choices WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_optional(conn)
     .await?;
     Ok(
-        row.map_or_else(Choices::default, |(r, d, l, a, o)| Choices {
+        row.map_or_else(Choices::default, |(r, d, l, a, m, o)| Choices {
             results: r != 0,
             documents: d != 0,
             letters: l != 0,
             appointments: a != 0,
+            messages: m != 0,
             others_records: o != 0,
         }),
     )
@@ -181,17 +207,19 @@ pub async fn choices(conn: &mut Conn, user_id: i64) -> sqlx::Result<Choices> {
 pub async fn set_choices(conn: &mut Conn, user_id: i64, c: &Choices) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO notification_choices
-           (user_id, results, documents, letters, appointments, others)
-         VALUES ($1, $2, $3, $4, $5, $6)
+           (user_id, results, documents, letters, appointments, messages, others)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (user_id) DO UPDATE SET results = excluded.results,
            documents = excluded.documents, letters = excluded.letters,
-           appointments = excluded.appointments, others = excluded.others",
+           appointments = excluded.appointments, messages = excluded.messages,
+           others = excluded.others",
     )
     .bind(user_id)
     .bind(i64::from(c.results))
     .bind(i64::from(c.documents))
     .bind(i64::from(c.letters))
     .bind(i64::from(c.appointments))
+    .bind(i64::from(c.messages))
     .bind(i64::from(c.others_records))
     .execute(conn)
     .await?;

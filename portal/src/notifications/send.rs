@@ -10,6 +10,7 @@ use crate::infra::error::ApiError;
 use crate::infra::store::Conn;
 use crate::infra::time;
 use crate::mail::Letter;
+use crate::messages;
 use crate::proxies;
 use std::collections::{BTreeSet, HashMap};
 
@@ -94,20 +95,25 @@ async fn decide(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        let (Some(kind), Some((_, resource))) = (
-            Kind::from_id(kind),
-            state.records.read(conn, resource_type, resource_id).await?,
-        ) else {
+        let Some(kind) = Kind::from_id(kind) else {
+            continue;
+        };
+        let Some(what) = New::read(state, conn, kind, resource_type, resource_id).await? else {
             continue;
         };
         if !known.contains_key(patient) {
             known.insert(patient.clone(), readers(state, conn, patient).await?);
         }
         for reader in &known[patient] {
+            let others = reader.wanted.others_records;
             let hears = reader.wanted.wants(kind)
-                && reader
-                    .grant
-                    .hears_of(resource_type, &resource, reader.wanted.others_records);
+                && match &what {
+                    New::Record(resource) => reader.grant.hears_of(resource_type, resource, others),
+                    New::Reply { started_by } => {
+                        reader.grant.hears_of_messages(others)
+                            && reader.grant.sees_conversation(reader.user_id, *started_by)
+                    }
+                };
             if hears {
                 sqlx::query("INSERT INTO notifications_due (user_id, since) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(reader.user_id)
@@ -118,6 +124,37 @@ async fn decide(
         }
     }
     Ok(batch.len() as i64 == BATCH)
+}
+
+/// What was added: a record resource, or a reply in a conversation (started by this user, or by
+/// the hospital).
+enum New {
+    Record(serde_json::Value),
+    Reply { started_by: Option<i64> },
+}
+
+impl New {
+    /// What a noted addition is now; None if it has gone.
+    async fn read(
+        state: &AppState,
+        conn: &mut Conn,
+        kind: Kind,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<Self>, ApiError> {
+        if kind == Kind::Messages {
+            return Ok(messages::store::conversation_of(conn, id)
+                .await?
+                .map(|c| New::Reply {
+                    started_by: c.started_by,
+                }));
+        }
+        Ok(state
+            .records
+            .read(conn, resource_type, id)
+            .await?
+            .map(|(_, resource)| New::Record(resource)))
+    }
 }
 
 /// Someone who may read a patient's record today, on what footing, and what they want to hear.

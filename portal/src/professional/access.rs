@@ -71,8 +71,8 @@ impl FromRequestParts<AppState> for ProfessionalAccess {
             })
             .map(|t| token_hash(t.trim()))
             .ok_or(ApiError::TokenNotValid)?;
-        let found: Option<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT t.client_id, o.id, o.name, t.subject, t.scope
+        let found: Option<(String, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT t.client_id, o.id, o.name, t.subject, t.scope, c.messages
              FROM professional_tokens t
              JOIN professional_clients c ON c.client_id = t.client_id
              JOIN organisations o ON o.id = c.organisation_id
@@ -82,12 +82,13 @@ impl FromRequestParts<AppState> for ProfessionalAccess {
         .bind(time::now())
         .fetch_optional(&mut *state.store.conn().await?)
         .await?;
-        let (client_id, id, name, subject, scope) = found.ok_or(ApiError::TokenNotValid)?;
+        let (client_id, id, name, subject, scope, messages) =
+            found.ok_or(ApiError::TokenNotValid)?;
         Ok(Self {
             client_id,
             organisation: Organisation { id, name },
             subject: serde_json::from_str(&subject).map_err(|_| ApiError::Internal)?,
-            scope: Scope::grant(&scope).unwrap_or_default(),
+            scope: Scope::grant(&scope, messages != 0).unwrap_or_default(),
             client,
         })
     }

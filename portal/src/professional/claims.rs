@@ -158,15 +158,17 @@ pub fn subject(assertion: &Value, organisation: &str) -> Result<Subject, String>
 }
 
 /// What a token lets its holder do: read (`r`) and search (`s`) resources of these types (or of
-/// every type the portal serves), and report accesses in the hospital's other systems
-/// (`system/AuditEvent.c`).
+/// every type the portal serves), report accesses in the hospital's other systems
+/// (`system/AuditEvent.c`), and, for the hospital's own messaging system only, read, search
+/// and answer patients' messages (`system/Communication.crs`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scope(Vec<(String, String)>);
 
 impl Scope {
     /// The SMART system scopes asked for (`system/Observation.rs`, `system/*.read`), narrowed to
-    /// what this portal grants. None if nothing is left.
-    pub fn grant(asked: &str) -> Option<Self> {
+    /// what this portal grants a system (`messages`: the hospital's own, answering messages).
+    /// None if nothing is left.
+    pub fn grant(asked: &str, messages: bool) -> Option<Self> {
         let mut granted = Vec::new();
         for scope in asked.split_whitespace() {
             let Some((kind, permissions)) = scope
@@ -177,6 +179,7 @@ impl Scope {
             };
             let permissions = match permissions {
                 "read" => "rs".to_string(),
+                "write" => "cud".to_string(),
                 p if !p.is_empty() && p.chars().all(|c| "cruds".contains(c)) && is_in_order(p) => {
                     p.to_string()
                 }
@@ -184,6 +187,8 @@ impl Scope {
             };
             let offered = match kind {
                 "AuditEvent" => "c",
+                MESSAGES if messages => "crs",
+                MESSAGES => continue,
                 "*" => "rs",
                 kind if records::is_supported(kind) => "rs",
                 _ => continue,
@@ -218,7 +223,8 @@ impl Scope {
     /// Whether it allows this interaction (`c`, `r` or `s`) on this type.
     pub fn permits(&self, resource_type: &str, interaction: char) -> bool {
         self.0.iter().any(|(kind, permissions)| {
-            (kind == resource_type || (kind == "*" && resource_type != "AuditEvent"))
+            (kind == resource_type
+                || (kind == "*" && resource_type != "AuditEvent" && resource_type != MESSAGES))
                 && permissions.contains(interaction)
         })
     }
@@ -232,6 +238,9 @@ impl Scope {
         }
     }
 }
+
+/// Patients' messages: never part of `*`, and only for a system registered to answer them.
+const MESSAGES: &str = "Communication";
 
 /// SMART v2 permissions are written in the order c, r, u, d, s.
 fn is_in_order(p: &str) -> bool {
@@ -295,27 +304,46 @@ mod tests {
     fn grants_only_reading_and_searching_record_types() {
         let s = Scope::grant(
             "system/Observation.rs system/Patient.read system/Foo.rs system/Condition.cud openid",
+            false,
         )
         .unwrap();
         assert_eq!(s.text(), "system/Observation.rs system/Patient.rs");
         assert!(s.permits("Observation", 's') && !s.permits("Condition", 'r'));
         assert!(s.filter().allows_type("Observation") && !s.filter().allows_type("Condition"));
-        assert_eq!(Scope::grant("system/*.r").unwrap().filter().types, None);
+        assert_eq!(
+            Scope::grant("system/*.r", false).unwrap().filter().types,
+            None
+        );
         assert!(
-            !Scope::grant("system/*.r")
+            !Scope::grant("system/*.r", false)
                 .unwrap()
                 .permits("Observation", 's')
         );
-        assert_eq!(Scope::grant("system/Observation.sr"), None);
-        assert_eq!(Scope::grant("user/*.rs patient/*.rs"), None);
+        assert_eq!(Scope::grant("system/Observation.sr", false), None);
+        assert_eq!(Scope::grant("user/*.rs patient/*.rs", false), None);
         // Reporting accesses is asked for by name, never by a wildcard.
-        let report = Scope::grant("system/AuditEvent.cruds system/*.c").unwrap();
+        let report = Scope::grant("system/AuditEvent.cruds system/*.c", false).unwrap();
         assert_eq!(report.text(), "system/AuditEvent.c");
         assert!(report.permits("AuditEvent", 'c') && !report.permits("AuditEvent", 'r'));
         assert!(
-            !Scope::grant("system/*.rs")
+            !Scope::grant("system/*.rs", false)
                 .unwrap()
                 .permits("AuditEvent", 's')
         );
+    }
+
+    #[test]
+    fn patients_messages_are_only_for_the_hospitals_own_system_and_only_by_name() {
+        assert_eq!(Scope::grant("system/Communication.crs", false), None);
+        let answering =
+            Scope::grant("system/Communication.read system/Communication.write", true).unwrap();
+        assert_eq!(
+            answering.text(),
+            "system/Communication.rs system/Communication.c"
+        );
+        assert!(answering.permits("Communication", 'c'));
+        // A wildcard never reaches them, even for the system that answers them.
+        let all = Scope::grant("system/*.rs", true).unwrap();
+        assert!(!all.permits("Communication", 's') && !all.permits("Communication", 'r'));
     }
 }

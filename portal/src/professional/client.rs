@@ -1,7 +1,8 @@
 //! `carefront-portal professional read`: a small SMART Backend Services client, for operators
 //! checking a registration and for tests. It finds the token endpoint in the portal's SMART
 //! configuration, signs a client assertion with the system's private key and the reading
-//! professional's IUA claims, and reads or searches with the token it gets.
+//! professional's IUA claims, and reads or searches with the token it gets, or (for the
+//! hospital's messaging system) replies to a patient's message.
 
 use super::claims::{ACT_REASON, Purpose};
 use crate::infra::client_assertion::ClientKey;
@@ -41,9 +42,13 @@ pub struct ReadArgs {
     /// The SMART scopes to ask for.
     #[arg(long, default_value = "system/*.rs")]
     scope: String,
-    /// The patient's id.
+    /// The patient's id (for a search).
     #[arg(long)]
-    patient: String,
+    patient: Option<String>,
+    /// Reply with these words to the message `what` names (`Communication/abc`), as the
+    /// professional named: the hospital's messaging system answering a patient.
+    #[arg(long)]
+    reply: Option<String>,
     /// What to read: a type to search (`Observation`) or one resource (`Observation/abc`).
     #[arg(default_value = "Patient")]
     what: String,
@@ -99,20 +104,32 @@ pub fn read(args: &ReadArgs) -> Result<String, String> {
             ));
         }
     };
-    let url = match args.what.split_once('/') {
-        Some(_) => format!("{portal}/professional/fhir/{}", args.what),
-        None => format!(
-            "{portal}/professional/fhir/{}?patient={}",
-            args.what, args.patient
-        ),
+    let bearer = format!("Bearer {token}");
+    let (status, answer) = if let Some(text) = &args.reply {
+        let reply = json!({
+            "resourceType": "Communication",
+            "status": "completed",
+            "inResponseTo": [{"reference": args.what}],
+            "payload": [{"contentString": text}],
+        });
+        body(
+            agent
+                .post(format!("{portal}/professional/fhir/Communication"))
+                .header("Authorization", &bearer)
+                .header("Content-Type", "application/fhir+json")
+                .send(reply.to_string()),
+        )?
+    } else {
+        let url = match (args.what.split_once('/'), &args.patient) {
+            (Some(_), _) => format!("{portal}/professional/fhir/{}", args.what),
+            (None, Some(patient)) => {
+                format!("{portal}/professional/fhir/{}?patient={patient}", args.what)
+            }
+            (None, None) => return Err("a search needs --patient".into()),
+        };
+        body(agent.get(url).header("Authorization", &bearer).call())?
     };
-    let (status, answer) = body(
-        agent
-            .get(url)
-            .header("Authorization", format!("Bearer {token}"))
-            .call(),
-    )?;
-    if status != 200 {
+    if !(200..300).contains(&status) {
         let outcome: Value = serde_json::from_str(&answer).unwrap_or_default();
         return Err(format!(
             "refused ({status}): {}",

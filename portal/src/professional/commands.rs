@@ -26,6 +26,10 @@ pub enum ProfessionalCommand {
         /// The system's public keys, a JWK Set file.
         #[arg(long)]
         jwks: PathBuf,
+        /// The hospital's own system that reads patients' messages and replies to them (it may
+        /// then be granted system/Communication scopes). Never another organisation's.
+        #[arg(long)]
+        messages: bool,
     },
     /// List registered systems.
     Clients,
@@ -54,6 +58,7 @@ pub async fn run(
             organisation,
             organisation_name,
             jwks,
+            messages,
         } => {
             if !registry::is_valid_id(&organisation) {
                 return Err(format!(
@@ -97,10 +102,18 @@ pub async fn run(
             )
             .await
             .map_err(err)?;
-            registry::register(conn, &client_id, &organisation, &text, now)
+            registry::register(conn, &client_id, &organisation, &text, messages, now)
                 .await
                 .map_err(err)?;
-            println!("Registered {client_id} for {name} ({} keys).", keys.len());
+            println!(
+                "Registered {client_id} for {name} ({} keys){}.",
+                keys.len(),
+                if messages {
+                    ", answering patients' messages"
+                } else {
+                    ""
+                }
+            );
             Ok(())
         }
         ProfessionalCommand::Clients => {
@@ -110,10 +123,11 @@ pub async fn run(
                 .map_err(err)?
             {
                 println!(
-                    "{:<30} {:<30} {}{}",
+                    "{:<30} {:<30} {}{}{}",
                     c.client_id,
                     c.organisation.id,
                     c.organisation.name,
+                    if c.messages { " (messages)" } else { "" },
                     if c.removed { " (removed)" } else { "" }
                 );
             }

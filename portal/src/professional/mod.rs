@@ -31,6 +31,16 @@ pub const FHIR_BASE: &str = "/professional/fhir";
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/professional/token", post(token::issue))
+        // Patients' messages, for the hospital's own messaging system: before the record's
+        // routes, which they would otherwise match.
+        .route(
+            "/professional/fhir/Communication",
+            get(crate::messages::professional::search).post(crate::messages::professional::reply),
+        )
+        .route(
+            "/professional/fhir/Communication/{id}",
+            get(crate::messages::professional::read),
+        )
         .route(
             "/professional/fhir/.well-known/smart-configuration",
             get(smart_configuration),

@@ -18,6 +18,8 @@ pub struct Registered {
     pub organisation: Organisation,
     pub jwks: String,
     pub removed: bool,
+    /// The hospital's own system that answers patients' messages.
+    pub messages: bool,
 }
 
 /// An organisation's short id: what objections and the audit trail name it by.
@@ -73,18 +75,20 @@ pub async fn register(
     client_id: &str,
     organisation_id: &str,
     jwks: &str,
+    messages: bool,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO professional_clients (client_id, organisation_id, jwks, added_at)
-         VALUES ($1, $2, $3, $4)
+        "INSERT INTO professional_clients (client_id, organisation_id, jwks, added_at, messages)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (client_id) DO UPDATE SET organisation_id = excluded.organisation_id,
-             jwks = excluded.jwks, removed_at = NULL",
+             jwks = excluded.jwks, removed_at = NULL, messages = excluded.messages",
     )
     .bind(client_id)
     .bind(organisation_id)
     .bind(jwks)
     .bind(now)
+    .bind(i64::from(messages))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -106,7 +110,7 @@ pub async fn remove(conn: &mut Conn, client_id: &str, now: i64) -> sqlx::Result<
 
 pub async fn client(conn: &mut Conn, client_id: &str) -> sqlx::Result<Option<Registered>> {
     sqlx::query(
-        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at
+        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at, c.messages
          FROM professional_clients c JOIN organisations o ON o.id = c.organisation_id
          WHERE c.client_id = $1",
     )
@@ -118,7 +122,7 @@ pub async fn client(conn: &mut Conn, client_id: &str) -> sqlx::Result<Option<Reg
 
 pub async fn clients(conn: &mut Conn) -> sqlx::Result<Vec<Registered>> {
     let stmt = sqlx::query(
-        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at
+        "SELECT c.client_id, o.id, o.name, c.jwks, c.removed_at, c.messages
          FROM professional_clients c JOIN organisations o ON o.id = c.organisation_id
          ORDER BY o.name, c.client_id",
     );
@@ -136,6 +140,7 @@ fn registered(r: &sqlx::any::AnyRow) -> sqlx::Result<Registered> {
         },
         jwks: r.try_get(3)?,
         removed: r.try_get::<Option<i64>, _>(4)?.is_some(),
+        messages: r.try_get::<i64, _>(5)? != 0,
     })
 }
 

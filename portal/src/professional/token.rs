@@ -370,7 +370,7 @@ fn check_claims(
     let jti = get("jti")
         .filter(|j| !j.is_empty() && j.len() <= 255)
         .ok_or_else(|| refuse("invalid_client", "the assertion has no jti"))?;
-    let scope = Scope::grant(asked).ok_or_else(|| {
+    let scope = Scope::grant(asked, registered.messages).ok_or_else(|| {
         refuse(
             "invalid_scope",
             "ask for system scopes to read and search record types, such as system/*.rs",

@@ -19,8 +19,8 @@ const ROLE_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
 
-fn related_person_id(r: &Relationship) -> String {
-    format!("proxy-{}", r.id)
+pub(crate) fn related_person_id(relationship: i64) -> String {
+    format!("proxy-{}", relationship)
 }
 
 /// `proxy-7` (either resource's id) to 7.
@@ -51,7 +51,7 @@ pub fn related_person(r: &Relationship, name: &str) -> Value {
     }
     json!({
         "resourceType": "RelatedPerson",
-        "id": related_person_id(r),
+        "id": related_person_id(r.id),
         "active": r.stopped_at.is_none(),
         "patient": {"reference": format!("Patient/{}", r.patient_id)},
         "relationship": relationship,
@@ -75,7 +75,7 @@ pub fn consent(r: &Relationship, standing: &Standing, rules: &ProxyRules) -> Val
         "period": period,
         "actor": [{
             "role": {"coding": [{"system": ROLE_CODE, "code": "DELEGATEE"}]},
-            "reference": {"reference": format!("RelatedPerson/{}", related_person_id(r))},
+            "reference": {"reference": format!("RelatedPerson/{}", related_person_id(r.id))},
         }],
         "action": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentaction", "code": "access"}]}],
     });
@@ -98,7 +98,7 @@ pub fn consent(r: &Relationship, standing: &Standing, rules: &ProxyRules) -> Val
         .map_or(r.level.clone(), |l| l.name.clone());
     json!({
         "resourceType": "Consent",
-        "id": related_person_id(r),
+        "id": related_person_id(r.id),
         "status": status,
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]}],

@@ -26,6 +26,17 @@ pub struct System {
 
 impl Portal {
     pub async fn register(&self, client_id: &'static str, org: &str, name: &str) -> System {
+        self.register_as(client_id, org, name, false).await
+    }
+
+    /// Registers a system; `messages`: the hospital's own, answering patients' messages.
+    pub async fn register_as(
+        &self,
+        client_id: &'static str,
+        org: &str,
+        name: &str,
+        messages: bool,
+    ) -> System {
         let pair = ES384.generate_key_pair().unwrap();
         let mut key = pair.to_jwk_private_key();
         key.set_key_id(format!("{client_id}-key"));
@@ -44,7 +55,7 @@ impl Portal {
         )
         .await
         .unwrap();
-        registry::register(&mut conn, client_id, org, &set.to_string(), 0)
+        registry::register(&mut conn, client_id, org, &set.to_string(), messages, 0)
             .await
             .unwrap();
         System { client_id, key }

@@ -242,11 +242,12 @@ pub fn NotificationsSection() -> impl IntoView {
 }
 
 /// The kinds of new information, as the form's options: (id, label).
-const KINDS: [(&str, &str); 4] = [
+const KINDS: [(&str, &str); 5] = [
     ("results", "Test result"),
     ("letters", "Letter"),
     ("documents", "Document, such as a discharge summary"),
     ("appointments", "Appointment"),
+    ("messages", "Reply to a message"),
 ];
 
 #[component]
@@ -263,6 +264,7 @@ fn Choices(now: Notifications) -> impl IntoView {
             ("letters", c.letters),
             ("documents", c.documents),
             ("appointments", c.appointments),
+            ("messages", c.messages),
         ]
         .into_iter()
         .filter(|(_, chosen)| on(*chosen))
@@ -284,6 +286,7 @@ fn Choices(now: Notifications) -> impl IntoView {
                 documents: has("documents"),
                 letters: has("letters"),
                 appointments: has("appointments"),
+                messages: has("messages"),
                 others_records: if own {
                     others.get_untracked()
                 } else {

@@ -2,6 +2,7 @@
 
 pub mod model;
 
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section, Split, Words, entry_list, row, rows};
 use crate::session::Portal;
@@ -39,6 +40,8 @@ fn AllergyCard(allergy: Allergy) -> impl IntoView {
     let type_text = allergy.type_text();
     let reaction_rows = allergy.reaction_lines();
     let status_text = allergy.status_text();
+    let reference =
+        Some(format!("AllergyIntolerance/{}", allergy.id)).filter(|_| !allergy.id.is_empty());
     let Allergy {
         substance,
         criticality,
@@ -48,6 +51,7 @@ fn AllergyCard(allergy: Allergy) -> impl IntoView {
         notes,
         ..
     } = allergy;
+    let about_name = substance.clone();
     view! {
         <li class="card" class:card-high-risk=high_risk>
             <h3 class="card-title">
@@ -62,6 +66,7 @@ fn AllergyCard(allergy: Allergy) -> impl IntoView {
                 {recorded.map(|d| view! { <div class="summary-row"><dt>"Recorded"</dt><dd><DateText date=d/></dd></div> })}
                 {rows("Notes", notes)}
             </dl>
+            <AboutThisItem reference name=about_name/>
         </li>
     }
 }

@@ -3,6 +3,7 @@
 pub mod model;
 
 use crate::components::clock::{Style, format_moment};
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{Section, Split, Words, entry_list, row};
 use crate::session::Portal;
@@ -43,6 +44,7 @@ pub fn AppointmentCard(appointment: Appointment) -> impl IntoView {
         let length = a.minutes.map(|m| format!(" ({m} minutes)")).unwrap_or_default();
         view! { <div class="summary-row"><dt>"When"</dt><dd><time datetime=iso.clone()>{text}</time>{length}</dd></div> }
     });
+    let about_name = a.what.clone();
     view! {
         <li class="card" class:card-off=a.status.is_off()>
             <h3 class="card-title">
@@ -58,6 +60,7 @@ pub fn AppointmentCard(appointment: Appointment) -> impl IntoView {
                 {row("With", a.clinician)}
                 {row("Instructions", a.instructions)}
             </dl>
+            <AboutThisItem reference=a.reference name=about_name/>
         </li>
     }
 }

@@ -7,6 +7,8 @@ use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Appointment {
+    /// How the item is referred to (`Condition/c1`), for a message about it.
+    pub reference: Option<String>,
     pub what: String,
     /// The start as written (with its offset) and as a moment.
     pub start: Option<(String, f64)>,
@@ -100,6 +102,7 @@ pub fn build(resources: &[Value], now_ms: f64) -> Entries<Appointment> {
             .or_else(|| r["reasonCode"].as_array()?.iter().find_map(concept_text))
             .unwrap_or_else(|| "Appointment".into());
         let appointment = Appointment {
+            reference: crate::fhir::reference::of(r),
             what,
             minutes,
             status,

@@ -4,6 +4,7 @@ pub mod model;
 
 use crate::api;
 use crate::components::download;
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section, Words, entry_list, row};
 use leptos::prelude::*;
@@ -47,6 +48,7 @@ fn DocumentCard(document: Document) -> impl IntoView {
             </dl>
             {no_content.then(|| view! { <p class="hint">"The document itself is not available in this portal."</p> })}
             {d.attachments.into_iter().enumerate().map(|(i, a)| view! { <AttachmentView attachment=a name=format!("{}-{}", slug(&title), i + 1)/> }).collect_view()}
+            <AboutThisItem reference=Some(format!("DocumentReference/{}", d.id)).filter(|_| !d.id.is_empty()) name=title.clone()/>
         </li>
     }
 }

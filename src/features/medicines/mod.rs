@@ -4,6 +4,7 @@ pub mod model;
 
 use crate::api;
 use crate::components::load::Runs;
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{FetchStatus, RecordFetch, Search};
 use crate::components::section::{DateText, Section, Split, Words, entry_list, row, rows};
 use crate::fhir::reference::Resources;
@@ -72,6 +73,7 @@ pub fn MedicinesPage() -> impl IntoView {
 #[component]
 fn MedicineCard(medicine: Medicine) -> impl IntoView {
     let m = medicine;
+    let about_name = m.name.clone();
     view! {
         <li class="card">
             <h3 class="card-title"><bdi>{m.name}</bdi></h3>
@@ -85,6 +87,7 @@ fn MedicineCard(medicine: Medicine) -> impl IntoView {
                 {row("Source", Some(m.source.words().to_string()))}
                 {rows("Notes", m.notes)}
             </dl>
+            <AboutThisItem reference=m.reference name=about_name/>
         </li>
     }
 }

@@ -9,6 +9,8 @@ use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Medicine {
+    /// How the item is referred to (`Condition/c1`), for a message about it.
+    pub reference: Option<String>,
     pub name: String,
     pub instructions: Option<String>,
     pub started: Option<FhirDate>,
@@ -191,6 +193,7 @@ pub fn build<'a>(
         let status = Status::of(source, r["status"].as_str().unwrap_or(""));
         let is_request = source == Source::Prescription;
         let medicine = Medicine {
+            reference: crate::fhir::reference::of(r),
             name: medicine_name(r, store),
             instructions: instructions(if is_request {
                 &r["dosageInstruction"]

@@ -174,8 +174,10 @@ pub fn access(event: &Value) -> Option<Access> {
         .unwrap_or_default()
         .to_string();
     let by_patient = person.is_some_and(|p| role_code(p) == Some("PAT"));
+    // A member of staff's role is said whatever they did: read, or replied to a message.
+    let staff = person.is_some_and(|p| str_at(p, "/who/type") == Some("Practitioner"));
     let role = person
-        .filter(|_| matches!(kind, Kind::Professional | Kind::Emergency))
+        .filter(|_| staff || matches!(kind, Kind::Professional | Kind::Emergency))
         .and_then(|p| p["role"].as_array())
         .and_then(|roles| {
             roles
@@ -340,6 +342,10 @@ pub fn what_happened(a: &Access, whose: &str) -> String {
                 format!("ended someone\u{2019}s access to {record}")
             }
             "record-access" => format!("tried to open {record} before accepting the terms"),
+            "messages-listed" => format!("looked at the list of {whose} messages"),
+            "messages-read" => format!("read a conversation in {whose} messages"),
+            "message-sent" => format!("sent a message in {whose} messages"),
+            "conversation-closed" => format!("closed a conversation in {whose} messages"),
             "terms-accepted" => format!("accepted the terms for seeing {record}"),
             _ => format!("used {record} in the portal"),
         };
@@ -462,6 +468,25 @@ mod tests {
         assert_eq!(why(first, true), Some("to care for you"));
         assert_eq!(first.events.len(), 3);
         assert_eq!(list[0].types, vec!["AllergyIntolerance"]);
+    }
+
+    #[test]
+    fn the_care_teams_reply_is_said_with_who_wrote_it() {
+        let reply = json!({
+            "recorded": "2026-03-04T10:00:00Z", "outcome": "0", "type": {"code": "portal"},
+            "subtype": [{"code": "message-sent"}],
+            "agent": [
+                {"who": {"type": "Practitioner", "display": "Priya Shah"}, "name": "Priya Shah",
+                 "role": [{"coding": [{"display": "Pharmacist"}], "text": "Pharmacist"}], "requestor": true},
+                {"type": {"coding": [{"code": "PROV"}]}, "who": {"display": "Riverside General Hospital"}, "requestor": false},
+            ],
+        });
+        let a = &accesses(&[reply])[0];
+        assert_eq!(
+            who_line(a, true),
+            "Priya Shah, Pharmacist, Riverside General Hospital"
+        );
+        assert_eq!(what_happened(a, "your"), "sent a message in your messages");
     }
 
     #[test]

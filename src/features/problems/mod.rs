@@ -2,6 +2,7 @@
 
 pub mod model;
 
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section, Split, Words, entry_list, row, rows};
 use crate::session::Portal;
@@ -36,6 +37,7 @@ pub fn ProblemsPage() -> impl IntoView {
 
 #[component]
 fn ProblemCard(problem: Problem) -> impl IntoView {
+    let about_name = problem.name.clone();
     view! {
         <li class="card">
             <h3 class="card-title"><bdi>{problem.name}</bdi></h3>
@@ -48,6 +50,7 @@ fn ProblemCard(problem: Problem) -> impl IntoView {
                 {problem.recorded.map(|d| view! { <div class="summary-row"><dt>"Recorded"</dt><dd><DateText date=d/></dd></div> })}
                 {rows("Notes", problem.notes)}
             </dl>
+            <AboutThisItem reference=problem.reference name=about_name/>
         </li>
     }
 }

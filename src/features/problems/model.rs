@@ -8,6 +8,8 @@ use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
+    /// How the item is referred to (`Condition/c1`), for a message about it.
+    pub reference: Option<String>,
     pub name: String,
     pub status: ClinicalStatus,
     pub since: Option<String>,
@@ -23,6 +25,7 @@ pub fn build(resources: &[Value], locale: &str) -> Entries<Problem> {
         let ended = when_text(r, "abatement", locale);
         let status = ClinicalStatus::of(r, ended.is_some());
         let problem = Problem {
+            reference: crate::fhir::reference::of(r),
             name: concept_text(&r["code"]).unwrap_or_else(|| "Problem not named".into()),
             status,
             since: when_text(r, "onset", locale),

@@ -2,6 +2,7 @@
 
 pub mod model;
 
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section, Unreadable};
 use leptos::prelude::*;
@@ -90,6 +91,7 @@ pub fn ResultsPage() -> impl IntoView {
 
 #[component]
 fn ResultCard(group: ResultGroup) -> impl IntoView {
+    let reference = Some(group.key.clone()).filter(|k| !k.ends_with('/'));
     let ResultGroup {
         title,
         date,
@@ -99,6 +101,7 @@ fn ResultCard(group: ResultGroup) -> impl IntoView {
         items,
         ..
     } = group;
+    let about_name = title.clone();
     view! {
         <li class="card result-card">
             <h2 class="card-title">
@@ -113,6 +116,7 @@ fn ResultCard(group: ResultGroup) -> impl IntoView {
                 {items.into_iter().map(|i| view! { <ResultLine item=i/> }).collect_view()}
             </ul>
             {conclusion.map(|c| view! { <p class="conclusion"><strong>"Comment: "</strong><bdi>{c}</bdi></p> })}
+            <AboutThisItem reference name=about_name/>
         </li>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod model;
 
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{DateText, Section, Words, entry_list, row, rows};
 use leptos::prelude::*;
@@ -30,6 +31,7 @@ pub fn VaccinationsPage() -> impl IntoView {
 #[component]
 fn VaccinationCard(vaccination: Vaccination) -> impl IntoView {
     let v = vaccination;
+    let about_name = v.vaccine.clone();
     view! {
         <li class="card">
             <h2 class="card-title">
@@ -48,6 +50,7 @@ fn VaccinationCard(vaccination: Vaccination) -> impl IntoView {
                 {row("Where", v.place)}
                 {rows("Notes", v.notes)}
             </dl>
+            <AboutThisItem reference=v.reference name=about_name/>
         </li>
     }
 }

@@ -7,6 +7,8 @@ use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vaccination {
+    /// How the item is referred to (`Condition/c1`), for a message about it.
+    pub reference: Option<String>,
     pub vaccine: String,
     pub date: Option<FhirDate>,
     /// When only a description of the time was recorded (`occurrenceString`).
@@ -40,6 +42,7 @@ pub fn build(resources: &[Value]) -> Entries<Vaccination> {
     let mut list = read_entries(resources, &["Immunization"], |r| {
         let given = r["status"] != "not-done";
         let vaccination = Vaccination {
+            reference: crate::fhir::reference::of(r),
             vaccine: concept_text(&r["vaccineCode"]).unwrap_or_else(|| "Vaccine not named".into()),
             date: first_date(r, &[&["occurrenceDateTime"], &["recorded"]]),
             when_text: non_empty(&r["occurrenceString"]),

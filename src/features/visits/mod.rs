@@ -3,6 +3,7 @@
 pub mod model;
 
 use crate::components::clock::{Style, format_moment};
+use crate::components::notices::AboutThisItem;
 use crate::components::record_fetch::{RecordFetch, Search};
 use crate::components::section::{Section, Words, entry_list, row};
 use crate::session::Portal;
@@ -44,10 +45,11 @@ fn VisitCard(visit: Visit) -> impl IntoView {
         };
         view! { <div class="summary-row"><dt>"When"</dt><dd><time datetime=iso.clone()>{text}</time></dd></div> }
     });
+    let about_name = visit.what.clone().unwrap_or_else(|| visit.kind.clone());
     view! {
         <li class="card">
             <h2 class="card-title">
-                <bdi>{visit.what.clone().unwrap_or_else(|| visit.kind.clone())}</bdi>
+                <bdi>{about_name.clone()}</bdi>
                 {visit.status.map(|s| view! { <span class="tag">{s}</span> })}
             </h2>
             <dl class="summary-list">
@@ -58,6 +60,7 @@ fn VisitCard(visit: Visit) -> impl IntoView {
                 {row("Seen by", visit.clinician)}
                 {row("Organisation", visit.provider)}
             </dl>
+            <AboutThisItem reference=visit.reference name=about_name/>
         </li>
     }
 }

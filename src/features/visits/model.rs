@@ -7,6 +7,8 @@ use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Visit {
+    /// How the item is referred to (`Condition/c1`), for a message about it.
+    pub reference: Option<String>,
     pub kind: String,
     pub what: Option<String>,
     pub start: Option<(String, f64)>,
@@ -45,6 +47,7 @@ pub fn build(resources: &[Value]) -> Entries<Visit> {
             _ => None,
         };
         let visit = Visit {
+            reference: crate::fhir::reference::of(r),
             kind: class_words(&r["class"]).unwrap_or_else(|| "Visit".into()),
             what: r["type"]
                 .as_array()

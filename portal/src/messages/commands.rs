@@ -1,0 +1,188 @@
+//! `carefront-portal messages …`: the help desk lists the conversations waiting for the hospital,
+//! reads one (which marks the patient's messages received), replies by name and role, and
+//! closes a conversation. Each is audited, and shows in the patient's access log.
+
+use super::settings::MessagesInfo;
+use super::store::{self, Conversation};
+use crate::audit::Event;
+use crate::infra::config::PortalInfo;
+use crate::infra::store::{Conn, Store};
+use crate::infra::time;
+use clap::Subcommand;
+use serde_json::json;
+
+#[derive(Debug, Subcommand)]
+pub enum MessagesCommand {
+    /// Conversations waiting for the hospital: the newest message is the patient's.
+    Waiting,
+    /// One conversation, every message in order; the patient's messages are marked received.
+    Show {
+        conversation: i64,
+        /// Who is reading, as the patient's access log will name them.
+        #[arg(long = "as")]
+        staff: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Reply to a conversation, as a named member of staff.
+    Reply {
+        conversation: i64,
+        #[arg(long = "as")]
+        staff: String,
+        #[arg(long)]
+        role: String,
+        /// The reply; `-` reads it from standard input.
+        #[arg(long)]
+        text: String,
+    },
+    /// Close a conversation: the patient can read it but not reply to it.
+    Close {
+        conversation: i64,
+        #[arg(long = "as")]
+        staff: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+/// The member of staff, as the audit trail and the patient's access log name them.
+fn staff_event(action: &'static str, info: &PortalInfo, name: &str, role: &str) -> Event {
+    let who = json!({
+        "name": name,
+        "role": {"display": role},
+        "organisation": info.organization.name,
+        "organisationId": "hospital",
+        "client": "carefront-portal messages",
+    });
+    Event::new(action).professional(&who.to_string())
+}
+
+async fn conversation(conn: &mut Conn, id: i64) -> Result<Conversation, String> {
+    store::conversation_by_id(conn, id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no conversation {id}"))
+}
+
+fn staff_checked(name: &str, role: &str) -> Result<(), String> {
+    if name.trim().is_empty() || role.trim().is_empty() {
+        return Err("--as and --role name the member of staff: the patient sees both".into());
+    }
+    Ok(())
+}
+
+pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> Result<(), String> {
+    let err = |e: sqlx::Error| e.to_string();
+    let mut conn = store.conn().await.map_err(err)?;
+    let settings: &MessagesInfo = &info.messages;
+    let now = time::now();
+    match command {
+        MessagesCommand::Waiting => {
+            let waiting = store::waiting(&mut conn).await.map_err(err)?;
+            if waiting.is_empty() {
+                println!("No conversation is waiting for the hospital.");
+            }
+            for (c, last) in waiting {
+                let queue = settings
+                    .topic(&c.topic)
+                    .map_or(c.topic.as_str(), |t| t.route_to.as_str());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    time::rfc3339(last.sent_at),
+                    c.patient_id,
+                    queue,
+                    c.subject
+                );
+            }
+        }
+        MessagesCommand::Show {
+            conversation: id,
+            staff,
+            role,
+        } => {
+            staff_checked(&staff, &role)?;
+            let c = conversation(&mut conn, id).await?;
+            println!("Conversation {id} with {}: {}", c.patient_id, c.subject);
+            if let Some(about) = &c.about {
+                println!("About {about}");
+            }
+            for m in store::messages(&mut conn, id).await.map_err(err)? {
+                let from = match (&m.staff_name, &m.author_name) {
+                    (Some(name), _) => {
+                        format!("{name} ({})", m.staff_role.as_deref().unwrap_or(""))
+                    }
+                    (None, Some(name)) if m.proxy_relationship.is_some() => {
+                        format!("{name}, acting for the patient")
+                    }
+                    (None, Some(name)) => name.clone(),
+                    (None, None) => "(unknown)".into(),
+                };
+                println!("\n{} {from}:\n{}", time::rfc3339(m.sent_at), m.body);
+            }
+            store::mark_received(&mut conn, id, now)
+                .await
+                .map_err(err)?;
+            if c.closed_at.is_some() {
+                println!("\n(closed)");
+            }
+            staff_event("messages-read", info, &staff, &role)
+                .patient(Some(&c.patient_id))
+                .detail(&format!("conversation {id}"))
+                .record(&mut conn)
+                .await
+                .map_err(err)?;
+        }
+        MessagesCommand::Reply {
+            conversation: id,
+            staff,
+            role,
+            text,
+        } => {
+            staff_checked(&staff, &role)?;
+            let text = if text == "-" {
+                std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
+            } else {
+                text
+            };
+            let text = super::routes::clean(&text);
+            if text.is_empty() {
+                return Err("--text is empty".into());
+            }
+            let c = conversation(&mut conn, id).await?;
+            if c.closed_at.is_some() {
+                return Err(format!("conversation {id} is closed"));
+            }
+            let message = super::staff_reply(&mut conn, &c, staff.trim(), role.trim(), &text, now)
+                .await
+                .map_err(err)?;
+            staff_event("message-sent", info, &staff, &role)
+                .patient(Some(&c.patient_id))
+                .detail(&format!("conversation {id}"))
+                .record(&mut conn)
+                .await
+                .map_err(err)?;
+            println!("Replied in conversation {id} ({})", message.fhir_id);
+        }
+        MessagesCommand::Close {
+            conversation: id,
+            staff,
+            role,
+        } => {
+            staff_checked(&staff, &role)?;
+            let c = conversation(&mut conn, id).await?;
+            if store::close(&mut conn, id, now).await.map_err(err)? {
+                staff_event("conversation-closed", info, &staff, &role)
+                    .patient(Some(&c.patient_id))
+                    .detail(&format!("conversation {id}"))
+                    .record(&mut conn)
+                    .await
+                    .map_err(err)?;
+                println!("Closed conversation {id}");
+            } else {
+                println!("Conversation {id} was already closed");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! Patients' messages for the hospital's own messaging system, through the professional API
+//! (SMART Backend Services): `GET /professional/fhir/Communication` finds messages (those not
+//! yet read first of all), a read of one marks the patient's messages in its conversation
+//! received, and `POST` a Communication `inResponseTo` one of them replies as the member of staff
+//! the token's IUA claims name. Only a system registered with `--messages` is granted
+//! `system/Communication` scopes; every read and reply is audited and in the patient's log.
+
+use super::fhir::{TYPE, communication};
+use super::routes::clean;
+use super::store::{self, Conversation, Message};
+use crate::AppState;
+use crate::infra::error::{ApiError, FhirError};
+use crate::infra::time;
+use crate::professional::{FHIR_BASE, ProfessionalAccess};
+use crate::records::is_valid_id;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// A search's page: the oldest first, so a system works through them in order.
+const PAGE: i64 = 100;
+const MAX_PAGE: i64 = 500;
+
+fn fhir(status: StatusCode, body: Value) -> Response {
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json"),
+    );
+    res
+}
+
+fn bad(text: &str) -> FhirError {
+    ApiError::BadRequest(text.into()).into()
+}
+
+/// Each message as its Communication, with the one before it in its conversation.
+async fn as_communications(
+    state: &AppState,
+    conn: &mut crate::infra::store::Conn,
+    found: &[(Conversation, Message)],
+) -> Result<Vec<Value>, ApiError> {
+    let mut threads: HashMap<i64, Vec<Message>> = HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for (c, m) in found {
+        if let std::collections::hash_map::Entry::Vacant(e) = threads.entry(c.id) {
+            e.insert(store::messages(conn, c.id).await?);
+        }
+        let thread = &threads[&c.id];
+        let previous = thread
+            .iter()
+            .position(|t| t.id == m.id)
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| &thread[i]);
+        out.push(communication(c, m, previous, &state.info.messages));
+    }
+    Ok(out)
+}
+
+/// `patient`, `sent` (with `gt`, `ge`, `lt`, `le`), `received:missing` and `_count`.
+pub async fn search(
+    State(state): State<AppState>,
+    access: Result<ProfessionalAccess, ApiError>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, FhirError> {
+    let access = access?;
+    if !access.scope.permits(TYPE, 's') {
+        return Err(ApiError::ScopeNotGranted.into());
+    }
+    let Query(pairs) = query.map_err(|_| bad("The search is not right."))?;
+    let mut find = store::Find {
+        patient: None,
+        from: i64::MIN,
+        to: i64::MAX,
+        received: None,
+        limit: PAGE,
+    };
+    for (name, value) in &pairs {
+        match name.as_str() {
+            "patient" => {
+                let id = value.strip_prefix("Patient/").unwrap_or(value);
+                if !is_valid_id(id) {
+                    return Err(bad("patient must be a Patient id."));
+                }
+                find.patient = Some(id.to_string());
+            }
+            "sent" => {
+                let (prefix, at) = value.split_at(value.len().min(2));
+                let at = time::parse_instant(at)
+                    .ok_or_else(|| bad("sent is a prefix (gt, ge, lt, le) and an instant."))?;
+                match prefix {
+                    "gt" => find.from = find.from.max(at + 1),
+                    "ge" => find.from = find.from.max(at),
+                    "lt" => find.to = find.to.min(at - 1),
+                    "le" => find.to = find.to.min(at),
+                    _ => return Err(bad("sent is a prefix (gt, ge, lt, le) and an instant.")),
+                }
+            }
+            "received:missing" => {
+                find.received = Some(match value.as_str() {
+                    "true" => false,
+                    "false" => true,
+                    _ => return Err(bad("received:missing is true or false.")),
+                })
+            }
+            "_count" => {
+                find.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .ok_or_else(|| bad("_count is 1 to 500."))?;
+            }
+            "_format" => {}
+            other => return Err(bad(&format!("{other} is not a search parameter here."))),
+        }
+    }
+    let mut conn = state.store.conn().await?;
+    let found = store::find(&mut conn, &find).await?;
+    let entries: Vec<Value> = as_communications(&state, &mut conn, &found)
+        .await?
+        .into_iter()
+        .map(|c| {
+            json!({
+                "fullUrl": crate::records::full_url(FHIR_BASE, TYPE, c["id"].as_str().unwrap_or_default()),
+                "resource": c,
+                "search": {"mode": "match"},
+            })
+        })
+        .collect();
+    // One search, whose patients are each told it happened.
+    let mut patients: Vec<&str> = found.iter().map(|(c, _)| c.patient_id.as_str()).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    for patient in patients {
+        access
+            .event("messages-listed")
+            .patient(Some(patient))
+            .record(&mut conn)
+            .await?;
+    }
+    Ok(fhir(
+        StatusCode::OK,
+        json!({
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": entries.len(),
+            "link": [{"relation": "self", "url": format!("{FHIR_BASE}/{TYPE}")}],
+            "entry": entries,
+        }),
+    ))
+}
+
+/// One message; reading it is the hospital reading the patient's messages in its conversation.
+pub async fn read(
+    State(state): State<AppState>,
+    access: Result<ProfessionalAccess, ApiError>,
+    Path(id): Path<String>,
+) -> Result<Response, FhirError> {
+    let access = access?;
+    if !access.scope.permits(TYPE, 'r') {
+        return Err(ApiError::ScopeNotGranted.into());
+    }
+    let mut conn = state.store.conn().await?;
+    let (c, m) = store::message_by_fhir_id(&mut conn, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let now = state.clock.now();
+    store::mark_received(&mut conn, c.id, now).await?;
+    access
+        .event("messages-read")
+        .patient(Some(&c.patient_id))
+        .detail(&format!("conversation {}", c.id))
+        .record(&mut conn)
+        .await?;
+    let m = store::message_by_fhir_id(&mut conn, &m.fhir_id)
+        .await?
+        .map_or(m, |(_, m)| m);
+    let body = as_communications(&state, &mut conn, &[(c, m)]).await?;
+    Ok(fhir(
+        StatusCode::OK,
+        body.into_iter().next().unwrap_or_default(),
+    ))
+}
+
+/// A reply: a Communication `inResponseTo` a patient's message, its words in
+/// `payload[0].contentString`; who wrote it is the member of staff the token names.
+pub async fn reply(
+    State(state): State<AppState>,
+    access: Result<ProfessionalAccess, ApiError>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, FhirError> {
+    let access = access?;
+    if !access.scope.permits(TYPE, 'c') {
+        return Err(ApiError::ScopeNotGranted.into());
+    }
+    let Json(sent) = body.map_err(|_| bad("The body must be a FHIR Communication in JSON."))?;
+    if sent["resourceType"] != TYPE {
+        return Err(bad("The body must be a Communication."));
+    }
+    let answers = sent["inResponseTo"][0]["reference"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("Communication/"))
+        .ok_or_else(|| bad("inResponseTo must name the patient's message: Communication/{id}."))?;
+    let text: String = sent["payload"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["contentString"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = clean(&text);
+    let max = state.info.messages.max_length;
+    if text.is_empty() || text.chars().count() > max {
+        return Err(bad(&format!(
+            "payload[0].contentString must hold the reply, 1 to {max} characters."
+        )));
+    }
+    let role = access.subject.role.display.trim().to_string();
+    if role.is_empty() {
+        return Err(bad(
+            "The token must name the writer's role (IUA subject_role).",
+        ));
+    }
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    let (c, _) = store::message_by_fhir_id(&mut tx, answers)
+        .await?
+        .ok_or_else(|| bad("inResponseTo names no message here."))?;
+    if c.closed_at.is_some() {
+        return Err(ApiError::Conflict("The conversation is closed.".into()).into());
+    }
+    let message = super::staff_reply(&mut tx, &c, &access.subject.name, &role, &text, now).await?;
+    access
+        .event("message-sent")
+        .patient(Some(&c.patient_id))
+        .detail(&format!("conversation {}", c.id))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    let mut conn = state.store.conn().await?;
+    let body = as_communications(&state, &mut conn, &[(c, message)]).await?;
+    let body = body.into_iter().next().unwrap_or_default();
+    let mut res = fhir(StatusCode::CREATED, body.clone());
+    if let Ok(location) = HeaderValue::from_str(&crate::records::full_url(
+        FHIR_BASE,
+        TYPE,
+        body["id"].as_str().unwrap_or_default(),
+    )) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(res)
+}

@@ -1,0 +1,533 @@
+//! Messages as patients, proxies and an attacker who has read the code meet them: who sees
+//! which conversation, every refusal said in words, drafts that only their writer reaches, the
+//! hourly limit, the Communication shape, the help desk's reply, and the audit trail.
+
+mod common;
+
+use axum::http::StatusCode;
+use carefront_portal::messages::commands::{MessagesCommand, run};
+use carefront_portal::notifications::send::send_due;
+use common::professional::{assertion, claims};
+use common::{Answer, Call, Portal};
+use serde_json::{Value, json};
+
+impl Portal {
+    async fn ask(&self, cookie: &str, body: Value) -> Answer {
+        self.post("/api/v1/messages", cookie, body).await
+    }
+
+    async fn inbox(&self, cookie: &str, patient: &str) -> Answer {
+        self.get(&format!("/api/v1/messages?patient={patient}"), cookie)
+            .await
+    }
+
+    async fn staff(&self, command: MessagesCommand) {
+        run(&self.state.store, &self.state.info, command)
+            .await
+            .unwrap();
+    }
+}
+
+fn question(subject: &str) -> Value {
+    json!({"patient": "demo-ann", "topic": "medical-question", "subject": subject,
+           "body": "Can I take paracetamol with my other tablets?"})
+}
+
+#[tokio::test]
+async fn the_demo_inbox_has_an_unread_reply_that_opening_reads() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    let inbox = p.inbox(&ann, "demo-ann").await;
+    assert_eq!(inbox.status, StatusCode::OK, "{:?}", inbox.body);
+    let conversations = inbox.body["conversations"].as_array().unwrap();
+    assert_eq!(conversations.len(), 2);
+    assert_eq!(inbox.body["unread"], 1);
+    let newest = &conversations[0];
+    assert_eq!(newest["subject"], "Fasting before my blood test");
+    assert_eq!(newest["last"]["from"]["kind"], "staff");
+    assert_eq!(newest["last"]["from"]["name"], "Tom Reid");
+    let id = newest["id"].as_i64().unwrap();
+    let unread = p.get("/api/v1/messages/unread", &ann).await;
+    assert_eq!(unread.body["unread"], 1);
+
+    let opened = p.get(&format!("/api/v1/messages/{id}"), &ann).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    let messages = opened.body["communications"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["resourceType"], "Communication");
+    assert_eq!(messages[0]["sender"]["reference"], "Patient/demo-ann");
+    assert!(messages[0]["received"].is_string(), "read by the hospital");
+    assert_eq!(
+        messages[1]["inResponseTo"][0]["reference"],
+        format!("Communication/{}", messages[0]["id"].as_str().unwrap())
+    );
+    assert_eq!(
+        messages[1]["contained"][0]["code"][0]["text"],
+        "Diabetes specialist nurse"
+    );
+    assert_eq!(opened.body["yours"][0], messages[0]["id"]);
+    assert_eq!(p.inbox(&ann, "demo-ann").await.body["unread"], 0);
+    assert_eq!(
+        p.get("/api/v1/messages/unread", &ann).await.body["unread"],
+        0
+    );
+    assert_eq!(
+        p.audit_count("action = 'messages-read' AND patient_id = 'demo-ann'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn asking_checks_every_part_and_says_what_is_wrong() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    let refused = |body: Value| {
+        let (p, ann) = (p.clone(), ann.clone());
+        async move {
+            let a = p.ask(&ann, body).await;
+            assert_eq!(a.status, StatusCode::BAD_REQUEST, "{:?}", a.body);
+            a.body["title"].as_str().unwrap().to_string()
+        }
+    };
+    let mut q = question("Paracetamol");
+    q["topic"] = json!("gossip");
+    assert!(refused(q).await.contains("Choose what"));
+    let mut q = question("   ");
+    assert!(refused(q.clone()).await.contains("subject"));
+    q = question("Paracetamol");
+    q["body"] = json!(" \n\t ");
+    assert!(refused(q.clone()).await.contains("Write your message"));
+    q["body"] = json!("é".repeat(4001));
+    assert!(refused(q.clone()).await.contains("take out 1 characters"));
+    q = question(&"s".repeat(121));
+    assert!(refused(q).await.contains("120 characters"));
+    // About an item that is not Ann's, does not exist, or is not a record type.
+    let leo_item = p.stored_ids("Condition", "demo-leo").await[0].clone();
+    for about in [
+        format!("Condition/{leo_item}"),
+        "Condition/nothing-here".into(),
+        "Patient/demo-leo".into(),
+        "AuditEvent/1".into(),
+        "../../etc".into(),
+    ] {
+        let mut q = question("About an item");
+        q["about"] = json!(about);
+        assert!(refused(q).await.contains("could not be found"), "{about}");
+    }
+    let ann_item = p.stored_ids("Condition", "demo-ann").await[0].clone();
+    let mut q = question("Is this right?");
+    q["topic"] = json!("record-correction");
+    q["about"] = json!(format!("Condition/{ann_item}"));
+    let made = p.ask(&ann, q).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert!(made.body["replyBy"].as_str().unwrap().len() == 10);
+    let id = made.body["id"].as_i64().unwrap();
+    let opened = p.get(&format!("/api/v1/messages/{id}"), &ann).await;
+    assert_eq!(
+        opened.body["communications"][0]["about"][0]["reference"],
+        format!("Condition/{ann_item}")
+    );
+    assert_eq!(
+        opened.body["communications"][0]["recipient"][0]["identifier"]["value"],
+        "medical-records"
+    );
+    // Hostile text is kept as typed, without control characters.
+    let mut q = question("<img src=x onerror=alert(1)>");
+    q["body"] = json!("<script>alert(1)</script>\u{1b}[2J");
+    let made = p.ask(&ann, q).await;
+    let id = made.body["id"].as_i64().unwrap();
+    let opened = p.get(&format!("/api/v1/messages/{id}"), &ann).await;
+    assert_eq!(
+        opened.body["communications"][0]["payload"][0]["contentString"],
+        "<script>alert(1)</script>[2J"
+    );
+}
+
+#[tokio::test]
+async fn the_help_desk_replies_by_name_and_the_patient_sees_it_unread() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    let id = p.ask(&ann, question("Paracetamol")).await.body["id"]
+        .as_i64()
+        .unwrap();
+    p.staff(MessagesCommand::Reply {
+        conversation: id,
+        staff: "Dr Helen Ward".into(),
+        role: "GP".into(),
+        text: "Yes, that is fine.".into(),
+    })
+    .await;
+    let inbox = p.inbox(&ann, "demo-ann").await;
+    assert_eq!(inbox.body["conversations"][0]["id"], id);
+    assert_eq!(inbox.body["conversations"][0]["unread"], 1);
+    let opened = p.get(&format!("/api/v1/messages/{id}"), &ann).await;
+    let c = &opened.body["communications"];
+    assert!(c[0]["received"].is_string(), "replying is reading");
+    assert_eq!(c[1]["sender"]["display"], "Dr Helen Ward");
+    // The staff's reply is in Ann's access log, by name.
+    assert_eq!(
+        p.audit_count("action = 'message-sent' AND professional LIKE '%Helen Ward%'")
+            .await,
+        1
+    );
+    // Closed: read, not replied to; the refusal says the text is kept.
+    p.staff(MessagesCommand::Close {
+        conversation: id,
+        staff: "Dr Helen Ward".into(),
+        role: "GP".into(),
+    })
+    .await;
+    let late = p
+        .post(
+            &format!("/api/v1/messages/{id}/replies"),
+            &ann,
+            json!({"body": "One more thing"}),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(late.body["title"].as_str().unwrap().contains("still here"));
+}
+
+#[tokio::test]
+async fn a_narrowed_proxy_sees_only_what_they_wrote_and_strangers_nothing() {
+    let p = common::portal().await;
+    // Ben acts for Ann (appointments only): none of Ann's conversations are his to see.
+    let ben = p.signed_in("ben").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
+    let inbox = p.inbox(&ben, "demo-ann").await;
+    assert_eq!(inbox.status, StatusCode::OK, "{:?}", inbox.body);
+    assert_eq!(inbox.body["conversations"], json!([]));
+    assert_eq!(inbox.body["onlyYours"], true);
+    let ann = p.ann().await;
+    let anns = p.inbox(&ann, "demo-ann").await.body["conversations"][0]["id"]
+        .as_i64()
+        .unwrap();
+    for path in [
+        format!("/api/v1/messages/{anns}"),
+        format!("/api/v1/messages/drafts/{anns}?patient=demo-ann"),
+    ] {
+        assert_eq!(
+            p.get(&path, &ben).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let replied = p
+        .post(
+            &format!("/api/v1/messages/{anns}/replies"),
+            &ben,
+            json!({"body": "hello"}),
+        )
+        .await;
+    assert_eq!(replied.status, StatusCode::NOT_FOUND);
+    // Ben writes for Ann: he sees his own; Ann sees it, with who wrote it.
+    let mut q = question("Ann's appointment on Friday");
+    q["topic"] = json!("appointment");
+    let made = p.ask(&ben, q).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let his = made.body["id"].as_i64().unwrap();
+    assert_eq!(
+        p.inbox(&ben, "demo-ann").await.body["conversations"][0]["id"],
+        his
+    );
+    let seen = p.get(&format!("/api/v1/messages/{his}"), &ann).await;
+    let sender = &seen.body["communications"][0]["sender"];
+    assert!(
+        sender["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("RelatedPerson/proxy-")
+    );
+    assert_eq!(sender["display"], "Ben Okafor");
+    assert_eq!(seen.body["conversation"]["last"]["from"]["kind"], "proxy");
+    // Someone with no footing on the record at all.
+    let jordan = p.signed_in("jordan").await;
+    assert_eq!(
+        p.inbox(&jordan, "demo-ann").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        p.get(&format!("/api/v1/messages/{anns}"), &jordan)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        p.ask(&jordan, question("Not mine")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Claire has full access to Leo: she sees every conversation in his record.
+    let claire = p.signed_in("claire").await;
+    p.accept_proxy_terms(&claire, "demo-leo").await;
+    let leo = p.inbox(&claire, "demo-leo").await;
+    assert_eq!(leo.body["onlyYours"], false);
+    assert_eq!(leo.body["conversations"][0]["subject"], "Leo's new inhaler");
+}
+
+#[tokio::test]
+async fn drafts_belong_to_their_writer_and_go_when_the_message_is_sent() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    let kept = p
+        .send(
+            Call::new("PUT", "/api/v1/messages/drafts/new")
+                .cookie(&ann)
+                .json(json!({"patient": "demo-ann", "topic": "medicine", "subject": "Half", "body": "I was writing"})),
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::OK, "{:?}", kept.body);
+    let read = p
+        .get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+        .await;
+    assert_eq!(read.body["draft"]["body"], "I was writing");
+    // Ben acts for Ann but his drafts are his: he does not see hers.
+    let ben = p.signed_in("ben").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
+    let his = p
+        .get("/api/v1/messages/drafts/new?patient=demo-ann", &ben)
+        .await;
+    assert_eq!(his.body["draft"], Value::Null);
+    for bad in ["../new", "0", "-1", "99999"] {
+        let a = p
+            .get(
+                &format!("/api/v1/messages/drafts/{bad}?patient=demo-ann"),
+                &ann,
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    // Too much for a draft to hold is refused, not cut short.
+    let huge = p
+        .send(
+            Call::new("PUT", "/api/v1/messages/drafts/new")
+                .cookie(&ann)
+                .json(json!({"patient": "demo-ann", "body": "x".repeat(8001)})),
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        p.ask(&ann, question("Sent")).await.status,
+        StatusCode::CREATED
+    );
+    let gone = p
+        .get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+        .await;
+    assert_eq!(gone.body["draft"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_flood_is_stopped_in_words_with_the_text_kept() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    for n in 0..10 {
+        let a = p.ask(&ann, question(&format!("Question {n}"))).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{n}");
+    }
+    let eleventh = p.ask(&ann, question("One too many")).await;
+    assert_eq!(eleventh.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(eleventh.body["reason"], "too-many-messages");
+    let words = eleventh.body["title"].as_str().unwrap();
+    assert!(words.contains("10 messages in the last hour"), "{words}");
+    assert!(words.contains("still here"), "{words}");
+    // The inbox comes a page at a time, newest first, with how many there are.
+    let page = p
+        .get(
+            "/api/v1/messages?patient=demo-ann&_count=5&_offset=10",
+            &ann,
+        )
+        .await;
+    assert_eq!(page.body["total"], 12);
+    let subjects: Vec<&str> = page.body["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["Fasting before my blood test", "Ramipril and a dry cough"]
+    );
+    for bad in ["_count=0", "_count=201", "_offset=-1"] {
+        let refused = p
+            .get(&format!("/api/v1/messages?patient=demo-ann&{bad}"), &ann)
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    // An hour on, the next goes.
+    p.state.clock.advance(3601);
+    assert_eq!(
+        p.ask(&ann, question("Next hour")).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_reply_is_emailed_without_its_words_to_whoever_sees_the_conversation() {
+    let (p, dir) = common::portal_with_outbox("").await;
+    let ann = p.ann().await;
+    // Ben acts for Ann and asked to hear about others' records, but sees none of her conversations.
+    let ben = p.signed_in("ben").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
+    let choices = json!({"results": true, "documents": true, "letters": true, "appointments": true, "othersRecords": true});
+    p.post("/api/v1/account/notifications", &ben, choices).await;
+    let id = p.ask(&ann, question("Paracetamol")).await.body["id"]
+        .as_i64()
+        .unwrap();
+    p.staff(MessagesCommand::Reply {
+        conversation: id,
+        staff: "Dr Helen Ward".into(),
+        role: "GP".into(),
+        text: "Yes, the paracetamol is fine.".into(),
+    })
+    .await;
+    assert_eq!(send_due(&p.state).await.unwrap(), 1);
+    let mail = common::outbox(&dir);
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].contains("To: ann.carter@example.org"),
+        "{}",
+        mail[0]
+    );
+    assert!(mail[0].contains("There is something new"));
+    assert!(!mail[0].contains("paracetamol") && !mail[0].contains("Helen Ward"));
+    // Turned off, a reply is not emailed.
+    let off = json!({"results": true, "documents": true, "letters": true, "appointments": true, "messages": false, "othersRecords": false});
+    assert_eq!(
+        p.post("/api/v1/account/notifications", &ann, off)
+            .await
+            .body["choices"]["messages"],
+        false
+    );
+    p.exec("UPDATE users SET notified_at = notified_at - 3601")
+        .await;
+    p.staff(MessagesCommand::Reply {
+        conversation: id,
+        staff: "Dr Helen Ward".into(),
+        role: "GP".into(),
+        text: "One more thing.".into(),
+    })
+    .await;
+    assert_eq!(send_due(&p.state).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_hospitals_messaging_system_reads_new_messages_and_replies_as_a_named_member_of_staff()
+{
+    let p = common::professional::portal().await;
+    let ann = p.ann().await;
+    let asked = p.ask(&ann, question("Paracetamol")).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let answering = p
+        .register_as(
+            "riverside-messages",
+            "riverside",
+            "Riverside General Hospital",
+            true,
+        )
+        .await;
+    let scope = "system/Communication.read system/Communication.write";
+    let token = {
+        let answer = p
+            .token_with(&assertion(&answering, claims(&answering, "TREAT")), scope)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        assert_eq!(
+            answer.body["scope"],
+            "system/Communication.rs system/Communication.c"
+        );
+        answer.body["access_token"].as_str().unwrap().to_string()
+    };
+    // Another organisation's system is never granted them, nor reaches them through `*`.
+    let gp = p
+        .register("gp-system", "northgate-surgery", "Northgate Surgery")
+        .await;
+    let refused = p
+        .token_with(
+            &assertion(&gp, claims(&gp, "TREAT")),
+            "system/Communication.rs",
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let reader = p.token(&gp, "TREAT").await;
+    assert_eq!(
+        p.fhir(&reader, "Communication").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let new = p.fhir(&token, "Communication?received:missing=true").await;
+    assert_eq!(new.status, StatusCode::OK, "{:?}", new.body);
+    let entries = new.body["entry"].as_array().unwrap();
+    let mine = entries
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|c| c["topic"]["text"] == "Paracetamol")
+        .expect("Ann's question is new");
+    assert_eq!(mine["subject"]["reference"], "Patient/demo-ann");
+    assert!(mine.get("received").is_none());
+    let id = mine["id"].as_str().unwrap().to_string();
+    let read = p.fhir(&token, &format!("Communication/{id}")).await;
+    assert!(
+        read.body["received"].is_string(),
+        "reading it is receiving it"
+    );
+    let again = p.fhir(&token, "Communication?received:missing=true").await;
+    assert!(
+        !again.body["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["resource"]["id"] == id.as_str())
+    );
+
+    let reply = |body: Value| {
+        let (p, token) = (p.clone(), token.clone());
+        async move {
+            p.send(
+                Call::new("POST", "/professional/fhir/Communication")
+                    .header("authorization", format!("Bearer {token}"))
+                    .json(body),
+            )
+            .await
+        }
+    };
+    let made = reply(
+        json!({"resourceType": "Communication", "status": "completed",
+        "inResponseTo": [{"reference": format!("Communication/{id}")}],
+        "payload": [{"contentString": "Yes, with food."}]}),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["sender"]["display"], "Dr Sam Patel");
+    assert_eq!(made.body["contained"][0]["code"][0]["text"], "Cardiologist");
+    assert_eq!(
+        made.body["inResponseTo"][0]["reference"],
+        format!("Communication/{id}")
+    );
+    assert_eq!(p.inbox(&ann, "demo-ann").await.body["unread"], 2);
+    for bad in [
+        json!({"resourceType": "Communication", "payload": [{"contentString": "x"}]}),
+        json!({"resourceType": "Communication", "inResponseTo": [{"reference": "Communication/nope"}], "payload": [{"contentString": "x"}]}),
+        json!({"resourceType": "Communication", "inResponseTo": [{"reference": format!("Communication/{id}")}], "payload": [{"contentString": " "}]}),
+        json!({"resourceType": "Patient"}),
+    ] {
+        assert_eq!(reply(bad).await.status, StatusCode::BAD_REQUEST);
+    }
+    p.staff(MessagesCommand::Close {
+        conversation: asked,
+        staff: "Dr Helen Ward".into(),
+        role: "GP".into(),
+    })
+    .await;
+    let late = reply(json!({"resourceType": "Communication",
+        "inResponseTo": [{"reference": format!("Communication/{id}")}],
+        "payload": [{"contentString": "Also…"}]}))
+    .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(
+        p.audit_count("action = 'message-sent' AND professional LIKE '%Sam Patel%'")
+            .await
+            == 1
+    );
+}
