@@ -46,7 +46,7 @@ test('a patient asks a question; the hospital\u2019s system replies as a named p
   await signInAsAnn(page);
   // The demo holds one reply Ann has not read.
   await openInbox(page, 1);
-  await page.getByText('1 new reply').waitFor();
+  await page.getByText('1 new message').waitFor();
   await screen(page, 'messages-inbox');
   await page.getByRole('link', { name: 'Ask a question' }).click();
   await page.getByRole('button', { name: 'Send message' }).waitFor();
@@ -140,6 +140,18 @@ test('a draft is kept by the portal through a reload, typing answers the idle wa
   await page.getByRole('heading', { level: 1, name: 'Ask a question' }).waitFor();
   await page.getByText(/^You have 3,9\d\d characters left/).waitFor();
   assert.equal(await page.getByLabel('Your message').inputValue(), 'My home readings are higher in the evening, about 150 over 90.');
+
+  // Typed and gone at once, before the pause that saves it (another address, a closed tab):
+  // the page's going saves it.
+  await page.getByLabel('Your message').press('End');
+  await page.keyboard.type(' Most');
+  await page.getByText(/^Draft saved at/).waitFor();
+  await page.keyboard.type(' days.');
+  await page.goto('/messages/demo-ann');
+  await page.getByRole('heading', { level: 1, name: 'Your messages' }).waitFor();
+  await page.getByRole('link', { name: 'Ask a question' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Ask a question' }).waitFor();
+  assert.equal(await page.getByLabel('Your message').inputValue(), 'My home readings are higher in the evening, about 150 over 90. Most days.');
 }, { portal: { idleTimeout: 12 } });
 
 test('a send that fails keeps every word on screen with why, and goes when tried again', async ({ page }) => {
@@ -200,13 +212,14 @@ test('"Something wrong with this?" on a record item starts a message already abo
   await item.getByRole('link', { name: /Something wrong with this\? Tell us/ }).click();
   await page.getByRole('heading', { level: 1, name: 'Ask a question' }).waitFor();
   assert.ok(await page.getByLabel('Something wrong in my record', { exact: true }).isChecked());
-  assert.match(await bodyText(page), /Your message will be about an item in your record/);
+  assert.match(await bodyText(page), /Your message will be about \u201cType 2 diabetes\u201d in health problems/);
   await screen(page, 'messages-about-item');
   await page.getByLabel('Subject').fill('Diabetes start date');
   await page.getByLabel('Your message').fill('My diabetes was found in 2012, not the year shown.');
   await page.getByRole('button', { name: 'Send message' }).click();
   await page.getByRole('heading', { level: 1, name: 'Diabetes start date' }).waitFor();
   const id = conversationId(page);
+  assert.match(await bodyText(page), /This conversation is about \u201cType 2 diabetes\u201d in health problems/);
   await page.getByRole('link', { name: 'See that part of the record' }).click();
   await page.getByRole('heading', { level: 1, name: 'Health problems' }).waitFor();
   const shown = portal.cli('messages', 'show', id, '--as', 'Jo Bell', '--role', 'Medical records officer');
@@ -249,6 +262,17 @@ test('what a young person writes to their team is private from a parent whose ac
   await maya.getByRole('button', { name: 'Send message' }).click();
   await maya.getByRole('heading', { level: 1, name: 'Something private' }).waitFor();
   const private_ = conversationId(maya);
+  // The school nurse starts a conversation with Maya: she is told of it; her mother never is.
+  const started = portal.cli('messages', 'start', '--patient', 'demo-maya', '--topic', 'appointment',
+    '--subject', 'Your clinic visit', '--as', 'Amy Lee', '--role', 'School nurse',
+    '--text', 'Come and see us on Tuesday. You can come on your own.');
+  assert.equal(started.status, 0, started.out);
+  await maya.goto('/messages/demo-maya');
+  await maya.getByRole('heading', { level: 1, name: 'Your messages' }).waitFor();
+  await messagesLink(maya, 1);
+  await maya.getByRole('link', { name: 'Your clinic visit' }).click();
+  await maya.getByText('Amy Lee, School nurse').waitFor();
+  await maya.getByText('You can come on your own.').waitFor();
 
   await signInAs(page, 'claire');
   await actFor(page, 'Maya Hughes');
@@ -256,7 +280,7 @@ test('what a young person writes to their team is private from a parent whose ac
   await page.getByRole('heading', { level: 1, name: 'Maya Hughes\u2019s messages' }).waitFor();
   const inbox = await bodyText(page);
   assert.match(inbox, /Messages Maya Hughes sends to their care team are private to them/);
-  assert.doesNotMatch(inbox, /Something private/);
+  assert.doesNotMatch(inbox, /Something private|Your clinic visit/);
   // Not by its address either.
   await page.goto(`/messages/demo-maya/${private_}`);
   await page.getByRole('heading', { level: 1, name: 'Message not found' }).waitFor();

@@ -68,7 +68,8 @@ enum Command {
         #[command(flatten)]
         db: Database,
     },
-    /// Messages: list those waiting for the hospital, read one, reply as a member of staff, close.
+    /// Messages: list those waiting for the hospital, read one, reply or start one as a member of
+    /// staff, close.
     Messages {
         #[command(subcommand)]
         command: MessagesCommand,

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use carefront_portal::messages::commands::{MessagesCommand, run};
+use carefront_portal::messages::commands::{MessagesCommand, Staff, run};
 use carefront_portal::notifications::send::send_due;
 use common::professional::{assertion, claims};
 use common::{Answer, Call, Portal};
@@ -153,8 +153,10 @@ async fn the_help_desk_replies_by_name_and_the_patient_sees_it_unread() {
         .unwrap();
     p.staff(MessagesCommand::Reply {
         conversation: id,
-        staff: "Dr Helen Ward".into(),
-        role: "GP".into(),
+        staff: Staff {
+            name: "Dr Helen Ward".into(),
+            role: "GP".into(),
+        },
         text: "Yes, that is fine.".into(),
     })
     .await;
@@ -174,8 +176,10 @@ async fn the_help_desk_replies_by_name_and_the_patient_sees_it_unread() {
     // Closed: read, not replied to; the refusal says the text is kept.
     p.staff(MessagesCommand::Close {
         conversation: id,
-        staff: "Dr Helen Ward".into(),
-        role: "GP".into(),
+        staff: Staff {
+            name: "Dr Helen Ward".into(),
+            role: "GP".into(),
+        },
     })
     .await;
     let late = p
@@ -376,8 +380,10 @@ async fn a_reply_is_emailed_without_its_words_to_whoever_sees_the_conversation()
         .unwrap();
     p.staff(MessagesCommand::Reply {
         conversation: id,
-        staff: "Dr Helen Ward".into(),
-        role: "GP".into(),
+        staff: Staff {
+            name: "Dr Helen Ward".into(),
+            role: "GP".into(),
+        },
         text: "Yes, the paracetamol is fine.".into(),
     })
     .await;
@@ -403,8 +409,10 @@ async fn a_reply_is_emailed_without_its_words_to_whoever_sees_the_conversation()
         .await;
     p.staff(MessagesCommand::Reply {
         conversation: id,
-        staff: "Dr Helen Ward".into(),
-        role: "GP".into(),
+        staff: Staff {
+            name: "Dr Helen Ward".into(),
+            role: "GP".into(),
+        },
         text: "One more thing.".into(),
     })
     .await;
@@ -516,8 +524,10 @@ async fn the_hospitals_messaging_system_reads_new_messages_and_replies_as_a_name
     }
     p.staff(MessagesCommand::Close {
         conversation: asked,
-        staff: "Dr Helen Ward".into(),
-        role: "GP".into(),
+        staff: Staff {
+            name: "Dr Helen Ward".into(),
+            role: "GP".into(),
+        },
     })
     .await;
     let late = reply(json!({"resourceType": "Communication",
@@ -529,5 +539,153 @@ async fn the_hospitals_messaging_system_reads_new_messages_and_replies_as_a_name
         p.audit_count("action = 'message-sent' AND professional LIKE '%Sam Patel%'")
             .await
             == 1
+    );
+
+    // The hospital starts a conversation: a patient, one of its topics, a subject line.
+    let started = reply(
+        json!({"resourceType": "Communication", "status": "completed",
+        "subject": {"reference": "Patient/demo-ann"},
+        "topic": {"coding": [{"system": "urn:carefront:message-topic", "code": "appointment"}],
+                  "text": "Your eye clinic letter"},
+        "payload": [{"contentString": "Please bring your glasses on Friday."}]}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
+    assert!(started.body.get("inResponseTo").is_none());
+    assert_eq!(started.body["sender"]["display"], "Dr Sam Patel");
+    let inbox = p.inbox(&ann, "demo-ann").await;
+    assert_eq!(
+        inbox.body["conversations"][0]["subject"],
+        "Your eye clinic letter"
+    );
+    assert_eq!(
+        inbox.body["conversations"][0]["last"]["from"]["kind"],
+        "staff"
+    );
+    assert_eq!(inbox.body["conversations"][0]["unread"], 1);
+    let start = |patient: &str, code: &str, text: &str| {
+        json!({"resourceType": "Communication",
+            "subject": {"reference": format!("Patient/{patient}")},
+            "topic": {"coding": [{"system": "urn:carefront:message-topic", "code": code}], "text": text},
+            "payload": [{"contentString": "Hello"}]})
+    };
+    for (bad, why) in [
+        (
+            start("demo-ann", "no-such-topic", "Hello"),
+            "one of the hospital's topics",
+        ),
+        (start("demo-ann", "appointment", " "), "topic.text"),
+        (
+            start("demo-ann", "appointment", &"x".repeat(121)),
+            "topic.text",
+        ),
+        (start("../etc", "appointment", "Hello"), "subject"),
+        (
+            start("nobody-here", "appointment", "Hello"),
+            "No one reads messages",
+        ),
+    ] {
+        let refused = reply(bad).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        let words = refused.body.to_string();
+        assert!(words.contains(why), "{why}: {words}");
+    }
+}
+
+#[tokio::test]
+async fn the_help_desk_starts_a_conversation_a_narrowed_proxy_does_not_see() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    let before = p.inbox(&ann, "demo-ann").await.body["unread"]
+        .as_i64()
+        .unwrap();
+    p.staff(MessagesCommand::Start {
+        patient: "demo-ann".into(),
+        topic: "medical-question".into(),
+        subject: "Your results".into(),
+        staff: Staff {
+            name: "Nurse Amy Lee".into(),
+            role: "Practice nurse".into(),
+        },
+        text: "Your results are back; everything is fine.".into(),
+    })
+    .await;
+    let inbox = p.inbox(&ann, "demo-ann").await;
+    assert_eq!(inbox.body["conversations"][0]["subject"], "Your results");
+    assert_eq!(inbox.body["unread"], before + 1);
+    assert_eq!(
+        p.get("/api/v1/messages/unread", &ann).await.body["unread"],
+        before + 1
+    );
+    // Ben acts for Ann for appointments only: the hospital's conversation is not his to see.
+    let ben = p.signed_in("ben").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
+    let proxy = p.inbox(&ben, "demo-ann").await;
+    assert_eq!(proxy.status, StatusCode::OK, "{:?}", proxy.body);
+    assert_eq!(proxy.body["conversations"], json!([]));
+    assert_eq!(proxy.body["total"], 0);
+    let id = inbox.body["conversations"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        p.get(&format!("/api/v1/messages/{id}"), &ben).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let refused = run(
+        &p.state.store,
+        &p.state.info,
+        MessagesCommand::Start {
+            patient: "demo-ann".into(),
+            topic: "not-a-topic".into(),
+            subject: "Hello".into(),
+            staff: Staff {
+                name: "Nurse Amy Lee".into(),
+                role: "Practice nurse".into(),
+            },
+            text: "Hello".into(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.contains("--topic must be one of"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_message_about_a_record_item_names_it_for_whoever_may_still_see_it() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    let condition = p
+        .get("/api/v1/fhir/Condition?patient=demo-ann", &ann)
+        .await
+        .body["entry"][0]["resource"]
+        .clone();
+    let about = format!("Condition/{}", condition["id"].as_str().unwrap());
+    let name = condition["code"]["text"]
+        .as_str()
+        .or(condition["code"]["coding"][0]["display"].as_str())
+        .unwrap()
+        .to_string();
+    let options = p
+        .get(
+            &format!("/api/v1/messages/options?patient=demo-ann&about={about}"),
+            &ann,
+        )
+        .await;
+    assert_eq!(options.body["aboutName"], name.as_str());
+    let unknown = p
+        .get(
+            "/api/v1/messages/options?patient=demo-ann&about=Condition/not-hers",
+            &ann,
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    assert_eq!(unknown.body["aboutName"], Value::Null);
+    let mut asked = question("Wrong start date");
+    asked["topic"] = json!("record-correction");
+    asked["about"] = json!(about);
+    let id = p.ask(&ann, asked).await.body["id"].as_i64().unwrap();
+    let opened = p.get(&format!("/api/v1/messages/{id}"), &ann).await;
+    assert_eq!(opened.body["aboutName"], name.as_str());
+    assert_eq!(
+        opened.body["communications"][0]["about"][0]["reference"],
+        about.as_str()
     );
 }

@@ -2,7 +2,9 @@
 //! count, and drafts kept by the portal as they are typed.
 
 use super::types::{ConversationView, Inbox, KeptDraft, MessageDraft, MessageOptions, MessageSent};
-use super::{ApiError, Auth, BASE, encode_component, get, parse, post_for, send};
+use super::{
+    ApiError, Auth, BASE, encode_component, get, parse, post_for, send, send_as_page_goes,
+};
 use serde_json::json;
 
 fn whose(patient: &str) -> String {
@@ -18,9 +20,13 @@ pub async fn inbox(patient: &str, offset: usize) -> Result<Inbox, ApiError> {
     .await
 }
 
-pub async fn options(patient: &str) -> Result<MessageOptions, ApiError> {
+/// What asking offers, naming the record item the question will be about if there is one.
+pub async fn options(patient: &str, about: Option<&str>) -> Result<MessageOptions, ApiError> {
+    let about = about
+        .map(|a| format!("&about={}", encode_component(a)))
+        .unwrap_or_default();
     get(
-        &format!("/messages/options?{}", whose(patient)),
+        &format!("/messages/options?{}{about}", whose(patient)),
         Auth::Session,
     )
     .await
@@ -68,21 +74,38 @@ fn draft_path(place: &str) -> String {
     format!("{BASE}/messages/drafts/{}", encode_component(place))
 }
 
+/// The draft this user keeps for a record and place.
+fn draft_of(patient: &str, place: &str) -> String {
+    format!("{}?{}", draft_path(place), whose(patient))
+}
+
 pub async fn draft(patient: &str, place: &str) -> Result<Option<MessageDraft>, ApiError> {
-    let kept: KeptDraft = parse(
-        &send(
-            "GET",
-            &format!("{}?{}", draft_path(place), whose(patient)),
-            None,
-            Auth::Session,
-        )
-        .await?,
-    )?;
+    let kept: KeptDraft =
+        parse(&send("GET", &draft_of(patient, place), None, Auth::Session).await?)?;
     Ok(kept.draft)
 }
 
-/// Keeps what is being typed; each save is activity, so typing keeps the session.
+/// Keeps what is being typed; each save is activity, so typing keeps the session. A draft with
+/// nothing written in it is thrown away instead.
 pub async fn keep_draft(patient: &str, place: &str, draft: &MessageDraft) -> Result<(), ApiError> {
+    let (method, url, body) = keeping(patient, place, draft);
+    send(method, &url, body, Auth::Session).await.map(|_| ())
+}
+
+/// Keeps a draft as the page goes (a closed tab): the request outlives the page.
+pub fn keep_draft_as_page_goes(patient: &str, place: &str, draft: &MessageDraft) {
+    let (method, url, body) = keeping(patient, place, draft);
+    send_as_page_goes(method, &url, body);
+}
+
+fn keeping(
+    patient: &str,
+    place: &str,
+    draft: &MessageDraft,
+) -> (&'static str, String, Option<String>) {
+    if draft.subject.trim().is_empty() && draft.body.trim().is_empty() {
+        return ("DELETE", draft_of(patient, place), None);
+    }
     let body = json!({
         "patient": patient,
         "topic": draft.topic,
@@ -90,23 +113,11 @@ pub async fn keep_draft(patient: &str, place: &str, draft: &MessageDraft) -> Res
         "about": draft.about,
         "body": draft.body,
     });
-    send(
-        "PUT",
-        &draft_path(place),
-        Some(body.to_string()),
-        Auth::Session,
-    )
-    .await
-    .map(|_| ())
+    ("PUT", draft_path(place), Some(body.to_string()))
 }
 
 pub async fn drop_draft(patient: &str, place: &str) -> Result<(), ApiError> {
-    send(
-        "DELETE",
-        &format!("{}?{}", draft_path(place), whose(patient)),
-        None,
-        Auth::Session,
-    )
-    .await
-    .map(|_| ())
+    send("DELETE", &draft_of(patient, place), None, Auth::Session)
+        .await
+        .map(|_| ())
 }

@@ -172,11 +172,18 @@ fn build_request(
     body: Option<String>,
     signal: &web_sys::AbortSignal,
 ) -> Result<gloo_net::http::Request, ApiError> {
+    let init = request_init(method, body);
+    init.set_signal(Some(signal));
+    web_sys::Request::new_with_str_and_init(url, &init)
+        .map(gloo_net::http::Request::from)
+        .map_err(|_| ApiError::Unreadable)
+}
+
+fn request_init(method: &str, body: Option<String>) -> web_sys::RequestInit {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     init.set_cache(web_sys::RequestCache::NoStore);
-    init.set_signal(Some(signal));
     let headers = Headers::new();
     headers.set(
         "Accept",
@@ -191,9 +198,22 @@ fn build_request(
         init.set_body(&JsValue::from_str(body));
     }
     init.set_headers(&headers.into_raw());
-    web_sys::Request::new_with_str_and_init(url, &init)
-        .map(gloo_net::http::Request::from)
-        .map_err(|_| ApiError::Unreadable)
+    init
+}
+
+/// Sends a change as the page goes (a closed tab, a reload, another screen): the browser
+/// finishes a keepalive request after the page has gone, which an ordinary one would not outlive.
+/// Nothing is left to hear its answer.
+fn send_as_page_goes(method: &str, url: &str, body: Option<String>) {
+    let init = request_init(method, body);
+    // web-sys's RequestInit has no setter for it.
+    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    if let (Some(window), Ok(request)) = (
+        web_sys::window(),
+        web_sys::Request::new_with_str_and_init(url, &init),
+    ) {
+        let _ = window.fetch_with_request(&request);
+    }
 }
 
 fn report_share_ended(error: ApiError) {

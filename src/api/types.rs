@@ -708,6 +708,9 @@ pub struct MessageOptions {
     pub max_length: usize,
     pub max_subject: usize,
     pub per_hour: u32,
+    /// What the record item the question will be about is called, if it was asked and has a name.
+    #[serde(deserialize_with = "plain_option")]
+    pub about_name: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -728,6 +731,9 @@ pub struct ConversationView {
     pub communications: Vec<serde_json::Value>,
     /// The ids of the messages this user wrote.
     pub yours: Vec<String>,
+    /// What the record item the conversation is about is called, while the reader may see it.
+    #[serde(deserialize_with = "plain_option")]
+    pub about_name: Option<String>,
     pub only_yours: bool,
 }
 

@@ -43,16 +43,37 @@ pub enum Choices {
     Nothing,
 }
 
-/// Which of a patient's conversations with their care team a reader may see and write in.
+/// Which of a patient's conversations with their care team a reader may see and write in: the
+/// one narrowing both the store's queries and every single check apply.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Conversations {
     /// Every one: the patient, or someone acting for them with nothing withheld.
     All,
-    /// Only those this reader started: what a young person writes to their team stays private
+    /// Only those this user started: what a young person writes to their team stays private
     /// from someone whose access the proxy rules narrow.
-    Started,
+    StartedBy(i64),
     /// None: a share's viewer, another organisation.
     None,
+}
+
+impl Conversations {
+    /// The narrowing as a query applies it: only those this user started, or (None) every one.
+    /// Never asked of `None`, which is refused before any query.
+    pub fn only_started_by(self) -> Option<i64> {
+        match self {
+            Conversations::StartedBy(user) => Some(user),
+            Conversations::All | Conversations::None => None,
+        }
+    }
+
+    /// Whether a conversation `started_by` started (None: the hospital) is among these.
+    pub fn include(self, started_by: Option<i64>) -> bool {
+        match self {
+            Conversations::All => true,
+            Conversations::StartedBy(user) => started_by == Some(user),
+            Conversations::None => false,
+        }
+    }
 }
 
 impl Grant {
@@ -212,22 +233,14 @@ impl Grant {
         }
     }
 
-    /// Which of the patient's conversations this reader may see and write in.
-    pub fn conversations(&self) -> Conversations {
+    /// Which of the patient's conversations `reader` (the user this grant is theirs) may see
+    /// and write in.
+    pub fn conversations(&self, reader: i64) -> Conversations {
         match self {
             Grant::Own => Conversations::All,
             Grant::Proxy { .. } if self.is_full() => Conversations::All,
-            Grant::Proxy { .. } => Conversations::Started,
+            Grant::Proxy { .. } => Conversations::StartedBy(reader),
             Grant::Shared { .. } | Grant::Professional { .. } => Conversations::None,
-        }
-    }
-
-    /// Whether `reader` sees a conversation `started_by` started (None: the hospital).
-    pub fn sees_conversation(&self, reader: i64, started_by: Option<i64>) -> bool {
-        match self.conversations() {
-            Conversations::All => true,
-            Conversations::Started => started_by == Some(reader),
-            Conversations::None => false,
         }
     }
 

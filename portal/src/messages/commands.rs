@@ -1,6 +1,6 @@
 //! `carefront-portal messages …`: the help desk lists the conversations waiting for the hospital,
-//! reads one (which marks the patient's messages received), replies by name and role, and
-//! closes a conversation. Each is audited, and shows in the patient's access log.
+//! reads one (which marks the patient's messages received), replies by name and role, starts a
+//! conversation with a patient, and closes a conversation. Each is audited, and shows in the patient's access log.
 
 use super::settings::MessagesInfo;
 use super::store::{self, Conversation};
@@ -8,7 +8,7 @@ use crate::audit::Event;
 use crate::infra::config::PortalInfo;
 use crate::infra::store::{Conn, Store};
 use crate::infra::time;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::json;
 
 #[derive(Debug, Subcommand)]
@@ -18,31 +18,61 @@ pub enum MessagesCommand {
     /// One conversation, every message in order; the patient's messages are marked received.
     Show {
         conversation: i64,
-        /// Who is reading, as the patient's access log will name them.
-        #[arg(long = "as")]
-        staff: String,
-        #[arg(long)]
-        role: String,
+        #[command(flatten)]
+        staff: Staff,
     },
     /// Reply to a conversation, as a named member of staff.
     Reply {
         conversation: i64,
-        #[arg(long = "as")]
-        staff: String,
-        #[arg(long)]
-        role: String,
+        #[command(flatten)]
+        staff: Staff,
         /// The reply; `-` reads it from standard input.
+        #[arg(long)]
+        text: String,
+    },
+    /// Start a conversation with a patient, as a named member of staff.
+    Start {
+        /// The patient's record id.
+        #[arg(long)]
+        patient: String,
+        /// One of the hospital's topics (`messages.topics`), by id.
+        #[arg(long)]
+        topic: String,
+        #[arg(long)]
+        subject: String,
+        #[command(flatten)]
+        staff: Staff,
+        /// The message; `-` reads it from standard input.
         #[arg(long)]
         text: String,
     },
     /// Close a conversation: the patient can read it but not reply to it.
     Close {
         conversation: i64,
-        #[arg(long = "as")]
-        staff: String,
-        #[arg(long)]
-        role: String,
+        #[command(flatten)]
+        staff: Staff,
     },
+}
+
+/// The member of staff at the command line, as the patient sees them named in a message and
+/// in their access log.
+#[derive(Debug, Args)]
+pub struct Staff {
+    #[arg(long = "as")]
+    pub name: String,
+    #[arg(long)]
+    pub role: String,
+}
+
+impl Staff {
+    /// Both named, trimmed: the patient sees both.
+    fn checked(&self) -> Result<(&str, &str), String> {
+        let (name, role) = (self.name.trim(), self.role.trim());
+        if name.is_empty() || role.is_empty() {
+            return Err("--as and --role name the member of staff: the patient sees both".into());
+        }
+        Ok((name, role))
+    }
 }
 
 /// The member of staff, as the audit trail and the patient's access log name them.
@@ -64,11 +94,18 @@ async fn conversation(conn: &mut Conn, id: i64) -> Result<Conversation, String> 
         .ok_or_else(|| format!("no conversation {id}"))
 }
 
-fn staff_checked(name: &str, role: &str) -> Result<(), String> {
-    if name.trim().is_empty() || role.trim().is_empty() {
-        return Err("--as and --role name the member of staff: the patient sees both".into());
+/// The text of a message as given (`-`: standard input), as it will be kept.
+fn text_given(text: String) -> Result<String, String> {
+    let text = if text == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
+    } else {
+        text
+    };
+    let text = super::routes::clean(&text);
+    if text.is_empty() {
+        return Err("--text is empty".into());
     }
-    Ok(())
+    Ok(text)
 }
 
 pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> Result<(), String> {
@@ -99,9 +136,8 @@ pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> 
         MessagesCommand::Show {
             conversation: id,
             staff,
-            role,
         } => {
-            staff_checked(&staff, &role)?;
+            let (name, role) = staff.checked()?;
             let c = conversation(&mut conn, id).await?;
             println!("Conversation {id} with {}: {}", c.patient_id, c.subject);
             if let Some(about) = &c.about {
@@ -126,7 +162,7 @@ pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> 
             if c.closed_at.is_some() {
                 println!("\n(closed)");
             }
-            staff_event("messages-read", info, &staff, &role)
+            staff_event("messages-read", info, name, role)
                 .patient(Some(&c.patient_id))
                 .detail(&format!("conversation {id}"))
                 .record(&mut conn)
@@ -136,27 +172,18 @@ pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> 
         MessagesCommand::Reply {
             conversation: id,
             staff,
-            role,
             text,
         } => {
-            staff_checked(&staff, &role)?;
-            let text = if text == "-" {
-                std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
-            } else {
-                text
-            };
-            let text = super::routes::clean(&text);
-            if text.is_empty() {
-                return Err("--text is empty".into());
-            }
+            let (name, role) = staff.checked()?;
+            let text = text_given(text)?;
             let c = conversation(&mut conn, id).await?;
             if c.closed_at.is_some() {
                 return Err(format!("conversation {id} is closed"));
             }
-            let message = super::staff_reply(&mut conn, &c, staff.trim(), role.trim(), &text, now)
+            let message = super::staff_reply(&mut conn, &c, name, role, &text, now)
                 .await
                 .map_err(err)?;
-            staff_event("message-sent", info, &staff, &role)
+            staff_event("message-sent", info, name, role)
                 .patient(Some(&c.patient_id))
                 .detail(&format!("conversation {id}"))
                 .record(&mut conn)
@@ -164,15 +191,50 @@ pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> 
                 .map_err(err)?;
             println!("Replied in conversation {id} ({})", message.fhir_id);
         }
+        MessagesCommand::Start {
+            patient,
+            topic,
+            subject,
+            staff,
+            text,
+        } => {
+            let (name, role) = staff.checked()?;
+            let text = text_given(text)?;
+            let subject = super::routes::subject_line(&subject)?;
+            if settings.topic(&topic).is_none() {
+                let topics: Vec<&str> = settings.topics.iter().map(|t| t.id.as_str()).collect();
+                return Err(format!("--topic must be one of {}", topics.join(", ")));
+            }
+            if !super::has_readers(&mut conn, &patient).await.map_err(err)? {
+                return Err(format!(
+                    "no one reads messages for {patient}: they have no account, and no one acts for them"
+                ));
+            }
+            let new = store::NewConversation {
+                patient_id: &patient,
+                topic: &topic,
+                subject: &subject,
+                about: None,
+            };
+            let (id, message) = super::staff_start(&mut conn, &new, name, role, &text, now)
+                .await
+                .map_err(err)?;
+            staff_event("message-sent", info, name, role)
+                .patient(Some(&patient))
+                .detail(&format!("conversation {id}"))
+                .record(&mut conn)
+                .await
+                .map_err(err)?;
+            println!("Started conversation {id} ({})", message.fhir_id);
+        }
         MessagesCommand::Close {
             conversation: id,
             staff,
-            role,
         } => {
-            staff_checked(&staff, &role)?;
+            let (name, role) = staff.checked()?;
             let c = conversation(&mut conn, id).await?;
             if store::close(&mut conn, id, now).await.map_err(err)? {
-                staff_event("conversation-closed", info, &staff, &role)
+                staff_event("conversation-closed", info, name, role)
                     .patient(Some(&c.patient_id))
                     .detail(&format!("conversation {id}"))
                     .record(&mut conn)

@@ -1,7 +1,7 @@
 //! Messages between a patient (or someone acting for them) and their care team. A patient asks a
 //! question on a topic the hospital lists, or about an item in their record; the hospital
 //! replies by the command line (`carefront-portal messages`) or its own systems; each message is
-//! a FHIR Communication. Which conversations a reader sees is the access decision's
+//! a FHIR Communication. The hospital may also start a conversation. Which conversations a reader sees is the access decision's
 //! (`Grant::conversations`); what someone is typing is kept here as a draft, never in the browser.
 
 pub mod commands;
@@ -12,8 +12,10 @@ pub mod settings;
 pub mod store;
 
 use crate::AppState;
+use crate::accounts;
 use crate::infra::store::Conn;
 use crate::notifications::{self, Kind};
+use crate::proxies::store as relationships;
 use axum::Router;
 use axum::routing::{get, post};
 
@@ -44,6 +46,40 @@ pub async fn staff_reply(
     )
     .await?;
     Ok(message)
+}
+
+/// The hospital starting a conversation (the help desk's command, the hospital's messaging
+/// system), noted as a reply is. Its first message is the hospital's, so someone acting for the
+/// patient whose access the proxy rules narrow does not see it (`Conversations::StartedBy`).
+pub async fn staff_start(
+    conn: &mut Conn,
+    new: &store::NewConversation<'_>,
+    name: &str,
+    role: &str,
+    text: &str,
+    now: i64,
+) -> sqlx::Result<(i64, store::Message)> {
+    let author = store::Author::Staff { name, role };
+    let (id, message) = store::start(conn, new, &author, text, now).await?;
+    notifications::note(
+        conn,
+        new.patient_id,
+        fhir::TYPE,
+        &message.fhir_id,
+        Kind::Messages,
+        now,
+    )
+    .await?;
+    Ok((id, message))
+}
+
+/// Whether anyone reads this patient's messages: their own account, or someone who acts or
+/// acted for them. The hospital starts conversations only where someone will read them.
+pub async fn has_readers(conn: &mut Conn, patient_id: &str) -> sqlx::Result<bool> {
+    Ok(accounts::of_patient(conn, patient_id).await?.is_some()
+        || !relationships::of_patient(conn, patient_id)
+            .await?
+            .is_empty())
 }
 
 pub fn routes() -> Router<AppState> {

@@ -2,10 +2,10 @@
 //! (SMART Backend Services): `GET /professional/fhir/Communication` finds messages (those not
 //! yet read first of all), a read of one marks the patient's messages in its conversation
 //! received, and `POST` a Communication `inResponseTo` one of them replies as the member of staff
-//! the token's IUA claims name. Only a system registered with `--messages` is granted
+//! the token's IUA claims name (one without starts a conversation with a patient). Only a system registered with `--messages` is granted
 //! `system/Communication` scopes; every read and reply is audited and in the patient's log.
 
-use super::fhir::{TYPE, communication};
+use super::fhir::{TOPIC, TYPE, communication};
 use super::routes::clean;
 use super::store::{self, Conversation, Message};
 use crate::AppState;
@@ -186,9 +186,11 @@ pub async fn read(
     ))
 }
 
-/// A reply: a Communication `inResponseTo` a patient's message, its words in
-/// `payload[0].contentString`; who wrote it is the member of staff the token names.
-pub async fn reply(
+/// A message from the hospital, its words in `payload[].contentString`, written by the member of
+/// staff the token names: a Communication `inResponseTo` a patient's message replies in its
+/// conversation; one without starts a conversation with the patient its `subject` names, on the
+/// hospital's topic its `topic` codes, with `topic.text` as the subject line.
+pub async fn create(
     State(state): State<AppState>,
     access: Result<ProfessionalAccess, ApiError>,
     body: Result<Json<Value>, JsonRejection>,
@@ -201,10 +203,6 @@ pub async fn reply(
     if sent["resourceType"] != TYPE {
         return Err(bad("The body must be a Communication."));
     }
-    let answers = sent["inResponseTo"][0]["reference"]
-        .as_str()
-        .and_then(|r| r.strip_prefix("Communication/"))
-        .ok_or_else(|| bad("inResponseTo must name the patient's message: Communication/{id}."))?;
     let text: String = sent["payload"]
         .as_array()
         .into_iter()
@@ -216,7 +214,7 @@ pub async fn reply(
     let max = state.info.messages.max_length;
     if text.is_empty() || text.chars().count() > max {
         return Err(bad(&format!(
-            "payload[0].contentString must hold the reply, 1 to {max} characters."
+            "payload[0].contentString must hold the message, 1 to {max} characters."
         )));
     }
     let role = access.subject.role.display.trim().to_string();
@@ -225,15 +223,43 @@ pub async fn reply(
             "The token must name the writer's role (IUA subject_role).",
         ));
     }
+    let name = access.subject.name.as_str();
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    let (c, _) = store::message_by_fhir_id(&mut tx, answers)
-        .await?
-        .ok_or_else(|| bad("inResponseTo names no message here."))?;
-    if c.closed_at.is_some() {
-        return Err(ApiError::Conflict("The conversation is closed.".into()).into());
-    }
-    let message = super::staff_reply(&mut tx, &c, &access.subject.name, &role, &text, now).await?;
+    let (c, message) = match sent["inResponseTo"][0]["reference"].as_str() {
+        Some(reference) => {
+            let answers = reference.strip_prefix("Communication/").ok_or_else(|| {
+                bad("inResponseTo must name the patient's message: Communication/{id}.")
+            })?;
+            let (c, _) = store::message_by_fhir_id(&mut tx, answers)
+                .await?
+                .ok_or_else(|| bad("inResponseTo names no message here."))?;
+            if c.closed_at.is_some() {
+                return Err(ApiError::Conflict("The conversation is closed.".into()).into());
+            }
+            let message = super::staff_reply(&mut tx, &c, name, &role, &text, now).await?;
+            (c, message)
+        }
+        None => {
+            let starting = new_conversation(&state, &sent)?;
+            let new = store::NewConversation {
+                patient_id: &starting.patient,
+                topic: &starting.topic,
+                subject: &starting.subject,
+                about: None,
+            };
+            if !super::has_readers(&mut tx, new.patient_id).await? {
+                return Err(bad(
+                    "No one reads messages for this patient here: they have no account, and no one acts for them.",
+                ));
+            }
+            let (id, message) = super::staff_start(&mut tx, &new, name, &role, &text, now).await?;
+            let c = store::conversation_by_id(&mut tx, id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            (c, message)
+        }
+    };
     access
         .event("message-sent")
         .patient(Some(&c.patient_id))
@@ -253,4 +279,45 @@ pub async fn reply(
         res.headers_mut().insert(header::LOCATION, location);
     }
     Ok(res)
+}
+
+/// The conversation a Communication without `inResponseTo` starts: its patient, topic and
+/// subject line.
+struct Starting {
+    patient: String,
+    topic: String,
+    subject: String,
+}
+
+fn new_conversation(state: &AppState, sent: &Value) -> Result<Starting, FhirError> {
+    let patient_id = sent["subject"]["reference"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("Patient/"))
+        .filter(|id| is_valid_id(id))
+        .ok_or_else(|| {
+            bad("A new conversation names its patient in subject (Patient/{id}); a reply names the message it answers in inResponseTo.")
+        })?;
+    let settings = &state.info.messages;
+    let topic = sent["topic"]["coding"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["system"] == TOPIC)
+        .find_map(|c| settings.topic(c["code"].as_str()?))
+        .ok_or_else(|| {
+            let topics: Vec<&str> = settings.topics.iter().map(|t| t.id.as_str()).collect();
+            bad(&format!(
+                "topic must code one of the hospital's topics in {TOPIC}: {}.",
+                topics.join(", ")
+            ))
+        })?;
+    let subject = super::routes::subject_line(sent["topic"]["text"].as_str().unwrap_or_default())
+        .map_err(|_| {
+        bad("topic.text must be the subject line: one line, 1 to 120 characters.")
+    })?;
+    Ok(Starting {
+        patient: patient_id.to_string(),
+        topic: topic.id.clone(),
+        subject,
+    })
 }

@@ -3,7 +3,7 @@
 
 use super::fhir::communication;
 use super::settings::MessagesInfo;
-use super::store::{self, Author, Conversation, Draft, InboxLine, Message, NewConversation};
+use super::store::{self, Author, Conversation, Draft, Inbox, InboxLine, Message, NewConversation};
 use crate::AppState;
 use crate::access::{self, Conversations, Grant, RecordAccess};
 use crate::accounts;
@@ -40,15 +40,10 @@ async fn footing(
     patient: &str,
 ) -> Result<(Grant, Conversations), ApiError> {
     let grant = access::proxy::grant(conn, state, access.session.user_id, patient).await?;
-    match grant.conversations() {
+    match grant.conversations(access.session.user_id) {
         Conversations::None => Err(ApiError::PatientNotInScope),
         seen => Ok((grant, seen)),
     }
-}
-
-/// Whose conversations the reader sees: None for all of them.
-fn started_by(seen: Conversations, user: i64) -> Option<i64> {
-    (seen == Conversations::Started).then_some(user)
 }
 
 /// Text as the portal keeps it: line breaks as `\n`, no other control characters, no space at
@@ -112,14 +107,22 @@ pub async fn inbox(
     Query(page): Query<InboxPage>,
 ) -> Result<Json<Value>, ApiError> {
     let count = page.count.unwrap_or(PAGE);
-    if !(1..=MAX_PAGE).contains(&count) {
-        return Err(bad(&format!("_count must be 1 to {MAX_PAGE}.")));
+    if !(1..=MAX_PAGE).contains(&count) || page.offset < 0 {
+        return Err(bad(&format!(
+            "_count must be 1 to {MAX_PAGE}, and _offset 0 or more."
+        )));
     }
     let patient = page.patient;
     let mut conn = state.store.conn().await?;
     let user = access.session.user_id;
     let (grant, seen) = footing(&mut conn, &state, &access, &patient).await?;
-    let lines = store::inbox(&mut conn, &patient, started_by(seen, user), user).await?;
+    let inbox = Inbox {
+        patient_id: &patient,
+        only_started_by: seen.only_started_by(),
+        reader: user,
+    };
+    let lines = store::inbox(&mut conn, &inbox, count, page.offset).await?;
+    let (total, unread) = store::inbox_totals(&mut conn, &inbox).await?;
     access
         .event("messages-listed")
         .patient(Some(&patient))
@@ -130,13 +133,11 @@ pub async fn inbox(
     Ok(Json(json!({
         "conversations": lines
             .iter()
-            .skip(page.offset)
-            .take(count)
             .map(|l| line_json(l, settings, user))
             .collect::<Vec<_>>(),
-        "total": lines.len(),
-        "unread": lines.iter().map(|l| l.unread).sum::<i64>(),
-        "onlyYours": seen == Conversations::Started,
+        "total": total,
+        "unread": unread,
+        "onlyYours": seen != Conversations::All,
     })))
 }
 
@@ -145,24 +146,34 @@ pub async fn inbox(
 pub struct InboxPage {
     patient: String,
     #[serde(rename = "_count")]
-    count: Option<usize>,
+    count: Option<i64>,
     #[serde(rename = "_offset", default)]
-    offset: usize,
+    offset: i64,
 }
 
-const PAGE: usize = 50;
-const MAX_PAGE: usize = 200;
+const PAGE: i64 = 50;
+const MAX_PAGE: i64 = 200;
+
+#[derive(Deserialize)]
+pub struct Asking {
+    patient: String,
+    /// A record item the question will be about, to be named.
+    about: Option<String>,
+}
 
 /// What asking a question offers: the hospital's topics, when a reply can be expected if sent
-/// now, and the limits.
+/// now, the limits, and the name of the record item it will be about.
 pub async fn options(
     State(state): State<AppState>,
     access: RecordAccess,
-    Query(Whose { patient }): Query<Whose>,
+    Query(Asking { patient, about }): Query<Asking>,
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.store.conn().await?;
-    footing(&mut conn, &state, &access, &patient).await?;
-    Ok(Json(options_json(&state)))
+    let (grant, _) = footing(&mut conn, &state, &access, &patient).await?;
+    let mut options = options_json(&state);
+    options["aboutName"] =
+        json!(about_name(&mut conn, &state, &grant, &patient, about.as_deref()).await?);
+    Ok(Json(options))
 }
 
 fn options_json(state: &AppState) -> Value {
@@ -197,11 +208,12 @@ pub async fn unread(
         let Ok((_, seen)) = footing(&mut conn, &state, &access, &patient).await else {
             continue;
         };
-        let unread: i64 = store::inbox(&mut conn, &patient, started_by(seen, user), user)
-            .await?
-            .iter()
-            .map(|l| l.unread)
-            .sum();
+        let inbox = Inbox {
+            patient_id: &patient,
+            only_started_by: seen.only_started_by(),
+            reader: user,
+        };
+        let (_, unread) = store::inbox_totals(&mut conn, &inbox).await?;
         total += unread;
         records.push(json!({"patient": patient, "unread": unread}));
     }
@@ -219,6 +231,7 @@ pub async fn conversation(
     let user = access.session.user_id;
     let (c, grant, seen) = visible_conversation(&mut conn, &state, &access, id).await?;
     let messages = store::messages(&mut conn, id).await?;
+    let about = about_name(&mut conn, &state, &grant, &c.patient_id, c.about.as_deref()).await?;
     store::mark_read(&mut conn, id, user, state.clock.now()).await?;
     access
         .event("messages-read")
@@ -248,7 +261,8 @@ pub async fn conversation(
         "conversation": line_json(&line, settings, user),
         "communications": communications,
         "yours": yours,
-        "onlyYours": seen == Conversations::Started,
+        "aboutName": about,
+        "onlyYours": seen != Conversations::All,
     })))
 }
 
@@ -265,10 +279,22 @@ async fn visible_conversation(
     let (grant, seen) = footing(conn, state, access, &c.patient_id)
         .await
         .map_err(access::refusal_as_said)?;
-    if !grant.sees_conversation(access.session.user_id, c.started_by) {
+    if !seen.include(c.started_by) {
         return Err(ApiError::NotFound);
     }
     Ok((c, grant, seen))
+}
+
+/// A subject line as it will be kept (one line), or why it cannot be.
+pub fn subject_line(text: &str) -> Result<String, String> {
+    let subject = clean(text).replace(['\n', '\t'], " ");
+    if subject.is_empty() {
+        return Err("Give your message a subject.".into());
+    }
+    if subject.chars().count() > MAX_SUBJECT {
+        return Err(format!("Keep the subject to {MAX_SUBJECT} characters."));
+    }
+    Ok(subject)
 }
 
 /// The message as it will be kept, or why it cannot be sent.
@@ -323,7 +349,32 @@ pub struct NewMessage {
     about: Option<String>,
 }
 
-/// Checks a record item a message is about: a record type, a valid id, readable by this reader.
+/// A record item a message is about (`Observation/abc`), if it is a record type and a valid id
+/// this reader may read in this patient's record: its reference as kept, and the resource.
+async fn record_item(
+    conn: &mut Conn,
+    state: &AppState,
+    grant: &Grant,
+    patient: &str,
+    about: &str,
+) -> Result<Option<(String, Value)>, ApiError> {
+    let Some((resource_type, id)) = about.trim().split_once('/') else {
+        return Ok(None);
+    };
+    if !records::PATIENT_TYPES.contains(&resource_type) || !records::is_valid_id(id) {
+        return Ok(None);
+    }
+    Ok(match state.records.read(conn, resource_type, id).await? {
+        Some((Some(owner), resource))
+            if owner == patient && grant.allows(resource_type, &resource) =>
+        {
+            Some((format!("{resource_type}/{id}"), resource))
+        }
+        _ => None,
+    })
+}
+
+/// Checks the record item a message to be sent is about.
 async fn about(
     conn: &mut Conn,
     state: &AppState,
@@ -331,22 +382,34 @@ async fn about(
     patient: &str,
     about: Option<&str>,
 ) -> Result<Option<String>, ApiError> {
-    let Some(about) = about.map(str::trim).filter(|a| !a.is_empty()) else {
+    let Some(about) = about.filter(|a| !a.trim().is_empty()) else {
         return Ok(None);
     };
-    let missing = || bad("The record item this message is about could not be found.");
-    let (resource_type, id) = about.split_once('/').ok_or_else(missing)?;
-    if !records::PATIENT_TYPES.contains(&resource_type) || !records::is_valid_id(id) {
-        return Err(missing());
+    match record_item(conn, state, grant, patient, about).await? {
+        Some((reference, _)) => Ok(Some(reference)),
+        None => Err(bad(
+            "The record item this message is about could not be found.",
+        )),
     }
-    match state.records.read(conn, resource_type, id).await? {
-        Some((Some(owner), resource))
-            if owner == patient && grant.allows(resource_type, &resource) =>
-        {
-            Ok(Some(format!("{resource_type}/{id}")))
-        }
-        _ => Err(missing()),
-    }
+}
+
+/// What the record item a message is about is called, for a reader who may still see it.
+async fn about_name(
+    conn: &mut Conn,
+    state: &AppState,
+    grant: &Grant,
+    patient: &str,
+    about: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let Some(about) = about else {
+        return Ok(None);
+    };
+    Ok(record_item(conn, state, grant, patient, about)
+        .await?
+        .and_then(|(reference, resource)| {
+            let (resource_type, _) = reference.split_once('/')?;
+            records::item_name(resource_type, &resource).map(str::to_string)
+        }))
 }
 
 /// Asks a question: a new conversation with its first message. The draft it came from goes.
@@ -359,15 +422,7 @@ pub async fn start(
     let topic = settings
         .topic(&new.topic)
         .ok_or_else(|| bad("Choose what your message is about."))?;
-    let subject = clean(&new.subject).replace(['\n', '\t'], " ");
-    if subject.is_empty() {
-        return Err(bad("Give your message a subject."));
-    }
-    if subject.chars().count() > MAX_SUBJECT {
-        return Err(bad(&format!(
-            "Keep the subject to {MAX_SUBJECT} characters."
-        )));
-    }
+    let subject = subject_line(&new.subject).map_err(|why| bad(&why))?;
     let text = body(&new.body, settings)?;
     let user = access.session.user_id;
     let now = state.clock.now();

@@ -74,58 +74,72 @@ pub struct InboxLine {
     pub unread: i64,
 }
 
-/// A patient's conversations, newest first: all of them, or (for a reader who may see only
-/// their own) those `only_started_by` started. With the unread count for `user_id`.
+/// Which conversations of which patient an inbox holds, and whose unread replies it counts.
+pub struct Inbox<'a> {
+    pub patient_id: &'a str,
+    /// Only those this user started; None: every one (the access decision's narrowing).
+    pub only_started_by: Option<i64>,
+    pub reader: i64,
+}
+
+/// The conversations an inbox holds: the narrowing every inbox query shares.
+const IN_INBOX: &str = "c.patient_id = $1 AND ($2 IS NULL OR c.started_by = $2)";
+
+/// Message `n` is a reply (the hospital's) the reader (`$3`) has not read.
+const UNREAD: &str = "n.author_user IS NULL AND NOT EXISTS
+    (SELECT 1 FROM message_reads r WHERE r.message_id = n.id AND r.user_id = $3)";
+
+/// A page of an inbox, newest first: `limit` conversations after the first `offset`, each with
+/// its newest message, how many there are and how many replies the reader has not read.
 pub async fn inbox(
     conn: &mut Conn,
-    patient_id: &str,
-    only_started_by: Option<i64>,
-    user_id: i64,
+    inbox: &Inbox<'_>,
+    limit: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<InboxLine>> {
-    let conversations: Vec<Conversation> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CONVERSATION} FROM conversations c
-         WHERE c.patient_id = $1 AND ($2 IS NULL OR c.started_by = $2)
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONVERSATION}, {MESSAGE},
+             (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id),
+             (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id AND {UNREAD})
+         FROM (SELECT * FROM conversations c WHERE {IN_INBOX}
+             ORDER BY c.last_at DESC, c.id DESC LIMIT $4 OFFSET $5) c
+         JOIN messages m ON m.conversation_id = c.id AND NOT EXISTS (
+             SELECT 1 FROM messages later WHERE later.conversation_id = m.conversation_id
+             AND (later.sent_at > m.sent_at OR (later.sent_at = m.sent_at AND later.id > m.id)))
+         LEFT JOIN users u ON u.id = m.author_user
          ORDER BY c.last_at DESC, c.id DESC"
     )))
-    .bind(patient_id)
-    .bind(only_started_by)
-    .try_map(|r: AnyRow| conversation(&r))
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut lines = Vec::with_capacity(conversations.len());
-    // One query for every conversation's newest message, count and unread count.
-    let rows: Vec<(Message, i64, i64)> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {MESSAGE},
-             (SELECT count(*) FROM messages n WHERE n.conversation_id = m.conversation_id),
-             (SELECT count(*) FROM messages n WHERE n.conversation_id = m.conversation_id
-                 AND n.author_user IS NULL AND NOT EXISTS
-                 (SELECT 1 FROM message_reads r WHERE r.message_id = n.id AND r.user_id = $2))
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id
-         LEFT JOIN users u ON u.id = m.author_user
-         WHERE c.patient_id = $1 AND NOT EXISTS (SELECT 1 FROM messages later
-             WHERE later.conversation_id = m.conversation_id
-             AND (later.sent_at > m.sent_at OR (later.sent_at = m.sent_at AND later.id > m.id)))"
+    .bind(inbox.patient_id)
+    .bind(inbox.only_started_by)
+    .bind(inbox.reader)
+    .bind(limit)
+    .bind(offset)
+    .try_map(|r: AnyRow| {
+        Ok(InboxLine {
+            conversation: conversation(&r)?,
+            // The message's eleven columns follow the conversation's nine.
+            last: message_at(&r, 9)?,
+            count: r.try_get(20)?,
+            unread: r.try_get(21)?,
+        })
+    })
+    .fetch_all(conn)
+    .await
+}
+
+/// How many conversations an inbox holds, and how many replies in them the reader has not read.
+pub async fn inbox_totals(conn: &mut Conn, inbox: &Inbox<'_>) -> sqlx::Result<(i64, i64)> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT (SELECT count(*) FROM conversations c WHERE {IN_INBOX}),
+             (SELECT count(*) FROM conversations c JOIN messages n ON n.conversation_id = c.id
+                 WHERE {IN_INBOX} AND {UNREAD})"
     )))
-    .bind(patient_id)
-    .bind(user_id)
-    .try_map(|r: AnyRow| Ok((message(&r)?, r.try_get(11)?, r.try_get(12)?)))
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut by_conversation: std::collections::HashMap<i64, (Message, i64, i64)> = rows
-        .into_iter()
-        .map(|row| (row.0.conversation_id, row))
-        .collect();
-    for c in conversations {
-        if let Some((last, count, unread)) = by_conversation.remove(&c.id) {
-            lines.push(InboxLine {
-                conversation: c,
-                last,
-                count,
-                unread,
-            });
-        }
-    }
-    Ok(lines)
+    .bind(inbox.patient_id)
+    .bind(inbox.only_started_by)
+    .bind(inbox.reader)
+    .try_map(|r: AnyRow| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn conversation_by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Conversation>> {

@@ -111,7 +111,10 @@ async fn decide(
                     New::Record(resource) => reader.grant.hears_of(resource_type, resource, others),
                     New::Reply { started_by } => {
                         reader.grant.hears_of_messages(others)
-                            && reader.grant.sees_conversation(reader.user_id, *started_by)
+                            && reader
+                                .grant
+                                .conversations(reader.user_id)
+                                .include(*started_by)
                     }
                 };
             if hears {

@@ -35,7 +35,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         // routes, which they would otherwise match.
         .route(
             "/professional/fhir/Communication",
-            get(crate::messages::professional::search).post(crate::messages::professional::reply),
+            get(crate::messages::professional::search).post(crate::messages::professional::create),
         )
         .route(
             "/professional/fhir/Communication/{id}",

@@ -30,13 +30,6 @@ struct Reported {
     subject: Subject,
 }
 
-fn text_of(concept: &Value) -> Option<&str> {
-    concept["text"]
-        .as_str()
-        .or_else(|| concept["coding"][0]["display"].as_str())
-        .filter(|t| !t.trim().is_empty())
-}
-
 /// The access an AuditEvent describes, or why it cannot be taken.
 fn parse(event: &Value, now: i64, kept_since: i64) -> Result<Reported, String> {
     if event["resourceType"] != "AuditEvent" {
@@ -108,7 +101,11 @@ fn parse(event: &Value, now: i64, kept_since: i64) -> Result<Reported, String> {
         .ok_or("the requesting agent needs a name")?;
     let role = person["role"]
         .as_array()
-        .and_then(|roles| roles.iter().find_map(|r| text_of(r).map(|t| (r, t))))
+        .and_then(|roles| {
+            roles
+                .iter()
+                .find_map(|r| records::concept_text(r).map(|t| (r, t)))
+        })
         .ok_or("the requesting agent needs a role in words")?;
     let purpose = event["purposeOfUse"]
         .as_array()

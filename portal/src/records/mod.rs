@@ -4,12 +4,14 @@
 
 mod backend_services;
 pub mod capabilities;
+mod item_name;
 mod patient_details;
 mod recent;
 mod source;
 mod store;
 pub mod upstream;
 
+pub use item_name::{concept_text, item_name};
 pub use patient_details::patient_details;
 pub use source::Records;
 pub use store::*;

@@ -32,11 +32,13 @@ pub fn AskPage() -> impl IntoView {
         let id = patient_id.clone();
         load_into(state, move || {
             let id = id.clone();
+            let (about, topic) = (about.clone(), topic.clone());
             async move {
                 let person = patient(&id).await?;
-                let options = api::messages::options(&id).await?;
                 let draft = api::messages::draft(&id, "new").await?;
-                Ok((person, options, draft))
+                let start = starting_draft(draft, about, topic);
+                let options = api::messages::options(&id, start.about.as_deref()).await?;
+                Ok((person, options, start))
             }
         })
     };
@@ -47,8 +49,7 @@ pub fn AskPage() -> impl IntoView {
         {move || match state.get() {
             Load::Loading => view! { <Loading what="Loading…"/> }.into_any(),
             Load::Failed(error) => view! { <LoadFailure error retry=reload/> }.into_any(),
-            Load::Ready((person, options, draft)) => {
-                let mut start = starting_draft(draft, about.clone(), topic.clone());
+            Load::Ready((person, options, mut start)) => {
                 if !options.topics.iter().any(|t| t.id == start.topic) {
                     start.topic.clear();
                 }
@@ -185,10 +186,10 @@ fn AskForm(
         .iter()
         .map(|t| (t.id.clone(), t.name.clone(), Some(t.hint.clone())))
         .collect();
-    let about_link = about.as_deref().and_then(|a| {
-        let (kind, _) = a.split_once('/')?;
-        crate::sections::for_type(kind).map(|s| record_path(&patient, s.id))
-    });
+    let about_item = about
+        .as_deref()
+        .and_then(|a| model::about_item(a, options.about_name.as_deref()))
+        .map(|(words, section)| (words, record_path(&patient, section)));
     let reply_by = moment(&format!("{}T12:00:00Z", options.reply_by), Style::Day);
     let for_whom = name
         .filter(|n| !n.is_empty())
@@ -197,8 +198,8 @@ fn AskForm(
         <ErrorSummary errors/>
         <p class="lead">"Send a question to the people who look after you at the hospital."</p>
         {for_whom.map(|w| view! { <p class="info-callout">{w}</p> })}
-        {about_link.map(|href| view! {
-            <p class="info-callout">"Your message will be about an item in your record, so the team can see what you mean. "
+        {about_item.map(|(words, href)| view! {
+            <p class="info-callout">{format!("Your message will be about {words}, so the team can see what you mean. ")}
                 <A href=href>"See that part of the record"</A></p>
         })}
         <form class="form" novalidate on:submit=send>

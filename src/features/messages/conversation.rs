@@ -36,7 +36,7 @@ pub fn ConversationPage() -> impl IntoView {
                 let person = patient(&patient_id).await?;
                 let draft = api::messages::draft(&patient_id, &id.to_string()).await?;
                 let view = api::messages::conversation(id).await?;
-                let max = api::messages::options(&patient_id).await?.max_length;
+                let max = api::messages::options(&patient_id, None).await?.max_length;
                 session.messages_read.notify();
                 Ok((person, view, draft, max))
             }
@@ -95,14 +95,15 @@ fn Conversation(
 ) -> impl IntoView {
     let line = view.conversation.clone();
     let messages = model::messages(&view.communications, &view.yours, &name);
-    let about = line.about.clone().and_then(|a| {
-        let (kind, _) = a.split_once('/')?;
-        crate::sections::for_type(kind).map(|s| record_path(&patient, s.id))
-    });
+    let about = line
+        .about
+        .as_deref()
+        .and_then(|a| model::about_item(a, view.about_name.as_deref()))
+        .map(|(words, section)| (words, record_path(&patient, section)));
     view! {
         <PageHeading text=line.subject.clone()/>
         <p class="hint">{model::topic_words(&line)}</p>
-        {about.map(|href| view! { <p>"This message is about an item in the record. " <A href=href>"See that part of the record"</A></p> })}
+        {about.map(|(words, href)| view! { <p>{format!("This conversation is about {words}. ")} <A href=href>"See that part of the record"</A></p> })}
         <p role="status" class="done">{move || done.get()}</p>
         <ol class="message-list">
             {messages.into_iter().map(|m| view! { <MessageItem m/> }).collect_view()}

@@ -1,10 +1,11 @@
 //! What someone is writing, kept by the portal as they type (never in the browser): saved a
 //! moment after they pause, and at least every few seconds while they keep typing, so typing is
 //! activity that keeps them signed in, and a session that ends anyway leaves the draft for their
-//! next sign-in. Leaving the screen saves what was not saved yet.
+//! next sign-in. Leaving the screen, or the page going (a closed tab, a reload), saves what was
+//! not saved yet.
 
+use crate::api::messages;
 use crate::api::types::MessageDraft;
-use crate::api::{ApiError, messages};
 use crate::components::clock::{Style, format_moment};
 use crate::session::Portal;
 use leptos::leptos_dom::helpers::{TimeoutHandle, set_timeout_with_handle};
@@ -63,7 +64,11 @@ impl DraftKeeper {
                 keeper.changed();
             }
         });
-        on_cleanup(move || keeper.flush());
+        let leaving = window_event_listener(leptos::ev::pagehide, move |_| keeper.flush());
+        on_cleanup(move || {
+            leaving.remove();
+            keeper.flush();
+        });
         keeper
     }
 
@@ -100,7 +105,7 @@ impl DraftKeeper {
         let draft = self.latest.get_value();
         let (patient, place) = (self.patient.get_value(), self.place.get_value());
         spawn_local(async move {
-            let outcome = keep(&patient, &place, &draft).await;
+            let outcome = messages::keep_draft(&patient, &place, &draft).await;
             if self.kept.is_disposed() {
                 return;
             }
@@ -118,7 +123,8 @@ impl DraftKeeper {
         });
     }
 
-    /// Saves what was typed and not yet saved, as the screen goes: the request outlives it.
+    /// Saves what was typed and not yet saved, as the screen or the page goes: the request
+    /// outlives both.
     fn flush(self) {
         if let Some(t) = self.timer.try_get_value().flatten() {
             t.clear();
@@ -133,9 +139,8 @@ impl DraftKeeper {
         ) else {
             return;
         };
-        spawn_local(async move {
-            let _ = keep(&patient, &place, &draft).await;
-        });
+        let _ = self.dirty.try_set_value(false);
+        messages::keep_draft_as_page_goes(&patient, &place, &draft);
     }
 
     /// Nothing is left to save: the message was sent, and the portal dropped its draft.
@@ -145,15 +150,6 @@ impl DraftKeeper {
         }
         self.dirty.set_value(false);
         self.kept.set(Kept::Untouched);
-    }
-}
-
-/// Keeps a draft; one with nothing written in it is thrown away instead.
-async fn keep(patient: &str, place: &str, draft: &MessageDraft) -> Result<(), ApiError> {
-    if draft.subject.trim().is_empty() && draft.body.trim().is_empty() {
-        messages::drop_draft(patient, place).await
-    } else {
-        messages::keep_draft(patient, place, draft).await
     }
 }
 

@@ -105,12 +105,13 @@ pub fn from_words(from: &MessageFrom, patient_name: &str) -> String {
     }
 }
 
-/// "1 new reply", "3 new replies"; nothing when all are read.
+/// "1 new message", "3 new messages" (replies, or a conversation the hospital started); nothing
+/// when all are read.
 pub fn unread_words(unread: u32) -> Option<String> {
     match unread {
         0 => None,
-        1 => Some("1 new reply".into()),
-        n => Some(format!("{n} new replies")),
+        1 => Some("1 new message".into()),
+        n => Some(format!("{n} new messages")),
     }
 }
 
@@ -122,6 +123,19 @@ pub fn topic_words(line: &ConversationLine) -> String {
     } else {
         topic
     }
+}
+
+/// The record item a message is about, in words, and the record section that shows it:
+/// "“Asthma” in health problems", or "an item in health problems" when it has no name the
+/// reader may see.
+pub fn about_item(reference: &str, name: Option<&str>) -> Option<(String, &'static str)> {
+    let (resource_type, _) = reference.split_once('/')?;
+    let section = crate::sections::for_type(resource_type)?;
+    let words = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => format!("\u{201c}{name}\u{201d} in {}", section.words),
+        None => format!("an item in {}", section.words),
+    };
+    Some((words, section.id))
 }
 
 /// How much more may be typed, as the writer reads it as they type.
@@ -206,6 +220,23 @@ pub fn check_body(body: &str, max_length: usize) -> Vec<(&'static str, String)> 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_item_a_message_is_about_is_named_with_its_section() {
+        assert_eq!(
+            about_item("Condition/c1", Some("Asthma")),
+            Some((
+                "\u{201c}Asthma\u{201d} in health problems".into(),
+                "problems"
+            ))
+        );
+        assert_eq!(
+            about_item("Observation/o1", Some(" ")),
+            Some(("an item in test results".into(), "results"))
+        );
+        assert_eq!(about_item("Patient", None), None);
+        assert_eq!(about_item("Basic/b1", Some("x")), None);
+    }
 
     fn reply() -> Value {
         json!({
@@ -318,6 +349,6 @@ mod tests {
             "Ben Okafor, for Ann Carter"
         );
         assert_eq!(unread_words(0), None);
-        assert_eq!(unread_words(2).as_deref(), Some("2 new replies"));
+        assert_eq!(unread_words(2).as_deref(), Some("2 new messages"));
     }
 }
