@@ -51,6 +51,10 @@ use tracing::Level;
 
 /// No request to this API needs more: sign-in, a code, a terms acceptance.
 const BODY_LIMIT: usize = 16 * 1024;
+/// How long one file on a message may take to arrive: 10 MB at 200 kbit/s, with room to spare.
+const FILE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Files arriving at once.
+const FILES_AT_ONCE: usize = 32;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -178,6 +182,36 @@ pub fn router(state: AppState) -> Router {
         .merge(notifications::subscription::routes())
         .merge(professional::routes(&state))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    // Files on messages take as long as a phone on a slow network takes to send them: their own
+    // ceiling on size (each hospital's own limit is checked as they arrive), on time, and on how
+    // many arrive at once, so slow ones never hold up everything else.
+    let files = Router::new()
+        .nest(
+            "/api/v1",
+            messages::attachment_routes()
+                .layer(RequestBodyLimitLayer::new(
+                    messages::attachments::MAX_BYTES as usize + 1,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    http::api_headers,
+                )),
+        )
+        .layer(
+            ServiceBuilder::new()
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    FILES_AT_ONCE,
+                ))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    FILE_TIMEOUT,
+                )),
+        );
     Router::new()
         .nest("/api/v1", api)
         .merge(others)
@@ -195,6 +229,7 @@ pub fn router(state: AppState) -> Router {
                     timeout,
                 )),
         )
+        .merge(files)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::dress_bare_refusals,

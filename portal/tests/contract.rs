@@ -1515,6 +1515,89 @@ async fn messages() -> Contract {
         )
         .await,
     );
+    // Files: added to a draft (and refused in words), sent with the message, downloaded, taken
+    // off; the hospital's system downloads them too.
+    let upload = |cookie: Option<&'static str>, place: &str, bytes: Vec<u8>| {
+        let uri =
+            format!("/api/v1/messages/attachments?patient=demo-ann&place={place}&name=rash.jpg");
+        (uri, cookie, bytes)
+    };
+    let photo = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3].to_vec();
+    let mut files = Vec::new();
+    for (uri, cookie, bytes) in [
+        upload(None, "new", photo.clone()),
+        upload(None, "new", b"<html>".to_vec()),
+        upload(None, "nowhere", photo.clone()),
+        upload(None, "new", photo.clone()),
+    ] {
+        let answer = p
+            .send(
+                Call::new("POST", &uri)
+                    .cookie(cookie.unwrap_or(&ann))
+                    .bytes(bytes),
+            )
+            .await;
+        c.check("post", "/messages/attachments", &answer);
+        files.extend(answer.body["attachment"]["id"].as_str().map(String::from));
+    }
+    let big = Call::new(
+        "POST",
+        "/api/v1/messages/attachments?patient=demo-ann&place=new&name=big.jpg",
+    )
+    .cookie(&ann)
+    .header("content-length", "20000000")
+    .bytes(photo.clone());
+    c.check("post", "/messages/attachments", &p.send(big).await);
+    c.check(
+        "post",
+        "/messages/attachments",
+        &p.send(
+            Call::new(
+                "POST",
+                "/api/v1/messages/attachments?patient=demo-ann&place=new&name=x.jpg",
+            )
+            .bytes(photo.clone()),
+        )
+        .await,
+    );
+    let [kept, taken_off] = &files[..] else {
+        panic!("two files added: {files:?}")
+    };
+    let off = |id: &str| format!("/api/v1/messages/attachments/{id}?patient=demo-ann");
+    c.check(
+        "delete",
+        "/messages/attachments/{id}",
+        &p.send(Call::new("DELETE", &off(taken_off)).cookie(&ann))
+            .await,
+    );
+    c.check(
+        "get",
+        "/messages/drafts/{place}",
+        &p.get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+            .await,
+    );
+    p.post("/api/v1/messages", &ann, ask("A photo")).await;
+    for (id, cookie) in [
+        (kept.as_str(), Some(ann.as_str())),
+        ("att-nope", Some(&ann)),
+        (kept, None),
+    ] {
+        let mut call = Call::new("GET", "");
+        let uri = format!("/api/v1/messages/attachments/{id}");
+        call.uri = &uri;
+        call.cookie = cookie;
+        c.check("get", "/messages/attachments/{id}", &p.send(call).await);
+    }
+    for (id, cookie) in [
+        (kept.as_str(), Some(ann.as_str())),
+        ("att-nope", Some(&ann)),
+        (kept, None),
+    ] {
+        let uri = off(id);
+        let mut call = Call::new("DELETE", &uri);
+        call.cookie = cookie;
+        c.check("delete", "/messages/attachments/{id}", &p.send(call).await);
+    }
     // The hospital's messaging system finds it, reads it and replies; others may not.
     let answering = p
         .register_as(
@@ -1567,6 +1650,23 @@ async fn messages() -> Contract {
             "get",
             "/professional/fhir/Communication/{id}",
             &p.fhir(&hospital, &path).await,
+        );
+    }
+    for (token, id) in [
+        (Some(hospital.as_str()), kept.as_str()),
+        (Some(&reader), kept),
+        (Some(&hospital), "att-nope"),
+        (None, kept),
+    ] {
+        let uri = format!("/professional/messages/attachments/{id}");
+        let mut call = Call::new("GET", &uri);
+        if let Some(token) = token {
+            call = call.header("authorization", format!("Bearer {token}"));
+        }
+        c.check(
+            "get",
+            "/professional/messages/attachments/{id}",
+            &p.send(call).await,
         );
     }
     let pro_reply = |token: &str, body: Value| {

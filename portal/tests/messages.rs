@@ -4,12 +4,16 @@
 
 mod common;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use carefront_portal::messages::commands::{MessagesCommand, Staff, run};
 use carefront_portal::notifications::send::send_due;
 use common::professional::{assertion, claims};
 use common::{Answer, Call, Portal};
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 impl Portal {
     async fn ask(&self, cookie: &str, body: Value) -> Answer {
@@ -19,6 +23,37 @@ impl Portal {
     async fn inbox(&self, cookie: &str, patient: &str) -> Answer {
         self.get(&format!("/api/v1/messages?patient={patient}"), cookie)
             .await
+    }
+
+    /// Adds a file to a draft, as the app sends it: the body is the file.
+    async fn upload(&self, cookie: &str, place: &str, name: &str, bytes: Vec<u8>) -> Answer {
+        let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+        let uri =
+            format!("/api/v1/messages/attachments?patient=demo-ann&place={place}&name={name}");
+        self.send(Call::new("POST", &uri).cookie(cookie).bytes(bytes))
+            .await
+    }
+
+    /// A file as the browser saves it: status, headers and the bytes themselves.
+    async fn download(
+        &self,
+        path: &str,
+        auth: (header::HeaderName, &str),
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut req = Request::builder()
+            .uri(path)
+            .header(auth.0, auth.1)
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                40000,
+            ))));
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, bytes)
     }
 
     async fn staff(&self, command: MessagesCommand) {
@@ -688,4 +723,218 @@ async fn a_message_about_a_record_item_names_it_for_whoever_may_still_see_it() {
         opened.body["communications"][0]["about"][0]["reference"],
         about.as_str()
     );
+}
+
+/// The first bytes of a JPEG, and enough after them to be a photo of some size.
+fn jpeg(size: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.resize(size, 7);
+    bytes
+}
+
+#[tokio::test]
+async fn a_photo_goes_with_the_message_and_comes_back_only_as_a_download() {
+    let p = common::professional::portal().await;
+    let ann = p.ann().await;
+    let added = p
+        .upload(
+            &ann,
+            "new",
+            "C:\\photos\\<img src=x onerror=alert(1)> rash.jpg",
+            jpeg(5000),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{:?}", added.body);
+    let file = added.body["attachment"].clone();
+    assert_eq!(file["name"], "<img src=x onerror=alert(1)> rash.jpg");
+    assert_eq!(file["contentType"], "image/jpeg");
+    assert_eq!(file["size"], 5000);
+    let id = file["id"].as_str().unwrap().to_string();
+    // Kept with the draft, before a word is typed.
+    let draft = p
+        .get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+        .await;
+    assert_eq!(draft.body["draft"]["attachments"][0]["id"], id.as_str());
+
+    let sent = p.ask(&ann, question("My rash")).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    let conversation = sent.body["id"].as_i64().unwrap();
+    let opened = p
+        .get(&format!("/api/v1/messages/{conversation}"), &ann)
+        .await;
+    let attached = &opened.body["communications"][0]["payload"][1]["contentAttachment"];
+    assert_eq!(attached["title"], "<img src=x onerror=alert(1)> rash.jpg");
+    let url = attached["url"].as_str().unwrap().to_string();
+    assert_eq!(url, format!("/api/v1/messages/attachments/{id}"));
+    // Sent: off the draft, and it cannot be taken back.
+    let draft = p
+        .get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+        .await;
+    assert_eq!(draft.body["draft"], Value::Null);
+    let removed = p
+        .call(
+            "DELETE",
+            &format!("{url}?patient=demo-ann"),
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::CONFLICT);
+
+    let (status, headers, bytes) = p.download(&url, (header::COOKIE, &ann)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, jpeg(5000));
+    assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    let disposition = headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition
+            .contains("filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%20rash%2Ejpg"),
+        "{disposition}"
+    );
+    assert_eq!(
+        p.audit_count("action = 'message-file-downloaded' AND patient_id = 'demo-ann'")
+            .await,
+        1
+    );
+
+    // Someone acting for Ann for appointments only, and a stranger, cannot have it.
+    let ben = p.signed_in("ben").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
+    assert_eq!(
+        p.download(&url, (header::COOKIE, &ben)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let claire = p.signed_in("claire").await;
+    assert_ne!(
+        p.download(&url, (header::COOKIE, &claire)).await.0,
+        StatusCode::OK
+    );
+
+    // The hospital's messaging system finds it on the Communication and downloads it.
+    let system = p
+        .register_as(
+            "riverside-messages",
+            "riverside",
+            "Riverside General Hospital",
+            true,
+        )
+        .await;
+    let token = p
+        .token_with(
+            &assertion(&system, claims(&system, "TREAT")),
+            "system/Communication.read",
+        )
+        .await
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let found = p.fhir(&token, "Communication?patient=demo-ann").await;
+    let on_it = found.body["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["resource"]["payload"][1]["contentAttachment"]["url"].as_str())
+        .unwrap()
+        .to_string();
+    assert_eq!(on_it, format!("/professional/messages/attachments/{id}"));
+    let bearer = format!("Bearer {token}");
+    let (status, _, bytes) = p.download(&on_it, (header::AUTHORIZATION, &bearer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes.len(), 5000);
+}
+
+#[tokio::test]
+async fn files_too_big_of_a_kind_not_taken_or_too_many_are_refused_in_words() {
+    let p = common::portal().await;
+    let ann = p.ann().await;
+    // What the bytes are decides, not the name or the type the browser said.
+    let page = p
+        .upload(
+            &ann,
+            "new",
+            "photo.jpg",
+            b"<html><script>alert(1)</script>".to_vec(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(page.reason(), "file-type-not-allowed");
+    let words = page.body["title"].as_str().unwrap();
+    assert!(words.contains("JPEG, PNG, HEIC or PDF"), "{words}");
+    assert!(words.contains("still here"), "{words}");
+
+    let big = p.upload(&ann, "new", "big.jpg", jpeg(10_000_001)).await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(big.reason(), "file-too-large");
+    let words = big.body["title"].as_str().unwrap();
+    assert!(words.contains("up to 10 MB"), "{words}");
+
+    for n in 0..5 {
+        let added = p.upload(&ann, "new", &format!("{n}.jpg"), jpeg(100)).await;
+        assert_eq!(added.status, StatusCode::CREATED);
+    }
+    let sixth = p.upload(&ann, "new", "6.jpg", jpeg(100)).await;
+    assert_eq!(sixth.status, StatusCode::CONFLICT);
+    assert!(sixth.body["title"].as_str().unwrap().contains("5 files"));
+
+    // One taken off makes room; only its writer can take it off.
+    let draft = p
+        .get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+        .await;
+    let first = draft.body["draft"]["attachments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ben = p.signed_in("ben").await;
+    p.accept_proxy_terms(&ben, "demo-ann").await;
+    let path = format!("/api/v1/messages/attachments/{first}?patient=demo-ann");
+    assert_eq!(
+        p.call("DELETE", &path, Some(&ben), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        p.call("DELETE", &path, Some(&ann), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        p.upload(&ann, "new", "6.jpg", jpeg(100)).await.status,
+        StatusCode::CREATED
+    );
+    // A place that is not theirs, and no header a cross-site form could not send.
+    assert_eq!(
+        p.upload(&ann, "999999", "x.jpg", jpeg(100)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut forged = Request::builder()
+        .method("POST")
+        .uri("/api/v1/messages/attachments?patient=demo-ann&place=new&name=x.jpg")
+        .header(header::COOKIE, &ann)
+        .body(Body::from(jpeg(100)))
+        .unwrap();
+    forged
+        .extensions_mut()
+        .insert(ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            40000,
+        ))));
+    assert_eq!(p.answer(forged).await.status, StatusCode::FORBIDDEN);
+    // Throwing the draft away takes its files with it.
+    assert_eq!(
+        p.call(
+            "DELETE",
+            "/api/v1/messages/drafts/new?patient=demo-ann",
+            Some(&ann),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let draft = p
+        .get("/api/v1/messages/drafts/new?patient=demo-ann", &ann)
+        .await;
+    assert_eq!(draft.body["draft"], Value::Null);
 }

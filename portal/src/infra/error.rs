@@ -67,6 +67,11 @@ pub enum ApiError {
     /// too large, another resource than the one asked for, a link to elsewhere.
     UpstreamAnswerRefused,
     Conflict(String),
+    /// A file a message cannot carry: too big (413), or not a kind the hospital takes (415).
+    FileRefused {
+        too_big: bool,
+        words: String,
+    },
     /// The hourly limit on messages, said in words with when the next may be sent.
     TooManyMessages {
         words: String,
@@ -115,6 +120,8 @@ impl ApiError {
             Self::UpstreamAnswerRefused => "record-system-answer-refused",
             Self::Conflict(_) => "conflict",
             Self::TooManyMessages { .. } => "too-many-messages",
+            Self::FileRefused { too_big: true, .. } => "file-too-large",
+            Self::FileRefused { too_big: false, .. } => "file-type-not-allowed",
             Self::Internal => "internal-error",
         }
     }
@@ -150,7 +157,10 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::InvitationNotValid => StatusCode::BAD_REQUEST,
             Self::MailNotSent => StatusCode::SERVICE_UNAVAILABLE,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge | Self::FileRefused { too_big: true, .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::FileRefused { too_big: false, .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TimedOut | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::UpstreamUnavailable { timed_out: true } => StatusCode::GATEWAY_TIMEOUT,
             Self::UpstreamUnavailable { timed_out: false } | Self::UpstreamAnswerRefused => {
@@ -229,7 +239,7 @@ impl ApiError {
             Self::UsernameTaken => "That username is taken. Choose another.".into(),
             Self::NotFound => "Not found.".into(),
             Self::BadRequest(m) | Self::Conflict(m) => m.clone(),
-            Self::TooManyMessages { words, .. } => words.clone(),
+            Self::TooManyMessages { words, .. } | Self::FileRefused { words, .. } => words.clone(),
             Self::PayloadTooLarge => "The request is too large.".into(),
             Self::TimedOut => {
                 "The portal took too long to answer. Try again in a moment.".into()

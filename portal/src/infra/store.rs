@@ -50,6 +50,7 @@ pub const MIGRATIONS: Migrations = migrations!(
     "0016_record_watch",
     "0017_record_subscription",
     "0018_messages",
+    "0019_message_attachments",
 );
 
 /// How long a request waits for a free connection before it is told to try again (503).

@@ -46,6 +46,15 @@ pub enum MessagesCommand {
         #[arg(long)]
         text: String,
     },
+    /// Save a file from a message (`show` lists them) to a path of the help desk's.
+    SaveFile {
+        /// The file's id, as `show` gives it.
+        file: String,
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[command(flatten)]
+        staff: Staff,
+    },
     /// Close a conversation: the patient can read it but not reply to it.
     Close {
         conversation: i64,
@@ -143,6 +152,9 @@ pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> 
             if let Some(about) = &c.about {
                 println!("About {about}");
             }
+            let files = store::conversation_attachments(&mut conn, id)
+                .await
+                .map_err(err)?;
             for m in store::messages(&mut conn, id).await.map_err(err)? {
                 let from = match (&m.staff_name, &m.author_name) {
                     (Some(name), _) => {
@@ -155,6 +167,15 @@ pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> 
                     (None, None) => "(unknown)".into(),
                 };
                 println!("\n{} {from}:\n{}", time::rfc3339(m.sent_at), m.body);
+                for f in files.iter().filter(|f| f.message_id == Some(m.id)) {
+                    println!(
+                        "File {}: {} ({}, {})",
+                        f.id,
+                        f.name,
+                        f.content_type,
+                        super::attachments::size_words(f.size as u64)
+                    );
+                }
             }
             store::mark_received(&mut conn, id, now)
                 .await
@@ -226,6 +247,26 @@ pub async fn run(store: &Store, info: &PortalInfo, command: MessagesCommand) -> 
                 .await
                 .map_err(err)?;
             println!("Started conversation {id} ({})", message.fhir_id);
+        }
+        MessagesCommand::SaveFile { file, to, staff } => {
+            let (name, role) = staff.checked()?;
+            let a = store::attachment_by_id(&mut conn, &file)
+                .await
+                .map_err(err)?
+                .filter(|a| a.message_id.is_some())
+                .ok_or_else(|| format!("no file {file} on a sent message"))?;
+            let data = store::attachment_data(&mut conn, &file)
+                .await
+                .map_err(err)?
+                .unwrap_or_default();
+            std::fs::write(&to, data).map_err(|e| format!("{}: {e}", to.display()))?;
+            staff_event("message-file-downloaded", info, name, role)
+                .patient(Some(&a.patient_id))
+                .detail(&a.name)
+                .record(&mut conn)
+                .await
+                .map_err(err)?;
+            println!("Saved {} ({}) to {}", a.name, a.content_type, to.display());
         }
         MessagesCommand::Close {
             conversation: id,

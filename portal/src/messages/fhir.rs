@@ -3,7 +3,7 @@
 //! record item a correction request is about; the hospital's first reading is `received`.
 
 use super::settings::MessagesInfo;
-use super::store::{Conversation, Message};
+use super::store::{Attachment, Conversation, Message};
 use crate::infra::time;
 use serde_json::{Value, json};
 
@@ -15,12 +15,22 @@ pub const TOPIC: &str = "urn:carefront:message-topic";
 /// Where the hospital sends a topic's messages: its `routeTo`.
 pub const QUEUE: &str = "urn:carefront:message-queue";
 
-/// The Communication for `message`, the message after `previous` in `conversation`.
+/// The files on a conversation's messages, and the address each is downloaded at (its id
+/// appended).
+#[derive(Clone, Copy)]
+pub struct Files<'a> {
+    pub list: &'a [Attachment],
+    pub at: &'a str,
+}
+
+/// The Communication for `message`, the message after `previous` in `conversation`; each file on
+/// it is a `contentAttachment` after the text, with its address, kind, size and name.
 pub fn communication(
     conversation: &Conversation,
     message: &Message,
     previous: Option<&Message>,
     settings: &MessagesInfo,
+    files: Files<'_>,
 ) -> Value {
     let patient = format!("Patient/{}", conversation.patient_id);
     let mut c = json!({
@@ -38,6 +48,20 @@ pub fn communication(
         "sent": time::rfc3339(message.sent_at),
         "payload": [{"contentString": message.body}],
     });
+    for file in files
+        .list
+        .iter()
+        .filter(|f| f.message_id == Some(message.id))
+    {
+        if let Some(payload) = c["payload"].as_array_mut() {
+            payload.push(json!({"contentAttachment": {
+                "contentType": file.content_type,
+                "url": format!("{}/{}", files.at, file.id),
+                "size": file.size,
+                "title": file.name,
+            }}));
+        }
+    }
     if let Some(previous) = previous {
         c["inResponseTo"] = json!([{"reference": format!("Communication/{}", previous.fhir_id)}]);
     }
@@ -113,6 +137,19 @@ mod tests {
         }
     }
 
+    fn photo(message: i64) -> Attachment {
+        Attachment {
+            id: format!("att-{message}"),
+            patient_id: "demo-ann".into(),
+            user_id: Some(1),
+            place: None,
+            message_id: Some(message),
+            name: format!("rash <{message}>.jpg"),
+            content_type: "image/jpeg".into(),
+            size: 1234,
+        }
+    }
+
     #[test]
     fn a_patients_message_goes_to_the_topics_queue() {
         let c = communication(
@@ -120,8 +157,19 @@ mod tests {
             &message("msg-a", Some(1)),
             None,
             &MessagesInfo::default(),
+            Files {
+                list: &[photo(1), photo(2)],
+                at: "/files",
+            },
         );
         assert_eq!(c["resourceType"], "Communication");
+        // Only the file on this message, after its words.
+        assert_eq!(c["payload"].as_array().unwrap().len(), 2);
+        let file = &c["payload"][1]["contentAttachment"];
+        assert_eq!(file["url"], "/files/att-1");
+        assert_eq!(file["contentType"], "image/jpeg");
+        assert_eq!(file["title"], "rash <1>.jpg");
+        assert_eq!(file["size"], 1234);
         assert_eq!(c["subject"]["reference"], "Patient/demo-ann");
         assert_eq!(c["sender"]["reference"], "Patient/demo-ann");
         assert_eq!(c["recipient"][0]["identifier"]["value"], "pharmacy");
@@ -142,6 +190,7 @@ mod tests {
             &reply,
             Some(&first),
             &MessagesInfo::default(),
+            Files { list: &[], at: "" },
         );
         assert_eq!(c["inResponseTo"][0]["reference"], "Communication/msg-a");
         assert_eq!(c["sender"]["display"], "Sarah Okafor");

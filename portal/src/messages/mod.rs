@@ -4,6 +4,7 @@
 //! a FHIR Communication. The hospital may also start a conversation. Which conversations a reader sees is the access decision's
 //! (`Grant::conversations`); what someone is typing is kept here as a draft, never in the browser.
 
+pub mod attachments;
 pub mod commands;
 pub mod fhir;
 pub mod professional;
@@ -80,6 +81,16 @@ pub async fn has_readers(conn: &mut Conn, patient_id: &str) -> sqlx::Result<bool
         || !relationships::of_patient(conn, patient_id)
             .await?
             .is_empty())
+}
+
+/// Files on messages: each request carries one file, up to the most any hospital may allow.
+pub fn attachment_routes() -> Router<AppState> {
+    Router::new()
+        .route("/messages/attachments", post(attachments::add))
+        .route(
+            "/messages/attachments/{id}",
+            get(attachments::download).delete(attachments::remove),
+        )
 }
 
 pub fn routes() -> Router<AppState> {

@@ -5,9 +5,10 @@
 //! the token's IUA claims name (one without starts a conversation with a patient). Only a system registered with `--messages` is granted
 //! `system/Communication` scopes; every read and reply is audited and in the patient's log.
 
-use super::fhir::{TOPIC, TYPE, communication};
+use super::attachments::as_download;
+use super::fhir::{Files, TOPIC, TYPE, communication};
 use super::routes::clean;
-use super::store::{self, Conversation, Message};
+use super::store::{self, Attachment, Conversation, Message};
 use crate::AppState;
 use crate::infra::error::{ApiError, FhirError};
 use crate::infra::time;
@@ -20,6 +21,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+
+/// Where the hospital's system downloads a file on a patient's message.
+pub const FILES_AT: &str = "/professional/messages/attachments";
 
 /// A search's page: the oldest first, so a system works through them in order.
 const PAGE: i64 = 100;
@@ -44,19 +48,21 @@ async fn as_communications(
     conn: &mut crate::infra::store::Conn,
     found: &[(Conversation, Message)],
 ) -> Result<Vec<Value>, ApiError> {
-    let mut threads: HashMap<i64, Vec<Message>> = HashMap::new();
+    let mut threads: HashMap<i64, (Vec<Message>, Vec<Attachment>)> = HashMap::new();
     let mut out = Vec::with_capacity(found.len());
     for (c, m) in found {
         if let std::collections::hash_map::Entry::Vacant(e) = threads.entry(c.id) {
-            e.insert(store::messages(conn, c.id).await?);
+            let messages = store::messages(conn, c.id).await?;
+            e.insert((messages, store::conversation_attachments(conn, c.id).await?));
         }
-        let thread = &threads[&c.id];
+        let (thread, list) = &threads[&c.id];
         let previous = thread
             .iter()
             .position(|t| t.id == m.id)
             .and_then(|i| i.checked_sub(1))
             .map(|i| &thread[i]);
-        out.push(communication(c, m, previous, &state.info.messages));
+        let files = Files { list, at: FILES_AT };
+        out.push(communication(c, m, previous, &state.info.messages, files));
     }
     Ok(out)
 }
@@ -184,6 +190,33 @@ pub async fn read(
         StatusCode::OK,
         body.into_iter().next().unwrap_or_default(),
     ))
+}
+
+/// A file on a message, as a download: reading it is reading the conversation.
+pub async fn file(
+    State(state): State<AppState>,
+    access: Result<ProfessionalAccess, ApiError>,
+    Path(id): Path<String>,
+) -> Result<Response, FhirError> {
+    let access = access?;
+    if !access.scope.permits(TYPE, 'r') {
+        return Err(ApiError::ScopeNotGranted.into());
+    }
+    let mut conn = state.store.conn().await?;
+    let a = store::attachment_by_id(&mut conn, &id)
+        .await?
+        .filter(|a| a.message_id.is_some())
+        .ok_or(ApiError::NotFound)?;
+    let data = store::attachment_data(&mut conn, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    access
+        .event("message-file-downloaded")
+        .patient(Some(&a.patient_id))
+        .detail(&a.name)
+        .record(&mut conn)
+        .await?;
+    Ok(as_download(&a, data))
 }
 
 /// A message from the hospital, its words in `payload[].contentString`, written by the member of

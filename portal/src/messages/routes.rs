@@ -1,7 +1,8 @@
 //! `/messages`: a patient's conversations with their care team (or those someone acting for
 //! them may see), asking a question, replying, what is unread, and drafts kept as they are typed.
 
-use super::fhir::communication;
+use super::attachments::attachment_json;
+use super::fhir::{Files, communication};
 use super::settings::MessagesInfo;
 use super::store::{self, Author, Conversation, Draft, Inbox, InboxLine, Message, NewConversation};
 use crate::AppState;
@@ -18,6 +19,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+/// Where the app downloads a file on a message.
+const FILES_AT: &str = "/api/v1/messages/attachments";
 
 /// A subject line: enough to find the conversation again in a list.
 const MAX_SUBJECT: usize = 120;
@@ -97,7 +101,7 @@ fn line_json(line: &InboxLine, settings: &MessagesInfo, user: i64) -> Value {
 
 #[derive(Deserialize)]
 pub struct Whose {
-    patient: String,
+    pub patient: String,
 }
 
 /// A patient's conversations the reader may see, newest first.
@@ -186,6 +190,11 @@ fn options_json(state: &AppState) -> Value {
         "maxLength": settings.max_length,
         "maxSubject": MAX_SUBJECT,
         "perHour": settings.per_hour,
+        "attachments": {
+            "maxBytes": settings.attachments.max_bytes,
+            "maxFiles": settings.attachments.max_files,
+            "types": settings.attachments.types,
+        },
     })
 }
 
@@ -241,10 +250,18 @@ pub async fn conversation(
         .record(&mut conn)
         .await?;
     let settings = &state.info.messages;
+    let list = store::conversation_attachments(&mut conn, id).await?;
+    let files = Files {
+        list: &list,
+        at: FILES_AT,
+    };
     let communications: Vec<Value> = messages
         .iter()
         .enumerate()
-        .map(|(i, m)| communication(&c, m, i.checked_sub(1).map(|p| &messages[p]), settings))
+        .map(|(i, m)| {
+            let previous = i.checked_sub(1).map(|p| &messages[p]);
+            communication(&c, m, previous, settings, files)
+        })
         .collect();
     let yours: Vec<&str> = messages
         .iter()
@@ -267,7 +284,7 @@ pub async fn conversation(
 }
 
 /// The conversation, if this user may see it; anything else is answered as missing.
-async fn visible_conversation(
+pub(super) async fn visible_conversation(
     conn: &mut Conn,
     state: &AppState,
     access: &RecordAccess,
@@ -434,7 +451,7 @@ pub async fn start(
         id: user,
         relationship: grant.relationship(),
     };
-    let (id, _) = store::start(
+    let (_, message) = store::start(
         &mut tx,
         &NewConversation {
             patient_id: &new.patient,
@@ -447,7 +464,7 @@ pub async fn start(
         now,
     )
     .await?;
-    finish_sending(tx, &state, &access, &grant, &new.patient, id, "new").await
+    finish_sending(tx, &state, &access, &grant, (&new.patient, &message), "new").await
 }
 
 /// After a message is written: its draft goes, the sending is audited, and all of it stands
@@ -457,11 +474,12 @@ async fn finish_sending(
     state: &AppState,
     access: &RecordAccess,
     grant: &Grant,
-    patient: &str,
-    conversation: i64,
+    (patient, message): (&str, &Message),
     place: &str,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    store::drop_draft(&mut tx, access.session.user_id, patient, place).await?;
+    let (user, conversation) = (access.session.user_id, message.conversation_id);
+    store::send_draft_attachments(&mut tx, user, patient, place, message.id).await?;
+    store::drop_draft(&mut tx, user, patient, place).await?;
     access
         .event("message-sent")
         .patient(Some(patient))
@@ -503,21 +521,20 @@ pub async fn reply(
         id: user,
         relationship: grant.relationship(),
     };
-    store::add(&mut tx, id, &author, &text, now).await?;
+    let message = store::add(&mut tx, id, &author, &text, now).await?;
     finish_sending(
         tx,
         &state,
         &access,
         &grant,
-        &c.patient_id,
-        id,
+        (&c.patient_id, &message),
         &id.to_string(),
     )
     .await
 }
 
 /// Where a draft belongs: a new message (`new`), or a reply in a conversation this user sees.
-async fn draft_place(
+pub(super) async fn draft_place(
     conn: &mut Conn,
     state: &AppState,
     access: &RecordAccess,
@@ -536,13 +553,14 @@ async fn draft_place(
     Ok(())
 }
 
-fn draft_json(d: &Draft) -> Value {
+fn draft_json(d: &Draft, files: &[store::Attachment]) -> Value {
     json!({
         "topic": d.topic,
         "subject": d.subject,
         "about": d.about,
         "body": d.body,
         "updatedAt": time::rfc3339(d.updated_at),
+        "attachments": files.iter().map(attachment_json).collect::<Vec<_>>(),
     })
 }
 
@@ -555,8 +573,17 @@ pub async fn draft(
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.store.conn().await?;
     draft_place(&mut conn, &state, &access, &patient, &place).await?;
-    let draft = store::draft(&mut conn, access.session.user_id, &patient, &place).await?;
-    Ok(Json(json!({"draft": draft.as_ref().map(draft_json)})))
+    let user = access.session.user_id;
+    let draft = store::draft(&mut conn, user, &patient, &place).await?;
+    let files = store::draft_attachments(&mut conn, user, &patient, &place).await?;
+    // Files added before anything was typed make a draft too.
+    let draft = match (draft, files.is_empty()) {
+        (None, false) => Some(Draft::default()),
+        (draft, _) => draft,
+    };
+    Ok(Json(
+        json!({"draft": draft.as_ref().map(|d| draft_json(d, &files))}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -604,7 +631,9 @@ pub async fn keep_draft(
         &draft,
     )
     .await?;
-    Ok(Json(json!({"draft": draft_json(&draft)})))
+    let files =
+        store::draft_attachments(&mut conn, access.session.user_id, &d.patient, &place).await?;
+    Ok(Json(json!({"draft": draft_json(&draft, &files)})))
 }
 
 /// Throws a draft away.

@@ -1,6 +1,7 @@
 //! What the hospital decides about messages, in its portal configuration file (`messages`): the
 //! topics a patient chooses from and where each goes, the working days and holidays that set
-//! when a reply can be expected, and the limits on length and on how many are sent in an hour.
+//! when a reply can be expected, the limits on length and on how many are sent in an hour, and
+//! what may be attached.
 
 use crate::infra::time::{civil_from_days, parse_date};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,34 @@ pub struct MessagesInfo {
     pub max_length: usize,
     /// Messages one person may send in an hour, across every record they act for.
     pub per_hour: u32,
+    /// What may be attached to a message.
+    #[serde(default)]
+    pub attachments: AttachmentRules,
+}
+
+/// Files on messages, as the hospital allows them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AttachmentRules {
+    /// The largest file, in bytes: 10 MB unless the hospital says.
+    pub max_bytes: u64,
+    /// How many files one message may carry; 0 turns attachments off.
+    pub max_files: usize,
+    /// The kinds allowed, by media type: of those the portal tells from a file's first bytes
+    /// (`attachments::KINDS`).
+    pub types: Vec<String>,
+}
+
+impl Default for AttachmentRules {
+    fn default() -> Self {
+        Self {
+            max_bytes: 10_000_000,
+            max_files: 5,
+            types: ["image/jpeg", "image/png", "image/heic", "application/pdf"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
 }
 
 /// A topic: what the patient reads, and the team or queue it goes to (for the hospital's
@@ -103,6 +132,7 @@ impl Default for MessagesInfo {
             reply_working_days: 2,
             max_length: 4000,
             per_hour: 10,
+            attachments: AttachmentRules::default(),
         }
     }
 }
@@ -123,6 +153,27 @@ impl MessagesInfo {
         }
         if self.max_length == 0 || self.per_hour == 0 {
             return Err("messages.maxLength and messages.perHour must be above 0".into());
+        }
+        let files = &self.attachments;
+        if !(1..=super::attachments::MAX_BYTES).contains(&files.max_bytes) {
+            return Err(format!(
+                "messages.attachments.maxBytes: 1 to {} bytes",
+                super::attachments::MAX_BYTES
+            ));
+        }
+        if files.max_files > 20 {
+            return Err("messages.attachments.maxFiles: 0 (none) to 20".into());
+        }
+        if let Some(bad) = files
+            .types
+            .iter()
+            .find(|t| !super::attachments::KINDS.iter().any(|(k, _)| k == t))
+        {
+            let known: Vec<&str> = super::attachments::KINDS.iter().map(|(k, _)| *k).collect();
+            return Err(format!(
+                "messages.attachments.types: {bad} is not one the portal can check; use {}",
+                known.join(", ")
+            ));
         }
         Ok(())
     }
@@ -196,6 +247,12 @@ mod tests {
         assert!(s.check().is_err());
         let mut s = MessagesInfo::default();
         s.topics.clear();
+        assert!(s.check().is_err());
+        let mut s = MessagesInfo::default();
+        s.attachments.types.push("text/html".into());
+        assert!(s.check().is_err());
+        let mut s = MessagesInfo::default();
+        s.attachments.max_bytes = 0;
         assert!(s.check().is_err());
     }
 }

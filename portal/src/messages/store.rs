@@ -164,6 +164,21 @@ pub async fn conversation_of(conn: &mut Conn, fhir_id: &str) -> sqlx::Result<Opt
     .await
 }
 
+/// The conversation a message (by its row id) is in.
+pub async fn conversation_of_message(
+    conn: &mut Conn,
+    message_id: i64,
+) -> sqlx::Result<Option<Conversation>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONVERSATION} FROM conversations c JOIN messages m ON m.conversation_id = c.id
+         WHERE m.id = $1"
+    )))
+    .bind(message_id)
+    .try_map(|r: AnyRow| conversation(&r))
+    .fetch_optional(conn)
+    .await
+}
+
 /// A message (by its Communication id), and its conversation.
 pub async fn message_by_fhir_id(
     conn: &mut Conn,
@@ -482,7 +497,177 @@ pub async fn drop_draft(
         .bind(user_id)
         .bind(patient_id)
         .bind(place)
+        .execute(&mut *conn)
+        .await?;
+    // Files on it go with it; those on a message sent from it are the message's now.
+    sqlx::query(
+        "DELETE FROM message_attachments
+         WHERE user_id = $1 AND patient_id = $2 AND place = $3 AND message_id IS NULL",
+    )
+    .bind(user_id)
+    .bind(patient_id)
+    .bind(place)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A file on a message, or on a draft until it is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attachment {
+    pub id: String,
+    pub patient_id: String,
+    /// Who added it; None: the hospital.
+    pub user_id: Option<i64>,
+    /// The draft it is on, while unsent.
+    pub place: Option<String>,
+    pub message_id: Option<i64>,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+const ATTACHMENT: &str =
+    "a.id, a.patient_id, a.user_id, a.place, a.message_id, a.name, a.content_type, a.size";
+
+fn attachment(r: &AnyRow) -> sqlx::Result<Attachment> {
+    Ok(Attachment {
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        user_id: r.try_get(2)?,
+        place: r.try_get(3)?,
+        message_id: r.try_get(4)?,
+        name: r.try_get(5)?,
+        content_type: r.try_get(6)?,
+        size: r.try_get(7)?,
+    })
+}
+
+pub struct NewAttachment<'a> {
+    pub patient_id: &'a str,
+    pub user_id: Option<i64>,
+    /// A user's draft it goes on; None for a message the hospital sends with it at once.
+    pub place: Option<&'a str>,
+    pub message_id: Option<i64>,
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub data: &'a [u8],
+}
+
+pub async fn add_attachment(
+    conn: &mut Conn,
+    new: &NewAttachment<'_>,
+    now: i64,
+) -> sqlx::Result<Attachment> {
+    let id = format!("att-{}", &random_token()[..20]);
+    sqlx::query(
+        "INSERT INTO message_attachments (id, patient_id, user_id, place, message_id, name,
+             content_type, size, data, added_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(new.patient_id)
+    .bind(new.user_id)
+    .bind(new.place)
+    .bind(new.message_id)
+    .bind(new.name)
+    .bind(new.content_type)
+    .bind(new.data.len() as i64)
+    .bind(new.data.to_vec())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(Attachment {
+        id,
+        patient_id: new.patient_id.into(),
+        user_id: new.user_id,
+        place: new.place.map(String::from),
+        message_id: new.message_id,
+        name: new.name.into(),
+        content_type: new.content_type.into(),
+        size: new.data.len() as i64,
+    })
+}
+
+pub async fn attachment_by_id(conn: &mut Conn, id: &str) -> sqlx::Result<Option<Attachment>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ATTACHMENT} FROM message_attachments a WHERE a.id = $1"
+    )))
+    .bind(id)
+    .try_map(|r: AnyRow| attachment(&r))
+    .fetch_optional(conn)
+    .await
+}
+
+/// An attachment's bytes.
+pub async fn attachment_data(conn: &mut Conn, id: &str) -> sqlx::Result<Option<Vec<u8>>> {
+    sqlx::query_scalar("SELECT data FROM message_attachments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The files on a user's draft, in the order they were added.
+pub async fn draft_attachments(
+    conn: &mut Conn,
+    user_id: i64,
+    patient_id: &str,
+    place: &str,
+) -> sqlx::Result<Vec<Attachment>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ATTACHMENT} FROM message_attachments a
+         WHERE a.user_id = $1 AND a.patient_id = $2 AND a.place = $3 AND a.message_id IS NULL
+         ORDER BY a.added_at, a.id"
+    )))
+    .bind(user_id)
+    .bind(patient_id)
+    .bind(place)
+    .try_map(|r: AnyRow| attachment(&r))
+    .fetch_all(conn)
+    .await
+}
+
+/// The files on a conversation's messages, in the order they were added.
+pub async fn conversation_attachments(
+    conn: &mut Conn,
+    conversation_id: i64,
+) -> sqlx::Result<Vec<Attachment>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ATTACHMENT} FROM message_attachments a JOIN messages m ON m.id = a.message_id
+         WHERE m.conversation_id = $1 ORDER BY a.added_at, a.id"
+    )))
+    .bind(conversation_id)
+    .try_map(|r: AnyRow| attachment(&r))
+    .fetch_all(conn)
+    .await
+}
+
+/// The files on a draft go with the message sent from it.
+pub async fn send_draft_attachments(
+    conn: &mut Conn,
+    user_id: i64,
+    patient_id: &str,
+    place: &str,
+    message_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE message_attachments SET message_id = $4, place = NULL
+         WHERE user_id = $1 AND patient_id = $2 AND place = $3 AND message_id IS NULL",
+    )
+    .bind(user_id)
+    .bind(patient_id)
+    .bind(place)
+    .bind(message_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes a file off a draft; a sent one stays with its message.
+pub async fn drop_attachment(conn: &mut Conn, id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM message_attachments WHERE id = $1 AND message_id IS NULL")
+        .bind(id)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }

@@ -42,6 +42,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(crate::messages::professional::read),
         )
         .route(
+            "/professional/messages/attachments/{id}",
+            get(crate::messages::professional::file),
+        )
+        .route(
             "/professional/fhir/.well-known/smart-configuration",
             get(smart_configuration),
         )

@@ -177,6 +177,8 @@ pub struct Call<'a> {
     pub uri: &'a str,
     pub cookie: Option<&'a str>,
     pub body: Option<Value>,
+    /// A body that is not JSON: a file, as the browser sends it.
+    pub bytes: Option<Vec<u8>>,
     pub peer: String,
     pub headers: Vec<(&'a str, String)>,
 }
@@ -188,6 +190,7 @@ impl<'a> Call<'a> {
             uri,
             cookie: None,
             body: None,
+            bytes: None,
             peer: "127.0.0.1".into(),
             headers: Vec::new(),
         }
@@ -200,6 +203,11 @@ impl<'a> Call<'a> {
 
     pub fn json(mut self, b: Value) -> Self {
         self.body = Some(b);
+        self
+    }
+
+    pub fn bytes(mut self, b: Vec<u8>) -> Self {
+        self.bytes = Some(b);
         self
     }
 
@@ -226,11 +234,12 @@ impl Portal {
         for (name, value) in &c.headers {
             req = req.header(*name, value);
         }
-        let mut req = match c.body {
-            Some(b) => req
+        let mut req = match (c.body, c.bytes) {
+            (Some(b), _) => req
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
+            (None, Some(bytes)) => req.body(Body::from(bytes)),
+            (None, None) => req.body(Body::empty()),
         }
         .unwrap();
         let peer: SocketAddr = format!("{}:40000", c.peer)

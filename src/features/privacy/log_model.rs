@@ -345,6 +345,7 @@ pub fn what_happened(a: &Access, whose: &str) -> String {
             "messages-listed" => format!("looked at the list of {whose} messages"),
             "messages-read" => format!("read a conversation in {whose} messages"),
             "message-sent" => format!("sent a message in {whose} messages"),
+            "message-file-downloaded" => format!("downloaded a file from {whose} messages"),
             "conversation-closed" => format!("closed a conversation in {whose} messages"),
             "terms-accepted" => format!("accepted the terms for seeing {record}"),
             _ => format!("used {record} in the portal"),
