@@ -4,6 +4,7 @@
 // sign-out by the clock, a failed send that keeps the text, a closed conversation, the limit on
 // length, and hostile text shown as text.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { test, screen } from '../lib/harness.mjs';
 import { mailsTo } from '../lib/mail.mjs';
 import { bodyText, openSection, signIn, signInAs, signInAsAnn, switchTo } from '../lib/pages.mjs';
@@ -153,6 +154,51 @@ test('a draft is kept by the portal through a reload, typing answers the idle wa
   await page.getByRole('heading', { level: 1, name: 'Ask a question' }).waitFor();
   assert.equal(await page.getByLabel('Your message').inputValue(), 'My home readings are higher in the evening, about 150 over 90. Most days.');
 }, { portal: { idleTimeout: 12 } });
+
+test('photos and documents go with a question, kept with the draft through a reload, refused in words when too big or not allowed, and come back only as downloads', async ({ page, portal }) => {
+  await signInAsAnn(page);
+  await openInbox(page);
+  await writeQuestion(page, { topic: 'A medical question for my care team', subject: 'A rash on my arm', body: 'It started on Sunday. I have added a photo and my pharmacy note.' });
+  const picker = page.getByLabel('Add a photo or document (optional)');
+  assert.match(await bodyText(page), /You can add up to 5 photos or documents \(JPEG, PNG, HEIC or PDF\), each up to 10\sMB/);
+  // Too big is said before a byte is sent; what the portal finds a file to be decides the rest.
+  await picker.setInputFiles({ name: 'whole-album.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(12_500_000, 1) });
+  await page.getByRole('alert').filter({ hasText: 'whole-album.jpg is 12.5 MB, and files can be up to 10 MB' }).waitFor();
+  await picker.setInputFiles({ name: 'not-a-photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('<html><script>document.title="owned"</script></html>') });
+  await page.getByRole('alert').filter({ hasText: /not-a-photo\.jpg was not added\. This file cannot be sent\. You can send photos and documents saved as JPEG, PNG, HEIC or PDF/ }).waitFor();
+  assert.equal(await page.getByLabel('Your message').inputValue(), 'It started on Sunday. I have added a photo and my pharmacy note.');
+
+  const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2400, 7)]);
+  const hostile = '<img src=x onerror="document.title=\'owned\'"> note\u202Efdp.exe';
+  const shown = '<img src=x onerror="document.title=\'owned\'"> notefdp.exe';
+  await picker.setInputFiles([
+    { name: 'rash.jpg', mimeType: 'image/jpeg', buffer: photo },
+    { name: hostile, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%\u00e2\u00e3\n1 0 obj\n<<>>\nendobj\n') },
+  ]);
+  await page.getByRole('button', { name: 'Remove rash.jpg' }).waitFor();
+  await page.getByRole('button', { name: `Remove ${shown}` }).waitFor();
+  assert.notEqual(await page.title(), 'owned');
+  await page.getByText(/^Draft saved at/).waitFor();
+  await screen(page, 'messages-files');
+
+  // Kept by the portal with the draft, not by the browser.
+  await page.reload();
+  await page.getByRole('button', { name: 'Remove rash.jpg' }).waitFor();
+  await page.getByRole('button', { name: `Remove ${shown}` }).click();
+  await page.getByRole('button', { name: `Remove ${shown}` }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByRole('heading', { level: 1, name: 'A rash on my arm' }).waitFor();
+  const id = conversationId(page);
+  const link = page.getByRole('link', { name: 'Download rash.jpg (3 KB)' });
+  await screen(page, 'messages-files-sent');
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.equal(download.suggestedFilename(), 'rash.jpg');
+  assert.deepEqual(fs.readFileSync(await download.path()), photo);
+  // Only the photo went; the help desk sees it on the message and saves it.
+  const shownToDesk = portal.cli('messages', 'show', id, '--as', 'Jo Bell', '--role', 'Receptionist');
+  assert.match(shownToDesk.out, /File (att-\S+): rash\.jpg \(image\/jpeg, 3 KB\)/);
+  assert.doesNotMatch(shownToDesk.out, /notefdp/);
+});
 
 test('a send that fails keeps every word on screen with why, and goes when tried again', async ({ page }) => {
   await signInAsAnn(page);

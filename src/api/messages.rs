@@ -1,9 +1,13 @@
 //! Messages with the care team: the inbox, a conversation, asking and replying, the unread
 //! count, and drafts kept by the portal as they are typed.
 
-use super::types::{ConversationView, Inbox, KeptDraft, MessageDraft, MessageOptions, MessageSent};
+use super::types::{
+    AddedFile, ConversationView, Inbox, KeptDraft, MessageDraft, MessageFile, MessageOptions,
+    MessageSent,
+};
 use super::{
-    ApiError, Auth, BASE, encode_component, get, parse, post_for, send, send_as_page_goes,
+    ApiError, Auth, BASE, Payload, encode_component, exchange, file_timeout_ms, get, parse,
+    post_for, send, send_as_page_goes,
 };
 use serde_json::json;
 
@@ -103,7 +107,10 @@ fn keeping(
     place: &str,
     draft: &MessageDraft,
 ) -> (&'static str, String, Option<String>) {
-    if draft.subject.trim().is_empty() && draft.body.trim().is_empty() {
+    if draft.subject.trim().is_empty()
+        && draft.body.trim().is_empty()
+        && draft.attachments.is_empty()
+    {
         return ("DELETE", draft_of(patient, place), None);
     }
     let body = json!({
@@ -120,4 +127,40 @@ pub async fn drop_draft(patient: &str, place: &str) -> Result<(), ApiError> {
     send("DELETE", &draft_of(patient, place), None, Auth::Session)
         .await
         .map(|_| ())
+}
+
+/// Adds a file the patient chose to their draft: the file itself is the request's body.
+pub async fn add_file(
+    patient: &str,
+    place: &str,
+    file: web_sys::File,
+) -> Result<MessageFile, ApiError> {
+    let url = format!(
+        "{BASE}/messages/attachments?{}&place={}&name={}",
+        whose(patient),
+        encode_component(place),
+        encode_component(&file.name())
+    );
+    let timeout = file_timeout_ms(file.size());
+    let added: AddedFile = parse(
+        &exchange(
+            "POST",
+            &url,
+            Some(Payload::File(file)),
+            Auth::Session,
+            timeout,
+        )
+        .await?,
+    )?;
+    Ok(added.attachment)
+}
+
+/// Takes a file off the draft.
+pub async fn remove_file(patient: &str, id: &str) -> Result<(), ApiError> {
+    let url = format!(
+        "{BASE}/messages/attachments/{}?{}",
+        encode_component(id),
+        whose(patient)
+    );
+    send("DELETE", &url, None, Auth::Session).await.map(|_| ())
 }

@@ -97,6 +97,28 @@ async fn send(
     body: Option<String>,
     auth: Auth,
 ) -> Result<String, ApiError> {
+    exchange(method, url, body.map(Payload::Json), auth, TIMEOUT_MS).await
+}
+
+/// What a request carries: JSON, or a file the patient chose (sent as it is, never read into
+/// the app).
+enum Payload {
+    Json(String),
+    File(web_sys::File),
+}
+
+/// A file's request waits as long as the file would take at 50 kB a second, on top of the usual.
+fn file_timeout_ms(bytes: f64) -> i32 {
+    (f64::from(TIMEOUT_MS) + bytes / 50.0).min(f64::from(i32::MAX)) as i32
+}
+
+async fn exchange(
+    method: &str,
+    url: &str,
+    body: Option<Payload>,
+    auth: Auth,
+    timeout_ms: i32,
+) -> Result<String, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Offline)?;
     let owner = Cancel::current();
     if owner.as_ref().is_some_and(Cancel::is_aborted) {
@@ -115,7 +137,7 @@ async fn send(
         window
             .set_timeout_with_callback_and_timeout_and_arguments_0(
                 abort.unchecked_ref(),
-                TIMEOUT_MS,
+                timeout_ms,
             )
             .ok()
     };
@@ -169,7 +191,7 @@ fn answer(status: u16, text: String, sent_ms: f64, auth: Auth) -> Result<String,
 fn build_request(
     method: &str,
     url: &str,
-    body: Option<String>,
+    body: Option<Payload>,
     signal: &web_sys::AbortSignal,
 ) -> Result<gloo_net::http::Request, ApiError> {
     let init = request_init(method, body);
@@ -179,7 +201,7 @@ fn build_request(
         .map_err(|_| ApiError::Unreadable)
 }
 
-fn request_init(method: &str, body: Option<String>) -> web_sys::RequestInit {
+fn request_init(method: &str, body: Option<Payload>) -> web_sys::RequestInit {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
@@ -193,9 +215,14 @@ fn request_init(method: &str, body: Option<String>) -> web_sys::RequestInit {
         // The portal refuses state changes without it: a cross-site form cannot add headers.
         headers.set("X-Carefront", "1");
     }
-    if let Some(body) = &body {
-        headers.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(body));
+    match &body {
+        Some(Payload::Json(json)) => {
+            headers.set("Content-Type", "application/json");
+            init.set_body(&JsValue::from_str(json));
+        }
+        // The browser gives it the file's own type.
+        Some(Payload::File(file)) => init.set_body(file),
+        None => {}
     }
     init.set_headers(&headers.into_raw());
     init
@@ -205,7 +232,7 @@ fn request_init(method: &str, body: Option<String>) -> web_sys::RequestInit {
 /// finishes a keepalive request after the page has gone, which an ordinary one would not outlive.
 /// Nothing is left to hear its answer.
 fn send_as_page_goes(method: &str, url: &str, body: Option<String>) {
-    let init = request_init(method, body);
+    let init = request_init(method, body.map(Payload::Json));
     // web-sys's RequestInit has no setter for it.
     let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
     if let (Some(window), Ok(request)) = (

@@ -711,6 +711,35 @@ pub struct MessageOptions {
     /// What the record item the question will be about is called, if it was asked and has a name.
     #[serde(deserialize_with = "plain_option")]
     pub about_name: Option<String>,
+    pub attachments: FileRules,
+}
+
+/// What may go with a message, as the hospital allows it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FileRules {
+    pub max_bytes: u64,
+    /// 0: the hospital takes no files.
+    pub max_files: usize,
+    /// Media types: `image/jpeg`.
+    pub types: Vec<String>,
+}
+
+/// A file on a draft.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageFile {
+    pub id: String,
+    #[serde(deserialize_with = "plain")]
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AddedFile {
+    pub attachment: MessageFile,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -738,13 +767,15 @@ pub struct ConversationView {
 }
 
 /// What someone was writing and has not sent.
-#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MessageDraft {
     pub topic: String,
     pub subject: String,
     pub about: Option<String>,
     pub body: String,
+    /// Files on it, kept by the portal as each was added.
+    pub attachments: Vec<MessageFile>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

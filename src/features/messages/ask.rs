@@ -4,6 +4,7 @@
 //! linked to it.
 
 use super::draft::{DraftKeeper, DraftStatus};
+use super::files::{DraftFiles, FilePicker};
 use super::{messages_path, model, moment, patient};
 use crate::api::types::{MessageDraft, MessageOptions};
 use crate::api::{self, encode_component};
@@ -97,6 +98,7 @@ fn AskForm(
     let subject = RwSignal::new(start.subject.clone());
     let body = RwSignal::new(start.body.clone());
     let about = start.about.clone();
+    let files = DraftFiles::new(start.attachments.clone());
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let sending = RwSignal::new(false);
     let keeper = {
@@ -109,6 +111,7 @@ fn AskForm(
                 subject: subject.get(),
                 about: about.clone(),
                 body: body.get(),
+                attachments: files.added.get(),
             }),
         )
     };
@@ -126,10 +129,15 @@ fn AskForm(
                 subject: subject.get_untracked(),
                 about: about.clone(),
                 body: body.get_untracked(),
+                attachments: Vec::new(),
             };
             let problems = model::check_new(&draft, max_subject, max_length);
             if !problems.is_empty() {
                 errors.set(FieldError::each_on(problems));
+                return;
+            }
+            if let Some(wait) = files.still_adding() {
+                errors.set(vec![FieldError::general(wait)]);
                 return;
             }
             errors.set(Vec::new());
@@ -144,6 +152,7 @@ fn AskForm(
                 match outcome {
                     Ok(sent) => {
                         keeper.sent();
+                        files.sent();
                         let to = messages_path(&patient, &sent.id.to_string());
                         navigate(
                             &format!("{to}?sent={}", encode_component(&sent.reply_by)),
@@ -167,6 +176,7 @@ fn AskForm(
                 match api::messages::drop_draft(&patient, "new").await {
                     Ok(()) if !body.is_disposed() => {
                         keeper.sent();
+                        files.sent();
                         topic.set(String::new());
                         subject.set(String::new());
                         body.set(String::new());
@@ -208,6 +218,7 @@ fn AskForm(
                 hint="A few words, so you can find it again. For example, Question about my blood test."/>
             <TextArea id="message-body" label="Your message" value=body errors max=max_length count=model::characters_left
                 hint="Say what you need to know or what is wrong. Include dates and names of medicines if they matter."/>
+            <FilePicker patient=patient.clone() place="new".to_string() files rules=options.attachments.clone()/>
             <DraftStatus keeper/>
             <div class="before-sending">
                 <h2 class="heading-medium">"Before you send"</h2>
@@ -228,7 +239,7 @@ fn AskForm(
                 <button type="submit" class="button" aria-disabled=move || sending.get().then_some("true")>
                     {move || if sending.get() { "Sending…" } else { "Send message" }}
                 </button>
-                {move || (!body.get().is_empty() || !subject.get().is_empty()).then(|| view! {
+                {move || (!body.get().is_empty() || !subject.get().is_empty() || !files.added.get().is_empty()).then(|| view! {
                     <button type="button" class="button secondary" on:click=discard.clone()>"Delete this draft"</button>
                 })}
             </div>

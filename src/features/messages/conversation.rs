@@ -2,9 +2,10 @@
 //! the patient's, and a reply box whose text is kept as a draft while it is typed.
 
 use super::draft::{DraftKeeper, DraftStatus};
+use super::files::{DraftFiles, FileDownloads, FilePicker};
 use super::model::{self, Message};
 use super::{messages_path, moment, patient};
-use crate::api::types::{ConversationView, MessageDraft};
+use crate::api::types::{ConversationView, MessageDraft, MessageOptions};
 use crate::api::{self, ApiError};
 use crate::components::clock::Style;
 use crate::components::form::{ErrorSummary, FieldError, TextArea};
@@ -36,9 +37,9 @@ pub fn ConversationPage() -> impl IntoView {
                 let person = patient(&patient_id).await?;
                 let draft = api::messages::draft(&patient_id, &id.to_string()).await?;
                 let view = api::messages::conversation(id).await?;
-                let max = api::messages::options(&patient_id, None).await?.max_length;
+                let options = api::messages::options(&patient_id, None).await?;
                 session.messages_read.notify();
-                Ok((person, view, draft, max))
+                Ok((person, view, draft, options))
             }
         })
     };
@@ -62,10 +63,10 @@ pub fn ConversationPage() -> impl IntoView {
                 <LoadFailure error retry=reload/>
             }
             .into_any(),
-            Load::Ready((person, view, draft, max)) => {
+            Load::Ready((person, view, draft, options)) => {
                 let name = person.as_ref().map(|p| p.name.clone()).unwrap_or_default();
                 view! {
-                    <Conversation view name patient=patient_id.clone() draft max done reload/>
+                    <Conversation view name patient=patient_id.clone() draft options done reload/>
                 }
                 .into_any()
             }
@@ -89,7 +90,7 @@ fn Conversation(
     name: String,
     patient: String,
     draft: Option<MessageDraft>,
-    max: usize,
+    options: MessageOptions,
     done: RwSignal<Option<String>>,
     reload: Callback<()>,
 ) -> impl IntoView {
@@ -115,7 +116,7 @@ fn Conversation(
             }
             .into_any()
         } else {
-            view! { <ReplyBox id=line.id patient draft max done reload/> }.into_any()
+            view! { <ReplyBox id=line.id patient draft options done reload/> }.into_any()
         }}
     }
 }
@@ -135,6 +136,7 @@ fn MessageItem(m: Message) -> impl IntoView {
             <div class="message-text">
                 {m.lines.into_iter().map(|l| view! { <p><bdi>{l}</bdi></p> }).collect_view()}
             </div>
+            <FileDownloads files=m.files/>
             {read.or(waiting.map(String::from)).map(|r| view! { <p class="hint message-read">{r}</p> })}
         </li>
     }
@@ -145,12 +147,15 @@ fn ReplyBox(
     id: i64,
     patient: String,
     draft: Option<MessageDraft>,
-    max: usize,
+    options: MessageOptions,
     done: RwSignal<Option<String>>,
     reload: Callback<()>,
 ) -> impl IntoView {
     let info = Portal::expect();
-    let body = RwSignal::new(draft.map(|d| d.body).unwrap_or_default());
+    let max = options.max_length;
+    let draft = draft.unwrap_or_default();
+    let body = RwSignal::new(draft.body);
+    let files = DraftFiles::new(draft.attachments);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let sending = RwSignal::new(false);
     let keeper = DraftKeeper::new(
@@ -158,6 +163,7 @@ fn ReplyBox(
         id.to_string(),
         Callback::new(move |()| MessageDraft {
             body: body.get(),
+            attachments: files.added.get(),
             ..MessageDraft::default()
         }),
     );
@@ -172,6 +178,10 @@ fn ReplyBox(
             errors.set(FieldError::each_on(problems));
             return;
         }
+        if let Some(wait) = files.still_adding() {
+            errors.set(vec![FieldError::general(wait)]);
+            return;
+        }
         errors.set(Vec::new());
         sending.set(true);
         spawn_local(async move {
@@ -183,6 +193,7 @@ fn ReplyBox(
             match outcome {
                 Ok(sent) => {
                     keeper.sent();
+                    files.sent();
                     body.set(String::new());
                     done.set(Some(sent_words(&sent.reply_by)));
                     reload.run(());
@@ -200,6 +211,7 @@ fn ReplyBox(
         <form class="form reply-form" novalidate on:submit=send>
             <h2>"Reply"</h2>
             <TextArea id="message-body" label="Your reply" value=body errors max count=model::characters_left/>
+            <FilePicker patient=patient.clone() place=id.to_string() files rules=options.attachments.clone()/>
             <DraftStatus keeper/>
             <p class="hint">{model::not_urgent(&info.help_desk.phone, &info.emergency.number)}</p>
             <button type="submit" class="button" aria-disabled=move || sending.get().then_some("true")>

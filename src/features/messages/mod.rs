@@ -5,6 +5,7 @@
 mod ask;
 mod conversation;
 mod draft;
+mod files;
 pub mod model;
 
 pub use ask::AskPage;

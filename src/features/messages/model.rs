@@ -1,7 +1,7 @@
 //! Messages in the patient's words: who each message is from (read from its FHIR Communication),
 //! each inbox line, how much more may be typed, and what a new message must have before it goes.
 
-use crate::api::types::{ConversationLine, MessageDraft, MessageFrom};
+use crate::api::types::{ConversationLine, FileRules, MessageDraft, MessageFrom};
 use crate::fhir::{non_empty, plain_text};
 use serde_json::Value;
 
@@ -27,6 +27,100 @@ pub struct Message {
     pub read_by_hospital: Option<String>,
     /// The text, a paragraph per line the writer typed.
     pub lines: Vec<String>,
+    /// Files sent with it, offered as downloads.
+    pub files: Vec<FileLink>,
+}
+
+/// A file on a message: its name (shown only as text), its size, and where it is downloaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileLink {
+    pub name: String,
+    pub size: u64,
+    pub url: String,
+}
+
+/// The kinds a person knows files by, for the media types a hospital may take.
+const KINDS: &[(&str, &str)] = &[
+    ("image/jpeg", "JPEG"),
+    ("image/png", "PNG"),
+    ("image/heic", "HEIC"),
+    ("application/pdf", "PDF"),
+];
+
+/// "10 MB", "2.5 MB", "800 KB": as phones show file sizes (1 MB is 1,000,000 bytes), the
+/// number never on a line apart from its unit.
+pub fn size_words(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        let tenths = (bytes + 50_000) / 100_000;
+        if tenths.is_multiple_of(10) {
+            format!("{}\u{a0}MB", tenths / 10)
+        } else {
+            format!("{}.{}\u{a0}MB", tenths / 10, tenths % 10)
+        }
+    } else {
+        format!("{}\u{a0}KB", bytes.div_ceil(1000).max(1))
+    }
+}
+
+/// "JPEG, PNG or PDF".
+fn kinds_words(rules: &FileRules) -> String {
+    let names: Vec<&str> = KINDS
+        .iter()
+        .filter(|(t, _)| rules.types.iter().any(|a| a == t))
+        .map(|(_, n)| *n)
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// What may be added, said beside the button that adds it.
+pub fn files_hint(rules: &FileRules) -> String {
+    let each = size_words(rules.max_bytes);
+    match rules.max_files {
+        1 => format!(
+            "You can add one photo or document ({}), up to {each}. It is sent with your message and kept with your draft until then.",
+            kinds_words(rules)
+        ),
+        n => format!(
+            "You can add up to {n} photos or documents ({}), each up to {each}. They are sent with your message and kept with your draft until then.",
+            kinds_words(rules)
+        ),
+    }
+}
+
+/// Why a chosen file cannot go, found before it is sent: too big, one too many, or of a kind the
+/// hospital does not take (by the type the browser gives it, when it gives one: the portal
+/// checks the file itself).
+pub fn file_problem(
+    name: &str,
+    size: u64,
+    browser_type: &str,
+    on_draft: usize,
+    rules: &FileRules,
+) -> Option<String> {
+    if on_draft >= rules.max_files {
+        return Some(format!(
+            "{name} was not added: a message can carry {} files, and this one has them all. Remove one to add another.",
+            rules.max_files
+        ));
+    }
+    if size > rules.max_bytes {
+        return Some(format!(
+            "{name} is {}, and files can be up to {}. Send a smaller photo, or a PDF of fewer pages.",
+            size_words(size),
+            size_words(rules.max_bytes)
+        ));
+    }
+    if !browser_type.is_empty() && !rules.types.iter().any(|t| t == browser_type) {
+        return Some(format!(
+            "{name} cannot be sent. You can send photos and documents saved as {}.",
+            kinds_words(rules)
+        ));
+    }
+    None
 }
 
 /// A conversation's messages, oldest first, from its Communications. One that cannot be read as
@@ -48,7 +142,8 @@ fn message(c: &Value, yours: &[String], patient_name: &str) -> Option<Message> {
         .collect::<Vec<_>>()
         .join("\n");
     let text = plain_text(&text);
-    if text.trim().is_empty() {
+    let files = files(c);
+    if text.trim().is_empty() && files.is_empty() {
         return None;
     }
     let sender = &c["sender"];
@@ -83,7 +178,27 @@ fn message(c: &Value, yours: &[String], patient_name: &str) -> Option<Message> {
             .then(|| c["received"].as_str().map(String::from))
             .flatten(),
         lines: text.lines().map(String::from).collect(),
+        files,
     })
+}
+
+/// The files on a Communication: `payload[].contentAttachment`.
+fn files(c: &Value) -> Vec<FileLink> {
+    c["payload"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let a = &p["contentAttachment"];
+            Some(FileLink {
+                name: non_empty(&a["title"])
+                    .map(|t| plain_text(&t))
+                    .unwrap_or_else(|| "file".into()),
+                size: a["size"].as_u64().unwrap_or_default(),
+                url: a["url"].as_str()?.to_string(),
+            })
+        })
+        .collect()
 }
 
 fn contained<'a>(c: &'a Value, id: &str) -> Option<&'a Value> {
@@ -221,6 +336,62 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn rules() -> FileRules {
+        FileRules {
+            max_bytes: 10_000_000,
+            max_files: 5,
+            types: ["image/jpeg", "image/png", "image/heic", "application/pdf"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
+    #[test]
+    fn files_are_said_in_words_and_refused_before_they_are_sent() {
+        assert_eq!(size_words(10_000_000), "10\u{a0}MB");
+        assert_eq!(size_words(2_460_000), "2.5\u{a0}MB");
+        assert_eq!(size_words(812_345), "813\u{a0}KB");
+        assert_eq!(size_words(0), "1\u{a0}KB");
+        assert!(files_hint(&rules()).contains(
+            "up to 5 photos or documents (JPEG, PNG, HEIC or PDF), each up to 10\u{a0}MB"
+        ));
+        assert_eq!(
+            file_problem("rash.jpg", 500_000, "image/jpeg", 0, &rules()),
+            None
+        );
+        // A browser that does not know a HEIC's type leaves it to the portal.
+        assert_eq!(file_problem("IMG_1.HEIC", 500_000, "", 0, &rules()), None);
+        let big = file_problem("scan.pdf", 14_230_000, "application/pdf", 0, &rules()).unwrap();
+        assert!(
+            big.contains("scan.pdf is 14.2\u{a0}MB, and files can be up to 10\u{a0}MB"),
+            "{big}"
+        );
+        let kind = file_problem("notes.docx", 100, "application/msword", 0, &rules()).unwrap();
+        assert!(kind.contains("JPEG, PNG, HEIC or PDF"), "{kind}");
+        let many = file_problem("6.jpg", 100, "image/jpeg", 5, &rules()).unwrap();
+        assert!(many.contains("can carry 5 files"), "{many}");
+    }
+
+    #[test]
+    fn a_messages_files_are_read_from_its_payload() {
+        let c = json!({"resourceType": "Communication", "id": "m1", "sender": {"reference": "Patient/p"},
+            "payload": [{"contentString": "See the photo"},
+                {"contentAttachment": {"title": "rash\u{202e}.jpg", "size": 1200, "url": "/api/v1/messages/attachments/att-1"}},
+                {"contentAttachment": {"title": "no address"}}]});
+        let m = &messages(&[c], &[], "Ann")[0];
+        assert_eq!(
+            m.files,
+            vec![FileLink {
+                name: "rash.jpg".into(),
+                size: 1200,
+                url: "/api/v1/messages/attachments/att-1".into()
+            }]
+        );
+        let only_a_file = json!({"resourceType": "Communication", "id": "m2", "sender": {"reference": "#author"},
+            "payload": [{"contentAttachment": {"title": "letter.pdf", "url": "/f/2"}}]});
+        assert_eq!(messages(&[only_a_file], &[], "Ann").len(), 1);
+    }
+
     #[test]
     fn an_item_a_message_is_about_is_named_with_its_section() {
         assert_eq!(
@@ -318,6 +489,7 @@ mod tests {
             subject: "Dose".into(),
             body: "Hello".into(),
             about: None,
+            attachments: Vec::new(),
         };
         assert!(check_new(&ok, 120, 4000).is_empty());
         let long = MessageDraft {
