@@ -188,15 +188,20 @@ pub fn router(state: AppState) -> Router {
     let files = Router::new()
         .nest(
             "/api/v1",
-            messages::attachment_routes()
-                .layer(RequestBodyLimitLayer::new(
-                    messages::attachments::MAX_BYTES as usize + 1,
-                ))
-                .layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    http::api_headers,
-                )),
+            messages::attachment_routes().layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::api_headers,
+            )),
         )
+        .merge(
+            messages::hospital_file_routes().layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::system_headers,
+            )),
+        )
+        .layer(RequestBodyLimitLayer::new(
+            messages::attachments::MAX_BYTES as usize + 1,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(

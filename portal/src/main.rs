@@ -416,6 +416,7 @@ async fn purge_once(state: &AppState) -> Result<(u64, u64), ApiError> {
     carefront_portal::professional::purge(&mut conn, now).await?;
     carefront_portal::passkeys::store::purge(&mut conn, now).await?;
     carefront_portal::mail::quota::purge(&mut conn, now).await?;
+    carefront_portal::messages::store::purge(&mut conn, now).await?;
     Ok((ended, counts))
 }
 

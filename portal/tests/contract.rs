@@ -1669,6 +1669,40 @@ async fn messages() -> Contract {
             &p.send(call).await,
         );
     }
+    for (token, context, bytes) in [
+        (
+            Some(hospital.as_str()),
+            Some("Patient/demo-ann"),
+            b"%PDF-1.4".to_vec(),
+        ),
+        (Some(&hospital), None, b"%PDF-1.4".to_vec()),
+        (
+            Some(&hospital),
+            Some("Patient/demo-ann"),
+            b"<html>".to_vec(),
+        ),
+        (
+            Some(&reader),
+            Some("Patient/demo-ann"),
+            b"%PDF-1.4".to_vec(),
+        ),
+        (None, Some("Patient/demo-ann"), b"%PDF-1.4".to_vec()),
+    ] {
+        let mut call = Call::new("POST", "/professional/fhir/Binary").bytes(bytes);
+        if let Some(token) = token {
+            call = call.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(context) = context {
+            call = call.header("x-security-context", context.to_string());
+        }
+        c.check("post", "/professional/fhir/Binary", &p.send(call).await);
+    }
+    let big = Call::new("POST", "/professional/fhir/Binary")
+        .header("authorization", format!("Bearer {hospital}"))
+        .header("x-security-context", "Patient/demo-ann".to_string())
+        .header("content-length", "20000000")
+        .bytes(b"%PDF-1.4".to_vec());
+    c.check("post", "/professional/fhir/Binary", &p.send(big).await);
     let pro_reply = |token: &str, body: Value| {
         Call::new("POST", "/professional/fhir/Communication")
             .header("authorization", format!("Bearer {token}"))

@@ -938,3 +938,109 @@ async fn files_too_big_of_a_kind_not_taken_or_too_many_are_refused_in_words() {
         .await;
     assert_eq!(draft.body["draft"], Value::Null);
 }
+
+#[tokio::test]
+async fn the_hospital_sends_a_letter_with_its_reply() {
+    let p = common::professional::portal().await;
+    let ann = p.ann().await;
+    let asked = p.ask(&ann, question("My letter")).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let system = p
+        .register_as(
+            "riverside-messages",
+            "riverside",
+            "Riverside General Hospital",
+            true,
+        )
+        .await;
+    let token = p
+        .token_with(
+            &assertion(&system, claims(&system, "TREAT")),
+            "system/Communication.read system/Communication.write",
+        )
+        .await
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bearer = format!("Bearer {token}");
+    let binary = |context: Option<&str>, bytes: &[u8]| {
+        let mut call = Call::new("POST", "/professional/fhir/Binary")
+            .header("authorization", bearer.clone())
+            .bytes(bytes.to_vec());
+        if let Some(context) = context {
+            call = call.header("x-security-context", context.to_string());
+        }
+        p.send(call)
+    };
+    let letter = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
+    let made = binary(Some("Patient/demo-ann"), letter).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["resourceType"], "Binary");
+    assert_eq!(made.body["contentType"], "application/pdf");
+    let id = made.body["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        binary(None, letter).await.status,
+        StatusCode::BAD_REQUEST,
+        "no patient named"
+    );
+    assert_eq!(
+        binary(Some("Patient/demo-ann"), b"<html>").await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let bens = binary(Some("Patient/demo-ben"), letter).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let first =
+        p.get(&format!("/api/v1/messages/{asked}"), &ann).await.body["communications"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let reply = |file: &str| {
+        json!({"resourceType": "Communication",
+            "inResponseTo": [{"reference": format!("Communication/{first}")}],
+            "payload": [{"contentString": "Your clinic letter is attached."},
+                {"contentAttachment": {"url": format!("Binary/{file}"), "title": "../Clinic letter.pdf"}}]})
+    };
+    let send = |body: Value| {
+        p.send(
+            Call::new("POST", "/professional/fhir/Communication")
+                .header("authorization", bearer.clone())
+                .json(body),
+        )
+    };
+    // Another patient's file is never sent to Ann.
+    assert_eq!(send(reply(&bens)).await.status, StatusCode::BAD_REQUEST);
+    let sent = send(reply(&id)).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    assert_eq!(
+        sent.body["payload"][1]["contentAttachment"]["title"],
+        "Clinic letter.pdf"
+    );
+    // A file goes with one message only.
+    assert_eq!(send(reply(&id)).await.status, StatusCode::BAD_REQUEST);
+
+    let opened = p.get(&format!("/api/v1/messages/{asked}"), &ann).await;
+    let attached = &opened.body["communications"][1]["payload"][1]["contentAttachment"];
+    assert_eq!(attached["title"], "Clinic letter.pdf");
+    let (status, headers, bytes) = p
+        .download(attached["url"].as_str().unwrap(), (header::COOKIE, &ann))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, letter);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream");
+
+    // One made and never sent is thrown away a day later.
+    p.exec("UPDATE message_attachments SET added_at = added_at - 86401 WHERE message_id IS NULL")
+        .await;
+    let mut conn = p.state.store.conn().await.unwrap();
+    assert_eq!(
+        carefront_portal::messages::store::purge(&mut conn, carefront_portal::infra::time::now())
+            .await
+            .unwrap(),
+        1
+    );
+}

@@ -125,6 +125,27 @@ fn too_big(size: u64, rules: &AttachmentRules) -> ApiError {
     }
 }
 
+/// The file a request carries, and what it is: refused in words past the hospital's limit
+/// (before a byte is read when Content-Length says so) or of a kind it does not take.
+pub async fn read_file(
+    headers: &HeaderMap,
+    body: Body,
+    rules: &AttachmentRules,
+) -> Result<(axum::body::Bytes, &'static str), ApiError> {
+    let said = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if let Some(size) = said.filter(|s| *s > rules.max_bytes) {
+        return Err(too_big(size, rules));
+    }
+    let limit = usize::try_from(rules.max_bytes).unwrap_or(usize::MAX);
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_big(rules.max_bytes + 1, rules))?;
+    let kind = check(&bytes, rules)?;
+    Ok((bytes, kind))
+}
+
 /// An attachment as the app lists it.
 pub fn attachment_json(a: &Attachment) -> Value {
     json!({"id": a.id, "name": a.name, "contentType": a.content_type, "size": a.size})
@@ -151,13 +172,6 @@ pub async fn add(
             "This hospital does not take files with messages. Your message is still here.".into(),
         ));
     }
-    // Refused before a byte is read when the browser said how big it is.
-    let said = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if let Some(size) = said.filter(|s| *s > rules.max_bytes) {
-        return Err(too_big(size, rules));
-    }
     let mut conn = state.store.conn().await?;
     draft_place(&mut conn, &state, &access, &adding.patient, &adding.place).await?;
     let user = access.session.user_id;
@@ -169,12 +183,9 @@ pub async fn add(
             rules.max_files
         )));
     }
+    // Not held while a slow phone sends the file.
     drop(conn);
-    let limit = usize::try_from(rules.max_bytes).unwrap_or(usize::MAX);
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_big(rules.max_bytes + 1, rules))?;
-    let kind = check(&bytes, rules)?;
+    let (bytes, kind) = read_file(&headers, body, rules).await?;
     let name = file_name(&adding.name);
     let mut conn = state.store.conn().await?;
     let added = store::add_attachment(

@@ -83,7 +83,8 @@ pub async fn has_readers(conn: &mut Conn, patient_id: &str) -> sqlx::Result<bool
             .is_empty())
 }
 
-/// Files on messages: each request carries one file, up to the most any hospital may allow.
+/// Files on messages, from patients (under `/api/v1`): each request carries one file, up to the
+/// most any hospital may allow.
 pub fn attachment_routes() -> Router<AppState> {
     Router::new()
         .route("/messages/attachments", post(attachments::add))
@@ -91,6 +92,11 @@ pub fn attachment_routes() -> Router<AppState> {
             "/messages/attachments/{id}",
             get(attachments::download).delete(attachments::remove),
         )
+}
+
+/// Files for messages from the hospital's system, as FHIR Binary.
+pub fn hospital_file_routes() -> Router<AppState> {
+    Router::new().route("/professional/fhir/Binary", post(professional::add_binary))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -259,7 +259,7 @@ pub async fn create(
     let name = access.subject.name.as_str();
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    let (c, message) = match sent["inResponseTo"][0]["reference"].as_str() {
+    let target = match sent["inResponseTo"][0]["reference"].as_str() {
         Some(reference) => {
             let answers = reference.strip_prefix("Communication/").ok_or_else(|| {
                 bad("inResponseTo must name the patient's message: Communication/{id}.")
@@ -270,22 +270,35 @@ pub async fn create(
             if c.closed_at.is_some() {
                 return Err(ApiError::Conflict("The conversation is closed.".into()).into());
             }
-            let message = super::staff_reply(&mut tx, &c, name, &role, &text, now).await?;
-            (c, message)
+            Target::Reply(c)
         }
         None => {
             let starting = new_conversation(&state, &sent)?;
+            if !super::has_readers(&mut tx, &starting.patient).await? {
+                return Err(bad(
+                    "No one reads messages for this patient here: they have no account, and no one acts for them.",
+                ));
+            }
+            Target::Start(starting)
+        }
+    };
+    let patient = match &target {
+        Target::Reply(c) => c.patient_id.clone(),
+        Target::Start(s) => s.patient.clone(),
+    };
+    let files = files_sent(&mut tx, &state, &sent, &patient).await?;
+    let (c, message) = match target {
+        Target::Reply(c) => {
+            let message = super::staff_reply(&mut tx, &c, name, &role, &text, now).await?;
+            (c, message)
+        }
+        Target::Start(starting) => {
             let new = store::NewConversation {
                 patient_id: &starting.patient,
                 topic: &starting.topic,
                 subject: &starting.subject,
                 about: None,
             };
-            if !super::has_readers(&mut tx, new.patient_id).await? {
-                return Err(bad(
-                    "No one reads messages for this patient here: they have no account, and no one acts for them.",
-                ));
-            }
             let (id, message) = super::staff_start(&mut tx, &new, name, &role, &text, now).await?;
             let c = store::conversation_by_id(&mut tx, id)
                 .await?
@@ -293,6 +306,9 @@ pub async fn create(
             (c, message)
         }
     };
+    for (id, title) in &files {
+        store::attach_sent_file(&mut tx, id, message.id, title).await?;
+    }
     access
         .event("message-sent")
         .patient(Some(&c.patient_id))
@@ -309,6 +325,109 @@ pub async fn create(
         TYPE,
         body["id"].as_str().unwrap_or_default(),
     )) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(res)
+}
+
+/// Where a message from the hospital goes: a reply in a conversation, or a new one.
+enum Target {
+    Reply(Conversation),
+    Start(Starting),
+}
+
+/// The files a message from the hospital carries: each `payload[].contentAttachment` names,
+/// by `url`, a Binary the hospital's system gave this patient and no message has yet, with
+/// `title` its name. Their ids, and the names they will have.
+async fn files_sent(
+    conn: &mut crate::infra::store::Conn,
+    state: &AppState,
+    sent: &Value,
+    patient: &str,
+) -> Result<Vec<(String, String)>, FhirError> {
+    let mut files = Vec::new();
+    for attached in sent["payload"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| &p["contentAttachment"])
+        .filter(|a| a.is_object())
+    {
+        let id = attached["url"]
+            .as_str()
+            .and_then(|u| u.rsplit_once("Binary/").map(|(_, id)| id))
+            .unwrap_or_default();
+        let free = store::attachment_by_id(conn, id)
+            .await?
+            .filter(|a| a.user_id.is_none() && a.message_id.is_none() && a.patient_id == patient);
+        if free.is_none() {
+            return Err(bad(
+                "Each contentAttachment.url must be a Binary/{id} made for this patient and not yet sent.",
+            ));
+        }
+        let title = attached["title"].as_str().unwrap_or("file");
+        files.push((id.to_string(), super::attachments::file_name(title)));
+    }
+    let most = state.info.messages.attachments.max_files;
+    if files.len() > most {
+        return Err(bad(&format!("A message can carry {most} files.")));
+    }
+    Ok(files)
+}
+
+/// A file for a message the hospital will send (`POST /professional/fhir/Binary`): the body is
+/// the file, `X-Security-Context` the Patient it is for, as FHIR's Binary says. It goes with the
+/// message that names it (`payload[].contentAttachment.url`); one never sent is thrown away a
+/// day later.
+pub async fn add_binary(
+    State(state): State<AppState>,
+    access: Result<ProfessionalAccess, ApiError>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, FhirError> {
+    let access = access?;
+    if !access.scope.permits(TYPE, 'c') {
+        return Err(ApiError::ScopeNotGranted.into());
+    }
+    let patient = headers
+        .get("x-security-context")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Patient/"))
+        .filter(|id| is_valid_id(id))
+        .ok_or_else(|| bad("X-Security-Context must name the patient: Patient/{id}."))?
+        .to_string();
+    let rules = &state.info.messages.attachments;
+    let (bytes, kind) = super::attachments::read_file(&headers, body, rules).await?;
+    let mut conn = state.store.conn().await?;
+    if !super::has_readers(&mut conn, &patient).await? {
+        return Err(bad(
+            "No one reads messages for this patient here: they have no account, and no one acts for them.",
+        ));
+    }
+    let added = store::add_attachment(
+        &mut conn,
+        &store::NewAttachment {
+            patient_id: &patient,
+            user_id: None,
+            place: None,
+            message_id: None,
+            name: "file",
+            content_type: kind,
+            data: &bytes,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    let mut res = fhir(
+        StatusCode::CREATED,
+        json!({
+            "resourceType": "Binary",
+            "id": added.id,
+            "contentType": kind,
+            "securityContext": {"reference": format!("Patient/{patient}")},
+        }),
+    );
+    if let Ok(location) = HeaderValue::from_str(&format!("{FHIR_BASE}/Binary/{}", added.id)) {
         res.headers_mut().insert(header::LOCATION, location);
     }
     Ok(res)

@@ -671,3 +671,34 @@ pub async fn drop_attachment(conn: &mut Conn, id: &str) -> sqlx::Result<bool> {
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A file the hospital's system made goes with the message that names it, under the name given.
+pub async fn attach_sent_file(
+    conn: &mut Conn,
+    id: &str,
+    message_id: i64,
+    name: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE message_attachments SET message_id = $2, name = $3
+         WHERE id = $1 AND message_id IS NULL AND user_id IS NULL",
+    )
+    .bind(id)
+    .bind(message_id)
+    .bind(name)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Files the hospital's system made for a message it never sent, a day on.
+pub async fn purge(conn: &mut Conn, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM message_attachments
+         WHERE user_id IS NULL AND message_id IS NULL AND added_at < $1",
+    )
+    .bind(now - 86_400)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
