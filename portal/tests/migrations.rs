@@ -33,9 +33,11 @@ async fn columns(store: &Store) -> Columns {
             let kind = match kind.as_str() {
                 "integer" | "bigint" => "integer",
                 "text" => "text",
-                other => {
-                    panic!("{table}.{column} is {other}: the store reads only integers and text")
-                }
+                // Files on messages.
+                "blob" | "bytea" => "bytes",
+                other => panic!(
+                    "{table}.{column} is {other}: the store reads only integers, text and bytes"
+                ),
             };
             (table, column, kind.to_owned(), nullable == 1)
         })
