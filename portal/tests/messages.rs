@@ -56,6 +56,24 @@ impl Portal {
         (status, headers, bytes)
     }
 
+    /// A token for the hospital's own messaging system, with these scopes.
+    async fn messaging_system(&self, scope: &str) -> String {
+        let system = self
+            .register_as(
+                "riverside-messages",
+                "riverside",
+                "Riverside General Hospital",
+                true,
+            )
+            .await;
+        self.token_with(&assertion(&system, claims(&system, "TREAT")), scope)
+            .await
+            .body["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     async fn staff(&self, command: MessagesCommand) {
         run(&self.state.store, &self.state.info, command)
             .await
@@ -814,24 +832,7 @@ async fn a_photo_goes_with_the_message_and_comes_back_only_as_a_download() {
     );
 
     // The hospital's messaging system finds it on the Communication and downloads it.
-    let system = p
-        .register_as(
-            "riverside-messages",
-            "riverside",
-            "Riverside General Hospital",
-            true,
-        )
-        .await;
-    let token = p
-        .token_with(
-            &assertion(&system, claims(&system, "TREAT")),
-            "system/Communication.read",
-        )
-        .await
-        .body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = p.messaging_system("system/Communication.read").await;
     let found = p.fhir(&token, "Communication?patient=demo-ann").await;
     let on_it = found.body["entry"]
         .as_array()
@@ -946,24 +947,9 @@ async fn the_hospital_sends_a_letter_with_its_reply() {
     let asked = p.ask(&ann, question("My letter")).await.body["id"]
         .as_i64()
         .unwrap();
-    let system = p
-        .register_as(
-            "riverside-messages",
-            "riverside",
-            "Riverside General Hospital",
-            true,
-        )
-        .await;
     let token = p
-        .token_with(
-            &assertion(&system, claims(&system, "TREAT")),
-            "system/Communication.read system/Communication.write",
-        )
-        .await
-        .body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .messaging_system("system/Communication.read system/Communication.write")
+        .await;
     let bearer = format!("Bearer {token}");
     let binary = |context: Option<&str>, bytes: &[u8]| {
         let mut call = Call::new("POST", "/professional/fhir/Binary")

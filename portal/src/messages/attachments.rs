@@ -57,8 +57,11 @@ pub fn file_name(given: &str) -> String {
     let last = given.rsplit(['/', '\\']).next().unwrap_or_default();
     let kept: String = last
         .chars()
-        .filter(|c| !c.is_control() && !('\u{202a}'..='\u{202e}').contains(c))
-        .filter(|c| !('\u{2066}'..='\u{2069}').contains(c))
+        .filter(|c| {
+            !c.is_control()
+                && !('\u{202a}'..='\u{202e}').contains(c)
+                && !('\u{2066}'..='\u{2069}').contains(c)
+        })
         .take(MAX_NAME)
         .collect();
     let kept = kept.trim().trim_start_matches('.').trim();
@@ -245,8 +248,7 @@ pub async fn download(
             let c = store::conversation_of_message(&mut conn, message)
                 .await?
                 .ok_or(ApiError::NotFound)?;
-            let (_, grant, _) =
-                super::routes::visible_conversation(&mut conn, &state, &access, c.id).await?;
+            let (_, grant, _) = super::routes::visible(&mut conn, &state, &access, c).await?;
             grant.relationship()
         }
         (None, Some(place)) if a.user_id == Some(access.session.user_id) => {

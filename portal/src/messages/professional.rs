@@ -42,6 +42,13 @@ fn bad(text: &str) -> FhirError {
     ApiError::BadRequest(text.into()).into()
 }
 
+/// The hospital writes only where someone will read it.
+fn no_readers() -> FhirError {
+    bad(
+        "No one reads messages for this patient here: they have no account, and no one acts for them.",
+    )
+}
+
 /// Each message as its Communication, with the one before it in its conversation.
 async fn as_communications(
     state: &AppState,
@@ -275,9 +282,7 @@ pub async fn create(
         None => {
             let starting = new_conversation(&state, &sent)?;
             if !super::has_readers(&mut tx, &starting.patient).await? {
-                return Err(bad(
-                    "No one reads messages for this patient here: they have no account, and no one acts for them.",
-                ));
+                return Err(no_readers());
             }
             Target::Start(starting)
         }
@@ -400,9 +405,7 @@ pub async fn add_binary(
     let (bytes, kind) = super::attachments::read_file(&headers, body, rules).await?;
     let mut conn = state.store.conn().await?;
     if !super::has_readers(&mut conn, &patient).await? {
-        return Err(bad(
-            "No one reads messages for this patient here: they have no account, and no one acts for them.",
-        ));
+        return Err(no_readers());
     }
     let added = store::add_attachment(
         &mut conn,

@@ -293,6 +293,16 @@ pub(super) async fn visible_conversation(
     let c = store::conversation_by_id(conn, id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    visible(conn, state, access, c).await
+}
+
+/// A conversation already read, if this user may see it; anything else is answered as missing.
+pub(super) async fn visible(
+    conn: &mut Conn,
+    state: &AppState,
+    access: &RecordAccess,
+    c: Conversation,
+) -> Result<(Conversation, Grant, Conversations), ApiError> {
     let (grant, seen) = footing(conn, state, access, &c.patient_id)
         .await
         .map_err(access::refusal_as_said)?;
